@@ -1,0 +1,1 @@
+"""Pure domain rules. Nothing in this package may import Django or Saleor."""

@@ -1,0 +1,51 @@
+import graphene
+from django.core.exceptions import ValidationError
+from saleor.account.models import User
+from saleor.graphql.core.mutations import BaseMutation
+from saleor.permission.enums import AccountPermissions
+
+from ...error_codes import CRMErrorCode
+from ...models import CustomerProfile
+from ...services import resync_customer
+from ..core.types import CRMError
+from .types import CRMCustomerProfile
+
+
+class CRMCustomerResync(BaseMutation):
+    profiles = graphene.NonNull(
+        graphene.List(graphene.NonNull(CRMCustomerProfile)),
+        description="The customer's profiles after the resync.",
+    )
+
+    class Arguments:
+        customer_id = graphene.ID(required=True, description="Saleor customer ID.")
+
+    class Meta:
+        description = (
+            "Rebuild a customer's CRM profiles from their Saleor orders now (normally "
+            "kept fresh by order events)."
+        )
+        permissions = (AccountPermissions.MANAGE_USERS,)
+        error_type_class = CRMError
+        error_type_field = "crm_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, info, /, *, customer_id):
+        user = cls.get_node_or_error(
+            info, customer_id, field="customer_id", only_type="User", qs=User.objects
+        )
+        if user is None:
+            raise ValidationError(
+                {
+                    "customer_id": ValidationError(
+                        "Customer not found.", code=CRMErrorCode.NOT_FOUND.value
+                    )
+                }
+            )
+        resync_customer(user.pk)
+        profiles = list(
+            CustomerProfile.objects.select_related("channel")
+            .filter(user_id=user.pk)
+            .order_by("channel__slug")
+        )
+        return cls(profiles=profiles)

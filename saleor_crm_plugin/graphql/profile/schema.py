@@ -1,0 +1,65 @@
+import graphene
+from saleor.graphql.core.fields import PermissionsField
+from saleor.graphql.core.utils import from_global_id_or_error
+from saleor.permission.auth_filters import AuthorizationFilters
+from saleor.permission.enums import AccountPermissions
+
+from ...models import CustomerProfile
+from .mutations import CRMCustomerResync
+from .types import CRMCustomerProfile
+
+
+def _profile(user_id, channel_slug):
+    return (
+        CustomerProfile.objects.select_related("channel")
+        .filter(user_id=user_id, channel__slug=channel_slug)
+        .first()
+    )
+
+
+class ProfileQueries(graphene.ObjectType):
+    crm_customer_profile = PermissionsField(
+        CRMCustomerProfile,
+        customer_id=graphene.Argument(
+            graphene.ID, required=True, description="Saleor ID of the customer."
+        ),
+        channel=graphene.Argument(
+            graphene.String, required=True, description="Slug of the channel."
+        ),
+        description="A customer's CRM profile in a channel.",
+        permissions=[AccountPermissions.MANAGE_USERS],
+    )
+    crm_customer_profiles = PermissionsField(
+        graphene.NonNull(graphene.List(graphene.NonNull(CRMCustomerProfile))),
+        customer_id=graphene.Argument(graphene.ID, required=True),
+        description="A customer's CRM profiles in every channel.",
+        permissions=[AccountPermissions.MANAGE_USERS],
+    )
+    crm_my_profile = PermissionsField(
+        CRMCustomerProfile,
+        channel=graphene.Argument(graphene.String, required=True),
+        description="The signed-in customer's own CRM profile in a channel.",
+        permissions=[AuthorizationFilters.AUTHENTICATED_USER],
+    )
+
+    @staticmethod
+    def resolve_crm_customer_profile(_root, _info, *, customer_id, channel):
+        _, user_pk = from_global_id_or_error(customer_id, "User", raise_error=True)
+        return _profile(user_pk, channel)
+
+    @staticmethod
+    def resolve_crm_customer_profiles(_root, _info, *, customer_id):
+        _, user_pk = from_global_id_or_error(customer_id, "User", raise_error=True)
+        return list(
+            CustomerProfile.objects.select_related("channel")
+            .filter(user_id=user_pk)
+            .order_by("channel__slug")
+        )
+
+    @staticmethod
+    def resolve_crm_my_profile(_root, info, *, channel):
+        return _profile(info.context.user.pk, channel)
+
+
+class ProfileMutations(graphene.ObjectType):
+    crm_customer_resync = CRMCustomerResync.Field()

@@ -1,0 +1,118 @@
+"""Work done by tasks and commands (never inside a hook)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .domain.emails import normalize_email
+from .models import CustomerOrder, CustomerProfile, OrderEvent
+from .settings import load_config
+from .sql import sync_orders
+
+logger = logging.getLogger(__name__)
+
+
+def process_orders(order_ids: Iterable[str], *, config=None) -> list[int]:
+    """Apply pending facts of the given orders to the profiles.
+
+    Facts are locked with ``SKIP LOCKED`` so concurrent workers never apply the same
+    order twice at once; the SQL itself is idempotent, so a redelivered task is
+    harmless. Returns the touched profile ids.
+    """
+    config = config or load_config()
+    order_ids = list({str(i) for i in order_ids})
+    try:
+        with transaction.atomic():
+            pending = list(
+                OrderEvent.objects.select_for_update(skip_locked=True)
+                .filter(order_id__in=order_ids, processed_at__isnull=True)
+                .values_list("id", "order_id")
+            )
+            if not pending:
+                return []
+            touched = sync_orders(
+                sorted({str(order_id) for _, order_id in pending}),
+                attribute_guests=config.attribute_guest_orders,
+            )
+            OrderEvent.objects.filter(id__in=[pk for pk, _ in pending]).update(
+                processed_at=timezone.now()
+            )
+    except Exception as exc:
+        OrderEvent.objects.filter(
+            order_id__in=order_ids, processed_at__isnull=True
+        ).update(
+            attempts=F("attempts") + 1,
+            last_error=f"{type(exc).__name__}: {exc}"[:255],
+        )
+        raise
+    on_profiles_changed(touched)
+    return touched
+
+
+def on_profiles_changed(profile_ids: list[int]) -> None:
+    """Extension point: re-evaluate tiers, segments and coupon triggers of exactly
+    these profiles (loyalty, segments and coupon rules plug in here)."""
+    if profile_ids:
+        logger.debug("CRM: %d profile(s) changed", len(profile_ids))
+
+
+def link_account(user_id: int, *, config=None) -> list[int]:
+    """Bring guest orders placed with the account's email into the account's
+    profiles and keep the profiles' email in step with the account."""
+    from saleor.account.models import User
+    from saleor.order.models import Order
+
+    config = config or load_config()
+    user = User.objects.filter(pk=user_id).only("id", "email").first()
+    if user is None:
+        return []
+    norm = normalize_email(user.email)
+    CustomerProfile.objects.filter(user_id=user_id).exclude(email=norm).update(
+        email=norm
+    )
+    if not config.attribute_guest_orders:
+        return []
+    order_ids = set(
+        CustomerOrder.objects.filter(
+            profile__user__isnull=True, profile__email=norm
+        ).values_list("order_id", flat=True)
+    )
+    order_ids |= set(
+        Order.objects.filter(Q(user_email=user.email), user__isnull=True).values_list(
+            "id", flat=True
+        )[:10000]
+    )
+    if not order_ids:
+        return []
+    with transaction.atomic():
+        touched = sync_orders(sorted(map(str, order_ids)))
+    on_profiles_changed(touched)
+    return touched
+
+
+
+def resync_customer(user_id: int, *, config=None) -> list[int]:
+    """Rebuild an account's profiles from all its Saleor orders."""
+    from saleor.order.models import Order
+
+    config = config or load_config()
+    order_ids = set(Order.objects.filter(user_id=user_id).values_list("id", flat=True))
+    order_ids |= set(
+        CustomerOrder.objects.filter(profile__user_id=user_id).values_list(
+            "order_id", flat=True
+        )
+    )
+    touched = link_account(user_id, config=config)
+    if order_ids:
+        with transaction.atomic():
+            touched += sync_orders(
+                sorted(map(str, order_ids)),
+                attribute_guests=config.attribute_guest_orders,
+            )
+        on_profiles_changed(touched)
+    return touched

@@ -1,0 +1,132 @@
+"""Celery tasks, registered on Saleor's own Celery app (``saleor.celeryconf.app``,
+which autodiscovers this module because the plugin is an installed Django app)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery.schedules import crontab
+from django.db.models import F
+from django.utils import timezone
+from saleor.celeryconf import app
+from saleor.core.db.connection import allow_writer
+
+from .ingest import backoff, erase_customer, record_order_event
+from .models import EventSource, HookFailure, OrderEvent, OrderEventKind
+from .services import link_account as link_account_service
+from .services import process_orders
+from .settings import load_config
+
+logger = logging.getLogger(__name__)
+
+PENDING_GRACE = timedelta(seconds=60)
+
+
+@app.task(
+    bind=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=10,
+)
+def process_order_events(self, order_id: str):
+    """Apply an order's pending facts to its customer's profile (seconds after the
+    event)."""
+    with allow_writer():
+        return len(process_orders([order_id]))
+
+
+@app.task
+def process_pending_events(batch_size: int | None = None):
+    """Sweep facts still pending after a grace period (broker outage, crashed
+    worker, exhausted retries) and apply them set-based, a batch at a time."""
+    with allow_writer():
+        config = load_config()
+        size = batch_size or config.batch_size
+        cutoff = timezone.now() - PENDING_GRACE
+        done = 0
+        while True:
+            order_ids = list(
+                OrderEvent.objects.filter(
+                    processed_at__isnull=True,
+                    occurred_at__lt=cutoff,
+                    attempts__lt=config.max_retry_attempts,
+                )
+                .order_by("occurred_at")
+                .values_list("order_id", flat=True)
+                .distinct()[:size]
+            )
+            if not order_ids:
+                return done
+            try:
+                process_orders(order_ids, config=config)
+            except Exception:  # noqa: BLE001 - attempts were counted; go on later
+                logger.exception("CRM: pending batch failed")
+                return done
+            done += len(order_ids)
+
+
+@app.task(bind=True, max_retries=5, autoretry_for=(Exception,), retry_backoff=5)
+def link_account(self, user_id: int):
+    with allow_writer():
+        return len(link_account_service(user_id))
+
+
+@app.task
+def retry_hook_failures(limit: int = 500):
+    """Replay hooks that could not record their event, from Saleor's own records."""
+    from saleor.order.models import Order
+
+    with allow_writer():
+        config = load_config()
+        now = timezone.now()
+        failures = list(
+            HookFailure.objects.filter(
+                resolved_at__isnull=True,
+                next_attempt_at__lte=now,
+                attempts__lt=config.max_retry_attempts,
+            ).order_by("next_attempt_at")[:limit]
+        )
+        resolved = 0
+        for failure in failures:
+            try:
+                _replay(failure, Order)
+            except Exception as exc:  # noqa: BLE001
+                HookFailure.objects.filter(pk=failure.pk).update(
+                    attempts=F("attempts") + 1,
+                    next_attempt_at=now + backoff(failure.attempts + 1),
+                    error=f"{type(exc).__name__}: {exc}"[:255],
+                )
+                continue
+            HookFailure.objects.filter(pk=failure.pk).update(resolved_at=now)
+            resolved += 1
+        return resolved
+
+
+def _replay(failure: HookFailure, Order):
+    hook = failure.hook
+    if hook.startswith("order_") and failure.order_id:
+        order = Order.objects.filter(pk=failure.order_id).first()
+        if order is None:
+            return
+        kind = hook.removeprefix("order_")
+        if kind not in OrderEventKind.values:
+            kind = OrderEventKind.CREATED
+        if not record_order_event(order, kind, source=EventSource.RETRY):
+            raise RuntimeError("event still not recorded")
+        process_orders([str(order.pk)])
+    elif hook in {"customer_deleted", "account_deleted"}:
+        erase_customer(failure.user_id, hashed=failure.email_hash or None)
+    elif failure.user_id:
+        link_account_service(failure.user_id)
+
+
+@app.on_after_finalize.connect
+def _register_periodic_tasks(sender, **kwargs):
+    sender.add_periodic_task(
+        crontab(minute="*"), process_pending_events.s(), name="crm-pending-events"
+    )
+    sender.add_periodic_task(
+        crontab(minute="*/5"), retry_hook_failures.s(), name="crm-retry-hooks"
+    )

@@ -1,0 +1,36 @@
+"""Fixtures of the CRM's own: plugin activation and Saleor's API clients pointed at
+the plugin endpoint."""
+
+import pytest
+from django.urls import reverse
+from saleor.plugins.models import PluginConfiguration
+
+from saleor_crm_plugin.plugin import CRMPlugin
+from saleor_crm_plugin.settings import PLUGIN_ID
+
+
+def crm_url():
+    return reverse("plugins-global", kwargs={"plugin_id": PLUGIN_ID}) + "graphql/"
+
+
+def on_crm(client):
+    """The same Saleor test client (same JWT or app token), posting to the CRM
+    endpoint instead of ``/graphql/``."""
+    client.api_path = crm_url()
+    return client
+
+
+CRM_PLUGIN_PATH = "saleor_crm_plugin.plugin.CRMPlugin"
+
+
+@pytest.fixture(autouse=True)
+def crm_plugin_active(db, setup_dummy_gateways, settings):
+    """Install the CRM plugin beside Saleor's dummy payment gateways and activate it
+    the way the dashboard does: an active stored configuration. Tests that need it
+    inactive flip ``active`` on the returned configuration."""
+    settings.PLUGINS = [*settings.PLUGINS, CRM_PLUGIN_PATH]
+    return PluginConfiguration.objects.update_or_create(
+        identifier=PLUGIN_ID,
+        channel=None,
+        defaults={"active": True, "configuration": CRMPlugin.DEFAULT_CONFIGURATION},
+    )[0]
