@@ -189,10 +189,22 @@ class ErasureTombstone(models.Model):
 
 
 class BackfillRun(models.Model):
+    """Progress of ``manage.py crm_backfill`` for one set of filters (its ``key``).
+
+    Phase ``orders`` walks Saleor's orders in (created_at, id) order; phase
+    ``profiles`` recomputes profiles by id range; ``done`` when finished. The
+    cursors make an interrupted run resume where it stopped."""
+
+    PHASE_ORDERS = "orders"
+    PHASE_PROFILES = "profiles"
+    PHASE_DONE = "done"
+
     key = models.CharField(max_length=255, unique=True)
+    phase = models.CharField(max_length=16, default=PHASE_ORDERS)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     cursor_created_at = models.DateTimeField(null=True, blank=True)
     cursor_order_id = models.UUIDField(null=True, blank=True)
+    cursor_profile_id = models.BigIntegerField(null=True, blank=True)
     imported = models.PositiveBigIntegerField(default=0)
-    skipped = models.JSONField(default=dict)
+    stats = models.JSONField(default=dict)

@@ -50,6 +50,7 @@ src AS (
     WHERE o.id = ANY(%(ids)s)
       AND o.status <> ALL(%(skipped)s)
       AND ({guest_filter})
+      AND (o.user_id IS NOT NULL OR btrim(o.user_email) <> '')
       AND NOT EXISTS (
           SELECT 1 FROM "{tombstone}" t
           WHERE t.email_hash = {email_hash} AND t.erased_at > o.created_at
