@@ -1,23 +1,10 @@
-"""Saleor tier: runs inside a real Saleor 3.23 checkout.
-
-Saleor's own root ``conftest.py`` is loaded as it is (its fixture modules, its
-replica-connection setup and its options), so these tests use Saleor's fixtures
+"""Saleor tier: runs inside a real Saleor 3.23 checkout, with Saleor's own fixtures
 (``staff_api_client``, ``checkout_with_item``, ``order_with_lines``, ...) exactly as
-Saleor's own tests do.
-"""
+Saleor's own tests use them. See ``saleor_harness``."""
 
-import importlib.util
-import os
-from pathlib import Path
-
-_saleor_dir = Path(os.environ["SALEOR_DIR"])
-_spec = importlib.util.spec_from_file_location(
-    "saleor_root_conftest", _saleor_dir / "conftest.py"
+from saleor_harness import (  # noqa: F401
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_plugins,
 )
-_saleor_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_saleor_conftest)
-
-pytest_plugins = [*_saleor_conftest.pytest_plugins, "crm_fixtures"]
-pytest_addoption = _saleor_conftest.pytest_addoption
-pytest_configure = _saleor_conftest.pytest_configure
-pytest_collection_modifyitems = _saleor_conftest.pytest_collection_modifyitems
