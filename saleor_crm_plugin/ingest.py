@@ -55,25 +55,31 @@ def dedupe_key(order: Order, kind: str) -> str:
     return ""
 
 
+def insert_fact(order: Order, kind: str, source: str = EventSource.HOOK) -> None:
+    """Append the fact (one ``INSERT ... ON CONFLICT DO NOTHING``); raises on
+    failure."""
+    with _savepoint():
+        OrderEvent.objects.bulk_create(
+            [
+                OrderEvent(
+                    order_id=order.pk,
+                    kind=kind,
+                    dedupe_key=dedupe_key(order, kind),
+                    channel_id=order.channel_id,
+                    source=source,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+
+
 def record_order_event(
     order: Order, kind: str, source: str = EventSource.HOOK
 ) -> bool:
     """Append the fact and schedule its processing. Returns ``False`` when the
     event could not be recorded (the failure is stored for retry). Never raises."""
     try:
-        with _savepoint():
-            OrderEvent.objects.bulk_create(
-                [
-                    OrderEvent(
-                        order_id=order.pk,
-                        kind=kind,
-                        dedupe_key=dedupe_key(order, kind),
-                        channel_id=order.channel_id,
-                        source=source,
-                    )
-                ],
-                ignore_conflicts=True,
-            )
+        insert_fact(order, kind, source)
         _after_commit(_enqueue_processing, str(order.pk))
         return True
     except Exception as exc:  # noqa: BLE001 - a CRM failure must not break Saleor
@@ -123,7 +129,7 @@ def record_failure(
     except Exception:  # noqa: BLE001
         logger.exception(
             "CRM: could not store the failure of hook %s; the reconciliation "
-            "sweep will find the order by its update time.",
+            "sweep (crm-reconcile-orders) will find the order by its update time.",
             hook,
         )
 

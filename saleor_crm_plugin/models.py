@@ -188,6 +188,15 @@ class ErasureTombstone(models.Model):
     erased_at = models.DateTimeField(default=timezone.now)
 
 
+class SyncCursor(models.Model):
+    """A named high-water mark (e.g. the reconciliation sweep's last seen
+    ``Order.updated_at``)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    value = models.DateTimeField()
+    last_id = models.UUIDField(null=True, blank=True)
+
+
 class BackfillRun(models.Model):
     """Progress of ``manage.py crm_backfill`` for one set of filters (its ``key``).
 

@@ -277,3 +277,30 @@ def recompute_profile_range(lo: int, hi: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"lo": lo, "hi": hi})
         return len(cursor.fetchall())
+
+
+_CHANGED_ORDERS = """
+SELECT o.id, o.updated_at, (co.order_id IS NULL OR co.synced_at < o.updated_at)
+FROM "{order}" o LEFT JOIN "{corder}" co ON co.order_id = o.id
+WHERE (o.updated_at, o.id) > (%(since)s, %(last_id)s) AND o.updated_at <= %(until)s
+  AND o.status <> ALL(%(skipped)s)
+ORDER BY o.updated_at, o.id
+LIMIT %(limit)s
+"""
+
+
+def changed_orders(since, last_id, until, limit: int):
+    """Orders updated in ``((since, last_id), until]``, in (updated_at, id) order,
+    each with a flag telling whether the CRM's copy is missing or older."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CHANGED_ORDERS.format(**_tables()),
+            {
+                "since": since,
+                "last_id": last_id or UUID(int=0),
+                "until": until,
+                "skipped": list(SKIPPED_STATUSES),
+                "limit": limit,
+            },
+        )
+        return cursor.fetchall()

@@ -7,16 +7,18 @@ import logging
 from datetime import timedelta
 
 from celery.schedules import crontab
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
 
-from .ingest import backoff, erase_customer, record_order_event
-from .models import EventSource, HookFailure, OrderEvent, OrderEventKind
+from .ingest import backoff, erase_customer, insert_fact
+from .models import EventSource, HookFailure, OrderEvent, OrderEventKind, SyncCursor
 from .services import link_account as link_account_service
-from .services import process_orders
+from .services import on_profiles_changed, process_orders
 from .settings import load_config
+from .sql import changed_orders, sync_orders
 
 logger = logging.getLogger(__name__)
 
@@ -113,13 +115,51 @@ def _replay(failure: HookFailure, Order):
         kind = hook.removeprefix("order_")
         if kind not in OrderEventKind.values:
             kind = OrderEventKind.CREATED
-        if not record_order_event(order, kind, source=EventSource.RETRY):
-            raise RuntimeError("event still not recorded")
+        insert_fact(order, kind, source=EventSource.RETRY)
         process_orders([str(order.pk)])
     elif hook in {"customer_deleted", "account_deleted"}:
         erase_customer(failure.user_id, hashed=failure.email_hash or None)
     elif failure.user_id:
         link_account_service(failure.user_id)
+
+
+RECONCILE_KEY = "reconcile:order.updated_at"
+RECONCILE_LAG = timedelta(seconds=30)
+RECONCILE_FIRST_LOOKBACK = timedelta(days=1)
+
+
+@app.task
+def reconcile_orders(batch_size: int | None = None, max_batches: int = 50):
+    """Safety net: sync orders that Saleor changed since the last sweep and whose
+    CRM copy is missing or older — a hook that failed so badly that not even its
+    failure could be stored, an event the plugin does not hook, an edit made while
+    the broker was down. Walks ``Order.updated_at`` (indexed by Saleor) from a
+    stored high-water mark; idempotent."""
+    with allow_writer():
+        config = load_config()
+        size = batch_size or config.batch_size
+        until = timezone.now() - RECONCILE_LAG
+        cursor, _ = SyncCursor.objects.get_or_create(
+            key=RECONCILE_KEY,
+            defaults={"value": until - RECONCILE_FIRST_LOOKBACK},
+        )
+        synced = 0
+        for _ in range(max_batches):
+            rows = changed_orders(cursor.value, cursor.last_id, until, size)
+            if not rows:
+                break
+            stale = [str(order_id) for order_id, _, is_stale in rows if is_stale]
+            with transaction.atomic():
+                if stale:
+                    touched = sync_orders(
+                        stale, attribute_guests=config.attribute_guest_orders
+                    )
+                    synced += len(stale)
+                cursor.value, cursor.last_id = rows[-1][1], rows[-1][0]
+                cursor.save(update_fields=["value", "last_id"])
+            if stale:
+                on_profiles_changed(touched)
+        return synced
 
 
 @app.on_after_finalize.connect
@@ -129,4 +169,7 @@ def _register_periodic_tasks(sender, **kwargs):
     )
     sender.add_periodic_task(
         crontab(minute="*/5"), retry_hook_failures.s(), name="crm-retry-hooks"
+    )
+    sender.add_periodic_task(
+        crontab(minute="*/10"), reconcile_orders.s(), name="crm-reconcile-orders"
     )
