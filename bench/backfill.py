@@ -1,0 +1,147 @@
+"""Benchmark: crm_backfill over a synthetic store (default ~1M orders).
+
+Runs the real management command in a child process (as a merchant would) and
+reports wall time, throughput and the child's peak RSS; then runs it again to show
+that a second run over the same data changes nothing.
+
+    SALEOR_DIR=~/saleor-3.23 ~/saleor-3.23/.venv/bin/python bench/backfill.py \
+        --database-url postgres://saleor:saleor@127.0.0.1:5432/crm_bench [--scale 1.0]
+
+Targets (issue 2): 1M orders in <= 3 minutes with <= 500 MB peak RSS.
+"""
+
+import argparse
+import json
+import os
+import tempfile
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SALEOR_DIR = os.environ.get("SALEOR_DIR", str(Path.home() / "saleor-3.23"))
+
+
+def manage(args, env, capture=True):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=SALEOR_DIR, env=env, check=True, text=True,
+        capture_output=capture,
+    )
+
+
+def psql(url, sql):
+    return subprocess.run(
+        ["psql", url, "-tAc", sql], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def timed_backfill(env):
+    """Run crm_backfill in a child; return (seconds, that child's peak RSS in MB,
+    its output). ``os.wait4`` gives the rusage of exactly this child."""
+    with tempfile.TemporaryFile(mode="w+") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "crm_backfill", "--no-progress"],
+            cwd=SALEOR_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read()
+    if proc.returncode:
+        raise SystemExit(f"crm_backfill failed ({proc.returncode}):\n{text}")
+    return seconds, usage.ru_maxrss / 1024, text
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://saleor:saleor@127.0.0.1:5432/crm_bench"
+        ),
+    )
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--out", default=str(HERE / "results" / "backfill.json"))
+    args = parser.parse_args()
+
+    env = {**os.environ, "DATABASE_URL": args.database_url, "SECRET_KEY": "bench",
+           "DJANGO_SETTINGS_MODULE": "saleor.settings", "PYTHONPATH": SALEOR_DIR}
+    sys.path.insert(0, str(HERE))
+    from machine import machine_info
+
+    orders = 0
+    try:
+        orders = int(psql(args.database_url, "SELECT count(*) FROM order_order"))
+    except subprocess.CalledProcessError:
+        pass
+    if orders == 0:
+        from synth import generate
+
+        print(f"generating a synthetic store at scale {args.scale} ...", flush=True)
+        generate(args.database_url, args.scale)
+        orders = int(psql(args.database_url, "SELECT count(*) FROM order_order"))
+
+    manage(["migrate", "saleor_crm_plugin", "-v", "0"], env)
+    psql(
+        args.database_url,
+        "TRUNCATE saleor_crm_plugin_customerorder, saleor_crm_plugin_customerprofile,"
+        " saleor_crm_plugin_backfillrun CASCADE",
+    )
+    customers = int(psql(args.database_url, "SELECT count(*) FROM account_user"))
+
+    print(f"backfill of {orders:,} orders ({customers:,} accounts) ...", flush=True)
+    first_s, first_rss, first_out = timed_backfill(env)
+    snapshot_sql = (
+        "SELECT md5(string_agg(concat_ws(',', channel_id, user_id, email, "
+        "orders_count, paid_orders_count, cancelled_orders_count, "
+        "total_spent_amount, total_refunded_amount, first_order_at, last_order_at),"
+        " ';' ORDER BY id)) FROM saleor_crm_plugin_customerprofile"
+    )
+    first_hash = psql(args.database_url, snapshot_sql)
+    second_s, second_rss, _ = timed_backfill(env)
+    second_hash = psql(args.database_url, snapshot_sql)
+    profiles = int(
+        psql(args.database_url, "SELECT count(*) FROM saleor_crm_plugin_customerprofile")
+    )
+    imported = int(
+        psql(args.database_url, "SELECT count(*) FROM saleor_crm_plugin_customerorder")
+    )
+
+    result = {
+        "benchmark": "backfill",
+        "orders_in_saleor": orders,
+        "orders_imported": imported,
+        "profiles": profiles,
+        "first_run_seconds": round(first_s, 1),
+        "first_run_orders_per_second": round(orders / first_s),
+        "first_run_peak_rss_mb": round(first_rss),
+        "second_run_seconds": round(second_s, 1),
+        "second_run_identical_profiles": first_hash == second_hash,
+        "peak_rss_mb_any_run": round(max(first_rss, second_rss)),
+        "targets": {"seconds": 180, "peak_rss_mb": 500},
+        "machine": machine_info(SALEOR_DIR),
+        "command_summary": first_out.strip().splitlines(),
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+
+    print()
+    print("| backfill | value | target |")
+    print("|---|---:|---:|")
+    print(f"| orders in Saleor | {orders:,} | |")
+    print(f"| imported / profiles | {imported:,} / {profiles:,} | |")
+    print(f"| first run | {first_s:.1f} s ({orders / first_s:,.0f} orders/s) | <= 180 s |")
+    print(f"| peak RSS (child process) | {first_rss:.0f} MB | <= 500 MB |")
+    print(f"| second run (idempotent) | {second_s:.1f} s, profiles identical: "
+          f"{first_hash == second_hash} | |")
+    print(f"\nwritten {args.out}")
+    if first_hash != second_hash:
+        raise SystemExit("second run changed the profiles: backfill not idempotent")
+
+
+if __name__ == "__main__":
+    main()
