@@ -2,8 +2,13 @@ import hashlib
 
 
 def normalize_email(email: str | None) -> str:
-    """Key used to attribute guest orders: trimmed and lower-cased."""
-    return (email or "").strip().lower()
+    """Key used to attribute guest orders: trimmed and lower-cased.
+
+    Trims spaces only, exactly like PostgreSQL's ``btrim()`` in
+    ``saleor_crm_plugin.sql`` (``str.strip()`` would also drop tabs and newlines,
+    so Python and SQL would disagree on the key and on :func:`email_hash`).
+    """
+    return (email or "").strip(" ").lower()
 
 
 def email_hash(email: str | None) -> str:
