@@ -16,9 +16,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .domain.emails import email_hash, normalize_email
+from .domain.orders import UNCONFIRMED
 from .sql import EMAIL_HASH_SQL
 from .models import (
     CustomerProfile,
@@ -40,6 +42,8 @@ logger = logging.getLogger(__name__)
 # told apart by what Saleor still holds as charged after it.
 _KEYED_KINDS = {OrderEventKind.REFUNDED}
 
+CHECKOUT_TOUCH_GRANULARITY = timedelta(minutes=1)
+
 
 def _savepoint():
     """A savepoint when called inside Saleor's transaction, so that a failed CRM
@@ -52,25 +56,48 @@ def _savepoint():
 def dedupe_key(order: Order, kind: str) -> str:
     if kind in _KEYED_KINDS:
         return f"charged:{order.total_charged_amount}"
+    if kind == OrderEventKind.CONFIRMED and order.status == UNCONFIRMED:
+        # Saleor fires order_confirmed at creation in auto-confirming channels even
+        # when an unpaid order stays unconfirmed, and again on orderConfirm: that
+        # second one is a new fact, not a replay.
+        return "while-unconfirmed"
     return ""
 
 
-def insert_fact(order: Order, kind: str, source: str = EventSource.HOOK) -> None:
-    """Append the fact (one ``INSERT ... ON CONFLICT DO NOTHING``); raises on
-    failure."""
-    with _savepoint():
-        OrderEvent.objects.bulk_create(
-            [
-                OrderEvent(
-                    order_id=order.pk,
-                    kind=kind,
-                    dedupe_key=dedupe_key(order, kind),
-                    channel_id=order.channel_id,
-                    source=source,
-                )
-            ],
-            ignore_conflicts=True,
+_INSERT_FACT_SQL = None
+
+
+def _insert_fact_sql() -> str:
+    global _INSERT_FACT_SQL
+    if _INSERT_FACT_SQL is None:
+        _INSERT_FACT_SQL = (
+            f'INSERT INTO "{OrderEvent._meta.db_table}" (order_id, kind, dedupe_key, '
+            "channel_id, source, occurred_at, attempts, last_error) "
+            "VALUES (%s, %s, %s, %s, %s, %s, 0, '') "
+            "ON CONFLICT (order_id, kind, dedupe_key) DO NOTHING"
         )
+    return _INSERT_FACT_SQL
+
+
+def insert_fact(order: Order, kind: str, source: str = EventSource.HOOK) -> None:
+    """Append the fact with one ``INSERT ... ON CONFLICT DO NOTHING``; raises on
+    failure.
+
+    A single raw statement rather than ``bulk_create(ignore_conflicts=True)``,
+    which wraps its insert in a transaction of its own (BEGIN and COMMIT round
+    trips) when, as usual, Saleor calls the hook after its commit in autocommit
+    mode. Inside Saleor's transaction it runs under a savepoint.
+    """
+    params = [
+        order.pk,
+        kind,
+        dedupe_key(order, kind),
+        order.channel_id,
+        source,
+        timezone.now(),
+    ]
+    with _savepoint(), connection.cursor() as cursor:
+        cursor.execute(_insert_fact_sql(), params)
 
 
 def record_order_event(
@@ -141,9 +168,14 @@ def touch_checkout(checkout: Checkout) -> None:
         return
     try:
         with _savepoint():
+            now = timezone.now()
+            # A checkout fires many updates in a row: write at most once a minute.
             CustomerProfile.objects.filter(
-                user_id=checkout.user_id, channel_id=checkout.channel_id
-            ).update(last_checkout_at=timezone.now())
+                Q(last_checkout_at__isnull=True)
+                | Q(last_checkout_at__lt=now - CHECKOUT_TOUCH_GRANULARITY),
+                user_id=checkout.user_id,
+                channel_id=checkout.channel_id,
+            ).update(last_checkout_at=now)
     except Exception as exc:  # noqa: BLE001
         logger.warning("CRM: checkout activity not recorded (%s)", type(exc).__name__)
 

@@ -89,8 +89,12 @@ colls AS (
 """
 
 # A guest order (no user) whose email belongs to an account counts for the account.
+# Saleor lower-cases account emails but keeps a checkout's email as typed, so match
+# the lower-cased order email too (both forms use the unique index on the email).
 _GUEST_USER = (
-    '(SELECT u.id FROM "{user}" u WHERE o.user_id IS NULL AND u.email = o.user_email)'
+    '(SELECT u.id FROM "{user}" u WHERE o.user_id IS NULL'
+    " AND u.email IN (o.user_email, lower(btrim(o.user_email)))"
+    " ORDER BY u.email = o.user_email DESC LIMIT 1)"
 )
 
 _PROFILE_MATCH = """

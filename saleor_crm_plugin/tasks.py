@@ -117,7 +117,7 @@ def _replay(failure: HookFailure, Order):
             kind = OrderEventKind.CREATED
         insert_fact(order, kind, source=EventSource.RETRY)
         process_orders([str(order.pk)])
-    elif hook in {"customer_deleted", "account_deleted"}:
+    elif hook in {"customer_deleted", "account_deleted", "user_post_delete"}:
         erase_customer(failure.user_id, hashed=failure.email_hash or None)
     elif failure.user_id:
         link_account_service(failure.user_id)

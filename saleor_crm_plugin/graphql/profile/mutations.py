@@ -12,9 +12,10 @@ from .types import CRMCustomerProfile
 
 
 class CRMCustomerResync(BaseMutation):
-    profiles = graphene.NonNull(
-        graphene.List(graphene.NonNull(CRMCustomerProfile)),
-        description="The customer's profiles after the resync.",
+    # Nullable: on errors the payload carries ``errors`` and no profiles.
+    profiles = graphene.List(
+        graphene.NonNull(CRMCustomerProfile),
+        description="The customer's profiles after the resync; null on errors.",
     )
 
     class Arguments:
@@ -31,9 +32,12 @@ class CRMCustomerResync(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, _root, info, /, *, customer_id):
-        user = cls.get_node_or_error(
-            info, customer_id, field="customer_id", only_type="User", qs=User.objects
+        # Not get_node_or_error: it resolves the type name in the CRM's own schema,
+        # which has no User type.
+        pk = cls.get_global_id_or_error(
+            customer_id, only_type="User", field="customer_id"
         )
+        user = User.objects.filter(pk=pk).first() if str(pk).isdigit() else None
         if user is None:
             raise ValidationError(
                 {

@@ -1,4 +1,5 @@
 import graphene
+from graphql import GraphQLError
 from saleor.graphql.core.fields import PermissionsField
 from saleor.graphql.core.utils import from_global_id_or_error
 from saleor.permission.auth_filters import AuthorizationFilters
@@ -7,6 +8,13 @@ from saleor.permission.enums import AccountPermissions
 from ...models import CustomerProfile
 from .mutations import CRMCustomerResync
 from .types import CRMCustomerProfile
+
+
+def _user_pk(customer_id):
+    _, user_pk = from_global_id_or_error(customer_id, "User", raise_error=True)
+    if not str(user_pk).isdigit():  # a well-formed UUID is no user id
+        raise GraphQLError(f"Invalid ID: {customer_id}. Expected: User.")
+    return user_pk
 
 
 def _profile(user_id, channel_slug):
@@ -44,15 +52,13 @@ class ProfileQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_crm_customer_profile(_root, _info, *, customer_id, channel):
-        _, user_pk = from_global_id_or_error(customer_id, "User", raise_error=True)
-        return _profile(user_pk, channel)
+        return _profile(_user_pk(customer_id), channel)
 
     @staticmethod
     def resolve_crm_customer_profiles(_root, _info, *, customer_id):
-        _, user_pk = from_global_id_or_error(customer_id, "User", raise_error=True)
         return list(
             CustomerProfile.objects.select_related("channel")
-            .filter(user_id=user_pk)
+            .filter(user_id=_user_pk(customer_id))
             .order_by("channel__slug")
         )
 
