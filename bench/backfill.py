@@ -37,13 +37,13 @@ def psql(url, sql):
     ).stdout.strip()
 
 
-def timed_backfill(env):
+def timed_backfill(env, *extra):
     """Run crm_backfill in a child; return (seconds, that child's peak RSS in MB,
     its output). ``os.wait4`` gives the rusage of exactly this child."""
     with tempfile.TemporaryFile(mode="w+") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "manage.py", "crm_backfill", "--no-progress"],
+            [sys.executable, "manage.py", "crm_backfill", "--no-progress", *extra],
             cwd=SALEOR_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
         )
         _, status, usage = os.wait4(proc.pid, 0)
@@ -93,6 +93,9 @@ def main():
     )
     customers = int(psql(args.database_url, "SELECT count(*) FROM account_user"))
 
+    # What Saleor alone costs: the same command, loading Django and Saleor's
+    # apps (its GraphQL schema and plugins), doing nothing (--help).
+    _, baseline_rss, _ = timed_backfill(env, "--help")
     print(f"backfill of {orders:,} orders ({customers:,} accounts) ...", flush=True)
     first_s, first_rss, first_out = timed_backfill(env)
     snapshot_sql = (
@@ -122,6 +125,7 @@ def main():
         "second_run_seconds": round(second_s, 1),
         "second_run_identical_profiles": first_hash == second_hash,
         "peak_rss_mb_any_run": round(max(first_rss, second_rss)),
+        "saleor_baseline_rss_mb": round(baseline_rss),
         "targets": {"seconds": 180, "peak_rss_mb": 500},
         "machine": machine_info(SALEOR_DIR),
         "command_summary": first_out.strip().splitlines(),
@@ -136,6 +140,7 @@ def main():
     print(f"| imported / profiles | {imported:,} / {profiles:,} | |")
     print(f"| first run | {first_s:.1f} s ({orders / first_s:,.0f} orders/s) | <= 180 s |")
     print(f"| peak RSS (child process) | {first_rss:.0f} MB | <= 500 MB |")
+    print(f"| of which Saleor loaded, idle | {baseline_rss:.0f} MB | |")
     print(f"| second run (idempotent) | {second_s:.1f} s, profiles identical: "
           f"{first_hash == second_hash} | |")
     print(f"\nwritten {args.out}")

@@ -18,7 +18,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True, slots=True)
 class CRMConfig:
     attribute_guest_orders: bool = True
-    batch_size: int = 2000
+    batch_size: int = 5000
     max_retry_attempts: int = 10
 
 

@@ -108,7 +108,7 @@ def test_interrupted_backfill_resumes_to_the_same_result(history, monkeypatch):
     CustomerProfile.objects.all().delete()
     BackfillRun.objects.all().delete()
 
-    real_sync = backfill_module.sync_orders
+    real_sync = backfill_module.import_orders
     calls = {"n": 0}
 
     def failing_sync(*args, **kwargs):
@@ -117,14 +117,14 @@ def test_interrupted_backfill_resumes_to_the_same_result(history, monkeypatch):
             raise RuntimeError("worker killed")
         return real_sync(*args, **kwargs)
 
-    monkeypatch.setattr(backfill_module, "sync_orders", failing_sync)
+    monkeypatch.setattr(backfill_module, "import_orders", failing_sync)
     with pytest.raises(RuntimeError):
         run_backfill(BackfillOptions(batch_size=2))
     run = BackfillRun.objects.get()
     assert run.phase == BackfillRun.PHASE_ORDERS
     assert run.cursor_order_id is not None  # two chunks committed before the crash
 
-    monkeypatch.setattr(backfill_module, "sync_orders", real_sync)
+    monkeypatch.setattr(backfill_module, "import_orders", real_sync)
     stats = run_backfill(BackfillOptions(batch_size=2))
     assert _snapshot() == expected
     assert stats["imported"] == 6
