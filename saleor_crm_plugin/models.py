@@ -13,6 +13,8 @@
 * :class:`BackfillRun` — the cursor that makes ``crm_backfill`` resumable.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -217,3 +219,209 @@ class BackfillRun(models.Model):
     cursor_profile_id = models.BigIntegerField(null=True, blank=True)
     imported = models.PositiveBigIntegerField(default=0)
     stats = models.JSONField(default=dict)
+
+
+# --- loyalty ------------------------------------------------------------------------
+# A program per channel (its currency is the channel's), an ordered ladder of tiers,
+# a membership per (program, account) and an append-only points ledger. Pure rules:
+# ``domain.tiers`` and ``domain.ledger``.
+
+
+class LoyaltyProgram(models.Model):
+    ROUNDING_CHOICES = [("down", "down"), ("half_up", "half up"), ("floor", "floor")]
+    WINDOW_CHOICES = [
+        ("rolling_months", "rolling months"),
+        ("calendar_year", "calendar year"),
+        ("lifetime", "lifetime"),
+    ]
+    POLICY_CHOICES = [
+        ("member_first", "member discount first"),
+        ("best_for_customer", "the better of the two for the customer"),
+    ]
+    REDEMPTION_CHOICES = [("gift_card", "gift card"), ("voucher", "voucher code")]
+
+    channel = models.OneToOneField(
+        "channel.Channel", on_delete=models.CASCADE, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+    # points
+    points_per_unit = models.DecimalField(max_digits=12, decimal_places=4, default=1)
+    rounding = models.CharField(max_length=16, choices=ROUNDING_CHOICES, default="down")
+    return_window_days = models.PositiveIntegerField(default=14)
+    points_validity_days = models.PositiveIntegerField(null=True, blank=True, default=365)
+    point_value = models.DecimalField(  # currency per point when redeemed
+        max_digits=12, decimal_places=4, default=Decimal("0.01")
+    )
+    min_redemption_points = models.PositiveIntegerField(default=100)
+    redemption_kind = models.CharField(
+        max_length=16, choices=REDEMPTION_CHOICES, default="gift_card"
+    )
+    # tiers
+    window_kind = models.CharField(
+        max_length=16, choices=WINDOW_CHOICES, default="rolling_months"
+    )
+    window_months = models.PositiveIntegerField(default=12)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    review_period_months = models.PositiveIntegerField(default=12)
+    discount_policy = models.CharField(
+        max_length=32, choices=POLICY_CHOICES, default="member_first"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+
+class Tier(models.Model):
+    METRIC_CHOICES = [
+        ("spend", "net spend"),
+        ("paid_orders", "paid orders"),
+        ("points", "points earned"),
+    ]
+    DISCOUNT_CHOICES = [("none", "none"), ("percentage", "percentage"),
+                        ("fixed", "fixed")]
+
+    program = models.ForeignKey(
+        LoyaltyProgram, on_delete=models.CASCADE, related_name="tiers"
+    )
+    name = models.CharField(max_length=64)
+    rank = models.PositiveIntegerField()
+    metric = models.CharField(max_length=16, choices=METRIC_CHOICES, default="spend")
+    threshold = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    # benefits
+    discount_type = models.CharField(
+        max_length=16, choices=DISCOUNT_CHOICES, default="none"
+    )
+    discount_value = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    min_spend = models.DecimalField(
+        max_digits=20, decimal_places=3, null=True, blank=True
+    )
+    category_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    collection_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    free_shipping = models.BooleanField(default=False)
+    points_multiplier = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    # Saleor's voucher carrying this tier's member discount (one code per member).
+    voucher = models.ForeignKey(
+        "discount.Voucher", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["program", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "rank"], name="crm_tier_unique_rank"
+            ),
+            models.UniqueConstraint(
+                fields=["program", "name"], name="crm_tier_unique_name"
+            ),
+        ]
+
+
+class Membership(models.Model):
+    program = models.ForeignKey(
+        LoyaltyProgram, on_delete=models.CASCADE, related_name="members"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tier_since = models.DateTimeField(null=True, blank=True)
+    retained_until = models.DateTimeField(null=True, blank=True)
+    override_tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    override_reason = models.CharField(max_length=255, blank=True, default="")
+    override_expires_at = models.DateTimeField(null=True, blank=True)
+    # The member's personal code of the tier voucher (a Saleor VoucherCode).
+    voucher_code = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "user"], name="crm_membership_unique_user"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user"], name="crm_membership_user_idx"),
+        ]
+
+
+class TierChange(models.Model):
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="tier_changes"
+    )
+    from_tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # names as they were: a tier may be renamed or deleted later
+    from_name = models.CharField(max_length=64, blank=True, default="")
+    to_name = models.CharField(max_length=64, blank=True, default="")
+    reason = models.CharField(max_length=32)
+    note = models.CharField(max_length=255, blank=True, default="")
+    changed_by_id = models.IntegerField(null=True, blank=True)  # staff user, if any
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["membership", "created_at"], name="crm_tierchange_idx")
+        ]
+
+
+class PointsKind(models.TextChoices):
+    EARN = "earn"  # award on a paid order (pending until the return window ends)
+    ADJUST = "adjust"  # staff adjustment: + is an award, - is taken like a spend
+    SPEND = "spend"  # redemption, allocated to awards soonest-expiring first
+    EXPIRE = "expire"  # what was left of an award on its expiry date
+    REVERSE = "reverse"  # refund or cancellation taking an award back
+
+
+class PointsEntry(models.Model):
+    """Append-only. An award row (``earn`` or positive ``adjust``) has
+    ``award IS NULL`` and its own ``available_at`` / ``expires_at``; every
+    negative row points at the award it takes from, so what is left of an award is
+    its points plus the sum of the rows pointing at it."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="points"
+    )
+    kind = models.CharField(max_length=16, choices=PointsKind.choices)
+    points = models.IntegerField()
+    award = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="taken"
+    )
+    order_id = models.UUIDField(null=True, blank=True)
+    available_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # what a reversal could not take back (already spent or expired)
+    shortfall = models.PositiveIntegerField(default=0)
+    # one operation (a redemption, an expiry run, a refund) may write several rows
+    operation = models.CharField(max_length=64)
+    reason = models.CharField(max_length=255, blank=True, default="")
+    created_by_id = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # replays of an operation (Saleor's repeated order_fully_paid, a retried
+            # task) write nothing
+            models.UniqueConstraint(
+                fields=["membership", "operation", "award"],
+                name="crm_points_unique_operation",
+                nulls_distinct=False,
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["membership", "created_at"], name="crm_points_member_idx"),
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(award__isnull=True),
+                name="crm_points_award_expiry_idx",
+            ),
+            models.Index(fields=["order_id"], name="crm_points_order_idx"),
+        ]

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .domain.emails import normalize_email
+from .loyalty import apply_orders as apply_loyalty
 from .models import CustomerOrder, CustomerProfile, OrderEvent
 from .settings import load_config
 from .sql import sync_orders
@@ -35,10 +36,12 @@ def process_orders(order_ids: Iterable[str], *, config=None) -> list[int]:
             )
             if not pending:
                 return []
+            synced = sorted({str(order_id) for _, order_id in pending})
             touched = sync_orders(
-                sorted({str(order_id) for _, order_id in pending}),
-                attribute_guests=config.attribute_guest_orders,
+                synced, attribute_guests=config.attribute_guest_orders
             )
+            # Points and tiers move in the same transaction as the profile.
+            apply_loyalty(synced)
             OrderEvent.objects.filter(id__in=[pk for pk, _ in pending]).update(
                 processed_at=timezone.now()
             )
