@@ -226,3 +226,28 @@ def test_concurrent_spends_on_separate_connections_never_overspend(
     assert sorted(results) == ["INSUFFICIENT_POINTS"] * 3 + ["ok"] * 3
     assert loyalty.balances(m.pk).available == 10
     assert connection.vendor == "postgresql"
+
+
+def test_staff_override_holds_until_it_expires_and_is_recorded(
+    program, customer_user, staff_user
+):
+    m = Membership.objects.create(program=program, user=customer_user)
+    gold = Tier.objects.get(program=program, name="Gold")
+    with pytest.raises(loyalty.LoyaltyError) as exc:
+        loyalty.override_tier(m, gold, reason="  ", expires_at=None, by=staff_user.pk)
+    assert exc.value.field == "reason"
+    expires = timezone.now() + timedelta(days=30)
+    loyalty.override_tier(m, gold, reason="VIP event", expires_at=expires,
+                          by=staff_user.pk)
+    m = member(customer_user, program)
+    assert loyalty.effective_tier(m) == gold
+    # Reviews and new orders do not move a member under an active override.
+    assert loyalty.evaluate_tier(m, at_review=True) is False
+    change = TierChange.objects.get(reason="override")
+    assert (change.to_name, change.note, change.changed_by_id) == (
+        "Gold", "VIP event", staff_user.pk)
+    # Once it expires, the earned tier applies again.
+    after = expires + timedelta(seconds=1)
+    assert loyalty.effective_tier(m, after) is None
+    assert loyalty.evaluate_tier(m, after) is True  # qualifies for Regular (>= 0)
+    assert member(customer_user, program).tier.name == "Regular"
