@@ -266,6 +266,10 @@ class LoyaltyProgram(models.Model):
     discount_policy = models.CharField(
         max_length=32, choices=POLICY_CHOICES, default="member_first"
     )
+    # mirror into Saleor's customer metadata (blank: ``crm.<channel-slug>.tier`` …)
+    metadata_tier_key = models.CharField(max_length=128, blank=True, default="")
+    metadata_points_key = models.CharField(max_length=128, blank=True, default="")
+    expiry_warning_days = models.PositiveIntegerField(default=30)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -335,6 +339,11 @@ class Membership(models.Model):
     override_expires_at = models.DateTimeField(null=True, blank=True)
     # The member's personal code of the tier voucher (a Saleor VoucherCode).
     voucher_code = models.CharField(max_length=255, blank=True, default="")
+    # what was last written to Saleor's customer metadata (skip unchanged writes)
+    mirrored_tier = models.CharField(max_length=64, blank=True, default="")
+    mirrored_points = models.IntegerField(null=True, blank=True)
+    # last periodic review that looked at this member (makes a review resumable)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -346,6 +355,11 @@ class Membership(models.Model):
         ]
         indexes = [
             models.Index(fields=["user"], name="crm_membership_user_idx"),
+            models.Index(
+                fields=["voucher_code"],
+                condition=~Q(voucher_code=""),
+                name="crm_membership_code_idx",
+            ),
         ]
 
 
@@ -424,4 +438,48 @@ class PointsEntry(models.Model):
                 name="crm_points_award_expiry_idx",
             ),
             models.Index(fields=["order_id"], name="crm_points_order_idx"),
+        ]
+
+
+class PointsRedemption(models.Model):
+    """Points turned into a Saleor gift card or a single-use voucher code. The
+    ``spend`` ledger rows share its ``operation``."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="redemptions"
+    )
+    operation = models.CharField(max_length=64, unique=True)
+    points = models.PositiveIntegerField()
+    amount = models.DecimalField(max_digits=20, decimal_places=3)
+    currency = models.CharField(max_length=3)
+    kind = models.CharField(max_length=16)  # gift_card | voucher
+    gift_card = models.ForeignKey(
+        "giftcard.GiftCard", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    voucher = models.ForeignKey(
+        "discount.Voucher", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    code = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class PointsExpiryWarning(models.Model):
+    """A member with points expiring soon, found by the periodic sweep: one row per
+    (member, expiry day), for the merchant's messaging to pick up."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="expiry_warnings"
+    )
+    expires_on = models.DateField()
+    points = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "expires_on"], name="crm_expiry_warning_unique"
+            )
         ]
