@@ -269,8 +269,13 @@ def apply_orders(order_ids: list[str], now: datetime | None = None) -> int:
             written += _reverse(membership, award, order_id,
                                 total, total if cancelled else refunded, now)
         touched[membership.pk] = membership
-    for membership in touched.values():
-        evaluate_tier(membership, now)
+    changed = [m.pk for m in touched.values() if evaluate_tier(membership=m, now=now)]
+    if changed:
+        # after the commit: move member codes to the new tier's voucher and
+        # re-check the members' open checkouts
+        from .vouchers import on_tiers_changed_safely
+
+        transaction.on_commit(lambda: on_tiers_changed_safely(changed))
     return written
 
 

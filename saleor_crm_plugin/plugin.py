@@ -17,6 +17,7 @@ from .ingest import (
 )
 from .models import OrderEventKind
 from .settings import PLUGIN_ID, config_from_items
+from .vouchers import apply_member_discount
 
 _TYPES = {"boolean": ConfigurationTypeField.BOOLEAN, "int": ConfigurationTypeField.STRING}
 
@@ -63,11 +64,13 @@ class CRMPlugin(BasePlugin):
     def checkout_created(self, checkout, previous_value, **kwargs):
         if self.active:
             touch_checkout(checkout)
+            apply_member_discount(checkout)
         return previous_value
 
     def checkout_updated(self, checkout, previous_value, **kwargs):
         if self.active:
             touch_checkout(checkout)
+            apply_member_discount(checkout)
         return previous_value
 
     def customer_created(self, customer, previous_value, **kwargs):

@@ -19,6 +19,8 @@ from .services import link_account as link_account_service
 from .services import on_profiles_changed, process_orders
 from .settings import load_config
 from .sql import changed_orders, sync_orders
+from .vouchers import HOOK_NAME as CHECKOUT_HOOK
+from .vouchers import retry_checkout
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +119,8 @@ def _replay(failure: HookFailure, Order):
             kind = OrderEventKind.CREATED
         insert_fact(order, kind, source=EventSource.RETRY)
         process_orders([str(order.pk)])
+    elif hook == CHECKOUT_HOOK:
+        retry_checkout(failure)
     elif hook in {"customer_deleted", "account_deleted", "user_post_delete"}:
         erase_customer(failure.user_id, hashed=failure.email_hash or None)
     elif failure.user_id:

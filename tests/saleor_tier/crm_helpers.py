@@ -540,3 +540,33 @@ def create_customer(staff, email: str):
 
     ok(gql(staff, CUSTOMER_CREATE, {"input": {"email": email}})["customerCreate"])
     return User.objects.get(email=email.lower())
+
+
+def race(n: int, action) -> list[str]:
+    """Run ``action`` in ``n`` threads at once, each on its own database connection
+    (needs ``django_db(transaction=True)``). Returns "ok" or the ``LoyaltyError``
+    code of each, sorted."""
+    import threading
+
+    from django.db import connections
+
+    from saleor_crm_plugin.loyalty import LoyaltyError
+
+    results, barrier = [], threading.Barrier(n)
+
+    def run():
+        try:
+            barrier.wait()
+            action()
+            results.append("ok")
+        except LoyaltyError as exc:
+            results.append(exc.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(results)

@@ -6,7 +6,6 @@ expiry, and concurrent spends that never overspend."""
 # Fixtures are imported from crm_helpers and requested by name.
 # ruff: noqa: F811
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,11 +16,12 @@ from crm_helpers import (  # noqa: F401 - fixtures
     cancel,
     capture,
     place_order,
+    race,
     refund,
     shop_usd,
     staff_orders,
 )
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 from saleor.plugins.manager import get_plugins_manager
 
@@ -206,24 +206,8 @@ def test_concurrent_spends_on_separate_connections_never_overspend(
     program = LoyaltyProgram.objects.create(channel=channel_USD)
     m = Membership.objects.create(program=program, user=customer_user)
     loyalty.grant_points(m, 100, reason="seed", by=None)
-    results, barrier = [], threading.Barrier(6)
-
-    def spend():
-        try:
-            barrier.wait()
-            loyalty.spend_points(m.pk, 30)
-            results.append("ok")
-        except loyalty.LoyaltyError as exc:
-            results.append(exc.code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=spend) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results) == ["INSUFFICIENT_POINTS"] * 3 + ["ok"] * 3
+    results = race(6, lambda: loyalty.spend_points(m.pk, 30))
+    assert results == ["INSUFFICIENT_POINTS"] * 3 + ["ok"] * 3
     assert loyalty.balances(m.pk).available == 10
     assert connection.vendor == "postgresql"
 

@@ -1,0 +1,415 @@
+"""Member discounts through Saleor's own vouchers (Saleor layer).
+
+* Each tier that gives a discount has one Saleor :class:`Voucher` (with a channel
+  listing in the program's channel) — :func:`sync_tier_voucher`.
+* Each member has one personal :class:`VoucherCode`; it belongs to the voucher of
+  the member's effective tier and follows the member from tier to tier
+  (:func:`on_tiers_changed`), so Saleor's per-code usage counts stay with it.
+* :func:`apply_member_discount` runs from the plugin's ``checkout_created`` /
+  ``checkout_updated`` hooks: it removes a member code from any checkout that is not
+  its owner's, and attaches the signed-in member's code with Saleor's own
+  ``add_voucher_to_checkout`` — so totals, taxes, ``OrderDiscount`` rows, voucher
+  usage and refunds are Saleor's. A voucher the customer typed in is handled by the
+  program's ``discount_policy``. It never fires checkout events and never raises:
+  a failure is recorded and retried.
+
+Saleor applies one voucher per checkout, so a tier gives either a discount on items
+or free shipping (a shipping voucher), not both.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import HookFailure, LoyaltyProgram, Membership, PointsRedemption, Tier
+
+logger = logging.getLogger(__name__)
+
+HOOK_NAME = "checkout_member_discount"
+# A usage limit Saleor never reaches: with a limit set, Saleor counts every use of
+# a code (``VoucherCode.used``), which is what the merchant's reports need.
+USAGE_COUNTED = 2_147_483_647
+CODE_PREFIX = "MBR-"
+MANAGED_KEY = "saleor-crm-plugin.tier"
+
+_CHECKOUT_FIELDS = [
+    "voucher_code",
+    "discount_amount",
+    "discount_name",
+    "translated_discount_name",
+    "price_expiration",
+    "discount_expiration",
+    "last_change",
+]
+
+
+# --- tier vouchers ------------------------------------------------------------------
+
+
+def _voucher_shape(tier: Tier) -> tuple[str, str, object]:
+    from saleor.discount import DiscountValueType, VoucherType
+
+    if tier.discount_type == "none":
+        return VoucherType.SHIPPING, DiscountValueType.PERCENTAGE, 100
+    value_type = (
+        DiscountValueType.PERCENTAGE
+        if tier.discount_type == "percentage"
+        else DiscountValueType.FIXED
+    )
+    if tier.category_ids or tier.collection_ids:
+        return VoucherType.SPECIFIC_PRODUCT, value_type, tier.discount_value
+    return VoucherType.ENTIRE_ORDER, value_type, tier.discount_value
+
+
+def gives_discount(tier: Tier) -> bool:
+    return tier.discount_type != "none" or tier.free_shipping
+
+
+def sync_tier_voucher(tier: Tier) -> None:
+    """Create or update the Saleor voucher that carries ``tier``'s member discount
+    (or drop it when the tier gives none). Call inside the transaction that saved
+    the tier."""
+    from saleor.discount.models import Voucher, VoucherChannelListing
+
+    if not gives_discount(tier):
+        drop_tier_voucher(tier)
+        return
+    program = LoyaltyProgram.objects.select_related("channel").get(pk=tier.program_id)
+    channel = program.channel
+    voucher_type, value_type, value = _voucher_shape(tier)
+    with transaction.atomic():
+        voucher = (
+            Voucher.objects.filter(pk=tier.voucher_id).first()
+            if tier.voucher_id
+            else None
+        ) or Voucher(start_date=timezone.now())
+        voucher.name = f"{tier.name} member discount"
+        voucher.type = voucher_type
+        voucher.discount_value_type = value_type
+        voucher.usage_limit = USAGE_COUNTED
+        voucher.apply_once_per_order = False
+        voucher.apply_once_per_customer = False
+        voucher.single_use = False
+        voucher.only_for_staff = False
+        voucher.end_date = None
+        voucher.store_value_in_private_metadata({MANAGED_KEY: str(tier.pk)})
+        voucher.save()
+        voucher.categories.set(tier.category_ids)
+        voucher.collections.set(tier.collection_ids)
+        VoucherChannelListing.objects.update_or_create(
+            voucher=voucher,
+            channel=channel,
+            defaults={
+                "discount_value": value,
+                "currency": channel.currency_code,
+                "min_spent_amount": tier.min_spend,
+            },
+        )
+        VoucherChannelListing.objects.filter(voucher=voucher).exclude(
+            channel=channel
+        ).delete()
+        if tier.voucher_id != voucher.pk:
+            Tier.objects.filter(pk=tier.pk).update(voucher=voucher)
+        tier.voucher = voucher
+    _after_commit_recheck_tier(tier.pk)
+
+
+def drop_tier_voucher(tier: Tier) -> None:
+    """Delete the tier's voucher. Members' codes on it go with it; they are
+    recreated from ``Membership.voucher_code`` when a discount applies again."""
+    from saleor.discount.models import Voucher
+
+    if not tier.voucher_id:
+        return
+    voucher_id = tier.voucher_id
+    with transaction.atomic():
+        Tier.objects.filter(pk=tier.pk).update(voucher=None)
+        tier.voucher = None
+        Voucher.objects.filter(pk=voucher_id).delete()
+    _after_commit_recheck_tier(tier.pk)
+
+
+def _after_commit_recheck_tier(tier_id: int) -> None:
+    ids = list(
+        Membership.objects.filter(Q(tier_id=tier_id) | Q(override_tier_id=tier_id))
+        .exclude(voucher_code="")
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        transaction.on_commit(lambda: on_tiers_changed(ids))
+
+
+# --- member codes -------------------------------------------------------------------
+
+_REPOINT_SQL = """
+UPDATE "{code}" vc
+SET voucher_id = COALESCE(eff.voucher_id, vc.voucher_id),
+    is_active = eff.voucher_id IS NOT NULL
+FROM (
+    SELECT m.voucher_code,
+           CASE WHEN p.is_active THEN t.voucher_id END AS voucher_id
+    FROM "{membership}" m
+    JOIN "{program}" p ON p.id = m.program_id
+    LEFT JOIN "{tier}" t ON t.id = CASE
+        WHEN m.override_tier_id IS NOT NULL
+             AND (m.override_expires_at IS NULL OR m.override_expires_at > %(now)s)
+        THEN m.override_tier_id ELSE m.tier_id END
+    WHERE m.id = ANY(%(ids)s) AND m.voucher_code <> ''
+) eff
+WHERE vc.code = eff.voucher_code
+  AND (vc.voucher_id IS DISTINCT FROM COALESCE(eff.voucher_id, vc.voucher_id)
+       OR vc.is_active IS DISTINCT FROM (eff.voucher_id IS NOT NULL))
+"""
+
+
+def _tables() -> dict[str, str]:
+    from saleor.discount.models import VoucherCode
+
+    return {
+        "code": VoucherCode._meta.db_table,
+        "membership": Membership._meta.db_table,
+        "program": LoyaltyProgram._meta.db_table,
+        "tier": Tier._meta.db_table,
+    }
+
+
+def on_tiers_changed(membership_ids: list[int]) -> int:
+    """Members' tiers (or overrides, or a tier's discount) changed: move their codes
+    to the voucher of the tier that applies now — one set-based UPDATE — and re-check
+    their open checkouts so the discount shown is the new one. Returns the number of
+    checkouts re-checked."""
+    from saleor.checkout.models import Checkout
+
+    if not membership_ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REPOINT_SQL.format(**_tables()),
+            {"ids": list(membership_ids), "now": timezone.now()},
+        )
+    members = Membership.objects.filter(pk__in=membership_ids).values_list(
+        "user_id", "program__channel_id", "voucher_code"
+    )
+    query = Q(pk__in=[])
+    for user_id, channel_id, code in members:
+        query |= Q(user_id=user_id, channel_id=channel_id)
+        if code:
+            query |= Q(voucher_code=code)
+    checked = 0
+    for checkout in Checkout.objects.filter(query).select_related("channel", "user"):
+        apply_member_discount(checkout, recheck=True)
+        checked += 1
+    return checked
+
+
+def on_tiers_changed_safely(membership_ids: list[int]) -> None:
+    """:func:`on_tiers_changed` for ``on_commit``: the order's data is committed
+    already, so a failure here is logged, never raised into the order task."""
+    try:
+        on_tiers_changed(membership_ids)
+    except Exception:  # noqa: BLE001
+        logger.exception("CRM: member codes not moved after a tier change")
+
+
+def _new_code() -> str:
+    from saleor.core.utils.promo_code import is_available_promo_code
+
+    while True:
+        code = CODE_PREFIX + secrets.token_hex(5).upper()
+        if is_available_promo_code(code):
+            return code
+
+
+def _member_code(membership: Membership, voucher_id: int):
+    """The member's VoucherCode, on ``voucher_id`` and active (created or moved if
+    needed)."""
+    from saleor.discount.models import VoucherCode
+
+    if not membership.voucher_code:
+        membership.voucher_code = _new_code()
+        Membership.objects.filter(pk=membership.pk).update(
+            voucher_code=membership.voucher_code
+        )
+    code, created = VoucherCode.objects.get_or_create(
+        code=membership.voucher_code,
+        defaults={"voucher_id": voucher_id, "is_active": True},
+    )
+    if not created and (code.voucher_id != voucher_id or not code.is_active):
+        code.voucher_id, code.is_active = voucher_id, True
+        code.save(update_fields=["voucher", "is_active"])
+    return code
+
+
+# --- the checkout hook --------------------------------------------------------------
+
+
+def _effective_tier(membership: Membership, now) -> Tier | None:
+    if membership.override_tier_id and (
+        membership.override_expires_at is None or membership.override_expires_at > now
+    ):
+        return membership.override_tier
+    return membership.tier
+
+
+def apply_member_discount(checkout, *, recheck: bool = False) -> None:
+    """Bring a checkout's voucher in line with its customer's membership. Never
+    raises; a failure is recorded for retry and the checkout is left as Saleor had
+    it."""
+    try:
+        with transaction.atomic():
+            _apply(checkout, recheck=recheck)
+    except Exception as exc:  # noqa: BLE001 - a CRM failure must not break checkout
+        logger.warning(
+            "CRM: member discount not applied to a checkout (%s)", type(exc).__name__
+        )
+        try:
+            checkout.refresh_from_db(fields=_CHECKOUT_FIELDS)
+        except Exception:  # noqa: BLE001, S110
+            pass
+        _record_failure(checkout, exc)
+
+
+def _record_failure(checkout, exc: Exception) -> None:
+    from .ingest import backoff
+
+    try:
+        HookFailure.objects.create(
+            hook=HOOK_NAME,
+            order_id=checkout.token,
+            user_id=checkout.user_id,
+            error=f"{type(exc).__name__}: {exc}"[:255],
+            next_attempt_at=timezone.now() + backoff(1),
+        )
+    except Exception:  # noqa: BLE001
+        logger.exception("CRM: could not record a checkout hook failure")
+
+
+def _apply(checkout, *, recheck: bool) -> None:
+    user_id, code = checkout.user_id, checkout.voucher_code
+    if user_id is None and not code:
+        return  # a guest checkout without a code: nothing to do, no query
+    query = Q(pk__in=[])
+    if user_id is not None:
+        query |= Q(user_id=user_id, program__channel_id=checkout.channel_id)
+    if code:
+        query |= Q(voucher_code=code) & ~Q(voucher_code="")
+    rows = list(
+        Membership.objects.filter(query).select_related(
+            "program", "tier", "override_tier"
+        )[:2]
+    )
+    member = next(
+        (
+            m
+            for m in rows
+            if m.user_id == user_id and m.program.channel_id == checkout.channel_id
+        ),
+        None,
+    )
+    owner = next((m for m in rows if code and m.voucher_code == code), None)
+    if owner is not None and owner is not member:
+        # someone else's member code (or the member's code of another channel)
+        _remove_voucher(checkout)
+        code = None
+    elif owner is None and code and _redeemed_by_someone_else(code, user_id):
+        _remove_voucher(checkout)
+        code = None
+    if member is None:
+        return
+    now = timezone.now()
+    tier = _effective_tier(member, now) if member.program.is_active else None
+    voucher_id = tier.voucher_id if tier is not None else None
+    attached = bool(code) and code == member.voucher_code
+    if voucher_id is None:
+        if attached:
+            _remove_voucher(checkout)
+        return
+    if attached and not recheck:
+        return  # the common case: already carries the member's code
+    _attach(checkout, member, voucher_id, recheck=attached)
+
+
+def _redeemed_by_someone_else(code: str, user_id: int | None) -> bool:
+    """A points-redemption voucher code belongs to the member who redeemed it."""
+    owners = PointsRedemption.objects.filter(voucher__codes__code=code).values_list(
+        "membership__user_id", flat=True
+    )[:1]
+    return any(owner != user_id for owner in owners)
+
+
+def _remove_voucher(checkout) -> None:
+    from saleor.checkout.utils import remove_voucher_from_checkout
+
+    remove_voucher_from_checkout(checkout)
+    _expire_prices(checkout)
+
+
+def _expire_prices(checkout) -> None:
+    now = timezone.now()
+    checkout.price_expiration = now
+    checkout.discount_expiration = now
+    checkout.save(update_fields=["price_expiration", "discount_expiration", "last_change"])
+
+
+def _attach(checkout, member: Membership, voucher_id: int, *, recheck: bool) -> None:
+    from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
+    from saleor.checkout.utils import (
+        add_voucher_to_checkout,
+        get_voucher_discount_for_checkout,
+        recalculate_checkout_discount,
+    )
+    from saleor.discount.models import Voucher
+    from saleor.discount.utils.voucher import NotApplicable
+    from saleor.plugins.manager import get_plugins_manager
+
+    code = _member_code(member, voucher_id)
+    manager = get_plugins_manager(allow_replica=False)
+    lines, _ = fetch_checkout_lines(checkout)
+    info = fetch_checkout_info(checkout, lines, manager)
+    if recheck:
+        # the member's code is on the checkout but its voucher may have changed
+        recalculate_checkout_discount(manager, info, lines)
+        _expire_prices(checkout)
+        return
+    voucher = Voucher.objects.prefetch_related(
+        "channel_listings", "categories", "collections", "products", "variants"
+    ).get(pk=voucher_id)
+    address = info.shipping_address or info.billing_address
+    try:
+        ours = get_voucher_discount_for_checkout(manager, voucher, info, lines, address)
+    except NotApplicable:
+        return  # e.g. below the tier's minimum spend: leave the checkout as it is
+    typed = info.voucher
+    if typed is not None and member.program.discount_policy == "best_for_customer":
+        try:
+            theirs = get_voucher_discount_for_checkout(
+                manager, typed, info, lines, address
+            )
+        except NotApplicable:
+            theirs = None
+        if theirs is not None and theirs.amount >= ours.amount:
+            return  # the customer's own voucher is at least as good: keep it
+    try:
+        add_voucher_to_checkout(manager, info, lines, voucher, code)
+    except NotApplicable:
+        return
+    _expire_prices(checkout)
+
+
+def retry_checkout(failure: HookFailure) -> None:
+    """Replay a failed checkout hook (``tasks.retry_hook_failures``)."""
+    from saleor.checkout.models import Checkout
+
+    checkout = (
+        Checkout.objects.select_related("channel", "user")
+        .filter(token=failure.order_id)
+        .first()
+    )
+    if checkout is not None:
+        with transaction.atomic():
+            _apply(checkout, recheck=True)
