@@ -881,6 +881,7 @@ def test_order_flow_crm_overhead(
             "touch_checkout",
             "schedule_account_link",
             "erase_customer_safely",
+            "apply_member_discount",
         )
     }
     # Saleor's fixtures leave the channel without a tax app; Saleor logs a warning

@@ -261,8 +261,9 @@ def apply_member_discount(checkout, *, recheck: bool = False) -> None:
     raises; a failure is recorded for retry and the checkout is left as Saleor had
     it."""
     try:
-        with transaction.atomic():
-            _apply(checkout, recheck=recheck)
+        # reads outside a transaction (the common case writes nothing); each
+        # write below is atomic on its own
+        _apply(checkout, recheck=recheck)
     except Exception as exc:  # noqa: BLE001 - a CRM failure must not break checkout
         logger.warning(
             "CRM: member discount not applied to a checkout (%s)", type(exc).__name__
@@ -345,8 +346,9 @@ def _redeemed_by_someone_else(code: str, user_id: int | None) -> bool:
 def _remove_voucher(checkout) -> None:
     from saleor.checkout.utils import remove_voucher_from_checkout
 
-    remove_voucher_from_checkout(checkout)
-    _expire_prices(checkout)
+    with transaction.atomic():
+        remove_voucher_from_checkout(checkout)
+        _expire_prices(checkout)
 
 
 def _expire_prices(checkout) -> None:
@@ -357,17 +359,25 @@ def _expire_prices(checkout) -> None:
 
 
 def _attach(checkout, member: Membership, voucher_id: int, *, recheck: bool) -> None:
+    with transaction.atomic():
+        _attach_in_transaction(checkout, member, voucher_id, recheck=recheck)
+
+
+def _attach_in_transaction(checkout, member, voucher_id, *, recheck):
+    from django.db.models import prefetch_related_objects
     from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
     from saleor.checkout.utils import (
         add_voucher_to_checkout,
         get_voucher_discount_for_checkout,
         recalculate_checkout_discount,
     )
+    from saleor.discount import VoucherType
     from saleor.discount.models import Voucher
     from saleor.discount.utils.voucher import NotApplicable
     from saleor.plugins.manager import get_plugins_manager
 
     code = _member_code(member, voucher_id)
+    # Saleor's manager loads plugins lazily; the discount code never calls one
     manager = get_plugins_manager(allow_replica=False)
     lines, _ = fetch_checkout_lines(checkout)
     info = fetch_checkout_info(checkout, lines, manager)
@@ -376,28 +386,30 @@ def _attach(checkout, member: Membership, voucher_id: int, *, recheck: bool) -> 
         recalculate_checkout_discount(manager, info, lines)
         _expire_prices(checkout)
         return
-    voucher = Voucher.objects.prefetch_related(
-        "channel_listings", "categories", "collections", "products", "variants"
-    ).get(pk=voucher_id)
-    address = info.shipping_address or info.billing_address
-    try:
-        ours = get_voucher_discount_for_checkout(manager, voucher, info, lines, address)
-    except NotApplicable:
-        return  # e.g. below the tier's minimum spend: leave the checkout as it is
+    voucher = Voucher.objects.get(pk=voucher_id)
+    # what Saleor's discount code reads: listings always, the catalogue limits
+    # only for a voucher limited to categories / collections
+    related = ["channel_listings"]
+    if voucher.type == VoucherType.SPECIFIC_PRODUCT:
+        related += ["categories", "collections", "products", "variants"]
+    prefetch_related_objects([voucher], *related)
     typed = info.voucher
     if typed is not None and member.program.discount_policy == "best_for_customer":
-        try:
-            theirs = get_voucher_discount_for_checkout(
-                manager, typed, info, lines, address
-            )
-        except NotApplicable:
-            theirs = None
-        if theirs is not None and theirs.amount >= ours.amount:
+        address = info.shipping_address or info.billing_address
+
+        def discount(v):
+            try:
+                return get_voucher_discount_for_checkout(manager, v, info, lines, address)
+            except NotApplicable:
+                return None
+
+        ours, theirs = discount(voucher), discount(typed)
+        if ours is None or (theirs is not None and theirs.amount >= ours.amount):
             return  # the customer's own voucher is at least as good: keep it
     try:
         add_voucher_to_checkout(manager, info, lines, voucher, code)
     except NotApplicable:
-        return
+        return  # e.g. below the tier's minimum spend: leave the checkout as it is
     _expire_prices(checkout)
 
 
@@ -411,5 +423,4 @@ def retry_checkout(failure: HookFailure) -> None:
         .first()
     )
     if checkout is not None:
-        with transaction.atomic():
-            _apply(checkout, recheck=True)
+        _apply(checkout, recheck=True)
