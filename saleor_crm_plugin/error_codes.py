@@ -6,3 +6,7 @@ class CRMErrorCode(Enum):
     INVALID = "invalid"
     NOT_FOUND = "not_found"
     REQUIRED = "required"
+    UNIQUE = "unique"
+    INSUFFICIENT_POINTS = "insufficient_points"
+    BELOW_MINIMUM = "below_minimum"
+    PROGRAM_INACTIVE = "program_inactive"

@@ -421,6 +421,7 @@ class PointsEntry(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        ordering = ["-id"]  # newest first (ledger pages)
         constraints = [
             # replays of an operation (Saleor's repeated order_fully_paid, a retried
             # task) write nothing

@@ -2,14 +2,15 @@
 
 import graphene
 
+from .loyalty.schema import LoyaltyMutations, LoyaltyQueries
 from .profile.schema import ProfileMutations, ProfileQueries
 
 
-class Query(ProfileQueries):
+class Query(ProfileQueries, LoyaltyQueries):
     pass
 
 
-class Mutation(ProfileMutations):
+class Mutation(ProfileMutations, LoyaltyMutations):
     pass
 
 

@@ -333,6 +333,13 @@ def staff_users_admin(staff_api_client, permission_manage_users):
 
 
 @pytest.fixture
+def staff_discounts_admin(staff_api_client, permission_manage_discounts):
+    """Saleor's staff client with MANAGE_DISCOUNTS (loyalty programs and tiers)."""
+    staff_api_client.user.user_permissions.add(permission_manage_discounts)
+    return staff_api_client
+
+
+@pytest.fixture
 def payments_app_client(app_api_client, permission_manage_payments):
     """Saleor's app client with HANDLE_PAYMENTS (transactionCreate/Update)."""
     app_api_client.app.permissions.add(permission_manage_payments)

@@ -1,0 +1,393 @@
+import graphene
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from saleor.account.models import User
+from saleor.channel.models import Channel
+from saleor.graphql.core.mutations import BaseMutation
+from saleor.graphql.core.scalars import DateTime, Decimal
+from saleor.permission.auth_filters import AuthorizationFilters
+from saleor.permission.enums import AccountPermissions, DiscountPermissions
+
+from ... import loyalty, programs, redemption
+from ...error_codes import CRMErrorCode
+from ...models import LoyaltyProgram, Membership, PointsKind, Tier
+from ...vouchers import on_tiers_changed_safely
+from ..core.types import CRMError
+from .types import (
+    CRMDiscountPolicyEnum,
+    CRMDiscountTypeEnum,
+    CRMLoyaltyProgram,
+    CRMPointsBalance,
+    CRMPointsRedemption,
+    CRMRedemptionKindEnum,
+    CRMRoundingEnum,
+    CRMTier,
+    CRMTierMetricEnum,
+    CRMWindowKindEnum,
+)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def invalid(field: str, code: CRMErrorCode, message: str) -> ValidationError:
+    return ValidationError({_camel(field): ValidationError(message, code=code.value)})
+
+
+def from_loyalty_error(exc: loyalty.LoyaltyError) -> ValidationError:
+    return invalid(exc.field, CRMErrorCode[exc.code], str(exc))
+
+
+class CRMMutation(BaseMutation):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def pk_of(cls, global_id, type_name, field):
+        pk = cls.get_global_id_or_error(global_id, only_type=type_name, field=field)
+        if not str(pk).isdigit():
+            raise invalid(field, CRMErrorCode.INVALID, f"Expected a {type_name} ID.")
+        return int(pk)
+
+    @classmethod
+    def object_or_error(cls, model, global_id, type_name, field="id"):
+        obj = model.objects.filter(pk=cls.pk_of(global_id, type_name, field)).first()
+        if obj is None:
+            raise invalid(field, CRMErrorCode.NOT_FOUND, f"{type_name} not found.")
+        return obj
+
+    @classmethod
+    def membership(cls, user_id: int, channel_slug: str, *, create: bool):
+        program = LoyaltyProgram.objects.select_related("channel").filter(
+            channel__slug=channel_slug).first()
+        if program is None:
+            raise invalid("channel", CRMErrorCode.NOT_FOUND,
+                          "This channel has no loyalty program.")
+        if create:
+            membership, _ = Membership.objects.get_or_create(program=program,
+                                                             user_id=user_id)
+        else:
+            membership = Membership.objects.filter(program=program,
+                                                   user_id=user_id).first()
+            if membership is None:
+                raise invalid("points", CRMErrorCode.INSUFFICIENT_POINTS,
+                              "Not enough points available.")
+        membership.program = program
+        return membership
+
+    @classmethod
+    def customer(cls, customer_id):
+        return cls.object_or_error(User, customer_id, "User", "customer_id")
+
+
+def _clean(values: dict) -> dict:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+class CRMLoyaltyProgramInput(graphene.InputObjectType):
+    is_active = graphene.Boolean()
+    points_per_unit = Decimal(description="Points per unit of the channel currency.")
+    rounding = CRMRoundingEnum()
+    return_window_days = graphene.Int()
+    points_validity_days = graphene.Int(description="Days an award stays valid.")
+    point_value = Decimal(description="Currency value of one point when redeemed.")
+    min_redemption_points = graphene.Int()
+    redemption_kind = CRMRedemptionKindEnum()
+    window_kind = CRMWindowKindEnum()
+    window_months = graphene.Int()
+    time_zone = graphene.String(description="IANA time zone of the windows.")
+    review_period_months = graphene.Int()
+    discount_policy = CRMDiscountPolicyEnum()
+    metadata_tier_key = graphene.String()
+    metadata_points_key = graphene.String()
+    expiry_warning_days = graphene.Int()
+
+
+def _program_values(data):
+    values = _clean(dict(data))
+    for key in ("points_per_unit", "point_value"):
+        if key in values:
+            values[key] = loyalty.Decimal(str(values[key]))
+    return values
+
+
+class CRMLoyaltyProgramCreate(CRMMutation):
+    program = graphene.Field(CRMLoyaltyProgram)
+
+    class Arguments:
+        channel = graphene.String(required=True, description="Slug of the channel.")
+        input = CRMLoyaltyProgramInput(required=True)
+
+    class Meta:
+        description = "Create a channel's loyalty program."
+        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
+        error_type_class = CRMError
+        error_type_field = "crm_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, /, *, channel, input):
+        channel_obj = Channel.objects.filter(slug=channel).first()
+        if channel_obj is None:
+            raise invalid("channel", CRMErrorCode.NOT_FOUND, "Channel not found.")
+        try:
+            program = programs.create_program(channel_obj, **_program_values(input))
+        except loyalty.LoyaltyError as exc:
+            raise from_loyalty_error(exc) from exc
+        return cls(program=program)
+
+
+class CRMLoyaltyProgramUpdate(CRMMutation):
+    program = graphene.Field(CRMLoyaltyProgram)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = CRMLoyaltyProgramInput(required=True)
+
+    class Meta:
+        description = "Change a loyalty program (unset fields stay as they are)."
+        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
+        error_type_class = CRMError
+        error_type_field = "crm_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, /, *, id, input):
+        program = cls.object_or_error(LoyaltyProgram, id, "CRMLoyaltyProgram")
+        values = _program_values(input)
+        if "points_validity_days" in input and input["points_validity_days"] is None:
+            values["points_validity_days"] = None  # explicit null: never expire
+        try:
+            programs.update_program(program, **values)
+        except loyalty.LoyaltyError as exc:
+            raise from_loyalty_error(exc) from exc
+        return cls(program=program)
+
+
+class CRMLoyaltyProgramDelete(CRMMutation):
+    program = graphene.Field(CRMLoyaltyProgram)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    class Meta:
+        description = (
+            "Delete a loyalty program with its tiers, memberships and ledger, and the "
+            "tiers' Saleor vouchers.")
+        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
+        error_type_class = CRMError
+        error_type_field = "crm_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, /, *, id):
+        program = cls.object_or_error(LoyaltyProgram, id, "CRMLoyaltyProgram")
+        pk = program.pk
+        programs.delete_program(program)
+        program.pk = pk
+        return cls(program=program)
+
+
+class CRMTierInput(graphene.InputObjectType):
+    name = graphene.String()
+    rank = graphene.Int(description="Position on the ladder; higher is better.")
+    metric = CRMTierMetricEnum()
+    threshold = Decimal()
+    discount_type = CRMDiscountTypeEnum()
+    discount_value = Decimal()
+    min_spend = Decimal()
+    categories = graphene.List(graphene.NonNull(graphene.ID),
+                               description="Limit the discount to these categories.")
+    collections = graphene.List(graphene.NonNull(graphene.ID),
+                                description="Limit the discount to these collections.")
+    free_shipping = graphene.Boolean()
+    points_multiplier = Decimal()
+
+
+def _tier_values(mutation, data) -> dict:
+    values = _clean(dict(data))
+    for key in ("threshold", "discount_value", "min_spend", "points_multiplier"):
+        if key in values:
+            values[key] = loyalty.Decimal(str(values[key]))
+    for key, type_name, field in (("categories", "Category", "category_ids"),
+                                  ("collections", "Collection", "collection_ids")):
+        if key in values:
+            values[field] = [mutation.pk_of(g, type_name, key) for g in values.pop(key)]
+    if "rank" in values and values["rank"] < 0:
+        raise invalid("rank", CRMErrorCode.INVALID, "Enter a rank of 0 or more.")
+    return values
+
+
+class CRMTierCreate(CRMMutation):
+    tier = graphene.Field(CRMTier)
+
+    class Arguments:
+        program_id = graphene.ID(required=True)
+        input = CRMTierInput(required=True)
+
+    class Meta:
+        description = "Add a tier to a ladder (its member discount becomes a Saleor voucher)."
+        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
+        error_type_class = CRMError
+        error_type_field = "crm_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, /, *, program_id, input):
+        program = cls.object_or_error(LoyaltyProgram, program_id, "CRMLoyaltyProgram",
+                                      "program_id")
+        values = _tier_values(cls, input)
+        for required in ("name", "rank"):
+            if required not in values:
+                raise invalid(required, CRMErrorCode.REQUIRED, "This field is required.")
+        try:
+            tier = programs.create_tier(program, **values)
+        except loyalty.LoyaltyError as exc:
+            raise from_loyalty_error(exc) from exc
+        return cls(tier=tier)
+
+
+class CRMTierUpdate(CRMMutation):
+    tier = graphene.Field(CRMTier)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = CRMTierInput(required=True)
+
+    class Meta:
+        description = "Change a tier (unset fields stay as they are)."
+        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
+        error_type_class = CRMError
+        error_type_field = "crm_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, /, *, id, input):
+        tier = cls.object_or_error(Tier, id, "CRMTier")
+        try:
+            programs.update_tier(tier, **_tier_values(cls, input))
+        except loyalty.LoyaltyError as exc:
+            raise from_loyalty_error(exc) from exc
+        return cls(tier=tier)
+
+
+class CRMTierDelete(CRMMutation):
+    tier = graphene.Field(CRMTier)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    class Meta:
+        description = "Delete a tier and its Saleor voucher."
+        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
+        error_type_class = CRMError
+        error_type_field = "crm_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, /, *, id):
+        tier = cls.object_or_error(Tier, id, "CRMTier")
+        pk = tier.pk
+        programs.delete_tier(tier)
+        tier.pk = pk
+        return cls(tier=tier)
+
+
+class CRMPointsAdjust(CRMMutation):
+    points = graphene.Field(CRMPointsBalance)
+
+    class Arguments:
+        customer_id = graphene.ID(required=True)
+        channel = graphene.String(required=True)
+        points = graphene.Int(required=True, description="Positive adds, negative takes.")
+        reason = graphene.String(required=True)
+
+    class Meta:
+        description = "Adjust a customer's points by hand, with a reason (recorded)."
+        permissions = (AccountPermissions.MANAGE_USERS,)
+        error_type_class = CRMError
+        error_type_field = "crm_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, info, /, *, customer_id, channel, points, reason):
+        user = cls.customer(customer_id)
+        if not reason.strip():
+            raise invalid("reason", CRMErrorCode.REQUIRED, "Give a reason.")
+        if points == 0:
+            raise invalid("points", CRMErrorCode.INVALID, "Enter a non-zero number.")
+        staff = info.context.user
+        by = staff.pk if staff else None
+        try:
+            with transaction.atomic():
+                membership = cls.membership(user.pk, channel, create=True)
+                if points > 0:
+                    loyalty.grant_points(membership, points, reason=reason, by=by)
+                else:
+                    loyalty.spend_points(membership.pk, -points, kind=PointsKind.ADJUST,
+                                         reason=reason.strip(), by=by)
+        except loyalty.LoyaltyError as exc:
+            raise from_loyalty_error(exc) from exc
+        b = loyalty.balances(membership.pk)
+        return cls(points=CRMPointsBalance(available=b.available, pending=b.pending,
+                                           expiring_soon=b.expiring_soon))
+
+
+class CRMTierOverrideSet(CRMMutation):
+    tier = graphene.Field(CRMTier, description="The tier that applies now.")
+
+    class Arguments:
+        customer_id = graphene.ID(required=True)
+        channel = graphene.String(required=True)
+        tier_id = graphene.ID(description="Null clears the override.")
+        reason = graphene.String(required=True)
+        expires_at = DateTime(description="Null: until cleared.")
+
+    class Meta:
+        description = "Set (or clear) a staff override of a customer's tier."
+        permissions = (AccountPermissions.MANAGE_USERS,)
+        error_type_class = CRMError
+        error_type_field = "crm_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, info, /, *, customer_id, channel, reason,
+                         tier_id=None, expires_at=None):
+        user = cls.customer(customer_id)
+        tier = cls.object_or_error(Tier, tier_id, "CRMTier", "tier_id") if tier_id else None
+        staff = info.context.user
+        try:
+            with transaction.atomic():
+                membership = cls.membership(user.pk, channel, create=True)
+                loyalty.override_tier(membership, tier, reason=reason,
+                                      expires_at=expires_at,
+                                      by=staff.pk if staff else None)
+        except loyalty.LoyaltyError as exc:
+            raise from_loyalty_error(exc) from exc
+        on_tiers_changed_safely([membership.pk])
+        membership.refresh_from_db()
+        return cls(tier=loyalty.effective_tier(membership))
+
+
+class CRMPointsRedeem(CRMMutation):
+    redemption = graphene.Field(CRMPointsRedemption)
+    points = graphene.Field(CRMPointsBalance, description="The balance afterwards.")
+
+    class Arguments:
+        channel = graphene.String(required=True)
+        points = graphene.Int(required=True)
+
+    class Meta:
+        description = (
+            "Redeem the signed-in customer's points into a Saleor gift card or a "
+            "single-use voucher code (the program decides).")
+        permissions = (AuthorizationFilters.AUTHENTICATED_USER,)
+        error_type_class = CRMError
+        error_type_field = "crm_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, info, /, *, channel, points):
+        user = info.context.user
+        membership = cls.membership(user.pk, channel, create=False)
+        membership.user = user
+        try:
+            result = redemption.redeem_points(membership, points)
+        except loyalty.LoyaltyError as exc:
+            raise from_loyalty_error(exc) from exc
+        b = loyalty.balances(membership.pk)
+        return cls(redemption=result, points=CRMPointsBalance(
+            available=b.available, pending=b.pending, expiring_soon=b.expiring_soon))

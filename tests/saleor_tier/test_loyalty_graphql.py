@@ -1,0 +1,329 @@
+"""The loyalty GraphQL API on the plugin endpoint, through Saleor's own GraphQL
+stack: who may call what, the signed-in customer's tier / next tier / points /
+ledger pages / redemption, staff administration of programs and tiers (with the
+Saleor voucher behind a tier), point adjustments and tier overrides — and every
+bad input answered with a typed error that writes nothing."""
+
+# ruff: noqa: F811
+
+from decimal import Decimal
+
+import pytest
+from crm_helpers import (  # noqa: F401 - fixtures
+    CHARGE,
+    crm_gql,
+    crm_post,
+    gid,
+    place_order,
+    shop_usd,
+    staff_discounts_admin,
+    staff_users_admin,
+)
+from saleor.discount.models import Voucher
+from saleor.graphql.tests.utils import assert_no_permission, get_graphql_content
+
+from saleor_crm_plugin import loyalty
+from saleor_crm_plugin.models import (
+    LoyaltyProgram,
+    Membership,
+    PointsEntry,
+    Tier,
+    TierChange,
+)
+
+MY_LOYALTY = """
+query My($channel: String!, $first: Int, $after: String) {
+  crmMyLoyalty(channel: $channel) {
+    program { channel currency }
+    tier { name } earnedTier { name } nextTier { name }
+    missingForNextTier { metric amount money { amount currency } }
+    points { available pending expiringSoon }
+    voucherCode
+    tierHistory { fromTier toTier reason }
+    ledger(first: $first, after: $after) {
+      totalCount edges { node { kind points reason } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}"""
+CUSTOMER_LOYALTY = """
+query C($id: ID!, $channel: String!) {
+  crmCustomerLoyalty(customerId: $id, channel: $channel) {
+    tier { name } points { available } override { reason tier { name } }
+  }
+}"""
+PROGRAMS = "{ crmLoyaltyPrograms { channel tiers { name rank voucherId } } }"
+PROGRAM_CREATE = """
+mutation P($channel: String!, $input: CRMLoyaltyProgramInput!) {
+  crmLoyaltyProgramCreate(channel: $channel, input: $input) {
+    program { id channel pointsPerUnit windowKind timeZone }
+    crmErrors { field code message }
+  }
+}"""
+PROGRAM_UPDATE = """
+mutation U($id: ID!, $input: CRMLoyaltyProgramInput!) {
+  crmLoyaltyProgramUpdate(id: $id, input: $input) {
+    program { pointsPerUnit timeZone } crmErrors { field code message }
+  }
+}"""
+TIER_CREATE = """
+mutation T($program: ID!, $input: CRMTierInput!) {
+  crmTierCreate(programId: $program, input: $input) {
+    tier { id name rank threshold discountType discountValue voucherId categoryIds }
+    crmErrors { field code message }
+  }
+}"""
+TIER_UPDATE = """
+mutation TU($id: ID!, $input: CRMTierInput!) {
+  crmTierUpdate(id: $id, input: $input) {
+    tier { name discountValue } crmErrors { field code message }
+  }
+}"""
+TIER_DELETE = """
+mutation TD($id: ID!) {
+  crmTierDelete(id: $id) { tier { id } crmErrors { field code message } }
+}"""
+ADJUST = """
+mutation A($id: ID!, $channel: String!, $points: Int!, $reason: String!) {
+  crmPointsAdjust(customerId: $id, channel: $channel, points: $points, reason: $reason) {
+    points { available } crmErrors { field code message }
+  }
+}"""
+OVERRIDE = """
+mutation O($id: ID!, $channel: String!, $tier: ID, $reason: String!, $expires: DateTime) {
+  crmTierOverride(customerId: $id, channel: $channel, tierId: $tier, reason: $reason,
+                  expiresAt: $expires) {
+    tier { name } crmErrors { field code message }
+  }
+}"""
+REDEEM = """
+mutation R($channel: String!, $points: Int!) {
+  crmPointsRedeem(channel: $channel, points: $points) {
+    redemption { points kind code amount { amount currency } }
+    points { available }
+    crmErrors { field code message }
+  }
+}"""
+
+
+@pytest.fixture
+def program(channel_USD):
+    program = LoyaltyProgram.objects.create(channel=channel_USD, min_redemption_points=10)
+    Tier.objects.create(program=program, name="Regular", rank=0, threshold=0)
+    Tier.objects.create(program=program, name="Silver", rank=1, threshold=50)
+    Tier.objects.create(program=program, name="Gold", rank=2, threshold=100)
+    return program
+
+
+def errors(payload):
+    return [(e["field"], e["code"]) for e in payload["crmErrors"]]
+
+
+def test_my_loyalty_after_real_orders(program, user_api_client, customer_user,
+                                      shop_usd, channel_USD):
+    # 2 x 10.00 + 10.00 shipping = 30.00 paid: Regular, 20.00 short of Silver
+    place_order(user_api_client, shop_usd, quantity=2, token=CHARGE)
+    state = crm_gql(user_api_client, MY_LOYALTY, {"channel": channel_USD.slug})[
+        "crmMyLoyalty"]
+    assert state["program"] == {"channel": channel_USD.slug, "currency": "USD"}
+    assert state["tier"] == state["earnedTier"] == {"name": "Regular"}
+    assert state["nextTier"] == {"name": "Silver"}
+    assert state["missingForNextTier"] == {
+        "metric": "SPEND", "amount": 20.0, "money": {"amount": 20.0, "currency": "USD"}}
+    assert state["points"] == {"available": 0, "pending": 30, "expiringSoon": 0}
+    assert state["tierHistory"] == [
+        {"fromTier": None, "toTier": "Regular", "reason": "qualified"}]
+    # exactly at the threshold qualifies: 20.00 more reaches Silver's 50.00
+    place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)
+    state = crm_gql(user_api_client, MY_LOYALTY, {"channel": channel_USD.slug})[
+        "crmMyLoyalty"]
+    assert state["tier"] == {"name": "Silver"}
+    assert state["missingForNextTier"]["amount"] == 50.0
+
+
+def test_my_loyalty_without_membership_writes_nothing(program, user_api_client,
+                                                      channel_USD, channel_PLN):
+    state = crm_gql(user_api_client, MY_LOYALTY, {"channel": channel_USD.slug})[
+        "crmMyLoyalty"]
+    assert state["tier"] is None and state["nextTier"] == {"name": "Regular"}
+    assert state["points"] == {"available": 0, "pending": 0, "expiringSoon": 0}
+    assert state["ledger"]["totalCount"] == 0
+    assert not Membership.objects.exists()
+    # a channel without a program
+    assert crm_gql(user_api_client, MY_LOYALTY, {"channel": channel_PLN.slug})[
+        "crmMyLoyalty"] is None
+
+
+def test_ledger_pages_newest_first(program, user_api_client, customer_user,
+                                   channel_USD):
+    m = Membership.objects.create(program=program, user=customer_user)
+    for i in range(5):
+        loyalty.grant_points(m, 10 + i, reason=f"grant {i}", by=None)
+    seen, after = [], None
+    while True:
+        page = crm_gql(user_api_client, MY_LOYALTY, {
+            "channel": channel_USD.slug, "first": 2, "after": after})[
+            "crmMyLoyalty"]["ledger"]
+        assert page["totalCount"] == 5
+        seen += [e["node"]["points"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [14, 13, 12, 11, 10]
+
+
+def test_redeem_mutation(program, user_api_client, customer_user, channel_USD):
+    m = Membership.objects.create(program=program, user=customer_user)
+    loyalty.grant_points(m, 120, reason="seed", by=None)
+    data = crm_gql(user_api_client, REDEEM, {"channel": channel_USD.slug,
+                                             "points": 100})["crmPointsRedeem"]
+    assert data["crmErrors"] == []
+    assert data["redemption"]["amount"] == {"amount": 1.0, "currency": "USD"}
+    assert data["redemption"]["kind"] == "GIFT_CARD"
+    assert data["points"] == {"available": 20}
+    data = crm_gql(user_api_client, REDEEM, {"channel": channel_USD.slug,
+                                             "points": 50})["crmPointsRedeem"]
+    assert errors(data) == [("points", "INSUFFICIENT_POINTS")]
+    assert data["redemption"] is None
+    data = crm_gql(user_api_client, REDEEM, {"channel": channel_USD.slug,
+                                             "points": 5})["crmPointsRedeem"]
+    assert errors(data) == [("points", "BELOW_MINIMUM")]
+    assert loyalty.balances(m.pk).available == 20
+
+
+def test_permissions(program, request, api_client, user_api_client, staff_api_client,
+                     app_api_client, customer_user, channel_USD):
+    customer = gid("User", customer_user.pk)
+    staff_only = [
+        (PROGRAMS, {}),
+        (CUSTOMER_LOYALTY, {"id": customer, "channel": channel_USD.slug}),
+        (ADJUST, {"id": customer, "channel": channel_USD.slug, "points": 5,
+                  "reason": "x"}),
+        (TIER_DELETE, {"id": gid("CRMTier", program.tiers.first().pk)}),
+    ]
+    for client in (api_client, user_api_client, staff_api_client, app_api_client):
+        for query, variables in staff_only:
+            assert_no_permission(crm_post(client, query, variables))
+    assert_no_permission(crm_post(api_client, MY_LOYALTY, {"channel": channel_USD.slug}))
+    assert_no_permission(crm_post(api_client, REDEEM, {"channel": channel_USD.slug,
+                                                        "points": 10}))
+    assert Tier.objects.count() == 3 and not PointsEntry.objects.exists()
+    # apps and staff with the permission
+    app_api_client.app.permissions.add(request.getfixturevalue("permission_manage_users"))
+    assert crm_gql(app_api_client, CUSTOMER_LOYALTY, {
+        "id": customer, "channel": channel_USD.slug})["crmCustomerLoyalty"]["points"] == {
+        "available": 0}
+
+
+def test_program_and_tier_administration(staff_discounts_admin, channel_USD, channel_PLN,
+                                         category):
+    data = crm_gql(staff_discounts_admin, PROGRAM_CREATE, {
+        "channel": channel_PLN.slug,
+        "input": {"pointsPerUnit": 0.5, "windowKind": "CALENDAR_YEAR",
+                  "timeZone": "Asia/Tokyo"}})["crmLoyaltyProgramCreate"]
+    assert data["crmErrors"] == []
+    assert data["program"]["windowKind"] == "CALENDAR_YEAR"
+    program_id = data["program"]["id"]
+    again = crm_gql(staff_discounts_admin, PROGRAM_CREATE, {
+        "channel": channel_PLN.slug, "input": {}})["crmLoyaltyProgramCreate"]
+    assert errors(again) == [("channel", "UNIQUE")]
+
+    bad = crm_gql(staff_discounts_admin, PROGRAM_UPDATE, {
+        "id": program_id, "input": {"timeZone": "Mars/Olympus", "pointsPerUnit": 2}})[
+        "crmLoyaltyProgramUpdate"]
+    assert errors(bad) == [("timeZone", "INVALID")]
+    assert LoyaltyProgram.objects.get(channel=channel_PLN).points_per_unit == Decimal(
+        "0.5")  # nothing half-written
+
+    silver = crm_gql(staff_discounts_admin, TIER_CREATE, {"program": program_id, "input": {
+        "name": "Silver", "rank": 1, "threshold": 100, "discountType": "PERCENTAGE",
+        "discountValue": 10, "categories": [gid("Category", category.pk)]}})[
+        "crmTierCreate"]
+    assert silver["crmErrors"] == []
+    voucher = Voucher.objects.get(
+        pk=int(__import__("graphene").Node.from_global_id(silver["tier"]["voucherId"])[1]))
+    assert voucher.type == "specific_product"
+    assert list(voucher.categories.values_list("pk", flat=True)) == [category.pk]
+    listing = voucher.channel_listings.get()
+    assert (listing.channel_id, listing.discount_value) == (channel_PLN.pk, 10)
+
+    cases = [
+        ({"name": "Gold", "rank": 1, "threshold": 200}, ("rank", "INVALID")),
+        ({"name": "Gold", "rank": 2, "threshold": 50}, ("threshold", "INVALID")),
+        ({"name": "silver", "rank": 2, "threshold": 500}, ("name", "UNIQUE")),
+        ({"name": "Gold", "rank": 2, "threshold": 500, "discountType": "PERCENTAGE",
+          "discountValue": 150}, ("discountValue", "INVALID")),
+        ({"name": "Gold", "rank": 2, "threshold": 500, "discountType": "FIXED",
+          "discountValue": 5, "freeShipping": True}, ("freeShipping", "INVALID")),
+        ({"name": "Gold", "rank": 2, "threshold": 500, "discountType": "FIXED",
+          "discountValue": 5, "collections": [gid("Collection", 999999)]},
+         ("collectionIds", "NOT_FOUND")),
+        ({"name": "Gold", "rank": 2, "threshold": 500, "pointsMultiplier": 0},
+         ("pointsMultiplier", "INVALID")),
+        ({"rank": 2}, ("name", "REQUIRED")),
+    ]
+    for tier_input, expected in cases:
+        data = crm_gql(staff_discounts_admin, TIER_CREATE, {"program": program_id,
+                                                      "input": tier_input})
+        assert errors(data["crmTierCreate"]) == [expected], tier_input
+    assert Tier.objects.filter(program__channel=channel_PLN).count() == 1
+
+    updated = crm_gql(staff_discounts_admin, TIER_UPDATE, {
+        "id": silver["tier"]["id"], "input": {"discountValue": 15}})["crmTierUpdate"]
+    assert updated["tier"]["discountValue"] == 15.0
+    assert voucher.channel_listings.get().discount_value == 15
+
+    deleted = crm_gql(staff_discounts_admin, TIER_DELETE, {"id": silver["tier"]["id"]})
+    assert deleted["crmTierDelete"]["crmErrors"] == []
+    assert not Voucher.objects.filter(pk=voucher.pk).exists()
+    programs = crm_gql(staff_discounts_admin, PROGRAMS)["crmLoyaltyPrograms"]
+    assert programs == [{"channel": channel_PLN.slug, "tiers": []}]
+
+
+def test_adjust_and_override(program, staff_users_admin, customer_user, channel_USD):
+    customer = gid("User", customer_user.pk)
+    base = {"id": customer, "channel": channel_USD.slug}
+    data = crm_gql(staff_users_admin, ADJUST, {**base, "points": 40, "reason": "apology"})[
+        "crmPointsAdjust"]
+    assert data == {"points": {"available": 40}, "crmErrors": []}
+    data = crm_gql(staff_users_admin, ADJUST, {**base, "points": -50, "reason": "fix"})[
+        "crmPointsAdjust"]
+    assert errors(data) == [("points", "INSUFFICIENT_POINTS")]
+    data = crm_gql(staff_users_admin, ADJUST, {**base, "points": -15, "reason": "fix"})[
+        "crmPointsAdjust"]
+    assert data["points"] == {"available": 25}
+    assert errors(crm_gql(staff_users_admin, ADJUST, {**base, "points": 5, "reason": " "})[
+        "crmPointsAdjust"]) == [("reason", "REQUIRED")]
+    assert errors(crm_gql(staff_users_admin, ADJUST, {**base, "points": 0, "reason": "x"})[
+        "crmPointsAdjust"]) == [("points", "INVALID")]
+    assert errors(crm_gql(staff_users_admin, ADJUST, {**base, "channel": "nowhere",
+                                                "points": 5, "reason": "x"})[
+        "crmPointsAdjust"]) == [("channel", "NOT_FOUND")]
+
+    gold = gid("CRMTier", Tier.objects.get(name="Gold").pk)
+    data = crm_gql(staff_users_admin, OVERRIDE, {**base, "tier": gold, "reason": "VIP"})[
+        "crmTierOverride"]
+    assert data == {"tier": {"name": "Gold"}, "crmErrors": []}
+    state = crm_gql(staff_users_admin, CUSTOMER_LOYALTY, base)["crmCustomerLoyalty"]
+    assert state["override"] == {"reason": "VIP", "tier": {"name": "Gold"}}
+    assert TierChange.objects.filter(reason="override", note="VIP").exists()
+    data = crm_gql(staff_users_admin, OVERRIDE, {**base, "tier": gold, "reason": "x",
+                                           "expires": "2000-01-01T00:00:00+00:00"})
+    assert errors(data["crmTierOverride"]) == [("expiresAt", "INVALID")]
+    data = crm_gql(staff_users_admin, OVERRIDE, {**base, "tier": None, "reason": "ended"})
+    assert data["crmTierOverride"]["tier"] is None
+    state = crm_gql(staff_users_admin, CUSTOMER_LOYALTY, base)["crmCustomerLoyalty"]
+    assert state["override"] is None
+
+
+def test_a_customer_cannot_read_another_customers_loyalty(
+    program, user_api_client, customer_user2, channel_USD
+):
+    m = Membership.objects.create(program=program, user=customer_user2)
+    loyalty.grant_points(m, 77, reason="theirs", by=None)
+    response = crm_post(user_api_client, CUSTOMER_LOYALTY, {
+        "id": gid("User", customer_user2.pk), "channel": channel_USD.slug})
+    assert_no_permission(response)
+    mine = get_graphql_content(crm_post(user_api_client, MY_LOYALTY, {
+        "channel": channel_USD.slug}))["data"]["crmMyLoyalty"]
+    assert mine["points"]["available"] == 0
