@@ -11,6 +11,7 @@ and award, so a replayed event writes nothing. The arithmetic is
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +52,7 @@ from .models import (
 )
 
 AWARD_KINDS = (PointsKind.EARN, PointsKind.ADJUST)
+logger = logging.getLogger(__name__)
 
 
 class LoyaltyError(ValueError):
@@ -226,6 +228,7 @@ def override_tier(membership: Membership, tier: Tier | None, *, reason: str,
             to_name=tier.name if tier else "", reason=Reason.OVERRIDE,
             note=reason.strip()[:255], changed_by_id=by, created_at=now,
         )
+        transaction.on_commit(lambda: _mirror_safely([membership.pk]))
 
 
 # --- points on orders --------------------------------------------------------------
@@ -276,7 +279,21 @@ def apply_orders(order_ids: list[str], now: datetime | None = None) -> int:
         from .vouchers import on_tiers_changed_safely
 
         transaction.on_commit(lambda: on_tiers_changed_safely(changed))
+    if touched:
+        members = list(touched)
+        transaction.on_commit(lambda: _mirror_safely(members))
     return written
+
+
+def _mirror_safely(membership_ids: list[int]) -> None:
+    """Mirror tier and points into Saleor's customer metadata after the order's
+    commit; a failure is logged (the hourly mirror catches up)."""
+    from .loyalty_periodic import mirror_metadata
+
+    try:
+        mirror_metadata(membership_ids)
+    except Exception:  # noqa: BLE001
+        logger.exception("CRM: metadata mirror failed")
 
 
 def _membership(program: LoyaltyProgram, user_id: int, now: datetime) -> Membership:
@@ -357,6 +374,7 @@ def spend_points(membership_id: int, points: int, *, kind=PointsKind.SPEND,
                         created_at=now)
             for award_id, n in taken
         ])
+        transaction.on_commit(lambda: _mirror_safely([membership_id]))
     return operation
 
 
@@ -369,12 +387,14 @@ def grant_points(membership: Membership, points: int, *, reason: str,
         raise LoyaltyError("reason", "REQUIRED", "Give a reason for the adjustment.")
     now = now or timezone.now()
     days = membership.program.points_validity_days
-    return PointsEntry.objects.create(
+    entry = PointsEntry.objects.create(
         membership=membership, kind=PointsKind.ADJUST, points=points,
         available_at=now, expires_at=now + timedelta(days=days) if days else None,
         operation=f"adjust:{uuid.uuid4()}", reason=reason.strip()[:255],
         created_by_id=by, created_at=now,
     )
+    transaction.on_commit(lambda: _mirror_safely([membership.pk]))
+    return entry
 
 
 # --- expiry (periodic, set-based) ---------------------------------------------------

@@ -166,6 +166,37 @@ def reconcile_orders(batch_size: int | None = None, max_batches: int = 50):
         return synced
 
 
+@app.task
+def review_loyalty_tiers():
+    """Daily tier review (downgrades after retention, missed upgrades, expired
+    overrides); resumes an interrupted run."""
+    from .loyalty_periodic import review_tiers
+
+    with allow_writer():
+        return review_tiers()
+
+
+@app.task
+def mature_and_expire_points():
+    """Hourly: write what is left of awards past their expiry date, then mirror
+    tier and available points (matured or expired since) into customer metadata."""
+    from .loyalty import expire_points
+    from .loyalty_periodic import mirror_metadata
+
+    with allow_writer():
+        expired = expire_points()
+        return {"expired": expired, "mirrored": mirror_metadata()}
+
+
+@app.task
+def warn_expiring_points():
+    """Daily: members with points expiring soon, for the merchant's messaging."""
+    from .loyalty_periodic import warn_expiring
+
+    with allow_writer():
+        return warn_expiring()
+
+
 @app.on_after_finalize.connect
 def _register_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
@@ -176,4 +207,13 @@ def _register_periodic_tasks(sender, **kwargs):
     )
     sender.add_periodic_task(
         crontab(minute="*/10"), reconcile_orders.s(), name="crm-reconcile-orders"
+    )
+    sender.add_periodic_task(
+        crontab(minute=15, hour=3), review_loyalty_tiers.s(), name="crm-tier-review"
+    )
+    sender.add_periodic_task(
+        crontab(minute=5), mature_and_expire_points.s(), name="crm-points-expiry"
+    )
+    sender.add_periodic_task(
+        crontab(minute=45, hour=3), warn_expiring_points.s(), name="crm-expiry-warnings"
     )

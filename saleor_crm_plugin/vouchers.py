@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .loyalty_periodic import db_tables
 from .models import HookFailure, LoyaltyProgram, Membership, PointsRedemption, Tier
 
 logger = logging.getLogger(__name__)
@@ -167,17 +168,6 @@ WHERE vc.code = eff.voucher_code
 """
 
 
-def _tables() -> dict[str, str]:
-    from saleor.discount.models import VoucherCode
-
-    return {
-        "code": VoucherCode._meta.db_table,
-        "membership": Membership._meta.db_table,
-        "program": LoyaltyProgram._meta.db_table,
-        "tier": Tier._meta.db_table,
-    }
-
-
 def on_tiers_changed(membership_ids: list[int]) -> int:
     """Members' tiers (or overrides, or a tier's discount) changed: move their codes
     to the voucher of the tier that applies now — one set-based UPDATE — and re-check
@@ -189,7 +179,7 @@ def on_tiers_changed(membership_ids: list[int]) -> int:
         return 0
     with connection.cursor() as cursor:
         cursor.execute(
-            _REPOINT_SQL.format(**_tables()),
+            _REPOINT_SQL.format(**db_tables()),
             {"ids": list(membership_ids), "now": timezone.now()},
         )
     members = Membership.objects.filter(pk__in=membership_ids).values_list(

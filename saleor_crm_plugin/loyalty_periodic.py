@@ -1,0 +1,361 @@
+"""Periodic loyalty work (Saleor layer), run by the plugin's Celery tasks: the tier
+review, expired staff overrides, the mirror of tier and points into Saleor's
+customer metadata, and expiry-warning candidates.
+
+All of it is set-based SQL over chunks of memberships (by id), each chunk in its
+own transaction, so memory stays flat and an interrupted run loses at most one
+chunk. The review is resumable (a run keeps its start time in ``SyncCursor`` and
+marks each member it has looked at) and idempotent (a second run moves nobody).
+
+Per member the review makes exactly the move ``loyalty.evaluate_tier(...,
+at_review=True)`` would (``domain.tiers.decide``): upgrade when the figures of the
+qualification window reach a higher tier, downgrade once the retention has run out,
+nothing under an active override. The Saleor-tier tests compare the two.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+from django.db import connection, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from .domain.tiers import Window, WindowKind, add_months
+from .models import (
+    CustomerOrder,
+    CustomerProfile,
+    LoyaltyProgram,
+    Membership,
+    PointsEntry,
+    PointsExpiryWarning,
+    SyncCursor,
+    Tier,
+    TierChange,
+)
+
+REVIEW_KEY = "tier-review"
+SINCE_EVER = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def db_tables() -> dict[str, str]:
+    """Table names for the raw SQL of the loyalty modules."""
+    from saleor.account.models import User
+    from saleor.discount.models import VoucherCode
+
+    return {
+        "code": VoucherCode._meta.db_table,
+        "membership": Membership._meta.db_table,
+        "tier": Tier._meta.db_table,
+        "change": TierChange._meta.db_table,
+        "profile": CustomerProfile._meta.db_table,
+        "corder": CustomerOrder._meta.db_table,
+        "points": PointsEntry._meta.db_table,
+        "program": LoyaltyProgram._meta.db_table,
+        "warning": PointsExpiryWarning._meta.db_table,
+        "user": User._meta.db_table,
+    }
+
+
+def _id_chunks(queryset, chunk: int):
+    bounds = queryset.aggregate(lo=Min("id"), hi=Max("id"))
+    if bounds["lo"] is None:
+        return
+    after = bounds["lo"] - 1
+    while after < bounds["hi"]:
+        yield after, after + chunk
+        after += chunk
+
+
+# --- tier review --------------------------------------------------------------------
+
+_EXPIRE_OVERRIDES_SQL = """
+WITH expired AS (
+    SELECT m.id, m.override_tier_id, m.tier_id,
+           COALESCE(ot.name, '') AS o_name, COALESCE(t.name, '') AS t_name
+    FROM "{membership}" m
+    LEFT JOIN "{tier}" ot ON ot.id = m.override_tier_id
+    LEFT JOIN "{tier}" t ON t.id = m.tier_id
+    WHERE m.program_id = %(program)s AND m.override_tier_id IS NOT NULL
+      AND m.override_expires_at <= %(now)s
+),
+changes AS (
+    INSERT INTO "{change}" (membership_id, from_tier_id, to_tier_id, from_name,
+                            to_name, reason, note, created_at)
+    SELECT id, override_tier_id, tier_id, o_name, t_name, 'override_expired', '',
+           %(now)s
+    FROM expired
+)
+UPDATE "{membership}" m
+SET override_tier_id = NULL, override_reason = '', override_expires_at = NULL,
+    updated_at = %(now)s
+FROM expired e WHERE m.id = e.id
+RETURNING m.id
+"""
+
+_REVIEW_SQL = """
+WITH scope AS (
+    SELECT m.id, m.user_id, m.tier_id, m.retained_until,
+           cur.rank AS cur_rank, cur.name AS cur_name,
+           (m.override_tier_id IS NOT NULL
+            AND (m.override_expires_at IS NULL OR m.override_expires_at > %(now)s))
+             AS frozen
+    FROM "{membership}" m
+    LEFT JOIN "{tier}" cur ON cur.id = m.tier_id
+    WHERE m.program_id = %(program)s AND m.id > %(after)s AND m.id <= %(upto)s
+      AND (m.reviewed_at IS NULL OR m.reviewed_at < %(run)s)
+),
+fig AS (
+    SELECT s.id,
+           GREATEST(COALESCE(o.spent, 0) - COALESCE(o.refunded, 0), 0) AS spend,
+           COALESCE(o.paid, 0) AS paid_orders,
+           COALESCE(pe.earned, 0) AS points
+    FROM scope s
+    LEFT JOIN "{profile}" p ON p.channel_id = %(channel)s AND p.user_id = s.user_id
+    LEFT JOIN LATERAL (
+        SELECT SUM(co.total_amount) AS spent, SUM(co.refunded_amount) AS refunded,
+               COUNT(*) FILTER (WHERE NOT (co.refunded_amount >= co.total_amount
+                                           AND co.total_amount > 0)) AS paid
+        FROM "{corder}" co
+        WHERE co.profile_id = p.id AND co.paid_at IS NOT NULL
+          AND co.paid_at <= %(now)s AND co.paid_at >= %(start)s
+          AND NOT co.cancelled AND co.currency = %(currency)s
+    ) o ON true
+    LEFT JOIN LATERAL (
+        SELECT SUM(e.points) AS earned
+        FROM "{points}" e
+        WHERE e.membership_id = s.id AND e.award_id IS NULL AND e.points > 0
+          AND e.created_at <= %(now)s AND e.created_at >= %(start)s
+    ) pe ON true
+    WHERE NOT s.frozen
+),
+qual AS (
+    SELECT f.id, q.id AS q_id, q.rank AS q_rank, q.name AS q_name
+    FROM fig f
+    LEFT JOIN LATERAL (
+        SELECT t.id, t.rank, t.name
+        FROM "{tier}" t
+        WHERE t.program_id = %(program)s
+          AND CASE t.metric WHEN 'spend' THEN f.spend
+                            WHEN 'paid_orders' THEN f.paid_orders
+                            ELSE f.points END >= t.threshold
+        ORDER BY t.rank DESC LIMIT 1
+    ) q ON true
+),
+moves AS (
+    SELECT s.id, s.tier_id AS from_id, COALESCE(s.cur_name, '') AS from_name,
+           q.q_id AS to_id, COALESCE(q.q_name, '') AS to_name,
+           CASE WHEN COALESCE(q.q_rank, -1) > COALESCE(s.cur_rank, -1)
+                THEN 'qualified' ELSE 'review' END AS reason
+    FROM qual q JOIN scope s ON s.id = q.id
+    WHERE COALESCE(q.q_rank, -1) > COALESCE(s.cur_rank, -1)
+       OR (COALESCE(s.cur_rank, -1) > COALESCE(q.q_rank, -1)
+           AND (s.retained_until IS NULL OR s.retained_until <= %(now)s))
+),
+changes AS (
+    INSERT INTO "{change}" (membership_id, from_tier_id, to_tier_id, from_name,
+                            to_name, reason, note, created_at)
+    SELECT id, from_id, to_id, from_name, to_name, reason, '', %(now)s FROM moves
+    RETURNING membership_id, reason
+),
+marked AS (
+    UPDATE "{membership}" m
+    SET reviewed_at = %(run)s,
+        tier_id = CASE WHEN mv.id IS NULL THEN m.tier_id ELSE mv.to_id END,
+        tier_since = CASE WHEN mv.id IS NULL THEN m.tier_since ELSE %(now)s END,
+        retained_until = CASE WHEN mv.id IS NULL THEN m.retained_until
+                              WHEN mv.reason = 'qualified' THEN %(retain)s END,
+        updated_at = CASE WHEN mv.id IS NULL THEN m.updated_at ELSE %(now)s END
+    FROM scope s LEFT JOIN moves mv ON mv.id = s.id
+    WHERE m.id = s.id
+    RETURNING m.id
+)
+SELECT (SELECT count(*) FROM marked),
+       (SELECT json_agg(json_build_array(membership_id, reason)) FROM changes)
+"""
+
+
+def review_tiers(now: datetime | None = None, *, chunk: int = 10_000) -> dict:
+    """The periodic tier review of every member of every active program.
+
+    Resumes an interrupted run (same ``now``, members already marked are
+    skipped). Returns counts and the seconds it took."""
+    started = time.perf_counter()
+    cursor_row = SyncCursor.objects.filter(key=REVIEW_KEY).first()
+    if cursor_row is not None:
+        run = cursor_row.value  # an interrupted run: finish it as of its start
+    else:
+        run = now or timezone.now()
+        SyncCursor.objects.create(key=REVIEW_KEY, value=run)
+    result = {"reviewed": 0, "upgraded": 0, "downgraded": 0, "overrides_expired": 0,
+              "run_at": run.isoformat()}
+    sql = _REVIEW_SQL.format(**db_tables())
+    for program in LoyaltyProgram.objects.select_related("channel").filter(
+        is_active=True
+    ):
+        expired = _expire_overrides(program, run)
+        result["overrides_expired"] += len(expired)
+        _after_changes(expired)
+        start = Window(
+            WindowKind(program.window_kind), program.window_months, program.time_zone
+        ).start(run)
+        params = {
+            "program": program.pk,
+            "channel": program.channel_id,
+            "currency": program.channel.currency_code,
+            "now": run,
+            "run": run,
+            "start": start or SINCE_EVER,
+            "retain": add_months(run, program.review_period_months),
+        }
+        members = Membership.objects.filter(program=program)
+        for after, upto in _id_chunks(members, chunk):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, {**params, "after": after, "upto": upto})
+                reviewed, changes = cursor.fetchone()
+            if isinstance(changes, str):
+                changes = json.loads(changes)
+            changes = changes or []
+            result["reviewed"] += reviewed
+            result["upgraded"] += sum(1 for _, why in changes if why == "qualified")
+            result["downgraded"] += sum(1 for _, why in changes if why == "review")
+            _after_changes([member_id for member_id, _ in changes])
+    SyncCursor.objects.filter(key=REVIEW_KEY).delete()  # the run is complete
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _expire_overrides(program: LoyaltyProgram, now: datetime) -> list[int]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _EXPIRE_OVERRIDES_SQL.format(**db_tables()),
+            {"program": program.pk, "now": now},
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _after_changes(membership_ids: list[int]) -> None:
+    """Committed tier moves: member codes follow, metadata mirrors them."""
+    if not membership_ids:
+        return
+    from .vouchers import on_tiers_changed_safely
+
+    on_tiers_changed_safely(membership_ids)
+    mirror_metadata(membership_ids)
+
+
+# --- metadata mirror ----------------------------------------------------------------
+
+_MIRROR_SQL = """
+WITH m AS (
+    SELECT m.id, m.user_id, m.mirrored_tier, m.mirrored_points,
+           COALESCE(NULLIF(p.metadata_tier_key, ''), 'crm.' || c.slug || '.tier')
+             AS tier_key,
+           COALESCE(NULLIF(p.metadata_points_key, ''), 'crm.' || c.slug || '.points')
+             AS points_key,
+           COALESCE(CASE WHEN p.is_active THEN
+               CASE WHEN m.override_tier_id IS NOT NULL
+                         AND (m.override_expires_at IS NULL
+                              OR m.override_expires_at > %(now)s)
+                    THEN ot.name ELSE t.name END END, '') AS tier_name
+    FROM "{membership}" m
+    JOIN "{program}" p ON p.id = m.program_id
+    JOIN channel_channel c ON c.id = p.channel_id
+    LEFT JOIN "{tier}" t ON t.id = m.tier_id
+    LEFT JOIN "{tier}" ot ON ot.id = m.override_tier_id
+    WHERE {scope}
+),
+cur AS (
+    SELECT m.*, COALESCE((
+        SELECT SUM(a.points + COALESCE((SELECT SUM(x.points) FROM "{points}" x
+                                        WHERE x.award_id = a.id), 0))
+        FROM "{points}" a
+        WHERE a.membership_id = m.id AND a.award_id IS NULL AND a.points > 0
+          AND a.available_at <= %(now)s
+          AND (a.expires_at IS NULL OR a.expires_at > %(now)s)
+    ), 0)::int AS points
+    FROM m
+),
+changed AS (
+    SELECT * FROM cur
+    WHERE tier_name IS DISTINCT FROM mirrored_tier OR points IS DISTINCT FROM mirrored_points
+),
+users AS (
+    UPDATE "{user}" u
+    SET metadata = COALESCE(u.metadata, '{{}}'::jsonb) || kv.pairs
+    FROM (
+        SELECT user_id,
+               jsonb_object_agg(tier_key, tier_name)
+                 || jsonb_object_agg(points_key, points::text) AS pairs
+        FROM changed GROUP BY user_id
+    ) kv
+    WHERE u.id = kv.user_id
+    RETURNING u.id
+)
+UPDATE "{membership}" m
+SET mirrored_tier = ch.tier_name, mirrored_points = ch.points
+FROM changed ch WHERE m.id = ch.id
+RETURNING m.id
+"""
+
+
+def mirror_metadata(membership_ids: list[int] | None = None, *, chunk: int = 5000,
+                    now: datetime | None = None) -> int:
+    """Write each member's tier name and available points into Saleor's customer
+    metadata (``User.metadata``) under the program's keys — only for members whose
+    values changed since the last mirror; other metadata keys are left as they are.
+    ``None``: every member (points mature and expire with time). Returns the number
+    of members written."""
+    now = now or timezone.now()
+    written = 0
+    if membership_ids is not None:
+        ids = sorted(set(membership_ids))
+        batches = [ids[i:i + chunk] for i in range(0, len(ids), chunk)]
+        scope, key = "m.id = ANY(%(ids)s)", "ids"
+    else:
+        batches = list(_id_chunks(Membership.objects.all(), chunk))
+        scope, key = "m.id > %(after)s AND m.id <= %(upto)s", "range"
+    sql = _MIRROR_SQL.format(scope=scope, **db_tables())
+    for batch in batches:
+        params = {"now": now}
+        if key == "ids":
+            params["ids"] = batch
+        else:
+            params["after"], params["upto"] = batch
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            written += cursor.rowcount
+    return written
+
+
+# --- expiry warnings ----------------------------------------------------------------
+
+_WARN_SQL = """
+INSERT INTO "{warning}" (membership_id, expires_on, points, created_at)
+SELECT a.membership_id, (a.expires_at AT TIME ZONE p.time_zone)::date,
+       SUM(left_over.n), %(now)s
+FROM "{points}" a
+JOIN "{membership}" m ON m.id = a.membership_id
+JOIN "{program}" p ON p.id = m.program_id AND p.is_active
+CROSS JOIN LATERAL (
+    SELECT a.points + COALESCE(SUM(t.points), 0) AS n
+    FROM "{points}" t WHERE t.award_id = a.id
+) left_over
+WHERE a.award_id IS NULL AND a.points > 0 AND left_over.n > 0
+  AND a.expires_at > %(now)s
+  AND a.expires_at <= %(now)s + make_interval(days => p.expiry_warning_days)
+GROUP BY a.membership_id, (a.expires_at AT TIME ZONE p.time_zone)::date
+ON CONFLICT (membership_id, expires_on) DO NOTHING
+"""
+
+
+def warn_expiring(now: datetime | None = None) -> int:
+    """Record members whose points expire within their program's warning period
+    (one row per member and expiry day, in the program's time zone) for the
+    merchant's messaging to pick up. Idempotent."""
+    now = now or timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_WARN_SQL.format(**db_tables()), {"now": now})
+        return cursor.rowcount
