@@ -342,7 +342,7 @@ class Membership(models.Model):
     # what was last written to Saleor's customer metadata (skip unchanged writes)
     mirrored_tier = models.CharField(max_length=64, blank=True, default="")
     mirrored_points = models.IntegerField(null=True, blank=True)
-    # last periodic review that looked at this member (makes a review resumable)
+    # the periodic review run that last moved this member
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -182,14 +182,13 @@ def on_tiers_changed(membership_ids: list[int]) -> int:
             _REPOINT_SQL.format(**db_tables()),
             {"ids": list(membership_ids), "now": timezone.now()},
         )
-    members = Membership.objects.filter(pk__in=membership_ids).values_list(
+    members = list(Membership.objects.filter(pk__in=membership_ids).values_list(
         "user_id", "program__channel_id", "voucher_code"
-    )
-    query = Q(pk__in=[])
-    for user_id, channel_id, code in members:
-        query |= Q(user_id=user_id, channel_id=channel_id)
-        if code:
-            query |= Q(voucher_code=code)
+    ))
+    users = {user_id for user_id, _, _ in members}
+    channels = {channel_id for _, channel_id, _ in members}
+    codes = {code for _, _, code in members if code}
+    query = Q(user_id__in=users, channel_id__in=channels) | Q(voucher_code__in=codes)
     checked = 0
     for checkout in Checkout.objects.filter(query).select_related("channel", "user"):
         apply_member_discount(checkout, recheck=True)

@@ -19,6 +19,7 @@ from .types import (
     CRMLoyaltyProgram,
     CRMPointsBalance,
     CRMPointsRedemption,
+    CRMPreview,
     CRMRedemptionKindEnum,
     CRMRoundingEnum,
     CRMTier,
@@ -391,3 +392,68 @@ class CRMPointsRedeem(CRMMutation):
         b = loyalty.balances(membership.pk)
         return cls(redemption=result, points=CRMPointsBalance(
             available=b.available, pending=b.pending, expiring_soon=b.expiring_soon))
+
+
+class CRMLoyaltyPreviewInput(graphene.InputObjectType):
+    tiers = graphene.List(graphene.NonNull(CRMTierInput),
+                          description="A proposed ladder (omit: the current one).")
+    points_per_unit = Decimal(description="A proposed earn rate.")
+    window_kind = CRMWindowKindEnum(description="A proposed qualification window.")
+    window_months = graphene.Int()
+
+
+class CRMLoyaltyPreview(CRMMutation):
+    preview = graphene.Field(CRMPreview)
+
+    class Arguments:
+        channel = graphene.String(required=True)
+        input = CRMLoyaltyPreviewInput(required=True)
+
+    class Meta:
+        description = (
+            "Preview a ladder, earn rate or window before changing anything: customers "
+            "per tier and the estimated member-discount cost and points over the last "
+            "12 months of orders. Writes nothing.")
+        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
+        error_type_class = CRMError
+        error_type_field = "crm_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, /, *, channel, input):
+        from ...preview import TierSpec, preview_program
+
+        program = LoyaltyProgram.objects.select_related("channel").filter(
+            channel__slug=channel).first()
+        if program is None:
+            raise invalid("channel", CRMErrorCode.NOT_FOUND,
+                          "This channel has no loyalty program.")
+        specs = None
+        if input.get("tiers") is not None:
+            specs = []
+            for data in input["tiers"]:
+                values = _tier_values(cls, data)
+                for required in ("name", "rank"):
+                    if required not in values:
+                        raise invalid(required, CRMErrorCode.REQUIRED,
+                                      "Each proposed tier needs a name and a rank.")
+                specs.append(TierSpec(
+                    name=values["name"], rank=values["rank"],
+                    metric=values.get("metric", "spend"),
+                    threshold=values.get("threshold", loyalty.Decimal(0)),
+                    discount_type=values.get("discount_type", "none"),
+                    discount_value=values.get("discount_value", loyalty.Decimal(0)),
+                    min_spend=values.get("min_spend"),
+                    points_multiplier=values.get("points_multiplier",
+                                                 loyalty.Decimal(1)),
+                    category_ids=tuple(values.get("category_ids", ())),
+                    collection_ids=tuple(values.get("collection_ids", ()))))
+        rate = input.get("points_per_unit")
+        try:
+            result = preview_program(
+                program, tiers=specs,
+                points_per_unit=None if rate is None else loyalty.Decimal(str(rate)),
+                window_kind=input.get("window_kind"),
+                window_months=input.get("window_months"))
+        except loyalty.LoyaltyError as exc:
+            raise from_loyalty_error(exc) from exc
+        return cls(preview=result)

@@ -8,6 +8,7 @@ from ..profile.schema import _user_pk
 from .mutations import (
     CRMLoyaltyProgramCreate,
     CRMLoyaltyProgramDelete,
+    CRMLoyaltyPreview,
     CRMLoyaltyProgramUpdate,
     CRMPointsAdjust,
     CRMPointsRedeem,
@@ -76,3 +77,4 @@ class LoyaltyMutations(graphene.ObjectType):
     crm_points_adjust = CRMPointsAdjust.Field()
     crm_tier_override = CRMTierOverrideSet.Field()
     crm_points_redeem = CRMPointsRedeem.Field()
+    crm_loyalty_preview = CRMLoyaltyPreview.Field()

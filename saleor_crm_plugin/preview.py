@@ -1,0 +1,249 @@
+"""Preview before change (Saleor layer): what a proposed tier ladder, earn rate or
+qualification window would do — how many customers would land in each tier, and
+the member-discount cost and points the last 12 months of orders would have given
+— computed from the CRM tables with one set-based statement, writing nothing.
+
+The approximations, stated:
+
+* Customers are the account holders with a CRM profile in the channel (members or
+  not); each lands on the tier their figures reach *now* over the proposed window
+  (net spend, paid orders, points earned) — retention and overrides are left out,
+  this is where the figures put them.
+* With a proposed earn rate, the points metric is recomputed from the window's
+  orders (net amount x rate, rounded down per order); without one it is what the
+  ledger recorded. The points estimate is net amount x rate x the multiplier of the
+  tier the customer lands on, rounded down per order.
+* Each order of the last 12 months (paid, not cancelled, channel currency) is
+  valued with the tier its customer would hold now: percentage x net amount, or the
+  fixed amount capped at the net amount, when the net amount reaches the tier's
+  minimum spend. A discount limited to categories or collections counts orders
+  that contain one of them, on their whole net amount — an upper bound, as the
+  CRM keeps what an order contained, not per-line amounts. Shipping is in the net
+  amount, so percentages are overstated by the shipping share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .domain.tiers import TierError, Window, WindowKind, add_months
+from .loyalty import LoyaltyError
+from .loyalty_periodic import SINCE_EVER, db_tables
+from .models import LoyaltyProgram, Tier
+
+
+@dataclass(frozen=True)
+class TierSpec:
+    name: str
+    rank: int
+    metric: str
+    threshold: Decimal
+    discount_type: str = "none"
+    discount_value: Decimal = Decimal(0)
+    min_spend: Decimal | None = None
+    points_multiplier: Decimal = Decimal(1)
+    category_ids: tuple[int, ...] = ()
+    collection_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class TierPreview:
+    name: str
+    rank: int
+    customers: int
+    current_customers: int
+    estimated_discount: Decimal
+
+
+@dataclass(frozen=True)
+class Preview:
+    currency: str
+    tiers: list[TierPreview]
+    customers_without_tier: int
+    estimated_discount_total: Decimal
+    estimated_points: int
+    orders_considered: int
+    period_start: datetime
+    period_end: datetime
+
+
+_PREVIEW_SQL = """
+WITH tiers AS (
+    SELECT * FROM unnest(%(ranks)s::int[], %(metrics)s::text[],
+                         %(thresholds)s::numeric[], %(dtypes)s::text[],
+                         %(dvalues)s::numeric[], %(min_spends)s::numeric[],
+                         %(mults)s::numeric[], %(cats)s::text[], %(cols)s::text[])
+        AS t(rank, metric, threshold, dtype, dvalue, min_spend, mult, cats, cols)
+),
+cust AS (
+    SELECT p.id AS profile_id, p.user_id FROM "{profile}" p
+    WHERE p.channel_id = %(channel)s AND p.user_id IS NOT NULL
+),
+fig AS (
+    SELECT c.profile_id,
+           GREATEST(COALESCE(SUM(co.total_amount), 0)
+                    - COALESCE(SUM(co.refunded_amount), 0), 0) AS spend,
+           COUNT(co.order_id) FILTER (WHERE NOT (co.refunded_amount >= co.total_amount
+                                                 AND co.total_amount > 0)) AS paid,
+           CASE WHEN %(rate)s::numeric IS NULL THEN COALESCE(MAX(pe.points), 0)
+                ELSE COALESCE(SUM(floor(GREATEST(co.total_amount - co.refunded_amount, 0)
+                                        * %(rate)s::numeric)), 0) END AS points
+    FROM cust c
+    LEFT JOIN "{corder}" co ON co.profile_id = c.profile_id
+         AND co.paid_at IS NOT NULL AND co.paid_at <= %(now)s
+         AND co.paid_at >= %(window_start)s AND NOT co.cancelled
+         AND co.currency = %(currency)s
+    LEFT JOIN (
+        SELECT m.user_id, SUM(e.points) AS points
+        FROM "{membership}" m JOIN "{points}" e ON e.membership_id = m.id
+        WHERE m.program_id = %(program)s AND e.award_id IS NULL AND e.points > 0
+          AND e.created_at <= %(now)s AND e.created_at >= %(window_start)s
+        GROUP BY m.user_id
+    ) pe ON pe.user_id = c.user_id
+    GROUP BY c.profile_id
+),
+landed AS (
+    SELECT DISTINCT ON (f.profile_id) f.profile_id, t.rank
+    FROM fig f
+    LEFT JOIN tiers t ON CASE t.metric WHEN 'spend' THEN f.spend
+                                       WHEN 'paid_orders' THEN f.paid
+                                       ELSE f.points END >= t.threshold
+    ORDER BY f.profile_id, t.rank DESC NULLS LAST
+),
+orders AS (
+    SELECT l.rank, t.dtype, t.dvalue, t.min_spend, t.cats, t.cols,
+           COALESCE(t.mult, 1) AS mult, co.category_ids, co.collection_ids,
+           GREATEST(co.total_amount - co.refunded_amount, 0) AS amount
+    FROM landed l
+    JOIN "{corder}" co ON co.profile_id = l.profile_id
+         AND co.paid_at IS NOT NULL AND co.paid_at <= %(now)s
+         AND co.paid_at >= %(period_start)s AND NOT co.cancelled
+         AND co.currency = %(currency)s
+    LEFT JOIN tiers t ON t.rank = l.rank
+)
+SELECT l.rank, count(*) AS customers, NULL::numeric, NULL::bigint, NULL::bigint
+FROM landed l GROUP BY l.rank
+UNION ALL
+SELECT o.rank, NULL,
+       COALESCE(SUM(CASE
+           WHEN o.dtype IS NULL OR o.dtype = 'none' THEN 0
+           WHEN o.min_spend IS NOT NULL AND o.amount < o.min_spend THEN 0
+           WHEN (cardinality(o.cats::int[]) > 0 OR cardinality(o.cols::int[]) > 0)
+                AND NOT (o.category_ids && o.cats::int[]
+                         OR o.collection_ids && o.cols::int[]) THEN 0
+           WHEN o.dtype = 'percentage' THEN round(o.amount * o.dvalue / 100, 2)
+           ELSE LEAST(o.dvalue, o.amount) END), 0),
+       COALESCE(SUM(floor(o.amount * %(earn_rate)s::numeric * o.mult)), 0)::bigint,
+       count(*)
+FROM orders o GROUP BY o.rank
+"""
+
+
+def _specs_of(program: LoyaltyProgram) -> list[TierSpec]:
+    return [
+        TierSpec(t.name, t.rank, t.metric, t.threshold, t.discount_type,
+                 t.discount_value, t.min_spend, t.points_multiplier,
+                 tuple(t.category_ids), tuple(t.collection_ids))
+        for t in program.tiers.order_by("rank")
+    ]
+
+
+def _validate(program, specs: list[TierSpec]) -> None:
+    from .programs import validate_tier
+
+    tiers = [
+        Tier(program=program, name=s.name, rank=s.rank, metric=s.metric,
+             threshold=Decimal(s.threshold), discount_type=s.discount_type,
+             discount_value=Decimal(s.discount_value),
+             min_spend=None if s.min_spend is None else Decimal(s.min_spend),
+             points_multiplier=Decimal(s.points_multiplier),
+             category_ids=list(s.category_ids), collection_ids=list(s.collection_ids))
+        for s in specs
+    ]
+    for i, tier in enumerate(tiers):
+        validate_tier(tier, tiers[:i])
+
+
+def preview_program(program: LoyaltyProgram, *, tiers: list[TierSpec] | None = None,
+                    points_per_unit: Decimal | None = None,
+                    window_kind: str | None = None, window_months: int | None = None,
+                    now: datetime | None = None) -> Preview:
+    now = now or timezone.now()
+    specs = _specs_of(program) if tiers is None else list(tiers)
+    if tiers is not None:
+        _validate(program, specs)
+    if points_per_unit is not None and Decimal(points_per_unit) <= 0:
+        raise LoyaltyError("points_per_unit", "INVALID", "Enter a positive rate.")
+    try:
+        window = Window(WindowKind(window_kind or program.window_kind),
+                        window_months or program.window_months, program.time_zone)
+    except ValueError as exc:
+        field = exc.field if isinstance(exc, TierError) else "window_kind"
+        raise LoyaltyError(field, "INVALID", str(exc)) from exc
+    period_start = add_months(now, -12)
+    currency = program.channel.currency_code
+    rate = None if points_per_unit is None else Decimal(points_per_unit)
+    params = {
+        "program": program.pk,
+        "channel": program.channel_id,
+        "currency": currency,
+        "now": now,
+        "window_start": window.start(now) or SINCE_EVER,
+        "period_start": period_start,
+        "rate": rate,
+        "earn_rate": rate if rate is not None else program.points_per_unit,
+        "ranks": [s.rank for s in specs],
+        "metrics": [s.metric for s in specs],
+        "thresholds": [Decimal(s.threshold) for s in specs],
+        "dtypes": [s.discount_type for s in specs],
+        "dvalues": [Decimal(s.discount_value) for s in specs],
+        "min_spends": [s.min_spend for s in specs],
+        "mults": [Decimal(s.points_multiplier) for s in specs],
+        "cats": ["{" + ",".join(map(str, s.category_ids)) + "}" for s in specs],
+        "cols": ["{" + ",".join(map(str, s.collection_ids)) + "}" for s in specs],
+    }
+    customers: dict[int | None, int] = {}
+    discount: dict[int | None, Decimal] = {}
+    points = orders = 0
+    with transaction.atomic(), connection.cursor() as cursor:  # reads only
+        cursor.execute("SET LOCAL jit = off")  # see loyalty_periodic._no_jit
+        cursor.execute(_PREVIEW_SQL.format(**db_tables()), params)
+        for rank, count, cost, earned, n_orders in cursor.fetchall():
+            if count is not None:
+                customers[rank] = count
+            else:
+                discount[rank] = Decimal(cost).quantize(Decimal("0.01"))
+                points += earned
+                orders += n_orders
+    current = _current(program)
+    rows = [
+        TierPreview(s.name, s.rank, customers.get(s.rank, 0), current.get(s.rank, 0),
+                    discount.get(s.rank, Decimal("0.00")))
+        for s in sorted(specs, key=lambda s: s.rank)
+    ]
+    return Preview(
+        currency=currency,
+        tiers=rows,
+        customers_without_tier=customers.get(None, 0),
+        estimated_discount_total=sum((r.estimated_discount for r in rows),
+                                     Decimal("0.00")),
+        estimated_points=int(points),
+        orders_considered=orders,
+        period_start=period_start,
+        period_end=now,
+    )
+
+
+def _current(program: LoyaltyProgram) -> dict[int, int]:
+    from django.db.models import Count
+
+    return dict(
+        program.members.filter(tier__isnull=False)
+        .values("tier__rank").annotate(n=Count("id"))
+        .values_list("tier__rank", "n")
+    )
