@@ -177,3 +177,39 @@ def test_other_customers_are_untouched(
     )
     assert CustomerProfile.objects.get(user=customer_user).orders_count == before == 1
     assert ErasureTombstone.objects.get().email_hash != email_hash(customer_user.email)
+
+
+def test_customer_delete_erases_loyalty_data_and_saleor_keeps_its_gift_card(
+    staff_users_admin, customer_user, channel_USD, django_capture_on_commit_callbacks
+):
+    """Membership, ledger, tier history, redemptions and expiry warnings go with the
+    customer; the gift card they redeemed is Saleor's record (Saleor detaches and
+    deactivates a deleted assignee's cards)."""
+    from saleor.giftcard.models import GiftCard
+
+    from saleor_crm_plugin import loyalty, redemption
+    from saleor_crm_plugin.models import (
+        LoyaltyProgram,
+        Membership,
+        PointsEntry,
+        PointsRedemption,
+        Tier,
+        TierChange,
+    )
+
+    program = LoyaltyProgram.objects.create(channel=channel_USD,
+                                            min_redemption_points=10)
+    gold = Tier.objects.create(program=program, name="Gold", rank=1)
+    m = Membership.objects.create(program=program, user=customer_user)
+    loyalty.grant_points(m, 100, reason="welcome", by=None)
+    loyalty.override_tier(m, gold, reason="VIP", expires_at=None, by=None)
+    m = Membership.objects.select_related("program__channel", "user").get(pk=m.pk)
+    card_pk = redemption.redeem_points(m, 50).gift_card_id
+    with django_capture_on_commit_callbacks(execute=True):
+        ok(gql(staff_users_admin, CUSTOMER_DELETE,
+               {"id": gid("User", customer_user.pk)})["customerDelete"])
+    assert not User.objects.filter(pk=customer_user.pk).exists()
+    for model in (Membership, PointsEntry, PointsRedemption, TierChange):
+        assert not model.objects.exists(), model
+    card = GiftCard.objects.get(pk=card_pk)
+    assert card.assigned_to_id is None and card.is_active is False
