@@ -17,6 +17,7 @@ nothing under an active override. The Saleor-tier tests compare the two.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from datetime import UTC, datetime
@@ -38,6 +39,7 @@ from .models import (
     TierChange,
 )
 
+logger = logging.getLogger(__name__)
 REVIEW_KEY = "tier-review"
 SINCE_EVER = datetime(1, 1, 1, tzinfo=UTC)
 
@@ -256,13 +258,19 @@ def _expire_overrides(program: LoyaltyProgram, now: datetime) -> list[int]:
 
 
 def _after_changes(membership_ids: list[int]) -> None:
-    """Committed tier moves: member codes follow, metadata mirrors them."""
+    """Committed tier moves: member codes follow at once (checkout discounts depend
+    on them); the metadata mirror, a display copy, is handed to a worker."""
     if not membership_ids:
         return
     from .vouchers import on_tiers_changed_safely
 
     on_tiers_changed_safely(membership_ids)
-    mirror_metadata(membership_ids)
+    try:
+        from .tasks import mirror_loyalty_metadata
+
+        mirror_loyalty_metadata.delay(membership_ids)
+    except Exception:  # noqa: BLE001 - broker down: the hourly mirror catches up
+        logger.warning("CRM: metadata mirror not enqueued after a tier review chunk")
 
 
 # --- metadata mirror ----------------------------------------------------------------

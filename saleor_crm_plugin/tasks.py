@@ -188,6 +188,15 @@ def mature_and_expire_points():
         return {"expired": expired, "mirrored": mirror_metadata()}
 
 
+@app.task(bind=True, max_retries=5, autoretry_for=(Exception,), retry_backoff=5)
+def mirror_loyalty_metadata(self, membership_ids: list[int]):
+    """Mirror tier and points of members whose tier the review just moved."""
+    from .loyalty_periodic import mirror_metadata
+
+    with allow_writer():
+        return mirror_metadata(membership_ids)
+
+
 @app.task
 def warn_expiring_points():
     """Daily: members with points expiring soon, for the merchant's messaging."""
