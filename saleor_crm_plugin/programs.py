@@ -98,6 +98,14 @@ def update_program(program: LoyaltyProgram, **values) -> LoyaltyProgram:
 
 
 def delete_program(program: LoyaltyProgram) -> None:
+    """Delete a program that has no members yet. A program with members holds
+    their points and history: switch it off (``is_active``) instead."""
+    members = program.members.count()
+    if members:
+        raise LoyaltyError(
+            "id", "INVALID",
+            f"The program has {members} members with their points and history; "
+            "deactivate it instead (isActive: false).")
     with transaction.atomic():
         for tier in program.tiers.all():
             drop_tier_voucher(tier)

@@ -79,6 +79,10 @@ mutation TU($id: ID!, $input: CRMTierInput!) {
     tier { name discountValue } crmErrors { field code message }
   }
 }"""
+PROGRAM_DELETE = """
+mutation PD($id: ID!) {
+  crmLoyaltyProgramDelete(id: $id) { program { id } crmErrors { field code message } }
+}"""
 TIER_DELETE = """
 mutation TD($id: ID!) {
   crmTierDelete(id: $id) { tier { id } crmErrors { field code message } }
@@ -327,3 +331,19 @@ def test_a_customer_cannot_read_another_customers_loyalty(
     mine = get_graphql_content(crm_post(user_api_client, MY_LOYALTY, {
         "channel": channel_USD.slug}))["data"]["crmMyLoyalty"]
     assert mine["points"]["available"] == 0
+
+
+def test_a_program_with_members_is_deactivated_not_deleted(
+    program, staff_discounts_admin, customer_user
+):
+    Tier.objects.filter(program=program).update(discount_type="percentage",
+                                                discount_value=5)
+    Membership.objects.create(program=program, user=customer_user)
+    program_id = gid("CRMLoyaltyProgram", program.pk)
+    data = crm_gql(staff_discounts_admin, PROGRAM_DELETE, {"id": program_id})
+    assert errors(data["crmLoyaltyProgramDelete"]) == [("id", "INVALID")]
+    assert LoyaltyProgram.objects.filter(pk=program.pk).exists()
+    Membership.objects.all().delete()
+    data = crm_gql(staff_discounts_admin, PROGRAM_DELETE, {"id": program_id})
+    assert data["crmLoyaltyProgramDelete"]["crmErrors"] == []
+    assert not LoyaltyProgram.objects.exists() and not Tier.objects.exists()

@@ -173,8 +173,8 @@ class CRMLoyaltyProgramDelete(CRMMutation):
 
     class Meta:
         description = (
-            "Delete a loyalty program with its tiers, memberships and ledger, and the "
-            "tiers' Saleor vouchers.")
+            "Delete a loyalty program without members, with its tiers and their Saleor "
+            "vouchers (a program with members can only be deactivated).")
         permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
         error_type_class = CRMError
         error_type_field = "crm_errors"
@@ -183,7 +183,10 @@ class CRMLoyaltyProgramDelete(CRMMutation):
     def perform_mutation(cls, _root, _info, /, *, id):
         program = cls.object_or_error(LoyaltyProgram, id, "CRMLoyaltyProgram")
         pk = program.pk
-        programs.delete_program(program)
+        try:
+            programs.delete_program(program)
+        except loyalty.LoyaltyError as exc:
+            raise from_loyalty_error(exc) from exc
         program.pk = pk
         return cls(program=program)
 
