@@ -210,6 +210,7 @@ def review_tiers(now: datetime | None = None, *, chunk: int = 10_000) -> dict:
         progress, _ = SyncCursor.objects.get_or_create(
             key=f"{REVIEW_KEY}:{program.pk}", defaults={"value": run})
         done_upto = progress.last_id.int if progress.last_id else None
+        result["enrolled"] = result.get("enrolled", 0) + enrol_customers(program, run)
         expired = _expire_overrides(program, run)
         result["overrides_expired"] += len(expired)
         _after_changes(expired)
@@ -246,6 +247,29 @@ def review_tiers(now: datetime | None = None, *, chunk: int = 10_000) -> dict:
     SyncCursor.objects.filter(key__startswith=REVIEW_KEY).delete()  # run complete
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
+
+
+_ENROL_SQL = """
+INSERT INTO "{membership}" (program_id, user_id, override_reason, voucher_code,
+                            mirrored_tier, created_at, updated_at)
+SELECT %(program)s, p.user_id, '', '', '', %(now)s, %(now)s
+FROM "{profile}" p
+WHERE p.channel_id = %(channel)s AND p.user_id IS NOT NULL AND p.paid_orders_count > 0
+  AND NOT EXISTS (SELECT 1 FROM "{membership}" m
+                  WHERE m.program_id = %(program)s AND m.user_id = p.user_id)
+ON CONFLICT DO NOTHING
+"""
+
+
+def enrol_customers(program: LoyaltyProgram, now: datetime) -> int:
+    """Make every account holder with a paid order in the channel a member (orders
+    from before the program, or imported by ``crm_backfill``), so the review places
+    them on the ladder. Points are not awarded retroactively."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_ENROL_SQL.format(**db_tables()),
+                       {"program": program.pk, "channel": program.channel_id,
+                        "now": now})
+        return cursor.rowcount
 
 
 def _expire_overrides(program: LoyaltyProgram, now: datetime) -> list[int]:

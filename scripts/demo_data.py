@@ -166,6 +166,46 @@ def activate() -> None:
         print(f"plugin {CRMPlugin.PLUGIN_ID} already active (configuration kept)")
 
 
+def loyalty() -> None:
+    """A loyalty program in every channel with history — Regular / Silver (5 %) /
+    Gold (10 %, free of the minimum) — created through the plugin's own services
+    (with the tiers' Saleor vouchers), then a tier review that enrols the customers
+    with paid orders and places them on the ladder. Idempotent."""
+    _setup_django()
+    from decimal import Decimal
+
+    from django.db.models import Avg
+    from saleor.channel.models import Channel
+
+    from saleor_crm_plugin import loyalty_periodic, programs
+    from saleor_crm_plugin.models import CustomerProfile, LoyaltyProgram
+
+    for channel in Channel.objects.filter(
+        pk__in=CustomerProfile.objects.values("channel_id")
+    ).order_by("slug"):
+        if LoyaltyProgram.objects.filter(channel=channel).exists():
+            print(f"loyalty program in {channel.slug} already there (kept)")
+            continue
+        # thresholds in the channel currency: about 3 and 10 average orders
+        avg = CustomerProfile.objects.filter(
+            channel=channel, paid_orders_count__gt=0
+        ).aggregate(a=Avg("average_order_value_amount"))["a"] or Decimal(100)
+        step = Decimal(avg).quantize(Decimal(1))
+        program = programs.create_program(channel, window_months=12)
+        programs.create_tier(program, name="Regular", rank=0, threshold=Decimal(0))
+        programs.create_tier(program, name="Silver", rank=1, threshold=3 * step,
+                             discount_type="percentage", discount_value=Decimal(5),
+                             points_multiplier=Decimal("1.5"))
+        programs.create_tier(program, name="Gold", rank=2, threshold=10 * step,
+                             discount_type="percentage", discount_value=Decimal(10),
+                             points_multiplier=Decimal(2))
+        print(f"loyalty program in {channel.slug}: Silver from {3 * step}, "
+              f"Gold from {10 * step} {channel.currency_code} net spend in 12 months")
+    result = loyalty_periodic.review_tiers()
+    print(f"tier review: {result['enrolled']} customers enrolled, "
+          f"{result['upgraded']} placed on a tier")
+
+
 # ---- load: planning (pure, seeded) ---------------------------------------------------
 
 
@@ -1103,7 +1143,7 @@ def example_env() -> str:
     return "".join(f"{key}={shlex.quote(value)}\n" for key, value in values.items())
 
 
-COMMANDS = ("ensure-db", "state", "activate", "load", "summary", "example")
+COMMANDS = ("ensure-db", "state", "activate", "load", "loyalty", "summary", "example")
 
 
 def main(argv=None) -> None:
@@ -1140,7 +1180,7 @@ def main(argv=None) -> None:
         elif command == "example":
             print(example_env(), end="")
         else:
-            {"state": state, "activate": activate}[command]()
+            {"state": state, "activate": activate, "loyalty": loyalty}[command]()
 
 
 if __name__ == "__main__":

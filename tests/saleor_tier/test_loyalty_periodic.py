@@ -246,3 +246,20 @@ def test_periodic_tasks_are_registered_on_saleors_app():
     names = {call.kwargs["name"] for call in sender.add_periodic_task.call_args_list}
     assert {"crm-tier-review", "crm-points-expiry", "crm-expiry-warnings"} <= names
     assert tasks.review_loyalty_tiers.app is tasks.app
+
+
+def test_review_enrols_customers_with_paid_orders_from_before_the_program(ladder):
+    program, t = ladder
+    member = customer(program, 1, (150, NOW - timedelta(days=3)))
+    Membership.objects.filter(pk=member.pk).delete()  # history only, no membership
+    profile = CustomerProfile.objects.get(user_id=member.user_id)
+    CustomerProfile.objects.filter(pk=profile.pk).update(paid_orders_count=1)
+    never_paid = User.objects.create(email="never-paid@example.com")
+    CustomerProfile.objects.create(channel=program.channel, user=never_paid,
+                                   currency="USD")
+    result = loyalty_periodic.review_tiers(NOW)
+    assert result["enrolled"] == 1
+    enrolled = Membership.objects.get(program=program, user_id=member.user_id)
+    assert enrolled.tier == t["Silver"]
+    assert not Membership.objects.filter(user=never_paid).exists()
+    assert loyalty_periodic.review_tiers(NOW)["enrolled"] == 0
