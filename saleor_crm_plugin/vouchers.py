@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .loyalty import effective_tier
 from .loyalty_periodic import db_tables
 from .models import HookFailure, LoyaltyProgram, Membership, PointsRedemption, Tier
 
@@ -237,14 +238,6 @@ def _member_code(membership: Membership, voucher_id: int):
 # --- the checkout hook --------------------------------------------------------------
 
 
-def _effective_tier(membership: Membership, now) -> Tier | None:
-    if membership.override_tier_id and (
-        membership.override_expires_at is None or membership.override_expires_at > now
-    ):
-        return membership.override_tier
-    return membership.tier
-
-
 def apply_member_discount(checkout, *, recheck: bool = False) -> None:
     """Bring a checkout's voucher in line with its customer's membership. Never
     raises; a failure is recorded for retry and the checkout is left as Saleor had
@@ -306,13 +299,16 @@ def _apply(checkout, *, recheck: bool) -> None:
         # someone else's member code (or the member's code of another channel)
         _remove_voucher(checkout)
         code = None
-    elif owner is None and code and _redeemed_by_someone_else(code, user_id):
-        _remove_voucher(checkout)
-        code = None
+    elif owner is None and code:
+        redeemed_by = _redemption_owner(code)
+        if redeemed_by is not None and redeemed_by != user_id:
+            _remove_voucher(checkout)
+            code = None
+        elif redeemed_by is not None:
+            return  # the member's own points redemption: paid for, never replaced
     if member is None:
         return
-    now = timezone.now()
-    tier = _effective_tier(member, now) if member.program.is_active else None
+    tier = effective_tier(member) if member.program.is_active else None
     voucher_id = tier.voucher_id if tier is not None else None
     attached = bool(code) and code == member.voucher_code
     if voucher_id is None:
@@ -324,12 +320,13 @@ def _apply(checkout, *, recheck: bool) -> None:
     _attach(checkout, member, voucher_id, recheck=attached)
 
 
-def _redeemed_by_someone_else(code: str, user_id: int | None) -> bool:
-    """A points-redemption voucher code belongs to the member who redeemed it."""
-    owners = PointsRedemption.objects.filter(voucher__codes__code=code).values_list(
-        "membership__user_id", flat=True
-    )[:1]
-    return any(owner != user_id for owner in owners)
+def _redemption_owner(code: str) -> int | None:
+    """The account that redeemed points into this voucher code, if it is one."""
+    return (
+        PointsRedemption.objects.filter(voucher__codes__code=code)
+        .values_list("membership__user_id", flat=True)
+        .first()
+    )
 
 
 def _remove_voucher(checkout) -> None:

@@ -131,3 +131,24 @@ def test_parallel_redemptions_on_separate_connections_never_overspend(
     assert race(5, redeem) == ["INSUFFICIENT_POINTS"] * 2 + ["ok"] * 3
     assert loyalty.balances(m.pk).available == 100
     assert GiftCard.objects.count() == PointsRedemption.objects.count() == 3
+
+
+def test_a_members_own_redemption_voucher_is_never_replaced_by_the_member_discount(
+    member, user_api_client, shop_usd
+):
+    from saleor_crm_plugin import vouchers
+    from saleor_crm_plugin.models import Tier
+
+    gold = Tier.objects.create(program=member.program, name="Gold", rank=1,
+                               discount_type="percentage", discount_value=10)
+    vouchers.sync_tier_voucher(gold)
+    Membership.objects.filter(pk=member.pk).update(tier=gold)
+    LoyaltyProgram.objects.filter(pk=member.program_id).update(
+        redemption_kind="voucher", discount_policy="member_first")
+    member.program.refresh_from_db()
+    result = redemption.redeem_points(member, 300)
+    checkout = create(user_api_client, shop_usd)  # the member code is attached
+    assert checkout["voucherCode"] != result.code
+    after = run(user_api_client, ADD_CODE, checkout, code=result.code)
+    assert after["voucherCode"] == result.code
+    assert Decimal(str(after["discount"]["amount"])) == Decimal("3.00")
