@@ -238,6 +238,15 @@ def test_program_and_tier_administration(staff_discounts_admin, channel_USD, cha
     assert errors(bad) == [("timeZone", "INVALID")]
     assert LoyaltyProgram.objects.get(channel=channel_PLN).points_per_unit == Decimal(
         "0.5")  # nothing half-written
+    ok_update = crm_gql(staff_discounts_admin, PROGRAM_UPDATE, {
+        "id": program_id, "input": {"pointsPerUnit": 2}})["crmLoyaltyProgramUpdate"]
+    assert ok_update["crmErrors"] == []
+    stored = LoyaltyProgram.objects.get(channel=channel_PLN)
+    # fields left out stay as they were; an explicit null means "never expire"
+    assert (stored.points_per_unit, stored.points_validity_days) == (2, 365)
+    crm_gql(staff_discounts_admin, PROGRAM_UPDATE, {
+        "id": program_id, "input": {"pointsValidityDays": None}})
+    assert LoyaltyProgram.objects.get(channel=channel_PLN).points_validity_days is None
 
     silver = crm_gql(staff_discounts_admin, TIER_CREATE, {"program": program_id, "input": {
         "name": "Silver", "rank": 1, "threshold": 100, "discountType": "PERCENTAGE",
@@ -273,9 +282,14 @@ def test_program_and_tier_administration(staff_discounts_admin, channel_USD, cha
     assert Tier.objects.filter(program__channel=channel_PLN).count() == 1
 
     updated = crm_gql(staff_discounts_admin, TIER_UPDATE, {
-        "id": silver["tier"]["id"], "input": {"discountValue": 15}})["crmTierUpdate"]
+        "id": silver["tier"]["id"], "input": {"discountValue": 15, "minSpend": 40}})[
+        "crmTierUpdate"]
     assert updated["tier"]["discountValue"] == 15.0
-    assert voucher.channel_listings.get().discount_value == 15
+    listing = voucher.channel_listings.get()
+    assert (listing.discount_value, listing.min_spent_amount) == (15, 40)
+    crm_gql(staff_discounts_admin, TIER_UPDATE, {
+        "id": silver["tier"]["id"], "input": {"minSpend": None}})
+    assert voucher.channel_listings.get().min_spent_amount is None
 
     deleted = crm_gql(staff_discounts_admin, TIER_DELETE, {"id": silver["tier"]["id"]})
     assert deleted["crmTierDelete"]["crmErrors"] == []

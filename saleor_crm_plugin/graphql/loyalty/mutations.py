@@ -265,8 +265,11 @@ class CRMTierUpdate(CRMMutation):
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, id, input):
         tier = cls.object_or_error(Tier, id, "CRMTier")
+        values = _tier_values(cls, input)
+        if "min_spend" in input and input["min_spend"] is None:
+            values["min_spend"] = None  # explicit null: no minimum any more
         try:
-            programs.update_tier(tier, **_tier_values(cls, input))
+            programs.update_tier(tier, **values)
         except loyalty.LoyaltyError as exc:
             raise from_loyalty_error(exc) from exc
         return cls(tier=tier)
