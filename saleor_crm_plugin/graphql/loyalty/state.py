@@ -2,6 +2,8 @@
 a customer who has no membership yet gets a state with no tier and no points and
 nothing is written."""
 
+from datetime import timedelta
+
 from django.utils import timezone
 
 from ... import loyalty
@@ -42,7 +44,7 @@ def loyalty_state(user_id: int, channel_slug: str) -> CRMLoyaltyState | None:
         figures = loyalty.figures(program, membership, now)
         balance = loyalty.balances(
             membership.pk, now,
-            soon=timezone.timedelta(days=program.expiry_warning_days))
+            soon=timedelta(days=program.expiry_warning_days))
     effective = loyalty.effective_tier(membership, now) if membership.pk else None
     current_rank = effective.rank if effective else None
     above = [t for t in tiers if current_rank is None or t.rank > current_rank]
@@ -63,7 +65,6 @@ def loyalty_state(user_id: int, channel_slug: str) -> CRMLoyaltyState | None:
         retained_until=membership.retained_until,
         next_tier=next_tier,
         missing_for_next_tier=missing(
-            None,
             TierRule(next_tier.pk, next_tier.rank, Metric(next_tier.metric),
                      next_tier.threshold),
             figures, program.channel.currency_code,

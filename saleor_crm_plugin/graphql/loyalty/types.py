@@ -241,7 +241,7 @@ class CRMLoyaltyState(graphene.ObjectType):
             ledger_queryset(root), info, kwargs, CRMPointsEntryCountableConnection)
 
 
-def missing(state, next_rule, figures, currency):
+def missing(next_rule, figures, currency):
     amount = missing_for(next_rule, figures)
     return CRMMissing(
         metric=next_rule.metric.value,
