@@ -172,23 +172,32 @@ WHERE vc.code = eff.voucher_code
 def on_tiers_changed(membership_ids: list[int]) -> int:
     """Members' tiers (or overrides, or a tier's discount) changed: move their codes
     to the voucher of the tier that applies now — one set-based UPDATE — and re-check
-    their open checkouts so the discount shown is the new one. Returns the number of
-    checkouts re-checked."""
+    their open checkouts so the discount shown is the new one. Members with neither
+    a code nor an open checkout (most, in a review) cost nothing beyond the first
+    query. Returns the number of checkouts re-checked."""
+    from django.db.models import Exists, OuterRef
     from saleor.checkout.models import Checkout
 
     if not membership_ids:
         return 0
+    open_checkout = Checkout.objects.filter(
+        user_id=OuterRef("user_id"), channel_id=OuterRef("program__channel_id")
+    )
+    members = list(
+        Membership.objects.filter(pk__in=membership_ids)
+        .filter(~Q(voucher_code="") | Exists(open_checkout))
+        .values_list("pk", "user_id", "program__channel_id", "voucher_code")
+    )
+    if not members:
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(
             _REPOINT_SQL.format(**db_tables()),
-            {"ids": list(membership_ids), "now": timezone.now()},
+            {"ids": [pk for pk, *_ in members], "now": timezone.now()},
         )
-    members = list(Membership.objects.filter(pk__in=membership_ids).values_list(
-        "user_id", "program__channel_id", "voucher_code"
-    ))
-    users = {user_id for user_id, _, _ in members}
-    channels = {channel_id for _, channel_id, _ in members}
-    codes = {code for _, _, code in members if code}
+    users = {user_id for _, user_id, _, _ in members}
+    channels = {channel_id for _, _, channel_id, _ in members}
+    codes = {code for *_, code in members if code}
     query = Q(user_id__in=users, channel_id__in=channels) | Q(voucher_code__in=codes)
     checked = 0
     for checkout in Checkout.objects.filter(query).select_related("channel", "user"):
