@@ -1,0 +1,341 @@
+"""Segment rules (pure): a rule tree of AND / OR / NOT over customer fields and
+purchase conditions, validated against a closed catalogue of fields and operators,
+compiled to a parameterised SQL condition — never raw SQL from input — and
+evaluated in plain Python by a reference evaluator the compiler is tested against.
+
+A rule is JSON-shaped::
+
+    {"and": [
+        {"field": "paid_orders_count", "op": "gte", "value": 2},
+        {"field": "last_order_at", "op": "more_than_days_ago", "value": 90},
+        {"not": {"field": "channel", "op": "in", "value": ["jp"]}},
+        {"bought": {"categories": [12], "min_times": 2, "within_days": 365}},
+    ]}
+
+Every leaf is two-valued: a condition on a missing value (a customer who never
+ordered has no ``last_order_at``) is false, in SQL (``COALESCE(..., FALSE)``) as in
+Python, so ``NOT`` means what an admin expects.
+
+The SQL refers to the aliases the caller's query provides (``p`` the CRM profile,
+``u`` Saleor's user, ``c`` the channel); purchase conditions read the CRM order
+rows of the profile (``CustomerOrder``) through an ``EXISTS`` on indexed columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+MAX_DEPTH = 6
+MAX_NODES = 60
+MAX_LIST = 1000
+
+
+class RuleError(ValueError):
+    """An invalid rule; ``path`` points at the node (``and.2.not``), ``code`` is
+    one of ``INVALID``, ``REQUIRED``, ``TOO_COMPLEX``."""
+
+    def __init__(self, path: str, message: str, code: str = "INVALID"):
+        super().__init__(f"{path or 'rule'}: {message}")
+        self.path, self.code = path, code
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: str  # int | decimal | datetime | text
+    sql: str  # a column expression over the caller's aliases (never from input)
+
+
+FIELDS: dict[str, Field] = {
+    "orders_count": Field("int", "p.orders_count"),
+    "paid_orders_count": Field("int", "p.paid_orders_count"),
+    "cancelled_orders_count": Field("int", "p.cancelled_orders_count"),
+    "total_spent": Field("decimal", "p.net_spent_amount"),
+    "average_order_value": Field("decimal", "p.average_order_value_amount"),
+    "first_order_at": Field("datetime", "p.first_order_at"),
+    "last_order_at": Field("datetime", "p.last_order_at"),
+    "first_paid_at": Field("datetime", "p.first_paid_at"),
+    "last_paid_at": Field("datetime", "p.last_paid_at"),
+    "date_joined": Field("datetime", "u.date_joined"),
+    "channel": Field("text", "c.slug"),
+    "email_domain": Field("text", "lower(split_part(p.email, '@', 2))"),
+}
+
+OPERATORS: dict[str, tuple[str, ...]] = {
+    "int": ("eq", "ne", "gt", "gte", "lt", "lte", "between"),
+    "decimal": ("eq", "ne", "gt", "gte", "lt", "lte", "between"),
+    "datetime": ("before", "after", "between", "more_than_days_ago",
+                 "less_than_days_ago", "is_set", "is_not_set"),
+    "text": ("eq", "ne", "in", "not_in"),
+}
+_CMP = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+BOUGHT_KINDS = {"products": "product_ids", "categories": "category_ids",
+                "collections": "collection_ids"}
+
+
+# --- validation ---------------------------------------------------------------------
+
+
+def _number(value, kind: str, path: str):
+    if isinstance(value, bool):
+        raise RuleError(path, "Enter a number.")
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise RuleError(path, "Enter a number.") from None
+    if not number.is_finite():
+        raise RuleError(path, "Enter a number.")
+    if kind == "int":
+        if number != number.to_integral_value():
+            raise RuleError(path, "Enter a whole number.")
+        return int(number)
+    return number
+
+
+def _moment(value, path: str) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise RuleError(path, "Enter an ISO 8601 date-time.") from None
+    else:
+        raise RuleError(path, "Enter an ISO 8601 date-time.")
+    if moment.tzinfo is None:
+        raise RuleError(path, "Give the time zone (e.g. 2026-01-01T00:00:00+09:00).")
+    return moment
+
+
+def _days(value, path: str) -> int:
+    days = _number(value, "int", path)
+    if not 0 <= days <= 36500:
+        raise RuleError(path, "Enter a number of days from 0 to 36500.")
+    return days
+
+
+def _ids(value, path: str) -> list[int]:
+    if not isinstance(value, list) or not value:
+        raise RuleError(path, "Enter a non-empty list of IDs.")
+    if len(value) > MAX_LIST:
+        raise RuleError(path, f"At most {MAX_LIST} values.", "TOO_COMPLEX")
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
+            raise RuleError(f"{path}.{i}", "Enter a positive integer ID.")
+        out.append(item)
+    return out
+
+
+def normalize(rule, path: str = "") -> dict:
+    """Validate a rule and return it with typed values (numbers as ``Decimal`` /
+    ``int``, moments as aware ``datetime``). Raises :class:`RuleError`."""
+    counter = [0]
+    return _normalize(rule, path, 1, counter)
+
+
+def _normalize(node, path, depth, counter):
+    counter[0] += 1
+    if counter[0] > MAX_NODES:
+        raise RuleError(path, f"A rule has at most {MAX_NODES} conditions.",
+                        "TOO_COMPLEX")
+    if depth > MAX_DEPTH:
+        raise RuleError(path, f"Rules nest at most {MAX_DEPTH} levels.", "TOO_COMPLEX")
+    if not isinstance(node, dict) or len(node) != 1 and "field" not in node:
+        raise RuleError(path, "Expected {and: [...]}, {or: [...]}, {not: {...}}, "
+                              "{bought: {...}} or {field, op, value}.")
+    here = lambda key: f"{path}.{key}" if path else key  # noqa: E731
+    if "and" in node or "or" in node:
+        key = "and" if "and" in node else "or"
+        children = node[key]
+        if not isinstance(children, list) or not children:
+            raise RuleError(here(key), "Enter a non-empty list of conditions.")
+        return {key: [_normalize(child, f"{here(key)}.{i}", depth + 1, counter)
+                      for i, child in enumerate(children)]}
+    if "not" in node:
+        return {"not": _normalize(node["not"], here("not"), depth + 1, counter)}
+    if "bought" in node:
+        return {"bought": _bought(node["bought"], here("bought"))}
+    return _leaf(node, path)
+
+
+def _leaf(node, path):
+    name, op = node.get("field"), node.get("op")
+    if name not in FIELDS:
+        raise RuleError(f"{path}.field" if path else "field",
+                        f"Unknown field; use one of: {', '.join(sorted(FIELDS))}.")
+    kind = FIELDS[name].kind
+    if op not in OPERATORS[kind]:
+        raise RuleError(f"{path}.op" if path else "op",
+                        f"Use one of: {', '.join(OPERATORS[kind])}.")
+    vpath = f"{path}.value" if path else "value"
+    value = node.get("value")
+    if op in ("is_set", "is_not_set"):
+        value = None
+    elif op == "between":
+        if not isinstance(value, list) or len(value) != 2:
+            raise RuleError(vpath, "Enter [from, to].")
+        parse = (lambda v, p: _moment(v, p)) if kind == "datetime" else (
+            lambda v, p: _number(v, kind, p))
+        low, high = parse(value[0], f"{vpath}.0"), parse(value[1], f"{vpath}.1")
+        if low > high:
+            raise RuleError(vpath, "The range starts after it ends.")
+        value = [low, high]
+    elif op in ("more_than_days_ago", "less_than_days_ago"):
+        value = _days(value, vpath)
+    elif kind == "datetime":
+        value = _moment(value, vpath)
+    elif kind == "text":
+        if op in ("in", "not_in"):
+            if not isinstance(value, list) or not value or len(value) > MAX_LIST:
+                raise RuleError(vpath, f"Enter a list of 1 to {MAX_LIST} values.")
+            if not all(isinstance(v, str) for v in value):
+                raise RuleError(vpath, "Enter text values.")
+        elif not isinstance(value, str):
+            raise RuleError(vpath, "Enter a text value.")
+    else:
+        if value is None:
+            raise RuleError(vpath, "Enter a value.", "REQUIRED")
+        value = _number(value, kind, vpath)
+    return {"field": name, "op": op, "value": value}
+
+
+def _bought(spec, path):
+    if not isinstance(spec, dict):
+        raise RuleError(path, "Expected {categories|products|collections: [...], "
+                              "min_times, within_days}.")
+    kinds = [k for k in BOUGHT_KINDS if k in spec]
+    if len(kinds) != 1:
+        raise RuleError(path, "Give exactly one of products, categories, collections.")
+    unknown = set(spec) - {*BOUGHT_KINDS, "min_times", "within_days"}
+    if unknown:
+        raise RuleError(path, f"Unknown keys: {', '.join(sorted(unknown))}.")
+    kind = kinds[0]
+    out = {kind: _ids(spec[kind], f"{path}.{kind}"),
+           "min_times": _number(spec.get("min_times", 1), "int", f"{path}.min_times"),
+           "within_days": None}
+    if not 1 <= out["min_times"] <= 1000:
+        raise RuleError(f"{path}.min_times", "Enter 1 to 1000.")
+    if spec.get("within_days") is not None:
+        out["within_days"] = _days(spec["within_days"], f"{path}.within_days")
+    return out
+
+
+# --- SQL ----------------------------------------------------------------------------
+
+
+def compile_sql(rule: dict, now: datetime, orders_table: str) -> tuple[str, list]:
+    """A normalized rule as ``(condition, params)`` for a ``WHERE`` over the aliases
+    ``p`` / ``u`` / ``c``; values only ever travel as parameters. ``orders_table``
+    is the CRM order table's name (from the model, never from input)."""
+    params: list = []
+    return _sql(rule, now, orders_table, params), params
+
+
+def _sql(node, now, orders, params) -> str:
+    if "and" in node or "or" in node:
+        key = "and" if "and" in node else "or"
+        joiner = " AND " if key == "and" else " OR "
+        return "(" + joiner.join(_sql(c, now, orders, params) for c in node[key]) + ")"
+    if "not" in node:
+        return f"(NOT {_sql(node['not'], now, orders, params)})"
+    if "bought" in node:
+        spec = node["bought"]
+        kind = next(k for k in BOUGHT_KINDS if k in spec)
+        params.append(spec[kind])
+        window = ""
+        if spec["within_days"] is not None:
+            params.append(now - timedelta(days=spec["within_days"]))
+            window = " AND o.placed_at >= %s"
+        params.append(spec["min_times"])
+        return (
+            f'((SELECT count(*) FROM "{orders}" o WHERE o.profile_id = p.id'
+            f" AND NOT o.cancelled AND o.{BOUGHT_KINDS[kind]} && %s::int[]{window})"
+            " >= %s)"
+        )
+    field = FIELDS[node["field"]]
+    op, value, col = node["op"], node["value"], field.sql
+    if op == "is_set":
+        return f"({col} IS NOT NULL)"
+    if op == "is_not_set":
+        return f"({col} IS NULL)"
+    if op == "between":
+        params.extend(value)
+        expr = f"{col} BETWEEN %s AND %s"
+    elif op == "in":
+        params.append(list(value))
+        expr = f"{col} = ANY(%s)"
+    elif op == "not_in":
+        params.append(list(value))
+        expr = f"NOT ({col} = ANY(%s))"
+    elif op == "before":
+        params.append(value)
+        expr = f"{col} < %s"
+    elif op == "after":
+        params.append(value)
+        expr = f"{col} > %s"
+    elif op == "more_than_days_ago":
+        params.append(now - timedelta(days=value))
+        expr = f"{col} < %s"
+    elif op == "less_than_days_ago":
+        params.append(now - timedelta(days=value))
+        expr = f"{col} >= %s"
+    else:
+        params.append(value)
+        expr = f"{col} {_CMP[op]} %s"
+    return f"COALESCE({expr}, FALSE)"
+
+
+# --- the reference evaluator --------------------------------------------------------
+
+
+def evaluate(rule: dict, customer: dict, now: datetime) -> bool:
+    """Plain-Python meaning of a normalized rule for one customer: a dict of the
+    fields' values (``None`` when missing) and ``orders``: a list of dicts with
+    ``placed_at``, ``cancelled`` and the ``product_ids`` / ``category_ids`` /
+    ``collection_ids`` bought."""
+    if "and" in rule:
+        return all(evaluate(c, customer, now) for c in rule["and"])
+    if "or" in rule:
+        return any(evaluate(c, customer, now) for c in rule["or"])
+    if "not" in rule:
+        return not evaluate(rule["not"], customer, now)
+    if "bought" in rule:
+        spec = rule["bought"]
+        kind = next(k for k in BOUGHT_KINDS if k in spec)
+        wanted = set(spec[kind])
+        since = (now - timedelta(days=spec["within_days"])
+                 if spec["within_days"] is not None else None)
+        times = sum(
+            1 for o in customer.get("orders", ())
+            if not o["cancelled"] and wanted & set(o[BOUGHT_KINDS[kind]])
+            and (since is None or o["placed_at"] >= since)
+        )
+        return times >= spec["min_times"]
+    op, value = rule["op"], rule["value"]
+    actual = customer.get(rule["field"])
+    if op == "is_set":
+        return actual is not None
+    if op == "is_not_set":
+        return actual is None
+    if actual is None:
+        return False
+    if op == "between":
+        return value[0] <= actual <= value[1]
+    if op == "in":
+        return actual in value
+    if op == "not_in":
+        return actual not in value
+    if op == "before":
+        return actual < value
+    if op == "after":
+        return actual > value
+    if op == "more_than_days_ago":
+        return actual < now - timedelta(days=value)
+    if op == "less_than_days_ago":
+        return actual >= now - timedelta(days=value)
+    return {
+        "eq": actual == value, "ne": actual != value, "gt": actual > value,
+        "gte": actual >= value, "lt": actual < value, "lte": actual <= value,
+    }[op]

@@ -1,0 +1,185 @@
+"""Segment rules: validation (closed catalogue, limits, typed values), the SQL shape
+(values only as parameters) and the reference evaluator."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from saleor_crm_plugin.domain.segments import (
+    FIELDS,
+    MAX_DEPTH,
+    MAX_NODES,
+    OPERATORS,
+    RuleError,
+    compile_sql,
+    evaluate,
+    normalize,
+)
+
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+
+DORMANT_REGULAR = {"and": [
+    {"field": "paid_orders_count", "op": "gte", "value": 2},
+    {"field": "last_order_at", "op": "more_than_days_ago", "value": 90},
+    {"field": "channel", "op": "in", "value": ["jp"]},
+    {"bought": {"categories": [12], "min_times": 2, "within_days": 365}},
+]}
+
+
+def customer(**fields):
+    base = {name: None for name in FIELDS}
+    base["orders"] = []
+    base.update(fields)
+    return base
+
+
+def order(days_ago, *, categories=(), products=(), collections=(), cancelled=False):
+    return {"placed_at": NOW - timedelta(days=days_ago), "cancelled": cancelled,
+            "category_ids": list(categories), "product_ids": list(products),
+            "collection_ids": list(collections)}
+
+
+def test_the_playbook_example():
+    rule = normalize(DORMANT_REGULAR)
+    fits = customer(paid_orders_count=3, last_order_at=NOW - timedelta(days=120),
+                    channel="jp", orders=[order(120, categories=[12]),
+                                          order(200, categories=[12, 3])])
+    assert evaluate(rule, fits, NOW)
+    assert not evaluate(rule, {**fits, "channel": "us"}, NOW)
+    assert not evaluate(rule, {**fits, "last_order_at": NOW - timedelta(days=30)}, NOW)
+    once = {**fits, "orders": [order(120, categories=[12]),
+                               order(200, categories=[12], cancelled=True)]}
+    assert not evaluate(rule, once, NOW)
+    old = {**fits, "orders": [order(120, categories=[12]), order(400, categories=[12])]}
+    assert not evaluate(rule, old, NOW)
+
+
+def test_missing_values_make_a_condition_false_also_under_not():
+    rule = normalize({"field": "last_order_at", "op": "before",
+                      "value": "2026-01-01T00:00:00+00:00"})
+    never = customer()
+    assert not evaluate(rule, never, NOW)
+    assert evaluate({"not": rule}, never, NOW)
+    assert evaluate(normalize({"field": "last_order_at", "op": "is_not_set"}), never, NOW)
+
+
+@pytest.mark.parametrize(("rule", "path", "code"), [
+    ({"field": "password", "op": "eq", "value": "x"}, "field", "INVALID"),
+    ({"field": "orders_count", "op": "like", "value": 1}, "op", "INVALID"),
+    ({"field": "orders_count", "op": "gte", "value": "1; DROP TABLE x"}, "value",
+     "INVALID"),
+    ({"field": "orders_count", "op": "gte", "value": 1.5}, "value", "INVALID"),
+    ({"field": "orders_count", "op": "gte"}, "value", "REQUIRED"),
+    ({"field": "total_spent", "op": "between", "value": [10, 5]}, "value", "INVALID"),
+    ({"field": "last_order_at", "op": "before", "value": "2026-01-01"}, "value",
+     "INVALID"),
+    ({"field": "last_order_at", "op": "more_than_days_ago", "value": -1}, "value",
+     "INVALID"),
+    ({"and": []}, "and", "INVALID"),
+    ({"or": [{"field": "channel", "op": "in", "value": []}]}, "or.0.value", "INVALID"),
+    ({"bought": {"categories": [1], "products": [2]}}, "bought", "INVALID"),
+    ({"bought": {"categories": ["1"]}}, "bought.categories.0", "INVALID"),
+    ({"bought": {"categories": [1], "since": 3}}, "bought", "INVALID"),
+    ("orders_count > 1", "", "INVALID"),
+])
+def test_invalid_rules_name_the_culprit(rule, path, code):
+    with pytest.raises(RuleError) as exc:
+        normalize(rule)
+    assert (exc.value.path, exc.value.code) == (path, code)
+
+
+def test_limits():
+    leaf = {"field": "orders_count", "op": "gte", "value": 1}
+    deep = leaf
+    for _ in range(MAX_DEPTH):
+        deep = {"not": deep}
+    with pytest.raises(RuleError) as exc:
+        normalize(deep)
+    assert exc.value.code == "TOO_COMPLEX"
+    with pytest.raises(RuleError) as exc:
+        normalize({"and": [leaf] * MAX_NODES})
+    assert exc.value.code == "TOO_COMPLEX"
+    normalize({"and": [leaf] * (MAX_NODES - 1)})  # exactly at the limit: fine
+
+
+def test_sql_carries_values_only_as_parameters():
+    hostile = "x') OR 1=1; --"
+    rule = normalize({"and": [{"field": "channel", "op": "eq", "value": hostile},
+                              DORMANT_REGULAR]})
+    sql, params = compile_sql(rule, NOW, "saleor_crm_plugin_customerorder")
+    assert hostile not in sql and hostile in params
+    assert sql.count("%s") == len(params)
+    assert "COALESCE(c.slug = %s, FALSE)" in sql
+
+
+# --- properties -----------------------------------------------------------------------
+
+leaf_st = st.one_of(
+    st.builds(lambda f, op, v: {"field": f, "op": op, "value": v},
+              st.sampled_from([n for n, f in FIELDS.items() if f.kind == "int"]),
+              st.sampled_from(["eq", "ne", "gt", "gte", "lt", "lte"]),
+              st.integers(0, 20)),
+    st.builds(lambda f, op, d: {"field": f, "op": op, "value": d},
+              st.sampled_from([n for n, f in FIELDS.items() if f.kind == "datetime"]),
+              st.sampled_from(["more_than_days_ago", "less_than_days_ago"]),
+              st.integers(0, 400)),
+    st.builds(lambda vals: {"field": "channel", "op": "in", "value": vals},
+              st.lists(st.sampled_from(["jp", "us", "eu"]), min_size=1, max_size=3)),
+    st.builds(lambda ids, n, d: {"bought": {"categories": ids, "min_times": n,
+                                            "within_days": d}},
+              st.lists(st.integers(1, 5), min_size=1, max_size=3),
+              st.integers(1, 3), st.one_of(st.none(), st.integers(1, 400))),
+)
+rule_st = st.recursive(
+    leaf_st,
+    lambda children: st.one_of(
+        st.builds(lambda xs: {"and": xs}, st.lists(children, min_size=1, max_size=3)),
+        st.builds(lambda xs: {"or": xs}, st.lists(children, min_size=1, max_size=3)),
+        st.builds(lambda x: {"not": x}, children),
+    ),
+    max_leaves=8,
+)
+customer_st = st.builds(
+    lambda counts, days, channel, orders: customer(
+        orders_count=counts[0], paid_orders_count=counts[1],
+        cancelled_orders_count=counts[2],
+        last_order_at=None if days is None else NOW - timedelta(days=days),
+        first_order_at=None if days is None else NOW - timedelta(days=days + 30),
+        channel=channel, orders=orders),
+    st.tuples(*[st.integers(0, 20)] * 3), st.one_of(st.none(), st.integers(0, 500)),
+    st.sampled_from(["jp", "us", "eu"]),
+    st.lists(st.builds(lambda d, cats, c: order(d, categories=cats, cancelled=c),
+                       st.integers(0, 500), st.lists(st.integers(1, 5), max_size=3),
+                       st.booleans()), max_size=5),
+)
+
+
+def _depth(node):
+    for key in ("and", "or"):
+        if key in node:
+            return 1 + max(_depth(c) for c in node[key])
+    return 1 + _depth(node["not"]) if "not" in node else 1
+
+
+@given(rule_st, customer_st)
+def test_normalized_rules_are_stable_and_not_is_exact(rule, person):
+    if _depth(rule) > MAX_DEPTH:
+        with pytest.raises(RuleError):
+            normalize(rule)
+        return
+    normal = normalize(rule)
+    assert normalize(normal) == normal
+    assert evaluate({"not": normal}, person, NOW) is (not evaluate(normal, person, NOW))
+    sql, params = compile_sql(normal, NOW, "orders")
+    assert sql.count("%s") == len(params)
+
+
+def test_catalogue_operators_are_all_known():
+    assert {f.kind for f in FIELDS.values()} <= set(OPERATORS)
+    for name, field in FIELDS.items():
+        assert field.sql and not set(field.sql) & {";", "%"}, name
+    assert Decimal("1.5") == normalize(
+        {"field": "total_spent", "op": "gte", "value": "1.5"})["value"]
