@@ -35,6 +35,7 @@ from machine import machine_info
 
 from saleor_crm_plugin import loyalty_periodic
 from saleor_crm_plugin.models import LoyaltyProgram, Membership, Tier, TierChange
+from saleor_crm_plugin.tables import db_tables
 from saleor_harness import (  # noqa: F401
     pytest_addoption,
     pytest_collection_modifyitems,
@@ -54,7 +55,7 @@ def _rss_mb() -> float:
 
 
 def _populate(program, tiers, n, now):
-    t = loyalty_periodic.db_tables()
+    t = db_tables()
     tier_ids = [tier.pk for tier in tiers]
     sql = f"""
     INSERT INTO "{t['user']}" (is_superuser, email, is_staff, is_active, password,

@@ -10,3 +10,4 @@ class CRMErrorCode(Enum):
     INSUFFICIENT_POINTS = "insufficient_points"
     BELOW_MINIMUM = "below_minimum"
     PROGRAM_INACTIVE = "program_inactive"
+    TOO_COMPLEX = "too_complex"

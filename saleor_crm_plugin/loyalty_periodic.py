@@ -28,39 +28,15 @@ from django.utils import timezone
 
 from .domain.tiers import Window, WindowKind, add_months
 from .models import (
-    CustomerOrder,
-    CustomerProfile,
     LoyaltyProgram,
     Membership,
-    PointsEntry,
-    PointsExpiryWarning,
     SyncCursor,
-    Tier,
-    TierChange,
 )
+from .tables import db_tables
 
 logger = logging.getLogger(__name__)
 REVIEW_KEY = "tier-review"
 SINCE_EVER = datetime(1, 1, 1, tzinfo=UTC)
-
-
-def db_tables() -> dict[str, str]:
-    """Table names for the raw SQL of the loyalty modules."""
-    from saleor.account.models import User
-    from saleor.discount.models import VoucherCode
-
-    return {
-        "code": VoucherCode._meta.db_table,
-        "membership": Membership._meta.db_table,
-        "tier": Tier._meta.db_table,
-        "change": TierChange._meta.db_table,
-        "profile": CustomerProfile._meta.db_table,
-        "corder": CustomerOrder._meta.db_table,
-        "points": PointsEntry._meta.db_table,
-        "program": LoyaltyProgram._meta.db_table,
-        "warning": PointsExpiryWarning._meta.db_table,
-        "user": User._meta.db_table,
-    }
 
 
 def _no_jit(cursor) -> None:

@@ -484,3 +484,66 @@ class PointsExpiryWarning(models.Model):
                 fields=["membership", "expires_on"], name="crm_expiry_warning_unique"
             )
         ]
+
+
+# --- segments -----------------------------------------------------------------------
+# A rule tree (``domain.segments``) over CRM profiles. A dynamic segment is
+# recomputed (set-based) and records who entered and left; a static one keeps the
+# snapshot taken when it was materialized.
+
+
+class Segment(models.Model):
+    KIND_CHOICES = [("dynamic", "dynamic"), ("static", "static")]
+
+    name = models.CharField(max_length=128)
+    description = models.CharField(max_length=512, blank=True, default="")
+    # null: every channel
+    channel = models.ForeignKey(
+        "channel.Channel", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES, default="dynamic")
+    rule = models.JSONField()
+    # a ready-made segment of the repeat-purchase playbook, and its thresholds
+    preset = models.CharField(max_length=64, blank=True, default="")
+    preset_params = models.JSONField(default=dict, blank=True)
+    members_count = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+
+class SegmentMember(models.Model):
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members")
+    profile = models.ForeignKey(
+        CustomerProfile, on_delete=models.CASCADE, related_name="segment_memberships"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment", "profile"], name="crm_segment_member_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["profile"], name="crm_segmember_profile_idx")]
+
+
+class SegmentEvent(models.Model):
+    ENTER, EXIT = "enter", "exit"
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="events")
+    profile = models.ForeignKey(
+        CustomerProfile, on_delete=models.CASCADE, related_name="segment_events"
+    )
+    kind = models.CharField(max_length=8)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["segment", "created_at"], name="crm_segevent_idx"),
+            models.Index(fields=["profile"], name="crm_segevent_profile_idx"),
+        ]

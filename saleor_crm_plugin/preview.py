@@ -33,7 +33,8 @@ from django.utils import timezone
 
 from .domain.tiers import TierError, Window, WindowKind, add_months
 from .loyalty import LoyaltyError
-from .loyalty_periodic import SINCE_EVER, db_tables
+from .loyalty_periodic import SINCE_EVER
+from .tables import db_tables
 from .models import LoyaltyProgram, Tier
 
 

@@ -58,10 +58,18 @@ def process_orders(order_ids: Iterable[str], *, config=None) -> list[int]:
 
 
 def on_profiles_changed(profile_ids: list[int]) -> None:
-    """Extension point: re-evaluate tiers, segments and coupon triggers of exactly
-    these profiles (loyalty, segments and coupon rules plug in here)."""
-    if profile_ids:
-        logger.debug("CRM: %d profile(s) changed", len(profile_ids))
+    """After an order changed these profiles (and their transaction committed):
+    re-evaluate exactly these customers' dynamic segments, so segments are fresh
+    within seconds; the periodic refresh catches what time alone changes. (Tiers
+    and points move inside the order's transaction, in ``loyalty.apply_orders``.)"""
+    if not profile_ids:
+        return
+    from .segments import refresh_for_profiles
+
+    try:
+        refresh_for_profiles(profile_ids)
+    except Exception:  # noqa: BLE001 - the order is applied; the sweep catches up
+        logger.exception("CRM: segments not refreshed for changed profiles")
 
 
 def link_account(user_id: int, *, config=None) -> list[int]:

@@ -206,6 +206,25 @@ def warn_expiring_points():
         return warn_expiring()
 
 
+@app.task
+def refresh_segments():
+    """Every 15 minutes: recompute dynamic segments (what the passing of time
+    changes, e.g. "90 days without an order"); each segment in its own
+    transaction."""
+    from .models import Segment
+    from .segments import materialize
+
+    with allow_writer():
+        done = 0
+        for segment in Segment.objects.filter(kind="dynamic"):
+            try:
+                materialize(segment)
+                done += 1
+            except Exception:  # noqa: BLE001 - one bad segment must not stop the rest
+                logger.exception("CRM: segment %s not refreshed", segment.pk)
+        return done
+
+
 @app.on_after_finalize.connect
 def _register_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
@@ -225,4 +244,7 @@ def _register_periodic_tasks(sender, **kwargs):
     )
     sender.add_periodic_task(
         crontab(minute=45, hour=3), warn_expiring_points.s(), name="crm-expiry-warnings"
+    )
+    sender.add_periodic_task(
+        crontab(minute="*/15"), refresh_segments.s(), name="crm-refresh-segments"
     )

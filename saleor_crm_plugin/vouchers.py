@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .loyalty import effective_tier
-from .loyalty_periodic import db_tables
+from .tables import db_tables
 from .models import HookFailure, LoyaltyProgram, Membership, PointsRedemption, Tier
 
 logger = logging.getLogger(__name__)

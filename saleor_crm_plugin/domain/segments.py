@@ -339,3 +339,91 @@ def evaluate(rule: dict, customer: dict, now: datetime) -> bool:
         "eq": actual == value, "ne": actual != value, "gt": actual > value,
         "gte": actual >= value, "lt": actual < value, "lte": actual <= value,
     }[op]
+
+
+# --- ready-made segments of the repeat-purchase playbook ------------------------------
+
+
+@dataclass(frozen=True)
+class Preset:
+    title: str
+    description: str
+    defaults: dict  # editable thresholds: name -> default (int days/counts, or amount)
+
+
+PRESETS: dict[str, Preset] = {
+    "first_time_buyers": Preset(
+        "First-time buyers", "One paid order, placed recently.",
+        {"within_days": 60}),
+    "second_purchase_candidates": Preset(
+        "Second-purchase candidates",
+        "One paid order, old enough to ask for the second and not yet lost.",
+        {"after_days": 30, "before_days": 90}),
+    "regulars": Preset(
+        "Regulars", "Several paid orders and a recent one.",
+        {"min_orders": 3, "within_days": 180}),
+    "loyal_vip": Preset(
+        "Loyal / VIP", "Many paid orders and a high net spend.",
+        {"min_orders": 6, "min_spent": 1000}),
+    "at_risk": Preset(
+        "At risk", "Repeat buyers whose last order is getting old.",
+        {"min_orders": 2, "after_days": 90, "before_days": 180}),
+    "dormant_one_time": Preset(
+        "Dormant one-time buyers", "One paid order, long ago.",
+        {"after_days": 180}),
+    "dormant_former_regulars": Preset(
+        "Dormant former regulars", "Used to buy often, nothing for a long time.",
+        {"min_orders": 3, "after_days": 180}),
+    "high_order_value": Preset(
+        "High order value", "A high average order value.",
+        {"min_average": 200}),
+    "lapsed_since": Preset(
+        "Lapsed since a date", "No paid order since a given date.",
+        {"since": "2026-01-01T00:00:00+00:00"}),
+}
+
+
+def _f(field, op, value=None):
+    return {"field": field, "op": op, "value": value}
+
+
+def preset_rule(key: str, params: dict | None = None) -> dict:
+    """The normalized rule of a ready-made segment with the merchant's thresholds
+    (missing ones take the defaults; unknown keys are refused)."""
+    if key not in PRESETS:
+        raise RuleError("preset", f"Use one of: {', '.join(PRESETS)}.")
+    params = params or {}
+    unknown = set(params) - set(PRESETS[key].defaults)
+    if unknown:
+        raise RuleError("preset_params", f"Unknown thresholds: {', '.join(sorted(unknown))}.")
+    p = {**PRESETS[key].defaults, **params}
+    one = _f("paid_orders_count", "eq", 1)
+    rules = {
+        "first_time_buyers": lambda: [one, _f("first_paid_at", "less_than_days_ago",
+                                              p["within_days"])],
+        "second_purchase_candidates": lambda: [
+            one, _f("last_paid_at", "more_than_days_ago", p["after_days"]),
+            _f("last_paid_at", "less_than_days_ago", p["before_days"])],
+        "regulars": lambda: [_f("paid_orders_count", "gte", p["min_orders"]),
+                             _f("last_paid_at", "less_than_days_ago", p["within_days"])],
+        "loyal_vip": lambda: [_f("paid_orders_count", "gte", p["min_orders"]),
+                              _f("total_spent", "gte", p["min_spent"])],
+        "at_risk": lambda: [_f("paid_orders_count", "gte", p["min_orders"]),
+                            _f("last_paid_at", "more_than_days_ago", p["after_days"]),
+                            _f("last_paid_at", "less_than_days_ago", p["before_days"])],
+        "dormant_one_time": lambda: [one, _f("last_paid_at", "more_than_days_ago",
+                                             p["after_days"])],
+        "dormant_former_regulars": lambda: [
+            _f("paid_orders_count", "gte", p["min_orders"]),
+            _f("last_paid_at", "more_than_days_ago", p["after_days"])],
+        "high_order_value": lambda: [_f("paid_orders_count", "gte", 1),
+                                     _f("average_order_value", "gte", p["min_average"])],
+        "lapsed_since": lambda: [_f("paid_orders_count", "gte", 1),
+                                 _f("last_paid_at", "before", p["since"])],
+    }
+    rule = normalize({"and": rules[key]()}, "preset_params")
+    if key in ("second_purchase_candidates", "at_risk") and (
+        p["after_days"] >= p["before_days"]
+    ):
+        raise RuleError("preset_params", "after_days must be below before_days.")
+    return rule

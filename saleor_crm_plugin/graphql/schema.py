@@ -4,13 +4,14 @@ import graphene
 
 from .loyalty.schema import LoyaltyMutations, LoyaltyQueries
 from .profile.schema import ProfileMutations, ProfileQueries
+from .segments.schema import SegmentMutations, SegmentQueries
 
 
-class Query(ProfileQueries, LoyaltyQueries):
+class Query(ProfileQueries, LoyaltyQueries, SegmentQueries):
     pass
 
 
-class Mutation(ProfileMutations, LoyaltyMutations):
+class Mutation(ProfileMutations, LoyaltyMutations, SegmentMutations):
     pass
 
 

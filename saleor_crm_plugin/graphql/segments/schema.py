@@ -1,0 +1,65 @@
+import graphene
+from graphql import GraphQLError
+from saleor.graphql.core.connection import create_connection_slice
+from saleor.graphql.core.fields import FilterConnectionField, PermissionsField
+from saleor.permission.enums import AccountPermissions
+
+from ...models import Segment
+from .mutations import (
+    CRMSegmentCreate,
+    CRMSegmentDelete,
+    CRMSegmentPreview,
+    CRMSegmentRefresh,
+    CRMSegmentUpdate,
+)
+from .types import (
+    CRMSegment,
+    CRMSegmentCountableConnection,
+    CRMSegmentFilterInput,
+    CRMSegmentPreset,
+    SegmentFilter,
+)
+
+
+class SegmentQueries(graphene.ObjectType):
+    crm_segments = FilterConnectionField(
+        CRMSegmentCountableConnection,
+        filter=CRMSegmentFilterInput(description="Filter by kind, channel, name."),
+        description="Segments, by name.",
+        permissions=[AccountPermissions.MANAGE_USERS],
+    )
+    crm_segment = PermissionsField(
+        CRMSegment, id=graphene.Argument(graphene.ID, required=True),
+        description="A segment.", permissions=[AccountPermissions.MANAGE_USERS])
+    crm_segment_presets = PermissionsField(
+        graphene.NonNull(graphene.List(graphene.NonNull(CRMSegmentPreset))),
+        description="Ready-made segments of the repeat-purchase playbook.",
+        permissions=[AccountPermissions.MANAGE_USERS])
+
+    @staticmethod
+    def resolve_crm_segments(_root, info, **kwargs):
+        # the FilterSet applied directly: Saleor's filter_qs would demand a default
+        # channel, and segments span channels
+        filterset = SegmentFilter(kwargs.get("filter") or {},
+                                  queryset=Segment.objects.select_related("channel"))
+        if not filterset.is_valid():
+            raise GraphQLError(str(filterset.errors))
+        return create_connection_slice(filterset.qs, info, kwargs,
+                                       CRMSegmentCountableConnection)
+
+    @staticmethod
+    def resolve_crm_segment(_root, _info, *, id):
+        _, pk = graphene.Node.from_global_id(id)
+        return Segment.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+
+    @staticmethod
+    def resolve_crm_segment_presets(_root, _info):
+        return CRMSegmentPreset.all()
+
+
+class SegmentMutations(graphene.ObjectType):
+    crm_segment_create = CRMSegmentCreate.Field()
+    crm_segment_update = CRMSegmentUpdate.Field()
+    crm_segment_delete = CRMSegmentDelete.Field()
+    crm_segment_refresh = CRMSegmentRefresh.Field()
+    crm_segment_preview = CRMSegmentPreview.Field()
