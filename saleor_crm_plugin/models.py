@@ -105,6 +105,12 @@ class CustomerProfile(models.Model):
     first_paid_at = models.DateTimeField(null=True, blank=True)
     last_paid_at = models.DateTimeField(null=True, blank=True)
     last_checkout_at = models.DateTimeField(null=True, blank=True)
+    # RFM scores 1..5 and group (``domain.rfm``), set by the periodic recompute
+    rfm_recency = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_frequency = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_monetary = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_group = models.CharField(max_length=32, blank=True, default="")
+    rfm_computed_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -133,6 +139,7 @@ class CustomerProfile(models.Model):
             models.Index(
                 fields=["channel", "paid_orders_count"], name="crm_profile_paid_cnt_idx"
             ),
+            models.Index(fields=["channel", "rfm_group"], name="crm_profile_rfm_idx"),
         ]
 
 
@@ -546,4 +553,46 @@ class SegmentEvent(models.Model):
         indexes = [
             models.Index(fields=["segment", "created_at"], name="crm_segevent_idx"),
             models.Index(fields=["profile"], name="crm_segevent_profile_idx"),
+        ]
+
+
+# --- RFM ----------------------------------------------------------------------------
+
+
+class RfmSettings(models.Model):
+    """Per channel: quantile scores (default) or the merchant's boundaries."""
+
+    METHOD_CHOICES = [("quantiles", "quantiles"), ("thresholds", "thresholds")]
+
+    channel = models.OneToOneField(
+        "channel.Channel", on_delete=models.CASCADE, related_name="+"
+    )
+    method = models.CharField(max_length=16, choices=METHOD_CHOICES,
+                              default="quantiles")
+    # four ascending boundaries each (days since the last paid order; paid orders;
+    # net spent in the channel currency)
+    recency_days = ArrayField(models.DecimalField(max_digits=20, decimal_places=3),
+                              default=list, blank=True)
+    frequency = ArrayField(models.DecimalField(max_digits=20, decimal_places=3),
+                           default=list, blank=True)
+    monetary = ArrayField(models.DecimalField(max_digits=20, decimal_places=3),
+                          default=list, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+
+class RfmMovement(models.Model):
+    """How many customers went from one group to another (or stayed) at one
+    recompute of a channel; ``from_group`` blank: not scored before."""
+
+    channel = models.ForeignKey(
+        "channel.Channel", on_delete=models.CASCADE, related_name="+"
+    )
+    computed_at = models.DateTimeField()
+    from_group = models.CharField(max_length=32, blank=True, default="")
+    to_group = models.CharField(max_length=32, blank=True, default="")
+    customers = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["channel", "computed_at"], name="crm_rfm_move_idx")
         ]

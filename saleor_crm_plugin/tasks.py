@@ -225,6 +225,17 @@ def refresh_segments():
         return done
 
 
+@app.task
+def recompute_rfm():
+    """Daily: RFM scores and groups of every channel that has customers."""
+    from .models import CustomerProfile
+    from .rfm import recompute
+
+    with allow_writer():
+        channels = CustomerProfile.objects.values_list("channel_id", flat=True).distinct()
+        return {channel_id: recompute(channel_id) for channel_id in channels}
+
+
 @app.on_after_finalize.connect
 def _register_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
@@ -247,4 +258,7 @@ def _register_periodic_tasks(sender, **kwargs):
     )
     sender.add_periodic_task(
         crontab(minute="*/15"), refresh_segments.s(), name="crm-refresh-segments"
+    )
+    sender.add_periodic_task(
+        crontab(minute=30, hour=2), recompute_rfm.s(), name="crm-rfm-recompute"
     )

@@ -58,6 +58,10 @@ FIELDS: dict[str, Field] = {
     "first_paid_at": Field("datetime", "p.first_paid_at"),
     "last_paid_at": Field("datetime", "p.last_paid_at"),
     "date_joined": Field("datetime", "u.date_joined"),
+    "rfm_recency": Field("int", "p.rfm_recency"),
+    "rfm_frequency": Field("int", "p.rfm_frequency"),
+    "rfm_monetary": Field("int", "p.rfm_monetary"),
+    "rfm_group": Field("text", "NULLIF(p.rfm_group, '')"),
     "channel": Field("text", "c.slug"),
     "email_domain": Field("text", "lower(split_part(p.email, '@', 2))"),
 }

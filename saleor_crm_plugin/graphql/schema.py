@@ -4,14 +4,15 @@ import graphene
 
 from .loyalty.schema import LoyaltyMutations, LoyaltyQueries
 from .profile.schema import ProfileMutations, ProfileQueries
+from .rfm.schema import RfmMutations, RfmQueries
 from .segments.schema import SegmentMutations, SegmentQueries
 
 
-class Query(ProfileQueries, LoyaltyQueries, SegmentQueries):
+class Query(ProfileQueries, LoyaltyQueries, SegmentQueries, RfmQueries):
     pass
 
 
-class Mutation(ProfileMutations, LoyaltyMutations, SegmentMutations):
+class Mutation(ProfileMutations, LoyaltyMutations, SegmentMutations, RfmMutations):
     pass
 
 

@@ -58,6 +58,13 @@ def population(db):
             "first_order_at": first, "last_order_at": last,
             "first_paid_at": paid_last and first, "last_paid_at": paid_last,
         }
+        scored = paid_last is not None
+        fields.update({
+            "rfm_recency": rng.randint(1, 5) if scored else None,
+            "rfm_frequency": rng.randint(1, 5) if scored else None,
+            "rfm_monetary": rng.randint(1, 5) if scored else None,
+            "rfm_group": rng.choice(["champions", "lost", "new"]) if scored else None,
+        })
         profile = CustomerProfile.objects.create(
             channel=channels[slug], user=user, email="" if user else email,
             currency="USD",
@@ -67,7 +74,9 @@ def population(db):
             net_spent_amount=fields["total_spent"],
             average_order_value_amount=fields["average_order_value"],
             first_order_at=first, last_order_at=last,
-            first_paid_at=fields["first_paid_at"], last_paid_at=paid_last)
+            first_paid_at=fields["first_paid_at"], last_paid_at=paid_last,
+            rfm_recency=fields["rfm_recency"], rfm_frequency=fields["rfm_frequency"],
+            rfm_monetary=fields["rfm_monetary"], rfm_group=fields["rfm_group"] or "")
         orders = []
         for _ in range(rng.randint(0, 5)):
             o = {"placed_at": NOW - timedelta(days=rng.randint(0, 500)),
@@ -109,7 +118,8 @@ def _value(kind, draw):
     if kind == "decimal":
         return str(draw(st.decimals(0, 3000, places=2)))
     if kind == "text":
-        return draw(st.sampled_from([*CHANNELS, "a.example", "c.example", ""]))
+        return draw(st.sampled_from([*CHANNELS, "a.example", "c.example", "",
+                                     "champions", "lost"]))
     moment = NOW - timedelta(days=draw(st.integers(0, 900)))
     return moment.isoformat()
 
@@ -142,7 +152,8 @@ def leaf(draw):
         return {"field": name, "op": op, "value": sorted([a, b], key=key)}
     if op in ("in", "not_in"):
         return {"field": name, "op": op,
-                "value": draw(st.lists(st.sampled_from([*CHANNELS, "a.example"]),
+                "value": draw(st.lists(st.sampled_from([*CHANNELS, "a.example",
+                                                        "champions", "new"]),
                                        min_size=1, max_size=3))}
     return {"field": name, "op": op, "value": _value(kind, draw)}
 

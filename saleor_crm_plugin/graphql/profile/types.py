@@ -54,6 +54,10 @@ class CRMCustomerProfile(ModelObjectType[CustomerProfile]):
         description="Last checkout activity of the signed-in customer."
     )
     updated_at = DateTime(required=True)
+    rfm_recency = graphene.Int(description="RFM recency score 1-5 (5: most recent).")
+    rfm_frequency = graphene.Int(description="RFM frequency score 1-5.")
+    rfm_monetary = graphene.Int(description="RFM monetary score 1-5.")
+    rfm_group = graphene.String(description="RFM group, e.g. champions, at_risk.")
 
     class Meta:
         description = "CRM figures of one customer in one channel."
@@ -64,6 +68,10 @@ class CRMCustomerProfile(ModelObjectType[CustomerProfile]):
     resolve_total_refunded = staticmethod(_money("total_refunded_amount"))
     resolve_net_spent = staticmethod(_money("net_spent_amount"))
     resolve_average_order_value = staticmethod(_money("average_order_value_amount"))
+
+    @staticmethod
+    def resolve_rfm_group(root: CustomerProfile, _info):
+        return root.rfm_group or None
 
     @staticmethod
     def resolve_channel(root: CustomerProfile, _info):
