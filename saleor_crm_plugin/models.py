@@ -109,7 +109,7 @@ class CustomerProfile(models.Model):
     rfm_recency = models.PositiveSmallIntegerField(null=True, blank=True)
     rfm_frequency = models.PositiveSmallIntegerField(null=True, blank=True)
     rfm_monetary = models.PositiveSmallIntegerField(null=True, blank=True)
-    rfm_group = models.CharField(max_length=32, blank=True, default="")
+    rfm_group = models.CharField(max_length=32, blank=True, default="", db_default="")
     rfm_computed_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
