@@ -253,10 +253,12 @@ def _sql(node, now, orders, params) -> str:
             params.append(now - timedelta(days=spec["within_days"]))
             window = " AND o.placed_at >= %s"
         params.append(spec["min_times"])
+        # one hashed sub-select over the GIN-indexed array column, not a count per
+        # profile (both two-valued: profile ids are never NULL)
         return (
-            f'((SELECT count(*) FROM "{orders}" o WHERE o.profile_id = p.id'
-            f" AND NOT o.cancelled AND o.{BOUGHT_KINDS[kind]} && %s::int[]{window})"
-            " >= %s)"
+            f'(p.id IN (SELECT o.profile_id FROM "{orders}" o WHERE NOT o.cancelled'
+            f" AND o.{BOUGHT_KINDS[kind]} && %s::int[]{window}"
+            " GROUP BY o.profile_id HAVING count(*) >= %s))"
         )
     field = FIELDS[node["field"]]
     op, value, col = node["op"], node["value"], field.sql
