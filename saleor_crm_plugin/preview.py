@@ -7,26 +7,44 @@ The approximations, stated:
 
 * Customers are the account holders with a CRM profile in the channel (members or
   not); each lands on the tier their figures reach *now* over the proposed window
-  (net spend, paid orders, points earned) — retention and overrides are left out,
-  this is where the figures put them.
-* With a proposed earn rate, the points metric is recomputed from the window's
-  orders (net amount x rate, rounded down per order); without one it is what the
-  ledger recorded. The points estimate is net amount x rate x the multiplier of the
-  tier the customer lands on, rounded down per order.
-* Each order of the last 12 months (paid, not cancelled, channel currency) is
-  valued with the tier its customer would hold now: percentage x net amount, or the
-  fixed amount capped at the net amount, when the net amount reaches the tier's
-  minimum spend. A discount limited to categories or collections counts orders
-  that contain one of them, on their whole net amount — an upper bound, as the
-  CRM keeps what an order contained, not per-line amounts. Shipping is in the net
-  amount, so percentages are overstated by the shipping share.
+  (net spend, paid orders not fully refunded, points earned — the same figures as
+  ``loyalty.figures``). Retention and overrides are left out: this is where the
+  figures put them, i.e. what a review would do once retention has run out.
+* Points metric: without a proposed earn rate it is what the ledger recorded in
+  the window. With one, it is recomputed from the window's orders: net amount
+  (paid minus refunded) x proposed rate x the multiplier of the tier each member
+  earns with today (effective tier, override included; 1 without a tier),
+  rounded per order by the program's rounding rule. Using today's multiplier
+  avoids the circularity of a tier that depends on the points it multiplies.
+* Estimated points: every order of the 12 months, net amount x rate (proposed or
+  current) x the multiplier of the proposed tier the customer lands on, rounded
+  per order by the program's rule (a refund's reversal is folded into the net
+  amount, so a figure may differ by a point per refunded order from the ledger).
+* Cost: each order of the last 12 months before ``now`` (paid, not cancelled, in
+  the channel currency) is valued with the tier its customer would hold *now*
+  under the proposal (not the tier they would have held on the order's day).
+  Amounts are what was paid (Saleor's gross total, so shipping and taxes are in),
+  less refunds. Percentage: net amount x pct; fixed: min(value, net amount); an
+  order whose net amount is below the tier's minimum spend gets nothing. A
+  discount limited to categories or collections is valued on the order's matching
+  lines the way Saleor's SPECIFIC_PRODUCT voucher picks them (OrderLine -> variant
+  -> product category, or the product's collections; gift lines excluded):
+  percentage x their gross total, fixed min(value, unit price) per unit, scaled by
+  the order's unrefunded share; categories and collections are read as they are
+  today, lines whose variant was deleted are not matched. Amounts are rounded to
+  cents per order. Since past orders may already carry a member discount, the
+  paid amounts are after that discount (the estimate is slightly low for them).
+
+Cost of the statement: one pass over the channel's profiles and their orders in
+the two periods (indexed by profile), aggregated in SQL; order lines are read only
+for orders of a category/collection-limited tier that contain a matching item.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -92,9 +110,20 @@ fig AS (
            COUNT(co.order_id) FILTER (WHERE NOT (co.refunded_amount >= co.total_amount
                                                  AND co.total_amount > 0)) AS paid,
            CASE WHEN %(rate)s::numeric IS NULL THEN COALESCE(MAX(pe.points), 0)
-                ELSE COALESCE(SUM(floor(GREATEST(co.total_amount - co.refunded_amount, 0)
-                                        * %(rate)s::numeric)), 0) END AS points
+                ELSE COALESCE(SUM({round_points}(
+                    GREATEST(co.total_amount - co.refunded_amount, 0)
+                    * %(rate)s::numeric * COALESCE(cm.mult, 1))), 0) END AS points
     FROM cust c
+    LEFT JOIN (  -- the multiplier each member earns with today (effective tier)
+        SELECT m.user_id,
+               CASE WHEN ot.id IS NOT NULL AND (m.override_expires_at IS NULL
+                                                OR m.override_expires_at > %(now)s)
+                    THEN ot.points_multiplier ELSE et.points_multiplier END AS mult
+        FROM "{membership}" m
+        LEFT JOIN "{tier}" et ON et.id = m.tier_id
+        LEFT JOIN "{tier}" ot ON ot.id = m.override_tier_id
+        WHERE m.program_id = %(program)s
+    ) cm ON cm.user_id = c.user_id
     LEFT JOIN "{corder}" co ON co.profile_id = c.profile_id
          AND co.paid_at IS NOT NULL AND co.paid_at <= %(now)s
          AND co.paid_at >= %(window_start)s AND NOT co.cancelled
@@ -117,9 +146,34 @@ landed AS (
     ORDER BY f.profile_id, t.rank DESC NULLS LAST
 ),
 orders AS (
-    SELECT l.rank, t.dtype, t.dvalue, t.min_spend, t.cats, t.cols,
-           COALESCE(t.mult, 1) AS mult, co.category_ids, co.collection_ids,
-           GREATEST(co.total_amount - co.refunded_amount, 0) AS amount
+    SELECT l.rank, t.dtype, t.dvalue, t.min_spend, COALESCE(t.mult, 1) AS mult,
+           GREATEST(co.total_amount - co.refunded_amount, 0) AS amount,
+           CASE
+               WHEN t.dtype IS NULL OR t.dtype = 'none' THEN NULL
+               WHEN cardinality(t.cats::int[]) = 0
+                    AND cardinality(t.cols::int[]) = 0 THEN NULL
+               WHEN NOT (co.category_ids && t.cats::int[]
+                         OR co.collection_ids && t.cols::int[]) THEN 0
+               WHEN co.total_amount <= 0 THEN 0
+               -- the matching lines (as Saleor's SPECIFIC_PRODUCT voucher picks
+               -- them): their amount for a percentage, min(value, unit price)
+               -- per unit for a fixed discount; scaled by the unrefunded share
+               ELSE (SELECT COALESCE(SUM(CASE WHEN t.dtype = 'percentage'
+                                              THEN ol.total_price_gross_amount
+                                              ELSE LEAST(t.dvalue * ol.quantity,
+                                                         ol.total_price_gross_amount)
+                                         END), 0)
+                     FROM "{line}" ol
+                     JOIN "{variant}" v ON v.id = ol.variant_id
+                     JOIN "{product}" pr ON pr.id = v.product_id
+                     WHERE ol.order_id = co.order_id AND NOT ol.is_gift
+                       AND (pr.category_id = ANY(t.cats::int[])
+                            OR EXISTS (SELECT 1 FROM "{collection_product}" cp
+                                       WHERE cp.product_id = pr.id
+                                         AND cp.collection_id = ANY(t.cols::int[]))))
+                    * GREATEST(co.total_amount - co.refunded_amount, 0)
+                    / co.total_amount
+           END AS matched
     FROM landed l
     JOIN "{corder}" co ON co.profile_id = l.profile_id
          AND co.paid_at IS NOT NULL AND co.paid_at <= %(now)s
@@ -134,15 +188,31 @@ SELECT o.rank, NULL,
        COALESCE(SUM(CASE
            WHEN o.dtype IS NULL OR o.dtype = 'none' THEN 0
            WHEN o.min_spend IS NOT NULL AND o.amount < o.min_spend THEN 0
-           WHEN (cardinality(o.cats::int[]) > 0 OR cardinality(o.cols::int[]) > 0)
-                AND NOT (o.category_ids && o.cats::int[]
-                         OR o.collection_ids && o.cols::int[]) THEN 0
-           WHEN o.dtype = 'percentage' THEN round(o.amount * o.dvalue / 100, 2)
+           WHEN o.dtype = 'percentage'
+                THEN round(COALESCE(o.matched, o.amount) * o.dvalue / 100, 2)
+           WHEN o.matched IS NOT NULL THEN round(o.matched, 2)
            ELSE LEAST(o.dvalue, o.amount) END), 0),
-       COALESCE(SUM(floor(o.amount * %(earn_rate)s::numeric * o.mult)), 0)::bigint,
+       COALESCE(SUM({round_points}(o.amount * %(earn_rate)s::numeric * o.mult)),
+                0)::bigint,
        count(*)
 FROM orders o GROUP BY o.rank
 """
+
+
+# the program's rounding rule (domain.ledger.ROUNDING) on non-negative amounts
+_ROUND_POINTS = {"down": "floor", "floor": "floor", "half_up": "round"}
+
+
+def _saleor_tables() -> dict[str, str]:
+    from saleor.order.models import OrderLine
+    from saleor.product.models import CollectionProduct, Product, ProductVariant
+
+    return {
+        "line": OrderLine._meta.db_table,
+        "variant": ProductVariant._meta.db_table,
+        "product": Product._meta.db_table,
+        "collection_product": CollectionProduct._meta.db_table,
+    }
 
 
 def _specs_of(program: LoyaltyProgram) -> list[TierSpec]:
@@ -178,17 +248,17 @@ def preview_program(program: LoyaltyProgram, *, tiers: list[TierSpec] | None = N
     specs = _specs_of(program) if tiers is None else list(tiers)
     if tiers is not None:
         _validate(program, specs)
-    if points_per_unit is not None and Decimal(points_per_unit) <= 0:
-        raise LoyaltyError("points_per_unit", "INVALID", "Enter a positive rate.")
+    rate = None if points_per_unit is None else _positive_rate(points_per_unit)
     try:
-        window = Window(WindowKind(window_kind or program.window_kind),
-                        window_months or program.window_months, program.time_zone)
+        window = Window(
+            WindowKind(program.window_kind if window_kind is None else window_kind),
+            program.window_months if window_months is None else window_months,
+            program.time_zone)
     except ValueError as exc:
         field = exc.field if isinstance(exc, TierError) else "window_kind"
         raise LoyaltyError(field, "INVALID", str(exc)) from exc
     period_start = add_months(now, -12)
     currency = program.channel.currency_code
-    rate = None if points_per_unit is None else Decimal(points_per_unit)
     params = {
         "program": program.pk,
         "channel": program.channel_id,
@@ -213,7 +283,9 @@ def preview_program(program: LoyaltyProgram, *, tiers: list[TierSpec] | None = N
     points = orders = 0
     with transaction.atomic(), connection.cursor() as cursor:  # reads only
         cursor.execute("SET LOCAL jit = off")  # see loyalty_periodic._no_jit
-        cursor.execute(_PREVIEW_SQL.format(**db_tables()), params)
+        sql = _PREVIEW_SQL.format(**db_tables(), **_saleor_tables(),
+                                  round_points=_ROUND_POINTS[program.rounding])
+        cursor.execute(sql, params)
         for rank, count, cost, earned, n_orders in cursor.fetchall():
             if count is not None:
                 customers[rank] = count
@@ -238,6 +310,16 @@ def preview_program(program: LoyaltyProgram, *, tiers: list[TierSpec] | None = N
         period_start=period_start,
         period_end=now,
     )
+
+
+def _positive_rate(value) -> Decimal:
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        rate = None
+    if rate is None or not rate.is_finite() or rate <= 0:
+        raise LoyaltyError("points_per_unit", "INVALID", "Enter a positive rate.")
+    return rate
 
 
 def _current(program: LoyaltyProgram) -> dict[int, int]:
