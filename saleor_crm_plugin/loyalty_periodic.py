@@ -20,6 +20,7 @@ import json
 import logging
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
@@ -36,6 +37,8 @@ from .tables import db_tables
 
 logger = logging.getLogger(__name__)
 REVIEW_KEY = "tier-review"
+# PostgreSQL advisory lock held by a running review (one run at a time)
+REVIEW_LOCK = int.from_bytes(b"crm-tier", "big")
 SINCE_EVER = datetime(1, 1, 1, tzinfo=UTC)
 
 
@@ -169,8 +172,43 @@ def review_tiers(now: datetime | None = None, *, chunk: int = 10_000) -> dict:
     Each chunk of members (by id) commits with its progress, kept in
     ``SyncCursor`` (key ``tier-review:<program id>``: the run's start time and the
     last id done), so an interrupted run resumes after the last finished chunk and
-    as of its own start. Returns counts and the seconds it took."""
+    as of its own start. One run at a time (advisory lock): a run started while
+    another is under way returns ``skipped``. Returns counts and the seconds it
+    took."""
     started = time.perf_counter()
+    with _review_lock() as locked:
+        if not locked:
+            logger.info("CRM: tier review already running elsewhere; skipped")
+            return {"reviewed": 0, "upgraded": 0, "downgraded": 0,
+                    "overrides_expired": 0, "skipped": True,
+                    "seconds": round(time.perf_counter() - started, 3)}
+        result = _review(now, chunk)
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+@contextmanager
+def _review_lock():
+    """A session-level advisory lock: a second review started while one runs (beat
+    and a manual run, two workers) returns at once instead of reviewing the same
+    chunks twice. Released when the run ends, or with the connection if the worker
+    dies."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [REVIEW_LOCK])
+        locked = cursor.fetchone()[0]
+    try:
+        yield locked
+    finally:
+        if locked:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [REVIEW_LOCK])
+            except Exception:  # noqa: BLE001 - aborted outer transaction: the
+                # session keeps the lock until its connection closes
+                logger.warning("CRM: tier review lock not released")
+
+
+def _review(now: datetime | None, chunk: int) -> dict:
     run_row = SyncCursor.objects.filter(key=REVIEW_KEY).first()
     if run_row is not None:
         run = run_row.value  # an interrupted run: finish it as of its start
@@ -221,7 +259,6 @@ def review_tiers(now: datetime | None = None, *, chunk: int = 10_000) -> dict:
             result["downgraded"] += sum(1 for _, why in changes if why == "review")
             _after_changes([member_id for member_id, _ in changes])
     SyncCursor.objects.filter(key__startswith=REVIEW_KEY).delete()  # run complete
-    result["seconds"] = round(time.perf_counter() - started, 3)
     return result
 
 

@@ -47,14 +47,18 @@ def count(rule: dict, channel_id: int | None = None,
     """How many profiles a (normalized) rule matches, and how many there are in
     scope — one aggregate statement."""
     now = now or timezone.now()
-    condition, params = compile_sql(rule, now, CustomerOrder._meta.db_table)
+    condition, params = _condition(rule, channel_id, now)
+    from_ = FROM.format(**db_tables())
+    # two statements, each planned for itself: the match (where the purchase
+    # conditions become hashed sub-selects) and the scope's size (an index count)
     scope = "WHERE p.channel_id = %s" if channel_id is not None else ""
-    sql = (f"SELECT count(*) FILTER (WHERE {condition}), count(*) "
-           + FROM.format(**db_tables()) + f" {scope}")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, [*params, *([channel_id] if channel_id is not None else [])])
-        matched, total = cursor.fetchone()
+        cursor.execute(f"SELECT count(*) {from_} WHERE {condition}", params)
+        matched = cursor.fetchone()[0]
+        cursor.execute(f'SELECT count(*) FROM "{db_tables()["profile"]}" p {scope}',
+                       [channel_id] if channel_id is not None else [])
+        total = cursor.fetchone()[0]
     return matched, total
 
 
