@@ -96,11 +96,16 @@ def validate_ladder(tiers: list[TierRule]) -> None:
         if tier.threshold < 0:
             raise TierError("threshold", "A threshold cannot be negative.")
     by_rank = sorted(tiers, key=lambda t: t.rank)
-    for low, high in zip(by_rank, by_rank[1:]):
-        if low.metric == high.metric and high.threshold <= low.threshold:
-            raise TierError(
-                "threshold", "A higher tier needs a higher threshold than the one below."
-            )
+    # every lower rung on the same metric, not only the neighbour: with rungs on
+    # several metrics in between, a higher tier must still ask for more
+    for i, high in enumerate(by_rank):
+        for low in by_rank[:i]:
+            if low.metric == high.metric and high.threshold <= low.threshold:
+                raise TierError(
+                    "threshold",
+                    "A higher tier needs a higher threshold than every tier below "
+                    "it on the same measure.",
+                )
 
 
 def qualifying_tier(

@@ -262,3 +262,19 @@ def test_qualifying_tier_is_the_highest_threshold_not_above_the_figure(threshold
         nxt = [t for t in ladder if t.rank == tier.rank + 1]
         if nxt:
             assert missing_for(nxt[0], {Metric.SPEND: spend}) > 0
+
+
+def test_a_ladder_is_checked_against_every_lower_rung_of_the_same_metric():
+    """Regular (spend 100) < VIP (paid orders 10) < Gold (spend 50) would put a
+    customer who spent 60 in Gold without reaching Regular."""
+    from saleor_crm_plugin.domain.tiers import TierError, TierRule, validate_ladder
+
+    ladder = [
+        TierRule(1, 0, Metric.SPEND, Decimal(100)),
+        TierRule(2, 1, Metric.PAID_ORDERS, Decimal(10)),
+        TierRule(3, 2, Metric.SPEND, Decimal(50)),
+    ]
+    with pytest.raises(TierError) as exc:
+        validate_ladder(ladder)
+    assert exc.value.field == "threshold"
+    validate_ladder([*ladder[:2], TierRule(3, 2, Metric.SPEND, Decimal(150))])
