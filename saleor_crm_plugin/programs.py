@@ -41,31 +41,91 @@ def _choice(model, field: str, value) -> None:
 def _positive(field: str, value, *, allow_zero=False) -> None:
     if value is None or value < 0 or (value == 0 and not allow_zero):
         raise LoyaltyError(field, "INVALID", "Enter a positive number.")
+    if value > MAX_INT:
+        raise LoyaltyError(field, "INVALID", f"Enter at most {MAX_INT}.")
+
+
+MAX_INT = 2**31 - 1  # PostgreSQL integer
+
+
+def _fits(model, field: str, value) -> None:
+    """A decimal must fit its column as typed: too many decimal places would be
+    rounded on save (0.00001 points per unit would become 0), too many digits
+    would fail in the database."""
+    if value is None:
+        return
+    column = model._meta.get_field(field)
+    value = Decimal(value)
+    if not value.is_finite():
+        raise LoyaltyError(field, "INVALID", "Enter a number.")
+    places = max(0, -value.normalize().as_tuple().exponent)
+    if places > column.decimal_places:
+        raise LoyaltyError(field, "INVALID",
+                           f"Use at most {column.decimal_places} decimal places.")
+    if abs(value) >= Decimal(10) ** (column.max_digits - column.decimal_places):
+        raise LoyaltyError(field, "INVALID", "The number is too large.")
+
+
+def metadata_keys(program: LoyaltyProgram) -> tuple[str, str]:
+    """The Saleor ``User.metadata`` keys the program mirrors into (a blank key
+    means the default ``crm.<channel>.tier`` / ``crm.<channel>.points``)."""
+    slug = program.channel.slug
+    return (program.metadata_tier_key or f"crm.{slug}.tier",
+            program.metadata_points_key or f"crm.{slug}.points")
+
+
+def _validate_metadata_keys(program: LoyaltyProgram) -> None:
+    for field in ("metadata_tier_key", "metadata_points_key"):
+        key = getattr(program, field)
+        if len(key) > 128:
+            raise LoyaltyError(field, "INVALID", "Use at most 128 characters.")
+        if key != key.strip() or any(not c.isprintable() for c in key):
+            raise LoyaltyError(field, "INVALID",
+                               "No leading or trailing spaces or control characters.")
+    tier_key, points_key = metadata_keys(program)
+    if tier_key == points_key:
+        raise LoyaltyError("metadata_points_key", "INVALID",
+                           "The tier and points keys must differ.")
+    # another channel's program writing the same key would overwrite this one's
+    for other in (LoyaltyProgram.objects.select_related("channel")
+                  .exclude(pk=program.pk).exclude(channel_id=program.channel_id)):
+        taken = set(metadata_keys(other))
+        for field, key in (("metadata_tier_key", tier_key),
+                           ("metadata_points_key", points_key)):
+            if key in taken:
+                raise LoyaltyError(
+                    field, "UNIQUE",
+                    f"The program of channel {other.channel.slug} already mirrors "
+                    f"into the metadata key {key!r}.")
 
 
 def validate_program(program: LoyaltyProgram) -> None:
     for field in ("rounding", "redemption_kind", "window_kind", "discount_policy"):
         _choice(LoyaltyProgram, field, getattr(program, field))
-    _positive("points_per_unit", program.points_per_unit)
-    _positive("point_value", program.point_value)
-    for field in ("return_window_days", "min_redemption_points", "expiry_warning_days"):
+    for field in ("points_per_unit", "point_value"):
+        _fits(LoyaltyProgram, field, getattr(program, field))
+        _positive(field, getattr(program, field))
+    for field in ("return_window_days", "min_redemption_points", "expiry_warning_days",
+                  "window_months"):
         _positive(field, getattr(program, field), allow_zero=True)
     if program.return_window_days > 365:
         raise LoyaltyError("return_window_days", "INVALID", "At most 365 days.")
-    if program.points_validity_days is not None and program.points_validity_days < 1:
+    if program.points_validity_days is not None and not (
+            1 <= program.points_validity_days <= 36_500):
         raise LoyaltyError("points_validity_days", "INVALID",
-                           "Enter at least 1 day, or null for points that never expire.")
+                           "Enter 1 to 36500 days, or null for points that never expire.")
+    if program.expiry_warning_days > 3650:
+        raise LoyaltyError("expiry_warning_days", "INVALID", "At most 3650 days.")
     if not 1 <= program.review_period_months <= 60:
         raise LoyaltyError("review_period_months", "INVALID",
                            "Enter a number of months from 1 to 60.")
+    if len(program.time_zone or "") > 64:
+        raise LoyaltyError("time_zone", "INVALID", "Enter an IANA time zone.")
     try:
         Window(WindowKind(program.window_kind), program.window_months, program.time_zone)
     except TierError as exc:
         raise LoyaltyError(exc.field, "INVALID", str(exc)) from exc
-    keys = [k for k in (program.metadata_tier_key, program.metadata_points_key) if k]
-    if len(set(keys)) != len(keys):
-        raise LoyaltyError("metadata_points_key", "INVALID",
-                           "The tier and points keys must differ.")
+    _validate_metadata_keys(program)
 
 
 def create_program(channel, **values) -> LoyaltyProgram:
@@ -82,10 +142,29 @@ def create_program(channel, **values) -> LoyaltyProgram:
     return program
 
 
+class _Changed:
+    """Set attributes on a model instance; put them back if the block fails, so
+    a refused change leaves the caller's object as it was."""
+
+    def __init__(self, obj, values: dict):
+        self.obj, self.values = obj, values
+
+    def __enter__(self):
+        self.before = {f: getattr(self.obj, f) for f in self.values}
+        for field, value in self.values.items():
+            setattr(self.obj, field, value)
+        return self.obj
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            for field, value in self.before.items():
+                setattr(self.obj, field, value)
+        return False
+
+
 def update_program(program: LoyaltyProgram, **values) -> LoyaltyProgram:
-    for field, value in _only(values, PROGRAM_FIELDS).items():
-        setattr(program, field, value)
-    validate_program(program)
+    with _Changed(program, _only(values, PROGRAM_FIELDS)):
+        validate_program(program)
     program.updated_at = timezone.now()
     with transaction.atomic():
         program.save()
@@ -119,9 +198,22 @@ def _only(values: dict, allowed) -> dict:
 def validate_tier(tier: Tier, others: list[Tier]) -> None:
     if not (tier.name or "").strip():
         raise LoyaltyError("name", "REQUIRED", "Give the tier a name.")
+    if len(tier.name) > 64:
+        raise LoyaltyError("name", "INVALID", "Use at most 64 characters.")
+    if tier.rank is None:
+        raise LoyaltyError("rank", "REQUIRED", "Give the tier a rank.")
+    _positive("rank", tier.rank, allow_zero=True)
+    for field in ("threshold", "discount_value", "points_multiplier"):
+        if getattr(tier, field) is None:
+            raise LoyaltyError(field, "REQUIRED", "This field cannot be null.")
+    for field in ("threshold", "discount_value", "min_spend", "points_multiplier"):
+        _fits(Tier, field, getattr(tier, field))
     if any(o.name.lower() == tier.name.strip().lower() for o in others):
         raise LoyaltyError("name", "UNIQUE", "Another tier of this program has that name.")
     _choice(Tier, "metric", tier.metric)
+    if tier.metric != "spend" and Decimal(tier.threshold) % 1:
+        raise LoyaltyError("threshold", "INVALID",
+                           "Orders and points are counted: enter a whole number.")
     _choice(Tier, "discount_type", tier.discount_type)
     if tier.discount_type == "percentage" and not 0 < tier.discount_value <= 100:
         raise LoyaltyError("discount_value", "INVALID",
@@ -178,11 +270,11 @@ def create_tier(program: LoyaltyProgram, **values) -> Tier:
 
 def update_tier(tier: Tier, **values) -> Tier:
     values = _only(values, TIER_FIELDS)
-    with transaction.atomic():
+    if "name" in values:
+        values["name"] = (values["name"] or "").strip()
+    with _Changed(tier, {**values, "voucher_id": tier.voucher_id}), \
+            transaction.atomic():
         LoyaltyProgram.objects.select_for_update().filter(pk=tier.program_id).first()
-        for field, value in values.items():
-            setattr(tier, field, value)
-        tier.name = (tier.name or "").strip()
         validate_tier(tier, list(Tier.objects.filter(program_id=tier.program_id)
                                  .exclude(pk=tier.pk)))
         tier.save()
@@ -199,5 +291,5 @@ def delete_tier(tier: Tier) -> None:
                    .values_list("pk", flat=True))
         drop_tier_voucher(tier)
         tier.delete()
-    if ids:
-        on_tiers_changed_safely(ids)
+        if ids:  # their codes move (or go) once the deletion is committed
+            transaction.on_commit(lambda: on_tiers_changed_safely(ids))

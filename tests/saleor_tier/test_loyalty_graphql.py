@@ -361,3 +361,295 @@ def test_a_program_with_members_is_deactivated_not_deleted(
     data = crm_gql(staff_discounts_admin, PROGRAM_DELETE, {"id": program_id})
     assert data["crmLoyaltyProgramDelete"]["crmErrors"] == []
     assert not LoyaltyProgram.objects.exists() and not Tier.objects.exists()
+
+
+# --- who may call what: every loyalty field, every kind of caller -------------------
+
+PROGRAM_QUERY = """
+query P($channel: String!) { crmLoyaltyProgram(channel: $channel) { channel } }"""
+TIER_VOUCHER = """
+query V($channel: String!) { crmMyLoyalty(channel: $channel) { nextTier { voucherId } } }"""
+PREVIEW = """
+mutation PV($channel: String!, $input: CRMLoyaltyPreviewInput!) {
+  crmLoyaltyPreview(channel: $channel, input: $input) {
+    preview { customersWithoutTier } crmErrors { field code message }
+  }
+}"""
+
+AUTHENTICATED, USERS, DISCOUNTS = "authenticated", "manage_users", "manage_discounts"
+
+
+def matrix_fields(program, customer_user, pln):
+    """(name, who may call it, query, variables) for every loyalty root field."""
+    usd = program.channel.slug
+    customer = gid("User", customer_user.pk)
+    gold = gid("CRMTier", Tier.objects.get(program=program, name="Gold").pk)
+    program_id = gid("CRMLoyaltyProgram", program.pk)
+    return [
+        ("crmMyLoyalty", AUTHENTICATED, MY_LOYALTY, {"channel": usd}),
+        ("crmPointsRedeem", AUTHENTICATED, REDEEM, {"channel": usd, "points": 10}),
+        ("crmCustomerLoyalty", USERS, CUSTOMER_LOYALTY, {"id": customer,
+                                                         "channel": usd}),
+        ("crmPointsAdjust", USERS, ADJUST, {"id": customer, "channel": usd,
+                                            "points": 5, "reason": "x"}),
+        ("crmTierOverride", USERS, OVERRIDE, {"id": customer, "channel": usd,
+                                              "tier": gold, "reason": "x"}),
+        ("crmLoyaltyPrograms", DISCOUNTS, PROGRAMS, {}),
+        ("crmLoyaltyProgram", DISCOUNTS, PROGRAM_QUERY, {"channel": usd}),
+        ("crmLoyaltyProgramCreate", DISCOUNTS, PROGRAM_CREATE, {"channel": pln, "input": {}}),
+        ("crmLoyaltyProgramUpdate", DISCOUNTS, PROGRAM_UPDATE, {
+            "id": program_id, "input": {"pointsPerUnit": 3}}),
+        ("crmLoyaltyProgramDelete", DISCOUNTS, PROGRAM_DELETE, {"id": program_id}),
+        ("crmTierCreate", DISCOUNTS, TIER_CREATE, {"program": program_id, "input": {
+            "name": "Platinum", "rank": 3, "threshold": 500}}),
+        ("crmTierUpdate", DISCOUNTS, TIER_UPDATE, {"id": gold,
+                                                   "input": {"discountValue": 0}}),
+        ("crmTierDelete", DISCOUNTS, TIER_DELETE, {"id": gold}),
+        ("crmLoyaltyPreview", DISCOUNTS, PREVIEW, {"channel": usd, "input": {}}),
+    ]
+
+
+def test_the_matrix_covers_every_loyalty_root_field():
+    from saleor_crm_plugin.graphql.loyalty.schema import LoyaltyMutations, LoyaltyQueries
+
+    def camel(name):
+        head, *rest = name.split("_")
+        return head + "".join(part.title() for part in rest)
+
+    declared = {camel(name) for cls in (LoyaltyQueries, LoyaltyMutations)
+                for name in cls._meta.fields}
+    assert declared == set(FIELD_NAMES)
+
+
+FIELD_NAMES = [
+    "crmMyLoyalty", "crmPointsRedeem", "crmCustomerLoyalty", "crmPointsAdjust",
+    "crmTierOverride", "crmLoyaltyPrograms", "crmLoyaltyProgram",
+    "crmLoyaltyProgramCreate", "crmLoyaltyProgramUpdate", "crmLoyaltyProgramDelete",
+    "crmTierCreate", "crmTierUpdate", "crmTierDelete", "crmLoyaltyPreview",
+]
+# caller -> what it may do
+ROLES = {
+    "anonymous": set(),
+    "customer": {AUTHENTICATED},
+    "other_customer": {AUTHENTICATED},
+    "staff": {AUTHENTICATED},
+    "staff_manage_users": {AUTHENTICATED, USERS},
+    "staff_manage_discounts": {AUTHENTICATED, DISCOUNTS},
+    "app": set(),  # an app is no signed-in customer
+    "app_manage_users": {USERS},
+    "app_manage_discounts": {DISCOUNTS},
+}
+
+
+@pytest.fixture
+def caller(request):
+    role = request.param
+    get = request.getfixturevalue
+    if role == "anonymous":
+        return role, get("api_client")
+    if role == "customer":
+        return role, get("user_api_client")
+    if role == "other_customer":
+        return role, get("user2_api_client")
+    client = get("staff_api_client" if role.startswith("staff") else "app_api_client")
+    if role.endswith(USERS) or role.endswith(DISCOUNTS):
+        permission = get(f"permission_{role.split('_', 1)[1]}")
+        if role.startswith("staff"):
+            client.user.user_permissions.add(permission)
+        else:
+            client.app.permissions.add(permission)
+    return role, client
+
+
+@pytest.mark.parametrize("caller", list(ROLES), indirect=True)
+@pytest.mark.parametrize("field", FIELD_NAMES)
+def test_permission_matrix(field, caller, program, customer_user, channel_PLN):
+    role, client = caller
+    _, needs, query, variables = next(
+        f for f in matrix_fields(program, customer_user, channel_PLN.slug)
+        if f[0] == field)
+    # whoever signs in has points of their own to redeem
+    if field == "crmPointsRedeem" and AUTHENTICATED in ROLES[role]:
+        m = Membership.objects.create(program=program, user=client.user)
+        loyalty.grant_points(m, 20, reason="seed", by=None)
+    before = (list(LoyaltyProgram.objects.values()), list(Tier.objects.values()),
+              list(Membership.objects.values()), list(PointsEntry.objects.values()),
+              Voucher.objects.count())
+    response = crm_post(client, query, variables)
+    if needs in ROLES[role]:
+        data = get_graphql_content(response)["data"][field]
+        assert data is not None
+        if isinstance(data, dict) and "crmErrors" in data:
+            assert data["crmErrors"] == [], data
+    else:
+        assert_no_permission(response)
+        after = (list(LoyaltyProgram.objects.values()), list(Tier.objects.values()),
+                 list(Membership.objects.values()), list(PointsEntry.objects.values()),
+                 Voucher.objects.count())
+        assert after == before
+
+
+def test_customers_see_the_public_program_and_no_voucher_ids(
+    program, user_api_client, staff_discounts_admin, channel_USD
+):
+    Tier.objects.filter(name="Regular").update(discount_type="percentage",
+                                               discount_value=5)
+    variables = {"channel": channel_USD.slug}
+    public = crm_gql(user_api_client, """
+    query P($channel: String!) { crmMyLoyalty(channel: $channel) { program {
+      channel currency isActive pointsPerUnit pointValue { amount currency }
+      minRedemptionPoints redemptionKind windowKind windowMonths timeZone
+      tiers { name rank threshold discountType discountValue }
+    } } }""", variables)["crmMyLoyalty"]["program"]
+    assert public["pointValue"] == {"amount": 0.01, "currency": "USD"}
+    assert [t["name"] for t in public["tiers"]] == ["Regular", "Silver", "Gold"]
+    # the merchant's settings are not part of the customer's type at all
+    response = crm_post(user_api_client, """
+    query P($channel: String!) {
+      crmMyLoyalty(channel: $channel) { program { metadataTierKey discountPolicy } } }""",
+                        variables)
+    assert response.status_code == 400
+    assert "Cannot query field" in response.json()["errors"][0]["message"]
+    # the Saleor voucher behind a tier is for MANAGE_DISCOUNTS only
+    assert_no_permission(crm_post(user_api_client, TIER_VOUCHER, variables))
+    staff_view = crm_gql(staff_discounts_admin, PROGRAMS)["crmLoyaltyPrograms"]
+    assert staff_view[0]["tiers"][0]["voucherId"] is None  # created by .update()
+
+
+def test_customer_loyalty_of_an_unknown_customer_is_null(program, staff_users_admin,
+                                                         channel_USD):
+    data = crm_gql(staff_users_admin, CUSTOMER_LOYALTY, {
+        "id": gid("User", 987654), "channel": channel_USD.slug})
+    assert data["crmCustomerLoyalty"] is None
+    assert not Membership.objects.exists()
+
+
+def test_failed_adjustments_and_redemptions_create_no_membership(
+    program, staff_users_admin, user_api_client, customer_user, channel_USD
+):
+    base = {"id": gid("User", customer_user.pk), "channel": channel_USD.slug}
+    data = crm_gql(staff_users_admin, ADJUST, {**base, "points": -1, "reason": "fix"})
+    assert errors(data["crmPointsAdjust"]) == [("points", "INSUFFICIENT_POINTS")]
+    data = crm_gql(user_api_client, REDEEM, {"channel": channel_USD.slug, "points": 10})
+    assert errors(data["crmPointsRedeem"]) == [("points", "INSUFFICIENT_POINTS")]
+    data = crm_gql(user_api_client, REDEEM, {"channel": "nowhere", "points": 10})
+    assert errors(data["crmPointsRedeem"]) == [("channel", "NOT_FOUND")]
+    assert not Membership.objects.exists() and not PointsEntry.objects.exists()
+    # an adjustment that works creates the membership and its award
+    data = crm_gql(staff_users_admin, ADJUST, {**base, "points": 30, "reason": "gift"})
+    assert data["crmPointsAdjust"]["points"] == {"available": 30}
+    entry = PointsEntry.objects.get()
+    assert (entry.kind, entry.points, entry.reason, entry.created_by_id) == (
+        "adjust", 30, "gift", staff_users_admin.user.pk)
+    # a failing take leaves the balance and the ledger as they were
+    data = crm_gql(staff_users_admin, ADJUST, {**base, "points": -31, "reason": "fix"})
+    assert errors(data["crmPointsAdjust"]) == [("points", "INSUFFICIENT_POINTS")]
+    assert PointsEntry.objects.count() == 1
+    assert loyalty.balances(Membership.objects.get().pk).available == 30
+
+
+def test_redeem_when_the_program_is_switched_off(program, user_api_client,
+                                                 customer_user, channel_USD):
+    m = Membership.objects.create(program=program, user=customer_user)
+    loyalty.grant_points(m, 50, reason="seed", by=None)
+    LoyaltyProgram.objects.filter(pk=program.pk).update(is_active=False)
+    data = crm_gql(user_api_client, REDEEM, {"channel": channel_USD.slug, "points": 20})
+    assert errors(data["crmPointsRedeem"]) == [("points", "PROGRAM_INACTIVE")]
+    assert loyalty.balances(m.pk).available == 50
+    data = crm_gql(user_api_client, REDEEM, {"channel": channel_USD.slug, "points": 0})
+    assert data["crmPointsRedeem"]["crmErrors"][0]["field"] == "points"
+
+
+def test_override_validation(program, staff_users_admin, customer_user, channel_USD,
+                             channel_PLN):
+    other = LoyaltyProgram.objects.create(channel=channel_PLN)
+    foreign = Tier.objects.create(program=other, name="Elsewhere", rank=0, threshold=0)
+    base = {"id": gid("User", customer_user.pk), "channel": channel_USD.slug}
+    gold = gid("CRMTier", Tier.objects.get(program=program, name="Gold").pk)
+    cases = [
+        ({"tier": gid("CRMTier", foreign.pk), "reason": "x"}, ("tierId", "INVALID")),
+        ({"tier": gid("CRMTier", 987654), "reason": "x"}, ("tierId", "NOT_FOUND")),
+        ({"tier": gold, "reason": "  "}, ("reason", "REQUIRED")),
+        ({"tier": gold, "reason": "x", "expires": "2001-01-01T00:00:00+00:00"},
+         ("expiresAt", "INVALID")),
+        ({"id": gid("User", 987654), "tier": gold, "reason": "x"},
+         ("customerId", "NOT_FOUND")),
+    ]
+    for variables, expected in cases:
+        data = crm_gql(staff_users_admin, OVERRIDE, {**base, **variables})
+        assert errors(data["crmTierOverride"]) == [expected], variables
+    assert not Membership.objects.exists() and not TierChange.objects.exists()
+    # an expiry in the future is kept and shown
+    data = crm_gql(staff_users_admin, OVERRIDE, {**base, "tier": gold, "reason": "VIP",
+                                                 "expires": "2100-01-01T00:00:00+00:00"})
+    assert data["crmTierOverride"] == {"tier": {"name": "Gold"}, "crmErrors": []}
+    m = Membership.objects.get()
+    assert (m.override_tier.name, m.override_expires_at.year) == ("Gold", 2100)
+
+
+def test_program_mutation_errors_are_typed_and_write_nothing(
+    staff_discounts_admin, channel_PLN, program
+):
+    cases = [
+        ({"pointsPerUnit": 0}, ("pointsPerUnit", "INVALID")),
+        ({"pointsPerUnit": 0.00001}, ("pointsPerUnit", "INVALID")),
+        ({"pointValue": -1}, ("pointValue", "INVALID")),
+        ({"windowKind": "ROLLING_MONTHS", "windowMonths": 0}, ("windowMonths", "INVALID")),
+        ({"timeZone": "Nowhere/City"}, ("timeZone", "INVALID")),
+        ({"metadataTierKey": "same", "metadataPointsKey": "same"},
+         ("metadataPointsKey", "INVALID")),
+        ({"pointsValidityDays": 0}, ("pointsValidityDays", "INVALID")),
+    ]
+    for program_input, expected in cases:
+        data = crm_gql(staff_discounts_admin, PROGRAM_CREATE, {
+            "channel": channel_PLN.slug, "input": program_input})
+        assert errors(data["crmLoyaltyProgramCreate"]) == [expected], program_input
+        assert data["crmLoyaltyProgramCreate"]["program"] is None
+        data = crm_gql(staff_discounts_admin, PROGRAM_UPDATE, {
+            "id": gid("CRMLoyaltyProgram", program.pk), "input": program_input})
+        assert errors(data["crmLoyaltyProgramUpdate"]) == [expected], program_input
+    assert not LoyaltyProgram.objects.filter(channel=channel_PLN).exists()
+    stored = LoyaltyProgram.objects.get(pk=program.pk)
+    assert (stored.points_per_unit, stored.time_zone, stored.window_months) == (
+        Decimal(1), "UTC", 12)
+    data = crm_gql(staff_discounts_admin, PROGRAM_CREATE, {
+        "channel": "no-such-channel", "input": {}})
+    assert errors(data["crmLoyaltyProgramCreate"]) == [("channel", "NOT_FOUND")]
+    data = crm_gql(staff_discounts_admin, PROGRAM_UPDATE, {
+        "id": gid("CRMLoyaltyProgram", 987654), "input": {}})
+    assert errors(data["crmLoyaltyProgramUpdate"]) == [("id", "NOT_FOUND")]
+    data = crm_gql(staff_discounts_admin, TIER_CREATE, {
+        "program": gid("CRMLoyaltyProgram", program.pk),
+        "input": {"name": "X", "rank": 9, "threshold": 900,
+                  "categories": [gid("Product", 1)]}})
+    assert data["crmTierCreate"]["crmErrors"][0]["field"] == "categories"
+    assert Tier.objects.filter(program=program).count() == 3
+
+
+def test_top_tier_has_no_next_tier_and_thresholds_count_exactly(
+    program, user_api_client, customer_user, channel_USD
+):
+    # a ladder on points earned: what is missing is a number of points, not money
+    Tier.objects.filter(program=program).update(metric="points")
+    m = Membership.objects.create(program=program, user=customer_user)
+    variables = {"channel": channel_USD.slug}
+
+    def state():
+        return crm_gql(user_api_client, MY_LOYALTY, variables)["crmMyLoyalty"]
+
+    s = state()
+    assert s["tier"] is None and s["nextTier"] == {"name": "Regular"}
+    assert s["missingForNextTier"] == {"metric": "POINTS", "amount": 0.0, "money": None}
+    # 99 points: Silver, one point short of Gold's 100
+    loyalty.grant_points(m, 99, reason="gift", by=None)
+    m = Membership.objects.select_related("program__channel").get(pk=m.pk)
+    assert loyalty.evaluate_tier(m)
+    s = state()
+    assert (s["tier"], s["nextTier"]) == ({"name": "Silver"}, {"name": "Gold"})
+    assert s["missingForNextTier"] == {"metric": "POINTS", "amount": 1.0, "money": None}
+    # exactly at the threshold: Gold, the top, with nothing above it
+    loyalty.grant_points(m, 1, reason="gift", by=None)
+    assert loyalty.evaluate_tier(m)
+    s = state()
+    assert s["tier"] == {"name": "Gold"}
+    assert s["nextTier"] is None and s["missingForNextTier"] is None

@@ -364,6 +364,8 @@ class CRMTierOverrideSet(CRMMutation):
                                       expires_at=expires_at,
                                       by=staff.pk if staff else None)
         except loyalty.LoyaltyError as exc:
+            if exc.field == "tier":
+                exc.field = "tier_id"
             raise from_loyalty_error(exc) from exc
         on_tiers_changed_safely([membership.pk])
         membership.refresh_from_db()

@@ -1,4 +1,5 @@
 import graphene
+from saleor.account.models import User
 from saleor.graphql.core.fields import PermissionsField
 from saleor.permission.auth_filters import AuthorizationFilters
 from saleor.permission.enums import AccountPermissions, DiscountPermissions
@@ -34,7 +35,9 @@ class LoyaltyQueries(graphene.ObjectType):
         CRMLoyaltyState,
         customer_id=graphene.Argument(graphene.ID, required=True),
         channel=graphene.Argument(graphene.String, required=True),
-        description="A customer's loyalty state in a channel.",
+        description=(
+            "A customer's loyalty state in a channel; null when the channel has no "
+            "program or there is no such customer."),
         permissions=[AccountPermissions.MANAGE_USERS],
     )
     crm_loyalty_programs = PermissionsField(
@@ -55,7 +58,10 @@ class LoyaltyQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_crm_customer_loyalty(_root, _info, *, customer_id, channel):
-        return loyalty_state(int(_user_pk(customer_id)), channel)
+        user_pk = int(_user_pk(customer_id))
+        if not User.objects.filter(pk=user_pk).exists():
+            return None
+        return loyalty_state(user_pk, channel)
 
     @staticmethod
     def resolve_crm_loyalty_programs(_root, _info):

@@ -1,9 +1,11 @@
 import graphene
 from prices import Money as PricesMoney
 from saleor.graphql.core.connection import CountableConnection
+from saleor.graphql.core.fields import PermissionsField
 from saleor.graphql.core.scalars import DateTime, Decimal
 from saleor.graphql.core.types import ModelObjectType
 from saleor.graphql.core.types.money import Money
+from saleor.permission.enums import DiscountPermissions
 
 from ...domain.tiers import Metric, missing_for
 from ...models import (
@@ -58,8 +60,11 @@ class CRMTier(ModelObjectType[Tier]):
     collection_ids = graphene.List(graphene.NonNull(graphene.ID), required=True)
     free_shipping = graphene.Boolean(required=True)
     points_multiplier = Decimal(required=True)
-    voucher_id = graphene.ID(
-        description="Saleor voucher carrying the member discount (null: none).")
+    voucher_id = PermissionsField(
+        graphene.ID,
+        description="Saleor voucher carrying the member discount (null: none).",
+        permissions=[DiscountPermissions.MANAGE_DISCOUNTS],
+    )
 
     class Meta:
         description = "A rung of a loyalty ladder and its benefits."
@@ -114,6 +119,45 @@ class CRMLoyaltyProgram(ModelObjectType[LoyaltyProgram]):
     @staticmethod
     def resolve_currency(root, _info):
         return root.channel.currency_code
+
+    @staticmethod
+    def resolve_tiers(root, _info):
+        return list(root.tiers.order_by("rank"))
+
+
+class CRMPublicLoyaltyProgram(graphene.ObjectType):
+    channel = graphene.String(required=True, description="Slug of the channel.")
+    currency = graphene.String(required=True)
+    is_active = graphene.Boolean(required=True)
+    points_per_unit = Decimal(required=True,
+                              description="Points per unit of the channel currency.")
+    rounding = CRMRoundingEnum(required=True)
+    return_window_days = graphene.Int(
+        required=True, description="Days earned points stay pending.")
+    points_validity_days = graphene.Int(description="Null: points never expire.")
+    point_value = graphene.Field(Money, required=True,
+                                 description="What one point is worth when redeemed.")
+    min_redemption_points = graphene.Int(required=True)
+    redemption_kind = CRMRedemptionKindEnum(required=True)
+    window_kind = CRMWindowKindEnum(required=True)
+    window_months = graphene.Int(required=True)
+    time_zone = graphene.String(required=True)
+    tiers = graphene.List(graphene.NonNull(CRMTier), required=True)
+
+    class Meta:
+        description = "What a customer may know of a channel's loyalty program."
+
+    @staticmethod
+    def resolve_channel(root, _info):
+        return root.channel.slug
+
+    @staticmethod
+    def resolve_currency(root, _info):
+        return root.channel.currency_code
+
+    @staticmethod
+    def resolve_point_value(root, _info):
+        return PricesMoney(root.point_value, root.channel.currency_code)
 
     @staticmethod
     def resolve_tiers(root, _info):
@@ -208,7 +252,7 @@ class CRMTierOverride(graphene.ObjectType):
 
 
 class CRMLoyaltyState(graphene.ObjectType):
-    program = graphene.Field(CRMLoyaltyProgram, required=True)
+    program = graphene.Field(CRMPublicLoyaltyProgram, required=True)
     tier = graphene.Field(CRMTier, description="The tier that applies now.")
     earned_tier = graphene.Field(CRMTier, description="The tier the figures earned.")
     override = graphene.Field(CRMTierOverride, description="An active staff override.")
