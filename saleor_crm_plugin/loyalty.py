@@ -351,7 +351,7 @@ def _reverse(membership, award: PointsEntry, order_id, total, refunded, now) -> 
 
 def spend_points(membership_id: int, points: int, *, kind=PointsKind.SPEND,
                  reason: str = "", by: int | None = None,
-                 now: datetime | None = None) -> str:
+                 now: datetime | None = None, operation: str | None = None) -> str:
     """Take ``points`` from the member's available points, soonest-expiring first.
     Locks the membership row, so concurrent spends queue up and the available
     balance never goes negative. Returns the operation key; raises
@@ -359,9 +359,12 @@ def spend_points(membership_id: int, points: int, *, kind=PointsKind.SPEND,
     if points <= 0:
         raise LoyaltyError("points", "INVALID", "Enter a positive number of points.")
     now = now or timezone.now()
-    operation = f"{kind}:{uuid.uuid4()}"
+    operation = operation or f"{kind}:{uuid.uuid4()}"
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership_id)
+        if PointsEntry.objects.filter(membership=membership,
+                                      operation=operation).exists():
+            return operation  # a replay of a request already applied
         try:
             taken = allocate_spend(awards_of(membership.pk), points, now)
         except InsufficientPoints as exc:
@@ -379,7 +382,8 @@ def spend_points(membership_id: int, points: int, *, kind=PointsKind.SPEND,
 
 
 def grant_points(membership: Membership, points: int, *, reason: str,
-                 by: int | None, now: datetime | None = None) -> PointsEntry:
+                 by: int | None, now: datetime | None = None,
+                 operation: str | None = None) -> PointsEntry:
     """A staff adjustment upwards: an award available at once, expiring like any."""
     if points <= 0:
         raise LoyaltyError("points", "INVALID", "Enter a positive number of points.")
@@ -387,11 +391,14 @@ def grant_points(membership: Membership, points: int, *, reason: str,
         raise LoyaltyError("reason", "REQUIRED", "Give a reason for the adjustment.")
     now = now or timezone.now()
     days = membership.program.points_validity_days
-    entry = PointsEntry.objects.create(
-        membership=membership, kind=PointsKind.ADJUST, points=points,
-        available_at=now, expires_at=now + timedelta(days=days) if days else None,
-        operation=f"adjust:{uuid.uuid4()}", reason=reason.strip()[:255],
-        created_by_id=by, created_at=now,
+    operation = operation or f"adjust:{uuid.uuid4()}"
+    entry, _ = PointsEntry.objects.get_or_create(  # a replay returns the first
+        membership=membership, operation=operation, award=None,
+        defaults={
+            "kind": PointsKind.ADJUST, "points": points, "available_at": now,
+            "expires_at": now + timedelta(days=days) if days else None,
+            "reason": reason.strip()[:255], "created_by_id": by, "created_at": now,
+        },
     )
     transaction.on_commit(lambda: _mirror_safely([membership.pk]))
     return entry

@@ -653,3 +653,33 @@ def test_top_tier_has_no_next_tier_and_thresholds_count_exactly(
     s = state()
     assert s["tier"] == {"name": "Gold"}
     assert s["nextTier"] is None and s["missingForNextTier"] is None
+
+
+ADJUST_ONCE = """
+mutation A($id: ID!, $channel: String!, $points: Int!, $key: String) {
+  crmPointsAdjust(customerId: $id, channel: $channel, points: $points,
+                  reason: "goodwill", idempotencyKey: $key) {
+    points { available } crmErrors { field code message }
+  }
+}"""
+
+
+def test_an_adjustment_retried_with_its_key_applies_once(
+    program, staff_users_admin, customer_user, channel_USD
+):
+    base = {"id": gid("User", customer_user.pk), "channel": channel_USD.slug}
+    for _ in range(2):
+        data = crm_gql(staff_users_admin, ADJUST_ONCE,
+                       {**base, "points": 30, "key": "ticket-1"})["crmPointsAdjust"]
+        assert data == {"points": {"available": 30}, "crmErrors": []}
+    for _ in range(2):
+        data = crm_gql(staff_users_admin, ADJUST_ONCE,
+                       {**base, "points": -10, "key": "ticket-2"})["crmPointsAdjust"]
+        assert data["points"] == {"available": 20}
+    # without a key, each call is its own adjustment
+    crm_gql(staff_users_admin, ADJUST_ONCE, {**base, "points": 5, "key": None})
+    data = crm_gql(staff_users_admin, ADJUST_ONCE, {**base, "points": 5, "key": None})
+    assert data["crmPointsAdjust"]["points"] == {"available": 30}
+    bad = crm_gql(staff_users_admin, ADJUST_ONCE, {**base, "points": 5, "key": "x" * 41})
+    assert [e["field"] for e in bad["crmPointsAdjust"]["crmErrors"]] == [
+        "idempotencyKey"]

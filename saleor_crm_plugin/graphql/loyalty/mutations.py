@@ -304,6 +304,8 @@ class CRMPointsAdjust(CRMMutation):
         channel = graphene.String(required=True)
         points = graphene.Int(required=True, description="Positive adds, negative takes.")
         reason = graphene.String(required=True)
+        idempotency_key = graphene.String(
+            description="Optional: a retry with the same key applies nothing twice.")
 
     class Meta:
         description = "Adjust a customer's points by hand, with a reason (recorded)."
@@ -312,8 +314,13 @@ class CRMPointsAdjust(CRMMutation):
         error_type_field = "crm_errors"
 
     @classmethod
-    def perform_mutation(cls, _root, info, /, *, customer_id, channel, points, reason):
+    def perform_mutation(cls, _root, info, /, *, customer_id, channel, points, reason,
+                         idempotency_key=None):
         user = cls.customer(customer_id)
+        if idempotency_key is not None and not 1 <= len(idempotency_key) <= 40:
+            raise invalid("idempotency_key", CRMErrorCode.INVALID,
+                          "Use 1 to 40 characters.")
+        operation = f"adjust:key:{idempotency_key}" if idempotency_key else None
         if not reason.strip():
             raise invalid("reason", CRMErrorCode.REQUIRED, "Give a reason.")
         if points == 0:
@@ -324,10 +331,12 @@ class CRMPointsAdjust(CRMMutation):
             with transaction.atomic():
                 membership = cls.membership(user.pk, channel, create=True)
                 if points > 0:
-                    loyalty.grant_points(membership, points, reason=reason, by=by)
+                    loyalty.grant_points(membership, points, reason=reason, by=by,
+                                         operation=operation)
                 else:
                     loyalty.spend_points(membership.pk, -points, kind=PointsKind.ADJUST,
-                                         reason=reason.strip(), by=by)
+                                         reason=reason.strip(), by=by,
+                                         operation=operation)
         except loyalty.LoyaltyError as exc:
             raise from_loyalty_error(exc) from exc
         b = loyalty.balances(membership.pk)
