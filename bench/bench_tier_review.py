@@ -12,7 +12,8 @@ Then ``loyalty_periodic.review_tiers`` runs once over everyone — timed, with t
 process's peak RSS (``ru_maxrss``) before and after — and a second time (nobody
 moves: the idempotent re-run). The metadata mirror that the review hands to Celery
 workers is run and timed apart, after the review. Figures printed and written to
-bench/results/tier_review.json. No timing is asserted; the guards check that the
+bench/results/tier_review.json, with the SQL statements each run sent (counted with
+``connection.execute_wrapper``). No timing is asserted; the guards check that the
 review reviewed everyone and moved someone.
 
 Environment: BENCH_MEMBERS (default 1000000), BENCH_CHUNK (10000), BENCH_OUT.
@@ -52,6 +53,17 @@ TARGET_SECONDS = 60.0
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class _Queries:
+    """Counts the SQL statements Django sends (``connection.execute_wrapper``)."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
 
 
 def _populate(program, tiers, n, now):
@@ -142,27 +154,33 @@ def test_tier_review_of_a_million_members(channel_USD):
     rss_before = _rss_mb()
     # member codes and the metadata mirror follow each chunk's moves in production;
     # here they are timed apart (the review is what the target is about)
-    after = {"calls": 0, "seconds": 0.0}
+    after = {"calls": 0, "seconds": 0.0, "queries": 0}
     real_after = loyalty_periodic._after_changes
+    queries = _Queries()
 
     def timed_after(ids):
-        t0 = time.perf_counter()
+        t0, q0 = time.perf_counter(), queries.n
         real_after(ids)
         after["calls"] += 1
         after["seconds"] += time.perf_counter() - t0
+        after["queries"] += queries.n - q0
 
     mirror_jobs = []
     with mock.patch.object(loyalty_periodic, "_after_changes", timed_after), \
             mock.patch("saleor_crm_plugin.tasks.mirror_loyalty_metadata.delay",
-                       side_effect=mirror_jobs.append):
+                       side_effect=mirror_jobs.append), \
+            connection.execute_wrapper(queries):
         first = loyalty_periodic.review_tiers(now + timedelta(minutes=1), chunk=CHUNK)
+    first_queries = queries.n
     rss_after = _rss_mb()
     # the metadata mirror the review enqueued, as the workers would run it
     t0 = time.perf_counter()
     mirrored = sum(loyalty_periodic.mirror_metadata(ids) for ids in mirror_jobs)
     mirror_s = time.perf_counter() - t0
     changes = TierChange.objects.count()
-    second = loyalty_periodic.review_tiers(now + timedelta(minutes=2), chunk=CHUNK)
+    second_counter = _Queries()
+    with connection.execute_wrapper(second_counter):
+        second = loyalty_periodic.review_tiers(now + timedelta(minutes=2), chunk=CHUNK)
 
     assert first["reviewed"] == members == MEMBERS
     assert first["upgraded"] > 0 and first["downgraded"] > 0
@@ -175,8 +193,11 @@ def test_tier_review_of_a_million_members(channel_USD):
         "populate_seconds": round(populate_s, 1),
         "review": first,
         "review_seconds_without_follow_up": round(first["seconds"] - after["seconds"], 3),
+        "review_queries": first_queries,
+        "review_queries_without_follow_up": first_queries - after["queries"],
         "follow_up": {"chunks_with_moves": after["calls"],
                       "seconds": round(after["seconds"], 3),
+                      "queries": after["queries"],
                       "what": "member codes re-pointed, open checkouts re-checked, "
                               "mirror enqueued"},
         "mirror_tasks": {"tasks": len(mirror_jobs), "members_written": mirrored,
@@ -184,6 +205,7 @@ def test_tier_review_of_a_million_members(channel_USD):
                          "what": "metadata mirror of moved members (Celery workers)"},
         "tier_changes_written": changes,
         "second_run": second,
+        "second_run_queries": second_counter.n,
         "peak_rss_mb_before_review": round(rss_before, 1),
         "peak_rss_mb_after_review": round(rss_after, 1),
         "target_seconds": TARGET_SECONDS,
@@ -200,6 +222,8 @@ def test_tier_review_of_a_million_members(channel_USD):
     print(f"  review, first run        {first['seconds']:8.1f} s   upgraded "
           f"{first['upgraded']:,}, downgraded {first['downgraded']:,}"
           f"  (of which follow-up {after['seconds']:.1f} s)")
+    print(f"  queries, first run       {first_queries:8,}     of which follow-up "
+          f"{after['queries']:,}; second run {second_counter.n:,}")
     print(f"  metadata mirror (worker) {mirror_s:8.1f} s   {mirrored:,} customers written "
           f"by {len(mirror_jobs)} tasks")
     print(f"  review, second run       {second['seconds']:8.1f} s   moved nobody")
