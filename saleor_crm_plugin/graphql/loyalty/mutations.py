@@ -41,6 +41,22 @@ def from_loyalty_error(exc: loyalty.LoyaltyError) -> ValidationError:
     return invalid(exc.field, CRMErrorCode[exc.code], str(exc))
 
 
+class DiscountsMeta:
+    """Meta of the mutations for staff and apps with MANAGE_DISCOUNTS."""
+
+    permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
+    error_type_class = CRMError
+    error_type_field = "crm_errors"
+
+
+class UsersMeta(DiscountsMeta):
+    permissions = (AccountPermissions.MANAGE_USERS,)
+
+
+class CustomerMeta(DiscountsMeta):
+    permissions = (AuthorizationFilters.AUTHENTICATED_USER,)
+
+
 class CRMMutation(BaseMutation):
     class Meta:
         abstract = True
@@ -121,11 +137,8 @@ class CRMLoyaltyProgramCreate(CRMMutation):
         channel = graphene.String(required=True, description="Slug of the channel.")
         input = CRMLoyaltyProgramInput(required=True)
 
-    class Meta:
+    class Meta(DiscountsMeta):
         description = "Create a channel's loyalty program."
-        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
-        error_type_class = CRMError
-        error_type_field = "crm_errors"
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, channel, input):
@@ -146,11 +159,8 @@ class CRMLoyaltyProgramUpdate(CRMMutation):
         id = graphene.ID(required=True)
         input = CRMLoyaltyProgramInput(required=True)
 
-    class Meta:
+    class Meta(DiscountsMeta):
         description = "Change a loyalty program (unset fields stay as they are)."
-        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
-        error_type_class = CRMError
-        error_type_field = "crm_errors"
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, id, input):
@@ -171,13 +181,10 @@ class CRMLoyaltyProgramDelete(CRMMutation):
     class Arguments:
         id = graphene.ID(required=True)
 
-    class Meta:
+    class Meta(DiscountsMeta):
         description = (
             "Delete a loyalty program without members, with its tiers and their Saleor "
             "vouchers (a program with members can only be deactivated).")
-        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
-        error_type_class = CRMError
-        error_type_field = "crm_errors"
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, id):
@@ -228,11 +235,8 @@ class CRMTierCreate(CRMMutation):
         program_id = graphene.ID(required=True)
         input = CRMTierInput(required=True)
 
-    class Meta:
+    class Meta(DiscountsMeta):
         description = "Add a tier to a ladder (its member discount becomes a Saleor voucher)."
-        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
-        error_type_class = CRMError
-        error_type_field = "crm_errors"
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, program_id, input):
@@ -256,11 +260,8 @@ class CRMTierUpdate(CRMMutation):
         id = graphene.ID(required=True)
         input = CRMTierInput(required=True)
 
-    class Meta:
+    class Meta(DiscountsMeta):
         description = "Change a tier (unset fields stay as they are)."
-        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
-        error_type_class = CRMError
-        error_type_field = "crm_errors"
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, id, input):
@@ -281,11 +282,8 @@ class CRMTierDelete(CRMMutation):
     class Arguments:
         id = graphene.ID(required=True)
 
-    class Meta:
+    class Meta(DiscountsMeta):
         description = "Delete a tier and its Saleor voucher."
-        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
-        error_type_class = CRMError
-        error_type_field = "crm_errors"
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, id):
@@ -307,11 +305,8 @@ class CRMPointsAdjust(CRMMutation):
         idempotency_key = graphene.String(
             description="Optional: a retry with the same key applies nothing twice.")
 
-    class Meta:
+    class Meta(UsersMeta):
         description = "Adjust a customer's points by hand, with a reason (recorded)."
-        permissions = (AccountPermissions.MANAGE_USERS,)
-        error_type_class = CRMError
-        error_type_field = "crm_errors"
 
     @classmethod
     def perform_mutation(cls, _root, info, /, *, customer_id, channel, points, reason,
@@ -354,11 +349,8 @@ class CRMTierOverrideSet(CRMMutation):
         reason = graphene.String(required=True)
         expires_at = DateTime(description="Null: until cleared.")
 
-    class Meta:
+    class Meta(UsersMeta):
         description = "Set (or clear) a staff override of a customer's tier."
-        permissions = (AccountPermissions.MANAGE_USERS,)
-        error_type_class = CRMError
-        error_type_field = "crm_errors"
 
     @classmethod
     def perform_mutation(cls, _root, info, /, *, customer_id, channel, reason,
@@ -389,13 +381,10 @@ class CRMPointsRedeem(CRMMutation):
         channel = graphene.String(required=True)
         points = graphene.Int(required=True)
 
-    class Meta:
+    class Meta(CustomerMeta):
         description = (
             "Redeem the signed-in customer's points into a Saleor gift card or a "
             "single-use voucher code (the program decides).")
-        permissions = (AuthorizationFilters.AUTHENTICATED_USER,)
-        error_type_class = CRMError
-        error_type_field = "crm_errors"
 
     @classmethod
     def perform_mutation(cls, _root, info, /, *, channel, points):
@@ -426,14 +415,11 @@ class CRMLoyaltyPreview(CRMMutation):
         channel = graphene.String(required=True)
         input = CRMLoyaltyPreviewInput(required=True)
 
-    class Meta:
+    class Meta(DiscountsMeta):
         description = (
             "Preview a ladder, earn rate or window before changing anything: customers "
             "per tier and the estimated member-discount cost and points over the last "
             "12 months of orders. Writes nothing.")
-        permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
-        error_type_class = CRMError
-        error_type_field = "crm_errors"
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, channel, input):

@@ -9,8 +9,7 @@ from ... import rfm
 from ...domain.rfm import GROUP_NAMES, RfmError
 from ...error_codes import CRMErrorCode
 from ...models import CustomerProfile, RfmMovement, RfmSettings
-from ..core.types import CRMError
-from ..loyalty.mutations import CRMMutation, invalid
+from ..loyalty.mutations import CRMMutation, UsersMeta, invalid
 
 CRMRfmMethodEnum = graphene.Enum(
     "CRMRfmMethodEnum", [("QUANTILES", "quantiles"), ("THRESHOLDS", "thresholds")])
@@ -102,11 +101,8 @@ class CRMRfmSettingsUpdate(CRMMutation):
         channel = graphene.String(required=True)
         input = CRMRfmSettingsInput(required=True)
 
-    class Meta:
+    class Meta(UsersMeta):
         description = "Choose quantile scores or the merchant's boundaries."
-        permissions = (AccountPermissions.MANAGE_USERS,)
-        error_type_class = CRMError
-        error_type_field = "crm_errors"
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, channel, input):
@@ -133,11 +129,8 @@ class CRMRfmRecompute(CRMMutation):
     class Arguments:
         channel = graphene.String(required=True)
 
-    class Meta:
+    class Meta(UsersMeta):
         description = "Recompute a channel's RFM scores now (normally daily)."
-        permissions = (AccountPermissions.MANAGE_USERS,)
-        error_type_class = CRMError
-        error_type_field = "crm_errors"
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, channel):

@@ -5,14 +5,12 @@ from django.db import transaction
 from django.utils import timezone
 from saleor.channel.models import Channel
 from saleor.graphql.core.scalars import JSON
-from saleor.permission.enums import AccountPermissions
 
 from ... import segments
 from ...domain.segments import RuleError, normalize, preset_rule
 from ...error_codes import CRMErrorCode
 from ...models import Segment
-from ..core.types import CRMError
-from ..loyalty.mutations import CRMMutation, invalid
+from ..loyalty.mutations import CRMMutation, UsersMeta, invalid
 from .types import CRMSegment, CRMSegmentCount, CRMSegmentKindEnum
 
 
@@ -22,10 +20,7 @@ def rule_error(exc: RuleError):
     return invalid(field, CRMErrorCode[exc.code], str(exc))
 
 
-class SegmentMeta:
-    permissions = (AccountPermissions.MANAGE_USERS,)
-    error_type_class = CRMError
-    error_type_field = "crm_errors"
+SegmentMeta = UsersMeta
 
 
 class CRMSegmentInput(graphene.InputObjectType):
