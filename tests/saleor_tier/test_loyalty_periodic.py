@@ -69,8 +69,9 @@ def state(program):
     }
 
 
-def expected_by_evaluate_tier(program, now):
-    """What evaluate_tier(at_review=True) does to each member, rolled back."""
+def expected_by_evaluate_tier(program, now, read=None):
+    """What evaluate_tier(at_review=True) does to each member (as ``read`` sees it,
+    ``state`` by default), rolled back."""
     result = {}
 
     class Rollback(Exception):
@@ -82,7 +83,7 @@ def expected_by_evaluate_tier(program, now):
                 "tier", "override_tier", "program__channel"
             ):
                 loyalty.evaluate_tier(m, now, at_review=True)
-            result = state(program)
+            result = (read or state)(program)
             raise Rollback
     except Rollback:
         pass
@@ -301,20 +302,7 @@ def outcome(program):
 
 
 def outcome_of_evaluate_tier(program, now):
-    class Rollback(Exception):
-        pass
-
-    try:
-        with transaction.atomic():
-            for m in Membership.objects.filter(program=program).select_related(
-                "tier", "override_tier", "program__channel"
-            ):
-                loyalty.evaluate_tier(m, now, at_review=True)
-            result = outcome(program)
-            raise Rollback
-    except Rollback:
-        pass
-    return result
+    return expected_by_evaluate_tier(program, now, read=outcome)
 
 
 WINDOWS = {

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 import graphene
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -39,6 +41,15 @@ def invalid(field: str, code: CRMErrorCode, message: str) -> ValidationError:
 
 def from_loyalty_error(exc: loyalty.LoyaltyError) -> ValidationError:
     return invalid(exc.field, CRMErrorCode[exc.code], str(exc))
+
+
+@contextmanager
+def loyalty_errors():
+    """A refused loyalty operation becomes the mutation's typed error."""
+    try:
+        yield
+    except loyalty.LoyaltyError as exc:
+        raise from_loyalty_error(exc) from exc
 
 
 class DiscountsMeta:
@@ -145,10 +156,8 @@ class CRMLoyaltyProgramCreate(CRMMutation):
         channel_obj = Channel.objects.filter(slug=channel).first()
         if channel_obj is None:
             raise invalid("channel", CRMErrorCode.NOT_FOUND, "Channel not found.")
-        try:
+        with loyalty_errors():
             program = programs.create_program(channel_obj, **_program_values(input))
-        except loyalty.LoyaltyError as exc:
-            raise from_loyalty_error(exc) from exc
         return cls(program=program)
 
 
@@ -168,10 +177,8 @@ class CRMLoyaltyProgramUpdate(CRMMutation):
         values = _program_values(input)
         if "points_validity_days" in input and input["points_validity_days"] is None:
             values["points_validity_days"] = None  # explicit null: never expire
-        try:
+        with loyalty_errors():
             programs.update_program(program, **values)
-        except loyalty.LoyaltyError as exc:
-            raise from_loyalty_error(exc) from exc
         return cls(program=program)
 
 
@@ -190,10 +197,8 @@ class CRMLoyaltyProgramDelete(CRMMutation):
     def perform_mutation(cls, _root, _info, /, *, id):
         program = cls.object_or_error(LoyaltyProgram, id, "CRMLoyaltyProgram")
         pk = program.pk
-        try:
+        with loyalty_errors():
             programs.delete_program(program)
-        except loyalty.LoyaltyError as exc:
-            raise from_loyalty_error(exc) from exc
         program.pk = pk
         return cls(program=program)
 
@@ -246,10 +251,8 @@ class CRMTierCreate(CRMMutation):
         for required in ("name", "rank"):
             if required not in values:
                 raise invalid(required, CRMErrorCode.REQUIRED, "This field is required.")
-        try:
+        with loyalty_errors():
             tier = programs.create_tier(program, **values)
-        except loyalty.LoyaltyError as exc:
-            raise from_loyalty_error(exc) from exc
         return cls(tier=tier)
 
 
@@ -269,10 +272,8 @@ class CRMTierUpdate(CRMMutation):
         values = _tier_values(cls, input)
         if "min_spend" in input and input["min_spend"] is None:
             values["min_spend"] = None  # explicit null: no minimum any more
-        try:
+        with loyalty_errors():
             programs.update_tier(tier, **values)
-        except loyalty.LoyaltyError as exc:
-            raise from_loyalty_error(exc) from exc
         return cls(tier=tier)
 
 
@@ -322,7 +323,7 @@ class CRMPointsAdjust(CRMMutation):
             raise invalid("points", CRMErrorCode.INVALID, "Enter a non-zero number.")
         staff = info.context.user
         by = staff.pk if staff else None
-        try:
+        with loyalty_errors():
             with transaction.atomic():
                 membership = cls.membership(user.pk, channel, create=True)
                 if points > 0:
@@ -332,8 +333,6 @@ class CRMPointsAdjust(CRMMutation):
                     loyalty.spend_points(membership.pk, -points, kind=PointsKind.ADJUST,
                                          reason=reason.strip(), by=by,
                                          operation=operation)
-        except loyalty.LoyaltyError as exc:
-            raise from_loyalty_error(exc) from exc
         b = loyalty.balances(membership.pk)
         return cls(points=CRMPointsBalance(available=b.available, pending=b.pending,
                                            expiring_soon=b.expiring_soon))
@@ -391,10 +390,8 @@ class CRMPointsRedeem(CRMMutation):
         user = info.context.user
         membership = cls.membership(user.pk, channel, create=False)
         membership.user = user
-        try:
+        with loyalty_errors():
             result = redemption.redeem_points(membership, points)
-        except loyalty.LoyaltyError as exc:
-            raise from_loyalty_error(exc) from exc
         b = loyalty.balances(membership.pk)
         return cls(redemption=result, points=CRMPointsBalance(
             available=b.available, pending=b.pending, expiring_soon=b.expiring_soon))
@@ -451,12 +448,10 @@ class CRMLoyaltyPreview(CRMMutation):
                     category_ids=tuple(values.get("category_ids", ())),
                     collection_ids=tuple(values.get("collection_ids", ()))))
         rate = input.get("points_per_unit")
-        try:
+        with loyalty_errors():
             result = preview_program(
                 program, tiers=specs,
                 points_per_unit=None if rate is None else loyalty.Decimal(str(rate)),
                 window_kind=input.get("window_kind"),
                 window_months=input.get("window_months"))
-        except loyalty.LoyaltyError as exc:
-            raise from_loyalty_error(exc) from exc
         return cls(preview=result)

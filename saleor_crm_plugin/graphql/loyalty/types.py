@@ -84,7 +84,23 @@ class CRMTier(ModelObjectType[Tier]):
         return _gid("Voucher", root.voucher_id)
 
 
-class CRMLoyaltyProgram(ModelObjectType[LoyaltyProgram]):
+class _ProgramFields:
+    """Resolvers both program types share (a program's channel, currency, ladder)."""
+
+    @staticmethod
+    def resolve_channel(root, _info):
+        return root.channel.slug
+
+    @staticmethod
+    def resolve_currency(root, _info):
+        return root.channel.currency_code
+
+    @staticmethod
+    def resolve_tiers(root, _info):
+        return list(root.tiers.order_by("rank"))
+
+
+class CRMLoyaltyProgram(_ProgramFields, ModelObjectType[LoyaltyProgram]):
     id = graphene.GlobalID(required=True)
     channel = graphene.String(required=True, description="Slug of the channel.")
     currency = graphene.String(required=True)
@@ -112,20 +128,10 @@ class CRMLoyaltyProgram(ModelObjectType[LoyaltyProgram]):
         interfaces = [graphene.relay.Node]
         model = LoyaltyProgram
 
-    @staticmethod
-    def resolve_channel(root, _info):
-        return root.channel.slug
-
-    @staticmethod
-    def resolve_currency(root, _info):
-        return root.channel.currency_code
-
-    @staticmethod
-    def resolve_tiers(root, _info):
-        return list(root.tiers.order_by("rank"))
 
 
-class CRMPublicLoyaltyProgram(graphene.ObjectType):
+
+class CRMPublicLoyaltyProgram(_ProgramFields, graphene.ObjectType):
     channel = graphene.String(required=True, description="Slug of the channel.")
     currency = graphene.String(required=True)
     is_active = graphene.Boolean(required=True)
@@ -147,21 +153,11 @@ class CRMPublicLoyaltyProgram(graphene.ObjectType):
     class Meta:
         description = "What a customer may know of a channel's loyalty program."
 
-    @staticmethod
-    def resolve_channel(root, _info):
-        return root.channel.slug
-
-    @staticmethod
-    def resolve_currency(root, _info):
-        return root.channel.currency_code
 
     @staticmethod
     def resolve_point_value(root, _info):
         return PricesMoney(root.point_value, root.channel.currency_code)
 
-    @staticmethod
-    def resolve_tiers(root, _info):
-        return list(root.tiers.order_by("rank"))
 
 
 class CRMPointsEntry(ModelObjectType[PointsEntry]):
