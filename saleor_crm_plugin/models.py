@@ -164,6 +164,8 @@ class CustomerOrder(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["profile", "placed_at"], name="crm_corder_profile_idx"),
+            # time-based coupon triggers (N days after a purchase)
+            models.Index(fields=["channel_id", "paid_at"], name="crm_corder_paid_idx"),
             GinIndex(fields=["product_ids"], name="crm_corder_products_gin"),
             GinIndex(fields=["category_ids"], name="crm_corder_categories_gin"),
             GinIndex(fields=["collection_ids"], name="crm_corder_collections_gin"),
@@ -390,7 +392,9 @@ class TierChange(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["membership", "created_at"], name="crm_tierchange_idx")
+            models.Index(fields=["membership", "created_at"], name="crm_tierchange_idx"),
+            # tier-upgrade coupon triggers read recent changes
+            models.Index(fields=["created_at"], name="crm_tierchange_time_idx"),
         ]
 
 
@@ -595,4 +599,129 @@ class RfmMovement(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["channel", "computed_at"], name="crm_rfm_move_idx")
+        ]
+
+
+# --- coupon rules -------------------------------------------------------------------
+# trigger → reward (a Saleor voucher shape) under limits (``domain.coupons``). Each
+# customer who qualifies gets a grant: a personal single-use code on a Saleor
+# voucher of the rule, or — for the rule's control group — a recorded hold-out.
+
+
+class CouponRule(models.Model):
+    STATUS_CHOICES = [("draft", "draft"), ("active", "active"), ("paused", "paused")]
+
+    name = models.CharField(max_length=128)
+    description = models.CharField(max_length=512, blank=True, default="")
+    channel = models.ForeignKey(
+        "channel.Channel", on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default="draft")
+    trigger = models.CharField(max_length=32)
+    trigger_params = models.JSONField(default=dict, blank=True)
+    # the reward: one Saleor voucher shape
+    discount_type = models.CharField(max_length=16)
+    discount_value = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    min_spend = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    product_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    category_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    collection_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    validity_days = models.PositiveIntegerField(default=30)
+    # bumped when the reward changes: codes already issued keep their terms
+    reward_version = models.PositiveIntegerField(default=1)
+    # limits
+    max_per_customer = models.PositiveIntegerField(default=1)
+    cooldown_days = models.PositiveIntegerField(default=0)
+    budget_codes = models.PositiveIntegerField(null=True, blank=True)
+    budget_amount = models.DecimalField(
+        max_digits=20, decimal_places=3, null=True, blank=True
+    )
+    control_share = models.DecimalField(max_digits=4, decimal_places=3, default=0)
+    report_window_days = models.PositiveIntegerField(default=30)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    delivery = ArrayField(models.CharField(max_length=16), default=list, blank=True)
+    # first activation: event triggers consider what happened from then on
+    activated_at = models.DateTimeField(null=True, blank=True)
+    # the last scheduled run done (``schedule`` trigger)
+    schedule_run = models.IntegerField(null=True, blank=True)
+    issued_count = models.PositiveIntegerField(default=0)
+    control_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["status"], name="crm_couponrule_status_idx")]
+
+
+class CouponVoucher(models.Model):
+    """The Saleor voucher carrying one version of a rule's reward for codes that end
+    on one day (Saleor's end date is per voucher, so codes issued on the same day
+    share one)."""
+
+    rule = models.ForeignKey(CouponRule, on_delete=models.CASCADE, related_name="vouchers")
+    voucher = models.ForeignKey(
+        "discount.Voucher", on_delete=models.CASCADE, related_name="+"
+    )
+    reward_version = models.PositiveIntegerField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "reward_version", "expires_at"],
+                name="crm_couponvoucher_unique",
+            )
+        ]
+
+
+class CouponGrant(models.Model):
+    """One customer's turn under a rule: an issued code, or a hold-out of the
+    control group (``control``, no code). Unique per (rule, customer, trigger key),
+    so a trigger seen twice issues once."""
+
+    rule = models.ForeignKey(CouponRule, on_delete=models.CASCADE, related_name="grants")
+    profile = models.ForeignKey(
+        CustomerProfile, on_delete=models.CASCADE, related_name="coupon_grants"
+    )
+    trigger_key = models.CharField(max_length=96)
+    control = models.BooleanField(default=False)
+    code = models.CharField(max_length=32, blank=True, default="")
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    estimated_cost = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivery_attempts = models.PositiveIntegerField(default=0)
+    delivery_error = models.CharField(max_length=255, blank=True, default="")
+    # attribution: the order that used the code, its total and the code's discount
+    order_id = models.UUIDField(null=True, blank=True)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    order_total = models.DecimalField(
+        max_digits=20, decimal_places=3, null=True, blank=True
+    )
+    discount_amount = models.DecimalField(
+        max_digits=20, decimal_places=3, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-granted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "profile", "trigger_key"], name="crm_grant_unique_trigger"
+            ),
+            models.UniqueConstraint(
+                fields=["code"], condition=~Q(code=""), name="crm_grant_unique_code"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["rule", "granted_at"], name="crm_grant_rule_idx"),
+            models.Index(fields=["profile", "rule"], name="crm_grant_profile_idx"),
+            models.Index(
+                fields=["rule"],
+                condition=Q(delivered_at__isnull=True, control=False),
+                name="crm_grant_undelivered_idx",
+            ),
+            models.Index(fields=["order_id"], name="crm_grant_order_idx"),
         ]

@@ -19,7 +19,13 @@ from .models import OrderEventKind
 from .settings import PLUGIN_ID, config_from_items
 from .vouchers import apply_member_discount
 
-_TYPES = {"boolean": ConfigurationTypeField.BOOLEAN, "int": ConfigurationTypeField.STRING}
+_TYPES = {
+    "boolean": ConfigurationTypeField.BOOLEAN,
+    "int": ConfigurationTypeField.STRING,
+    "url": ConfigurationTypeField.STRING,
+    "string": ConfigurationTypeField.STRING,
+    "secret": ConfigurationTypeField.SECRET,
+}
 
 
 def _order_hook(kind: str):

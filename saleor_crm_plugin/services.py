@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .domain.emails import normalize_email
+from .coupons import attribute_orders as attribute_coupons
 from .loyalty import apply_orders as apply_loyalty
 from .models import CustomerOrder, CustomerProfile, OrderEvent
 from .settings import load_config
@@ -42,6 +43,8 @@ def process_orders(order_ids: Iterable[str], *, config=None) -> list[int]:
             )
             # Points and tiers move in the same transaction as the profile.
             apply_loyalty(synced)
+            # redeemed coupon codes → their orders (same transaction)
+            attribute_coupons(synced)
             OrderEvent.objects.filter(id__in=[pk for pk, _ in pending]).update(
                 processed_at=timezone.now()
             )
@@ -60,8 +63,9 @@ def process_orders(order_ids: Iterable[str], *, config=None) -> list[int]:
 def on_profiles_changed(profile_ids: list[int]) -> None:
     """After an order changed these profiles (and their transaction committed):
     re-evaluate exactly these customers' dynamic segments, so segments are fresh
-    within seconds; the periodic refresh catches what time alone changes. (Tiers
-    and points move inside the order's transaction, in ``loyalty.apply_orders``.)"""
+    within seconds, then run the order-driven coupon rules for them; the periodic
+    refresh and sweep catch what time alone changes. (Tiers and points move inside
+    the order's transaction, in ``loyalty.apply_orders``.)"""
     if not profile_ids:
         return
     from .segments import refresh_for_profiles
@@ -70,6 +74,13 @@ def on_profiles_changed(profile_ids: list[int]) -> None:
         refresh_for_profiles(profile_ids)
     except Exception:  # noqa: BLE001 - the order is applied; the sweep catches up
         logger.exception("CRM: segments not refreshed for changed profiles")
+    # then the coupon rules these customers' orders, tiers and segments may trigger
+    from .coupons import on_profiles_changed as run_coupon_triggers
+
+    try:
+        run_coupon_triggers(profile_ids)
+    except Exception:  # noqa: BLE001 - the periodic sweep issues what was missed
+        logger.exception("CRM: coupon rules not run for changed profiles")
 
 
 def link_account(user_id: int, *, config=None) -> list[int]:

@@ -236,6 +236,30 @@ def recompute_rfm():
         return {channel_id: recompute(channel_id) for channel_id in channels}
 
 
+@app.task
+def run_coupon_rules():
+    """Every 15 minutes (after the segments' refresh): every running coupon rule —
+    time-based triggers, schedules, segment entries found by the refresh, and the
+    catch-up of order-driven triggers — then push codes still undelivered."""
+    from .coupon_delivery import pending_rules
+    from .coupons import run_all
+
+    with allow_writer():
+        results = run_all()
+        for rule_id in pending_rules():
+            deliver_coupons_task.delay(rule_id)
+        return {pk: r.issued for pk, r in results.items()}
+
+
+@app.task(bind=True, max_retries=5, autoretry_for=(Exception,), retry_backoff=30)
+def deliver_coupons_task(self, rule_id: int):
+    """Push a rule's new codes (Saleor notification, signed webhook)."""
+    from .coupon_delivery import deliver
+
+    with allow_writer():
+        return deliver(rule_id)
+
+
 @app.on_after_finalize.connect
 def _register_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
@@ -261,4 +285,7 @@ def _register_periodic_tasks(sender, **kwargs):
     )
     sender.add_periodic_task(
         crontab(minute=30, hour=2), recompute_rfm.s(), name="crm-rfm-recompute"
+    )
+    sender.add_periodic_task(
+        crontab(minute="7-59/15"), run_coupon_rules.s(), name="crm-coupon-rules"
     )

@@ -26,6 +26,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .coupons import code_owner
+from .domain.coupons import CODE_PREFIX as COUPON_PREFIX
+from .domain.emails import normalize_email
 from .loyalty import effective_tier
 from .tables import db_tables
 from .models import HookFailure, LoyaltyProgram, Membership, PointsRedemption, Tier
@@ -308,6 +311,14 @@ def _apply(checkout, *, recheck: bool) -> None:
         # someone else's member code (or the member's code of another channel)
         _remove_voucher(checkout)
         code = None
+    elif owner is None and code and code.startswith(COUPON_PREFIX):
+        holder = code_owner(code)
+        if holder is not None and not _holds(checkout, *holder):
+            # a personal coupon of another customer
+            _remove_voucher(checkout)
+            code = None
+        elif holder is not None:
+            return  # the customer's own coupon: kept, never replaced
     elif owner is None and code:
         redeemed_by = _redemption_owner(code)
         if redeemed_by is not None and redeemed_by != user_id:
@@ -327,6 +338,14 @@ def _apply(checkout, *, recheck: bool) -> None:
     if attached and not recheck:
         return  # the common case: already carries the member's code
     _attach(checkout, member, voucher_id, recheck=attached)
+
+
+def _holds(checkout, user_id: int | None, email: str) -> bool:
+    """Whether the checkout's customer is the coupon's: its account, or for a code
+    issued to a guest profile, the same email."""
+    if user_id is not None:
+        return checkout.user_id == user_id
+    return normalize_email(checkout.get_customer_email() or "") == email
 
 
 def _redemption_owner(code: str) -> int | None:

@@ -20,6 +20,9 @@ class CRMConfig:
     attribute_guest_orders: bool = True
     batch_size: int = 5000
     max_retry_attempts: int = 10
+    coupon_webhook_url: str = ""
+    coupon_webhook_secret: str = ""
+    birthday_metadata_key: str = "birthday"
 
 
 FIELDS = {
@@ -45,6 +48,24 @@ FIELDS = {
         "(1 to 100).",
         "min": 1,
         "max": 100,
+    },
+    "coupon_webhook_url": {
+        "type": "url",
+        "label": "Coupon webhook URL",
+        "help": "Issued coupon codes are POSTed here (JSON, signed with the secret "
+        "below) for email, LINE, SMS or direct-mail tools. Empty: off.",
+    },
+    "coupon_webhook_secret": {
+        "type": "secret",
+        "label": "Coupon webhook secret",
+        "help": "Key of the HMAC-SHA256 signature in the X-CRM-Signature header "
+        "(at least 16 characters).",
+    },
+    "birthday_metadata_key": {
+        "type": "string",
+        "label": "Birthday metadata key",
+        "help": "Key of the customer's metadata holding the birthday (YYYY-MM-DD or "
+        "MM-DD), read by birthday coupon rules.",
     },
 }
 
@@ -72,6 +93,19 @@ def _parse_int(value, lo: int, hi: int) -> int:
     return number
 
 
+def _parse_text(name: str, value, kind: str) -> str:
+    text = str(value).strip()
+    if len(text) > 500:
+        raise ValueError("Use at most 500 characters.")
+    if kind == "url" and text and not text.startswith(("https://", "http://")):
+        raise ValueError("Enter an http(s) URL.")
+    if kind == "secret" and text and len(text) < 16:
+        raise ValueError("Use at least 16 characters.")
+    if kind == "string" and not text:
+        raise ValueError("Enter a key.")
+    return text
+
+
 def parse_config(raw: dict) -> CRMConfig:
     """Validate raw configuration values; raise :class:`ConfigError` listing each bad
     field. Missing values take their defaults; unknown names are rejected."""
@@ -87,10 +121,14 @@ def parse_config(raw: dict) -> CRMConfig:
         try:
             if spec["type"] == "boolean":
                 values[name] = _parse_bool(value)
+            elif spec["type"] in ("url", "secret", "string"):
+                values[name] = _parse_text(name, value, spec["type"])
             else:
                 values[name] = _parse_int(value, spec["min"], spec["max"])
         except ValueError as exc:
             errors[name] = str(exc)
+    if values.get("coupon_webhook_url") and not values.get("coupon_webhook_secret"):
+        errors["coupon_webhook_secret"] = "A webhook needs a secret to sign with."
     if errors:
         raise ConfigError(errors)
     return CRMConfig(**values)

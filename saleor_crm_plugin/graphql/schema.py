@@ -2,17 +2,20 @@
 
 import graphene
 
+from .coupons.schema import CouponMutations, CouponQueries
 from .loyalty.schema import LoyaltyMutations, LoyaltyQueries
 from .profile.schema import ProfileMutations, ProfileQueries
 from .rfm.schema import RfmMutations, RfmQueries
 from .segments.schema import SegmentMutations, SegmentQueries
 
 
-class Query(ProfileQueries, LoyaltyQueries, SegmentQueries, RfmQueries):
+class Query(ProfileQueries, LoyaltyQueries, SegmentQueries, RfmQueries,
+            CouponQueries):
     pass
 
 
-class Mutation(ProfileMutations, LoyaltyMutations, SegmentMutations, RfmMutations):
+class Mutation(ProfileMutations, LoyaltyMutations, SegmentMutations, RfmMutations,
+               CouponMutations):
     pass
 
 

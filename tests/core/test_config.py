@@ -142,3 +142,24 @@ def test_any_integer_out_of_range_is_rejected(name, data):
     with pytest.raises(ConfigError) as exc:
         parse_config({name: value})
     assert exc.value.errors == {name: f"Enter a number from {lo} to {hi}."}
+
+
+# --- coupon delivery settings --------------------------------------------------------
+
+
+def test_coupon_webhook_settings():
+    config = parse_config({"coupon_webhook_url": " https://hooks.example.com/crm ",
+                           "coupon_webhook_secret": "s" * 16,
+                           "birthday_metadata_key": "dob"})
+    assert (config.coupon_webhook_url, config.birthday_metadata_key) == (
+        "https://hooks.example.com/crm", "dob")
+    with pytest.raises(ConfigError) as exc:
+        parse_config({"coupon_webhook_url": "ftp://x", "birthday_metadata_key": " "})
+    assert set(exc.value.errors) == {"coupon_webhook_url", "birthday_metadata_key"}
+    with pytest.raises(ConfigError) as exc:
+        parse_config({"coupon_webhook_url": "https://x.example"})
+    assert exc.value.errors == {
+        "coupon_webhook_secret": "A webhook needs a secret to sign with."}
+    with pytest.raises(ConfigError) as exc:
+        parse_config({"coupon_webhook_secret": "short"})
+    assert exc.value.errors == {"coupon_webhook_secret": "Use at least 16 characters."}

@@ -1,0 +1,379 @@
+"""Coupon rules without Django or Saleor: what a rule may say (validated into a
+normal form), the promo-code format, the cost estimate of one code, and the
+statistics of a rule's report (treated vs held-out customers, uplift with a
+confidence interval).
+
+A rule is *trigger* → *reward* under *limits*:
+
+* trigger — ``segment_entry`` (a customer enters a segment), ``schedule`` (members
+  of a segment, or every customer of the channel, at ``starts_at`` and then every
+  ``every_days``), ``first_order`` / ``nth_order`` (the customer's first / n-th
+  paid order), ``birthday`` (a date kept in the customer's Saleor metadata, ``days
+  before`` it), ``days_without_order`` (the day a customer crosses N days since
+  their last order), ``tier_upgrade`` (a move up the loyalty ladder, optionally to
+  one tier), ``category_purchase`` (N days after a paid order with a product of the
+  chosen categories, unless bought again since — cross-sell and replenishment);
+* reward — a Saleor voucher shape: percentage, fixed amount or free shipping,
+  optional minimum spend, optionally limited to products / categories /
+  collections, valid for ``validity_days``;
+* limits — codes per customer over the rule's life, a cooldown between two codes
+  of the rule, a budget (codes and/or total discount), start and end, and the share
+  of eligible customers held out as a control group.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+CODE_PREFIX = "CRM-"
+# 16 hexadecimal digits of a version-4 UUID, skipping its fixed version nibble:
+# 64 random bits per code (PostgreSQL's gen_random_uuid, a strong random source)
+CODE_RANDOM_BITS = 64
+
+TRIGGERS = (
+    "segment_entry",
+    "schedule",
+    "first_order",
+    "nth_order",
+    "birthday",
+    "days_without_order",
+    "tier_upgrade",
+    "category_purchase",
+)
+# fired by something that happened to a customer: evaluated for exactly the
+# customers an order changed, within seconds, besides the periodic catch-up
+EVENT_TRIGGERS = ("segment_entry", "first_order", "nth_order", "tier_upgrade")
+# the parameters each trigger takes
+PARAMS = {
+    "segment_entry": ("segment_id",),
+    "schedule": ("segment_id", "every_days"),
+    "first_order": (),
+    "nth_order": ("n",),
+    "birthday": ("days_before",),
+    "days_without_order": ("days",),
+    "tier_upgrade": ("tier_id",),
+    "category_purchase": ("category_ids", "days"),
+}
+DISCOUNT_TYPES = ("percentage", "fixed", "free_shipping")
+DELIVERY = ("saleor_notify", "webhook", "csv")
+STATUSES = ("draft", "active", "paused")
+
+MAX_IDS = 100
+MAX_DAYS = 3650
+
+
+class CouponRuleError(ValueError):
+    """An invalid rule: ``field`` (snake_case input name), ``code`` (a
+    ``CRMErrorCode`` name) and a message for the admin."""
+
+    def __init__(self, field: str, message: str, code: str = "INVALID"):
+        super().__init__(message)
+        self.field, self.code = field, code
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    kind: str
+    segment_id: int | None = None
+    n: int | None = None
+    days: int | None = None
+    every_days: int | None = None
+    days_before: int = 0
+    tier_id: int | None = None
+    category_ids: tuple[int, ...] = ()
+
+    def as_params(self) -> dict:
+        """The JSON kept on the rule (only what the kind uses)."""
+        keep = PARAMS[self.kind]
+        out = {}
+        for name in keep:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+def _int(field: str, value, lo: int, hi: int, *, required: bool = True) -> int | None:
+    if value is None:
+        if required:
+            raise CouponRuleError(field, "This value is required.", "REQUIRED")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CouponRuleError(field, "Enter a whole number.")
+    if not lo <= value <= hi:
+        raise CouponRuleError(field, f"Enter a number from {lo} to {hi}.")
+    return value
+
+
+def _ids(field: str, values, *, required: bool = False) -> tuple[int, ...]:
+    values = values or []
+    if not isinstance(values, (list, tuple)):
+        raise CouponRuleError(field, "Enter a list of IDs.")
+    if required and not values:
+        raise CouponRuleError(field, "Choose at least one.", "REQUIRED")
+    if len(values) > MAX_IDS:
+        raise CouponRuleError(field, f"Choose at most {MAX_IDS}.", "TOO_COMPLEX")
+    out = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise CouponRuleError(field, "Enter valid IDs.")
+        out.append(value)
+    return tuple(sorted(set(out)))
+
+
+def parse_trigger(kind: str, params: dict | None) -> Trigger:
+    """Validate a trigger; ``params`` keys are snake_case, IDs are database keys."""
+    if kind not in TRIGGERS:
+        raise CouponRuleError("trigger", f"Unknown trigger {kind!r}.")
+    params = dict(params or {})
+    unknown = {k for k, v in params.items() if v is not None} - set(PARAMS[kind])
+    if unknown:
+        raise CouponRuleError(
+            sorted(unknown)[0], f"Not used by the {kind} trigger.")
+    if kind == "segment_entry":
+        return Trigger(kind, segment_id=_int("segment_id", params.get("segment_id"),
+                                             1, 2**63 - 1))
+    if kind == "schedule":
+        return Trigger(
+            kind,
+            segment_id=_int("segment_id", params.get("segment_id"), 1, 2**63 - 1,
+                            required=False),
+            every_days=_int("every_days", params.get("every_days"), 1, 366,
+                            required=False),
+        )
+    if kind == "first_order":
+        return Trigger(kind, n=1)
+    if kind == "nth_order":
+        return Trigger(kind, n=_int("n", params.get("n"), 2, 1000))
+    if kind == "birthday":
+        return Trigger(kind, days_before=_int(
+            "days_before", params.get("days_before", 0), 0, 60))
+    if kind == "days_without_order":
+        return Trigger(kind, days=_int("days", params.get("days"), 1, MAX_DAYS))
+    if kind == "tier_upgrade":
+        return Trigger(kind, tier_id=_int("tier_id", params.get("tier_id"), 1,
+                                          2**63 - 1, required=False))
+    return Trigger(
+        kind,
+        category_ids=_ids("category_ids", params.get("category_ids"), required=True),
+        days=_int("days", params.get("days"), 1, MAX_DAYS),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Reward:
+    discount_type: str
+    discount_value: Decimal
+    validity_days: int
+    min_spend: Decimal = Decimal(0)
+    product_ids: tuple[int, ...] = ()
+    category_ids: tuple[int, ...] = ()
+    collection_ids: tuple[int, ...] = ()
+
+    @property
+    def limited(self) -> bool:
+        return bool(self.product_ids or self.category_ids or self.collection_ids)
+
+
+def _decimal(field: str, value, *, required: bool = True) -> Decimal | None:
+    if value is None:
+        if required:
+            raise CouponRuleError(field, "This value is required.", "REQUIRED")
+        return None
+    if isinstance(value, bool):
+        raise CouponRuleError(field, "Enter a number.")
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise CouponRuleError(field, "Enter a number.") from None
+    if not number.is_finite():
+        raise CouponRuleError(field, "Enter a number.")
+    return number
+
+
+def parse_reward(values: dict, *, currency_places: int = 2) -> Reward:
+    discount_type = values.get("discount_type")
+    if discount_type not in DISCOUNT_TYPES:
+        raise CouponRuleError("discount_type", "Choose percentage, fixed or "
+                              "free_shipping.", "REQUIRED" if discount_type is None
+                              else "INVALID")
+    value = _decimal("discount_value", values.get("discount_value"),
+                     required=discount_type != "free_shipping") or Decimal(0)
+    if discount_type == "percentage" and not Decimal(0) < value <= 100:
+        raise CouponRuleError("discount_value", "A percentage is above 0 and at most "
+                              "100.")
+    if discount_type == "fixed":
+        if value <= 0:
+            raise CouponRuleError("discount_value", "Enter an amount above 0.")
+        if value != value.quantize(Decimal(10) ** -currency_places):
+            raise CouponRuleError("discount_value", f"Use at most {currency_places} "
+                                  "decimal places for this currency.")
+    if discount_type == "free_shipping":
+        value = Decimal(100)  # Saleor's shipping voucher: 100 % of the shipping
+    min_spend = _decimal("min_spend", values.get("min_spend"), required=False)
+    if min_spend is None:
+        min_spend = Decimal(0)
+    if min_spend < 0:
+        raise CouponRuleError("min_spend", "Enter 0 or more.")
+    reward = Reward(
+        discount_type=discount_type,
+        discount_value=value,
+        validity_days=_int("validity_days", values.get("validity_days", 30)
+                           if values.get("validity_days") is not None else 30, 1, 365),
+        min_spend=min_spend,
+        product_ids=_ids("product_ids", values.get("product_ids")),
+        category_ids=_ids("category_ids", values.get("category_ids")),
+        collection_ids=_ids("collection_ids", values.get("collection_ids")),
+    )
+    if reward.limited and discount_type == "free_shipping":
+        raise CouponRuleError("category_ids", "Free shipping applies to the whole "
+                              "order; remove the product limits.")
+    return reward
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_per_customer: int = 1
+    cooldown_days: int = 0
+    budget_codes: int | None = None
+    budget_amount: Decimal | None = None
+    control_share: Decimal = Decimal(0)
+    report_window_days: int = 30
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+def parse_limits(values: dict) -> Limits:
+    control = _decimal("control_share", values.get("control_share"), required=False)
+    if control is None:
+        control = Decimal(0)
+    if not Decimal(0) <= control <= Decimal("0.9"):
+        raise CouponRuleError("control_share", "Hold out a share from 0 to 0.9.")
+    budget_amount = _decimal("budget_amount", values.get("budget_amount"),
+                             required=False)
+    if budget_amount is not None and budget_amount <= 0:
+        raise CouponRuleError("budget_amount", "Enter an amount above 0.")
+    starts_at, ends_at = values.get("starts_at"), values.get("ends_at")
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if moment is not None and (not isinstance(moment, datetime)
+                                   or moment.tzinfo is None):
+            raise CouponRuleError(name, "Enter a date and time with a time zone.")
+    if starts_at and ends_at and ends_at <= starts_at:
+        raise CouponRuleError("ends_at", "The end must come after the start.")
+    return Limits(
+        max_per_customer=_int("max_per_customer",
+                              values.get("max_per_customer", 1), 1, 1000),
+        cooldown_days=_int("cooldown_days", values.get("cooldown_days", 0), 0,
+                           MAX_DAYS),
+        budget_codes=_int("budget_codes", values.get("budget_codes"), 1,
+                          10_000_000, required=False),
+        budget_amount=budget_amount,
+        control_share=control,
+        report_window_days=_int("report_window_days",
+                                values.get("report_window_days", 30), 1, 365),
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+
+
+def parse_delivery(methods) -> tuple[str, ...]:
+    methods = list(methods or [])
+    bad = [m for m in methods if m not in DELIVERY]
+    if bad:
+        raise CouponRuleError("delivery", f"Unknown delivery {bad[0]!r}.")
+    return tuple(sorted(set(methods)))
+
+
+def is_running(status: str, starts_at, ends_at, now: datetime) -> bool:
+    """An active rule issues codes only between its start and end."""
+    return (status == "active" and (starts_at is None or starts_at <= now)
+            and (ends_at is None or now < ends_at))
+
+
+def schedule_run(starts_at: datetime | None, every_days: int | None,
+                 now: datetime) -> int | None:
+    """The number of the scheduled run due at ``now`` (0 for the first; None before
+    the start). A one-off schedule has only run 0."""
+    if starts_at is None or now < starts_at:
+        return None
+    if not every_days:
+        return 0
+    return int((now - starts_at).total_seconds() // (every_days * 86400))
+
+
+def estimated_cost(reward: Reward, average_order_value: Decimal,
+                   average_shipping: Decimal) -> Decimal:
+    """What one code would cost if it is used once on an order of the customer's
+    usual size (at least the minimum spend): the face value of a fixed code (never
+    more than the order), the percentage of the order, or the channel's average
+    shipping price for free shipping."""
+    order = max(average_order_value, reward.min_spend)
+    if reward.discount_type == "fixed":
+        return min(reward.discount_value, order) if order > 0 else reward.discount_value
+    if reward.discount_type == "percentage":
+        return order * reward.discount_value / 100
+    return average_shipping
+
+
+# --- the report ---------------------------------------------------------------------
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True, slots=True)
+class GroupFigures:
+    """One arm of a rule (treated or held out): ``customers`` assigned,
+    ``converted`` of them with a paid order in their window, ``revenue`` of those
+    orders and the sum of squares of revenue per customer (for its variance)."""
+
+    customers: int
+    converted: int
+    revenue: Decimal
+    revenue_sq: Decimal
+
+    @property
+    def conversion(self) -> float | None:
+        return self.converted / self.customers if self.customers else None
+
+    @property
+    def revenue_per_customer(self) -> Decimal | None:
+        return self.revenue / self.customers if self.customers else None
+
+    def _revenue_var(self) -> float | None:
+        n = self.customers
+        if n < 2:
+            return None
+        mean = float(self.revenue) / n
+        return max(0.0, (float(self.revenue_sq) - n * mean * mean) / (n - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Uplift:
+    estimate: float
+    low: float
+    high: float
+
+
+def conversion_uplift(treated: GroupFigures, control: GroupFigures) -> Uplift | None:
+    """Difference of conversion rates (treated − held out) with a 95 % Wald
+    interval; None when an arm is empty."""
+    p1, p0 = treated.conversion, control.conversion
+    if p1 is None or p0 is None:
+        return None
+    se = math.sqrt(p1 * (1 - p1) / treated.customers + p0 * (1 - p0) / control.customers)
+    diff = p1 - p0
+    return Uplift(diff, diff - Z95 * se, diff + Z95 * se)
+
+
+def revenue_uplift(treated: GroupFigures, control: GroupFigures) -> Uplift | None:
+    """Difference of revenue per customer with a 95 % Welch interval (normal
+    approximation); None when an arm has fewer than two customers."""
+    v1, v0 = treated._revenue_var(), control._revenue_var()
+    if v1 is None or v0 is None:
+        return None
+    diff = float(treated.revenue_per_customer - control.revenue_per_customer)
+    se = math.sqrt(v1 / treated.customers + v0 / control.customers)
+    return Uplift(diff, diff - Z95 * se, diff + Z95 * se)
