@@ -292,6 +292,8 @@ def _params(rule: CouponRule, now: datetime, since: datetime,
 def _used_budget(rule: CouponRule, now: datetime) -> tuple[int, Decimal]:
     """Codes issued, and the discount committed: what redeemed codes gave plus the
     estimate of open codes (an expired unused code frees its estimate)."""
+    if rule.budget_codes is None and rule.budget_amount is None:
+        return 0, Decimal(0)  # no budget: nothing to add up
     agg = CouponGrant.objects.filter(rule=rule, control=False).aggregate(
         codes=Count("pk"),
         redeemed=Sum("discount_amount", filter=Q(redeemed_at__isnull=False)),
@@ -303,7 +305,19 @@ def _used_budget(rule: CouponRule, now: datetime) -> tuple[int, Decimal]:
 
 def channel_averages(channel_id: int, now: datetime) -> tuple[Decimal, Decimal]:
     """The channel's average order value (customers without one of their own) and
-    average shipping price (free-shipping codes) over the last 90 days."""
+    average shipping price (free-shipping codes) over the last 90 days; cached for
+    an hour (the order task runs rules for every order)."""
+    from django.core.cache import cache
+
+    key = f"saleor-crm-plugin:coupon-averages:{channel_id}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = [str(v) for v in _channel_averages(channel_id, now)]
+        cache.set(key, cached, 3600)
+    return Decimal(cached[0]), Decimal(cached[1])
+
+
+def _channel_averages(channel_id: int, now: datetime) -> tuple[Decimal, Decimal]:
     from saleor.order.models import Order
 
     agg = Order.objects.filter(
@@ -588,13 +602,16 @@ WHERE o.id = ANY(%(orders)s::uuid[]) AND o.voucher_code LIKE %(prefix)s
 
 def attribute_orders(order_ids: list[str]) -> int:
     """Link redeemed codes to the orders that used them, with the order's total
-    and the discount Saleor gave for the code (order- and line-level). Called in the
-    order task's transaction; idempotent."""
+    and the discount Saleor gave for the code (order- and line-level). A cancelled
+    order keeps its link — Saleor does not give a single-use code back — and the
+    report leaves its revenue out. Called in the order task's transaction;
+    idempotent."""
     from saleor.discount.models import OrderDiscount, OrderLineDiscount
     from saleor.order.models import Order, OrderLine
 
     if not order_ids:
         return 0
+    orders = [str(i) for i in order_ids]
     with connection.cursor() as cursor:
         cursor.execute(
             _ATTRIBUTE_SQL.format(
@@ -602,7 +619,7 @@ def attribute_orders(order_ids: list[str]) -> int:
                 order_discount=OrderDiscount._meta.db_table,
                 order_line=OrderLine._meta.db_table,
                 line_discount=OrderLineDiscount._meta.db_table),
-            {"orders": [str(i) for i in order_ids], "prefix": CODE_PREFIX + "%"})
+            {"orders": orders, "prefix": CODE_PREFIX + "%"})
         return cursor.rowcount
 
 

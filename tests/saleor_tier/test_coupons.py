@@ -82,6 +82,14 @@ def crm_order(profile, n, *, days_ago, categories=(), paid=True, cancelled=False
         category_ids=list(categories))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Channel averages are cached for an hour; channel keys repeat across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def days_ago(n):
     return timezone.now() - timedelta(days=n)
 
@@ -146,6 +154,46 @@ def test_first_order_issues_a_saleor_code_that_works_and_is_attributed(
     errors = gql(user_api_client, ADD_CODE, {"id": again, "code": grant.code})[
         "checkoutAddPromoCode"]["errors"]
     assert [e["field"] for e in errors] == ["promoCode"]
+
+
+def test_a_cancelled_order_keeps_the_used_code_but_adds_no_revenue(
+    user_api_client, customer_user, shop_usd, channel_USD, staff_api_client,
+    permission_group_manage_orders
+):
+    from crm_helpers import cancel, create_checkout
+
+    permission_group_manage_orders.user_set.add(staff_api_client.user)
+    rule = new_rule(channel_USD)
+    place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)
+    grant = CouponGrant.objects.get(rule=rule)
+    checkout_id = create_checkout(user_api_client, shop_usd, quantity=2)
+    ok(gql(user_api_client, ADD_CODE, {"id": checkout_id, "code": grant.code})[
+        "checkoutAddPromoCode"])
+    order = _complete(user_api_client, shop_usd, checkout_id)
+    grant.refresh_from_db()
+    assert grant.order_id == order.pk
+    assert coupons.report(rule).attributed_revenue == order.total_gross_amount
+    cancel(staff_api_client, order)
+    grant.refresh_from_db()
+    # Saleor does not give a single-use code back on cancellation: still used
+    assert grant.order_id == order.pk
+    assert VoucherCode.objects.get(code=grant.code).is_active is False
+    assert coupons.report(rule).attributed_revenue == 0
+
+
+def test_a_real_order_enters_a_segment_and_triggers_its_rule_in_the_same_task(
+    user_api_client, customer_user, shop_usd, channel_USD
+):
+    segment = Segment.objects.create(
+        name="Buyers", channel=channel_USD,
+        rule={"field": "paid_orders_count", "op": "gte", "value": 1})
+    materialize(segment)
+    rule = new_rule(channel_USD, trigger="segment_entry",
+                    trigger_params={"segment_id": segment.pk})
+    place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)
+    grant = CouponGrant.objects.get(rule=rule)
+    assert grant.profile.user_id == customer_user.pk
+    assert grant.trigger_key.startswith("enter:")
 
 
 def _complete(client, shop, checkout_id):

@@ -81,6 +81,14 @@ query M { crmMyCoupons { code name channel discountType discountValue isUsable
   expiresAt minSpend { amount } } }"""
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Channel averages are cached for an hour; channel keys repeat across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def errors(payload):
     return [(e["field"], e["code"]) for e in payload["crmErrors"]]
 
