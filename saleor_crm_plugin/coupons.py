@@ -512,8 +512,9 @@ class DryRun:
 def dry_run(rule: CouponRule, now: datetime | None = None, *,
             sample_size: int = 50) -> DryRun:
     """Who would receive a code if the rule ran now, and the estimated cost —
-    writing nothing. Event triggers replay the last 30 days (or since the rule was
-    switched on); the control group is a fresh draw."""
+    writing nothing. For a rule not yet switched on, order-driven triggers replay
+    the last 30 days and time-based ones the last 7 (their catch-up window); the
+    control group is a fresh draw."""
     now = now or timezone.now()
     since = rule.activated_at or (now - DRY_RUN_LOOKBACK)
     used_codes, used_amount = _used_budget(rule, now) if rule.pk else (0, Decimal(0))

@@ -112,9 +112,31 @@ def link_account(user_id: int, *, config=None) -> list[int]:
     if not order_ids:
         return []
     with transaction.atomic():
+        _move_guest_grants(user_id, norm)
         touched = sync_orders(sorted(map(str, order_ids)))
     on_profiles_changed(touched)
     return touched
+
+
+def _move_guest_grants(user_id: int, email: str) -> None:
+    """Coupon codes issued to a guest profile follow its orders into the account's
+    profile of the same channel (the emptied guest profile is then deleted)."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import CouponGrant
+
+    guests = (CouponGrant.objects.filter(profile__user__isnull=True,
+                                         profile__email=email)
+              .values_list("profile_id", "profile__channel_id", "profile__currency")
+              .distinct())
+    for profile_id, channel_id, currency in guests:
+        target, _ = CustomerProfile.objects.get_or_create(
+            channel_id=channel_id, user_id=user_id,
+            defaults={"email": email, "currency": currency})
+        same = CouponGrant.objects.filter(profile_id=target.pk, rule_id=OuterRef("rule_id"),
+                                          trigger_key=OuterRef("trigger_key"))
+        CouponGrant.objects.filter(profile_id=profile_id).exclude(Exists(same)).update(
+            profile_id=target.pk)
 
 
 

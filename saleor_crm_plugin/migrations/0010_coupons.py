@@ -83,14 +83,6 @@ class Migration(migrations.Migration):
                 ('expires_at', models.DateTimeField()),
             ],
         ),
-        migrations.AddIndex(
-            model_name='customerorder',
-            index=models.Index(fields=['channel_id', 'paid_at'], name='crm_corder_paid_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='tierchange',
-            index=models.Index(fields=['created_at'], name='crm_tierchange_time_idx'),
-        ),
         migrations.AddField(
             model_name='coupongrant',
             name='profile',

@@ -196,6 +196,25 @@ def test_a_real_order_enters_a_segment_and_triggers_its_rule_in_the_same_task(
     assert grant.trigger_key.startswith("enter:")
 
 
+def test_a_guests_code_follows_them_into_their_new_account(
+    api_client, shop_usd, channel_USD, settings
+):
+    from crm_helpers import register_account
+
+    rule = new_rule(channel_USD)
+    place_order(api_client, shop_usd, quantity=1, email="Guest@Example.com",
+                token=CHARGE)
+    grant = CouponGrant.objects.get(rule=rule)
+    assert grant.profile.user_id is None and grant.profile.email == "guest@example.com"
+    user = register_account(api_client, "guest@example.com", shop_usd.channel_slug,
+                            settings)
+    grant.refresh_from_db()
+    assert grant.profile.user_id == user.pk
+    assert not CustomerProfile.objects.filter(user__isnull=True).exists()
+    # and the hook now recognizes the account as the code's owner
+    assert coupons.code_owner(grant.code) == (user.pk, "guest@example.com")
+
+
 def _complete(client, shop, checkout_id):
     import graphene
     from crm_helpers import (
