@@ -256,9 +256,9 @@ class RunResult:
 
 
 def _params(rule: CouponRule, now: datetime, since: datetime,
-            only: list[int] | None) -> tuple[dict, dict] | None:
+            only: list[int] | None, *, dry: bool = False) -> tuple[dict, dict] | None:
     """The trigger's candidate query and its parameters, or None when nothing is
-    due (a schedule between runs)."""
+    due (a schedule between runs). A dry run takes a schedule's run as due now."""
     params = dict(rule.trigger_params or {})
     kind = rule.trigger
     fmt = {"only_e": "", "only_m": "", "only_p": "", "only_co": "", "to_tier": ""}
@@ -275,8 +275,8 @@ def _params(rule: CouponRule, now: datetime, since: datetime,
               "catch_up": max(since, now - CATCH_UP), "key": BIRTHDAY_KEY,
               "today": now.date(), "tier": params.get("tier_id")}
     if kind == "schedule":
-        run = schedule_run(rule.starts_at or rule.activated_at, params.get("every_days"),
-                           now)
+        anchor = now if dry else (rule.starts_at or rule.activated_at)
+        run = schedule_run(anchor, params.get("every_days"), now)
         if run is None:
             return None
         values["run_key"] = f"schedule:{run}"
@@ -329,10 +329,11 @@ def _channel_averages(channel_id: int, now: datetime) -> tuple[Decimal, Decimal]
 
 
 def _pick(rule: CouponRule, now: datetime, since: datetime, only, *,
-          max_codes: int | None, max_amount: Decimal | None) -> dict | None:
+          max_codes: int | None, max_amount: Decimal | None,
+          dry: bool = False) -> dict | None:
     """Fill ``crm_coupon_pick`` (inside the caller's transaction). Returns the
     parameters used, or None when the trigger has nothing due."""
-    built = _params(rule, now, since, only)
+    built = _params(rule, now, since, only, dry=dry)
     if built is None:
         return None
     candidates, values = built
@@ -440,7 +441,7 @@ def run_rule(rule: CouponRule, now: datetime | None = None, *,
                 control_count=rule.control_count + held_out)
             result.issued += issued
             result.held_out += held_out
-            if issued and rule.delivery:
+            if issued and set(rule.delivery) & {"saleor_notify", "webhook"}:
                 transaction.on_commit(lambda pk=rule.pk: _schedule_delivery(pk))
         if picked < BATCH:
             if rule.trigger == "schedule":
@@ -532,7 +533,7 @@ def dry_run(rule: CouponRule, now: datetime | None = None, *,
         # everything below is rolled back: the dry run writes nothing
         with transaction.atomic():
             params = _pick(rule, now, since, None, max_codes=max_codes,
-                           max_amount=max_amount)
+                           max_amount=max_amount, dry=True)
             if params is None:
                 raise _Rollback(DryRun(0, 0, 0, Decimal(0), currency, False, []))
             with connection.cursor() as cursor:
@@ -544,7 +545,8 @@ def dry_run(rule: CouponRule, now: datetime | None = None, *,
                 treated, held_out, cost = cursor.fetchone()
                 # everyone the trigger and limits admit, before the budget
                 cursor.execute(_ELIGIBLE_COUNT_SQL.format(
-                    candidates=_params(rule, now, since, None)[0], **_tables()), params)
+                    candidates=_params(rule, now, since, None, dry=True)[0],
+                    **_tables()), params)
                 eligible = cursor.fetchone()[0]
                 cursor.execute(
                     "SELECT k.profile_id, k.control, k.cost, p.email, p.user_id "

@@ -206,6 +206,53 @@ def loyalty() -> None:
           f"{result['upgraded']} placed on a tier")
 
 
+def playbook() -> None:
+    """Segments, RFM and a coupon rule per channel with history, through the
+    plugin's own services: the ready-made segments of the repeat-purchase playbook,
+    an RFM recompute, and a draft coupon rule for dormant former regulars (15 %,
+    30 days, one per 180 days, 10 % control group) whose dry run is printed, then
+    switched on and run — real Saleor voucher codes. Idempotent."""
+    _setup_django()
+    from decimal import Decimal
+
+    from saleor.channel.models import Channel
+
+    from saleor_crm_plugin import coupon_rules, coupons, rfm, segments
+    from saleor_crm_plugin.domain.segments import PRESETS
+    from saleor_crm_plugin.models import CouponRule, CustomerProfile, Segment
+
+    for channel in Channel.objects.filter(
+        pk__in=CustomerProfile.objects.values("channel_id")
+    ).order_by("slug"):
+        scored = rfm.recompute(channel.pk)
+        print(f"{channel.slug}: RFM scored {scored['scored']} customers")
+        for key, preset in PRESETS.items():
+            segment = Segment.objects.filter(channel=channel, preset=key).first()
+            if segment is None:
+                segment = Segment.objects.create(
+                    name=preset.title, channel=channel, preset=key,
+                    preset_params=dict(preset.defaults), rule={})
+            result = segments.materialize(segment)
+            print(f"  segment {preset.title:<34} {result['members']:>6} customers")
+        if CouponRule.objects.filter(channel=channel).exists():
+            print("  coupon rule already there (kept)")
+            continue
+        dormant = Segment.objects.get(channel=channel, preset="dormant_former_regulars")
+        rule = coupon_rules.save_rule(None, {
+            "name": "Dormant former regulars: 15 % for 30 days", "channel": channel,
+            "trigger": "schedule", "trigger_params": {"segment_id": dormant.pk},
+            "discount_type": "percentage", "discount_value": Decimal(15),
+            "validity_days": 30, "cooldown_days": 180, "max_per_customer": 3,
+            "control_share": Decimal("0.1"), "delivery": ["csv"]})
+        dry = coupons.dry_run(rule)
+        print(f"  coupon rule dry run: {dry.treated} codes, {dry.held_out} held out, "
+              f"estimated cost {dry.estimated_cost} {dry.currency}")
+        coupon_rules.activate(rule)
+        run = coupons.run_rule(rule)
+        print(f"  coupon rule switched on: {run.issued} Saleor codes issued, "
+              f"{run.held_out} held out")
+
+
 # ---- load: planning (pure, seeded) ---------------------------------------------------
 
 
@@ -1143,7 +1190,8 @@ def example_env() -> str:
     return "".join(f"{key}={shlex.quote(value)}\n" for key, value in values.items())
 
 
-COMMANDS = ("ensure-db", "state", "activate", "load", "loyalty", "summary", "example")
+COMMANDS = ("ensure-db", "state", "activate", "load", "loyalty", "playbook", "summary",
+            "example")
 
 
 def main(argv=None) -> None:
@@ -1180,7 +1228,8 @@ def main(argv=None) -> None:
         elif command == "example":
             print(example_env(), end="")
         else:
-            {"state": state, "activate": activate, "loyalty": loyalty}[command]()
+            {"state": state, "activate": activate, "loyalty": loyalty,
+             "playbook": playbook}[command]()
 
 
 if __name__ == "__main__":

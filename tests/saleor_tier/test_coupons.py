@@ -461,6 +461,25 @@ def test_dry_run_writes_nothing_and_matches_the_real_run(channel_USD):
     assert dry.estimated_cost == sum(g.estimated_cost for g in grants(open_rule))
 
 
+def test_dry_run_of_a_draft_schedule_takes_its_first_run_as_due_now(channel_USD):
+    members = [customer(channel_USD, n, paid=3, days_ago=200) for n in range(3)]
+    customer(channel_USD, 9, paid=1, days_ago=5)
+    segment = Segment.objects.create(
+        name="Dormant", channel=channel_USD,
+        rule={"field": "last_order_at", "op": "more_than_days_ago", "value": 90})
+    materialize(segment)
+    draft = coupon_rules.save_rule(None, {
+        "name": "Monthly", "channel": channel_USD, "trigger": "schedule",
+        "trigger_params": {"segment_id": segment.pk, "every_days": 30},
+        "starts_at": timezone.now() + timedelta(days=3),
+        "discount_type": "fixed", "discount_value": Decimal(5)})
+    dry = coupons.dry_run(draft)
+    assert (dry.treated, dry.estimated_cost) == (3, Decimal(15))
+    assert {row["email"] for row in dry.sample} == {p.email for p in members}
+    assert not CouponGrant.objects.exists()
+    assert coupons.run_rule(draft).issued == 0  # a draft issues nothing
+
+
 # --- report -------------------------------------------------------------------------
 
 
