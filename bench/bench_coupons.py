@@ -71,10 +71,10 @@ def populate(channel, n: int, crossing: int, now) -> None:
         updated_at, orders_count, paid_orders_count, cancelled_orders_count,
         other_currency_orders_count, total_spent_amount, total_refunded_amount,
         net_spent_amount, average_order_value_amount, first_order_at, last_order_at,
-        first_paid_at, last_paid_at, rfm_group)
+        first_paid_at, last_paid_at)
     SELECT %(channel)s, u.id, u.email, %(currency)s, %(now)s, %(now)s,
            k.orders, k.orders, 0, 0, k.orders * 40, 0, k.orders * 40, 40,
-           k.last, k.last, k.last, k.last, ''
+           k.last, k.last, k.last, k.last
     FROM (SELECT u.*, row_number() OVER (ORDER BY u.id) AS rn
           FROM "{t['user']}" u WHERE u.email LIKE 'cp%%@bench.example') u
     CROSS JOIN LATERAL (

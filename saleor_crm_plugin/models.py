@@ -105,12 +105,7 @@ class CustomerProfile(models.Model):
     first_paid_at = models.DateTimeField(null=True, blank=True)
     last_paid_at = models.DateTimeField(null=True, blank=True)
     last_checkout_at = models.DateTimeField(null=True, blank=True)
-    # RFM scores 1..5 and group (``domain.rfm``), set by the periodic recompute
-    rfm_recency = models.PositiveSmallIntegerField(null=True, blank=True)
-    rfm_frequency = models.PositiveSmallIntegerField(null=True, blank=True)
-    rfm_monetary = models.PositiveSmallIntegerField(null=True, blank=True)
-    rfm_group = models.CharField(max_length=32, blank=True, default="", db_default="")
-    rfm_computed_at = models.DateTimeField(null=True, blank=True)
+    # RFM scores live in their own narrow table (:class:`RfmScore`)
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -139,7 +134,6 @@ class CustomerProfile(models.Model):
             models.Index(
                 fields=["channel", "paid_orders_count"], name="crm_profile_paid_cnt_idx"
             ),
-            models.Index(fields=["channel", "rfm_group"], name="crm_profile_rfm_idx"),
         ]
 
 
@@ -169,6 +163,35 @@ class CustomerOrder(models.Model):
             GinIndex(fields=["product_ids"], name="crm_corder_products_gin"),
             GinIndex(fields=["category_ids"], name="crm_corder_categories_gin"),
             GinIndex(fields=["collection_ids"], name="crm_corder_collections_gin"),
+        ]
+
+
+class PurchaseFact(models.Model):
+    """One thing a customer bought: a product, category or collection of a CRM
+    order that is not cancelled — what the purchase conditions of segments read
+    (``bought ... at least N times within D days``) by an index-only range scan on
+    ``(kind, item_id, placed_at)``, instead of a bitmap scan of the GIN-indexed
+    arrays that, on millions of orders, reads most of the wide order table.
+
+    Written by the database, not by Python: statement-level triggers on
+    :class:`CustomerOrder` (migration 0012) insert, replace and delete an order's
+    facts with the order row, set-based over each statement's transition tables,
+    so every write path (the order sync's upsert, a profile moving, an erasure's
+    cascade, raw SQL) keeps them exact."""
+
+    KIND_PRODUCT, KIND_CATEGORY, KIND_COLLECTION = 1, 2, 3
+
+    pk = models.CompositePrimaryKey("order_id", "kind", "item_id")
+    order_id = models.UUIDField()
+    kind = models.PositiveSmallIntegerField()
+    item_id = models.IntegerField()
+    profile_id = models.IntegerField()
+    placed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["kind", "item_id", "placed_at"],
+                         include=["profile_id"], name="crm_fact_item_idx"),
         ]
 
 
@@ -582,6 +605,38 @@ class RfmSettings(models.Model):
     monetary = ArrayField(models.DecimalField(max_digits=20, decimal_places=3),
                           default=list, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+
+
+class RfmScore(models.Model):
+    """A scored customer's RFM scores (1..5) and group (``domain.rfm``) in the
+    profile's channel — one narrow row per profile with a paid order, written by
+    the periodic recompute (``rfm.py``) only where something changed, and deleted
+    when the profile has no paid order any more. Kept out of the wide, heavily
+    indexed :class:`CustomerProfile` so that a recompute rewrites ~40-byte rows
+    under two indexes instead of the profile rows under nine. The database
+    cascades a profile's deletion to its row (also for raw-SQL deletes)."""
+
+    profile = models.OneToOneField(
+        CustomerProfile, primary_key=True, on_delete=models.CASCADE,
+        related_name="rfm_score",
+        # the constraint is added ON DELETE CASCADE by migration 0009
+        db_constraint=False,
+    )
+    channel = models.ForeignKey(
+        "channel.Channel", on_delete=models.CASCADE, related_name="+",
+        db_index=False,  # (channel, group_name) serves it
+    )
+    recency = models.PositiveSmallIntegerField()
+    frequency = models.PositiveSmallIntegerField()
+    monetary = models.PositiveSmallIntegerField()
+    group_name = models.CharField(max_length=32)
+    # when these scores were last set (a recompute that changes nothing keeps it)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["channel", "group_name"], name="crm_rfm_score_group_idx")
+        ]
 
 
 class RfmMovement(models.Model):

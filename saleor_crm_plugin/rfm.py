@@ -1,8 +1,10 @@
 """RFM recompute on the CRM profiles (Saleor layer): one set-based statement per
 channel scores every customer with a paid order (recency: days since the last paid
 order, frequency: paid orders, monetary: net spent), names their group, writes the
-rows whose scores or group changed, and records this period's movement between
-groups. Customers without a paid order are left unscored. Rules: ``domain.rfm``.
+scores whose values or group changed into the narrow ``RfmScore`` table (insert or
+update, never the wide profile row), deletes the scores of customers left without a
+paid order, and records this period's movement between groups. Rules:
+``domain.rfm``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .domain.rfm import group_case_sql, validate_thresholds
-from .models import RfmMovement, RfmSettings
+from .models import RfmMovement, RfmScore, RfmSettings
 from .tables import db_tables
 
 _QUANTILE = (
@@ -28,16 +30,17 @@ def _threshold(expr: str, name: str, *, lower_is_better: bool) -> str:
 
 _RECOMPUTE_SQL = """
 WITH base AS (
-    SELECT p.id, p.rfm_recency, p.rfm_frequency, p.rfm_monetary, p.rfm_group,
+    SELECT p.id, s.recency AS old_r, s.frequency AS old_f, s.monetary AS old_m,
+           s.group_name AS old_group,
            EXTRACT(EPOCH FROM (%(now)s - p.last_paid_at)) / 86400 AS days,
            p.paid_orders_count AS freq, p.net_spent_amount AS money
     FROM "{profile}" p
+    LEFT JOIN "{score}" s ON s.profile_id = p.id
     WHERE p.channel_id = %(channel)s AND p.paid_orders_count > 0
       AND p.last_paid_at IS NOT NULL
 ),
 scored AS (
-    SELECT id, rfm_recency, rfm_frequency, rfm_monetary, rfm_group,
-           {r} AS r, {f} AS f, {m} AS m
+    SELECT id, old_r, old_f, old_m, old_group, {r} AS r, {f} AS f, {m} AS m
     FROM base
 ),
 grouped AS (
@@ -45,25 +48,25 @@ grouped AS (
 ),
 moves AS (
     INSERT INTO "{movement}" (channel_id, computed_at, from_group, to_group, customers)
-    SELECT %(channel)s, %(now)s, rfm_group, grp, count(*)
-    FROM grouped GROUP BY rfm_group, grp
+    SELECT %(channel)s, %(now)s, COALESCE(old_group, ''), grp, count(*)
+    FROM grouped GROUP BY old_group, grp
 ),
 changed AS (
-    UPDATE "{profile}" p
-    SET rfm_recency = g.r, rfm_frequency = g.f, rfm_monetary = g.m,
-        rfm_group = g.grp, rfm_computed_at = %(now)s
-    FROM grouped g
-    WHERE p.id = g.id
-      AND (g.rfm_recency, g.rfm_frequency, g.rfm_monetary, g.rfm_group)
-          IS DISTINCT FROM (g.r, g.f, g.m, g.grp)
+    INSERT INTO "{score}" AS s (profile_id, channel_id, recency, frequency, monetary,
+                                group_name, computed_at)
+    SELECT id, %(channel)s, r, f, m, grp, %(now)s FROM grouped
+    WHERE (old_r, old_f, old_m, old_group) IS DISTINCT FROM (r, f, m, grp)
+    ON CONFLICT (profile_id) DO UPDATE
+    SET recency = EXCLUDED.recency, frequency = EXCLUDED.frequency,
+        monetary = EXCLUDED.monetary, group_name = EXCLUDED.group_name,
+        computed_at = EXCLUDED.computed_at
     RETURNING 1
 ),
 cleared AS (
-    UPDATE "{profile}" p
-    SET rfm_recency = NULL, rfm_frequency = NULL, rfm_monetary = NULL,
-        rfm_group = '', rfm_computed_at = %(now)s
-    WHERE p.channel_id = %(channel)s AND p.rfm_group <> ''
-      AND (p.paid_orders_count = 0 OR p.last_paid_at IS NULL)
+    -- scored before, no paid order now (one hashed anti-join, not a lookup each)
+    DELETE FROM "{score}" s
+    WHERE s.channel_id = %(channel)s
+      AND NOT EXISTS (SELECT 1 FROM base WHERE base.id = s.profile_id)
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM base), (SELECT count(*) FROM changed),
@@ -73,8 +76,9 @@ SELECT (SELECT count(*) FROM base), (SELECT count(*) FROM changed),
 
 def recompute(channel_id: int, now: datetime | None = None) -> dict:
     """Score and group a channel's customers as of ``now``. Idempotent for the
-    same ``now`` and data (a second run writes no profile; it records the period's
-    movement again only if called for a new ``now``)."""
+    same ``now`` and data (a second run with the same ``now`` is skipped; one for a
+    new ``now`` records that period's movement and writes only the scores that
+    changed)."""
     now = now or timezone.now()
     settings = RfmSettings.objects.filter(channel_id=channel_id).first()
     params: dict = {"channel": channel_id, "now": now}
@@ -92,9 +96,13 @@ def recompute(channel_id: int, now: datetime | None = None) -> dict:
         m = _QUANTILE.format(expr="money")
     sql = _RECOMPUTE_SQL.format(
         r=r, f=f, m=m, group_case=group_case_sql("r", "f", "m"),
-        movement=RfmMovement._meta.db_table, **db_tables())
+        movement=RfmMovement._meta.db_table, score=RfmScore._meta.db_table,
+        **db_tables())
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
+        # the three window sorts and the hashes over every scored customer stay in
+        # memory (the default 4MB spills a million rows to disk several times)
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         if RfmMovement.objects.filter(channel_id=channel_id, computed_at=now).exists():
             return {"scored": 0, "changed": 0, "cleared": 0, "skipped": True}
         cursor.execute(sql, params)

@@ -23,6 +23,11 @@ FROM = (
 )
 
 
+# a purchase condition groups up to a few hundred thousand facts by customer: its
+# hash table stays in memory (the default 4MB spills it to disk in batches)
+WORK_MEM = "SET LOCAL work_mem = '64MB'"
+
+
 def rule_of(segment: Segment) -> dict:
     if segment.preset:
         return preset_rule(segment.preset, segment.preset_params)
@@ -31,7 +36,8 @@ def rule_of(segment: Segment) -> dict:
 
 def _condition(rule: dict, channel_id: int | None, now: datetime,
                profile_ids: list[int] | None = None) -> tuple[str, list]:
-    condition, params = compile_sql(rule, now, CustomerOrder._meta.db_table)
+    condition, params = compile_sql(rule, now, CustomerOrder._meta.db_table,
+                                    db_tables())
     scope, scope_params = [], []
     if channel_id is not None:
         scope.append("p.channel_id = %s")
@@ -54,6 +60,7 @@ def count(rule: dict, channel_id: int | None = None,
     scope = "WHERE p.channel_id = %s" if channel_id is not None else ""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
+        cursor.execute(WORK_MEM)
         cursor.execute(f"SELECT count(*) {from_} WHERE {condition}", params)
         matched = cursor.fetchone()[0]
         cursor.execute(f'SELECT count(*) FROM "{db_tables()["profile"]}" p {scope}',
@@ -107,6 +114,7 @@ def materialize(segment: Segment, now: datetime | None = None, *,
         **db_tables())
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
+        cursor.execute(WORK_MEM)
         cursor.execute(sql, {**named, "segment": segment.pk, "now": now,
                              "only": list(profile_ids or [])})
         entered, exited = cursor.fetchone()

@@ -9,6 +9,8 @@ from .models import (
     Membership,
     PointsEntry,
     PointsExpiryWarning,
+    PurchaseFact,
+    RfmScore,
     SegmentEvent,
     SegmentMember,
     Tier,
@@ -18,8 +20,9 @@ from .models import (
 
 def db_tables() -> dict[str, str]:
     """Table names for the raw SQL of the loyalty modules."""
-    from saleor.account.models import User
+    from saleor.account.models import Address, User
     from saleor.discount.models import VoucherCode
+    from saleor.order.models import Order
 
     return {
         "code": VoucherCode._meta.db_table,
@@ -32,6 +35,10 @@ def db_tables() -> dict[str, str]:
         "program": LoyaltyProgram._meta.db_table,
         "warning": PointsExpiryWarning._meta.db_table,
         "user": User._meta.db_table,
+        "address": Address._meta.db_table,
+        "saleor_order": Order._meta.db_table,
         "segment_member": SegmentMember._meta.db_table,
         "segment_event": SegmentEvent._meta.db_table,
+        "rfm_score": RfmScore._meta.db_table,
+        "purchase_fact": PurchaseFact._meta.db_table,
     }

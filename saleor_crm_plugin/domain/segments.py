@@ -17,12 +17,21 @@ ordered has no ``last_order_at``) is false, in SQL (``COALESCE(..., FALSE)``) as
 Python, so ``NOT`` means what an admin expects.
 
 The SQL refers to the aliases the caller's query provides (``p`` the CRM profile,
-``u`` Saleor's user, ``c`` the channel); purchase conditions read the CRM order
-rows of the profile (``CustomerOrder``) through an ``EXISTS`` on indexed columns.
+``u`` Saleor's user, ``c`` the channel); purchase conditions read the purchase
+facts (``PurchaseFact``: one row per product, category and collection of each
+order not cancelled) through one sub-select, an index-only range scan on
+``(kind, item, placed_at)``. Loyalty fields (``tier``, ``points``) and ``metadata`` are set-based too:
+``(p.channel_id, p.user_id) IN (SELECT ... WHERE <condition>)`` over the membership
+table, ``p.user_id IN (SELECT ... WHERE metadata @> ...)`` over Saleor's users
+(GIN-indexed ``jsonb`` operators); the RFM fields ``p.id IN (SELECT ...)`` over
+the narrow score table (``RfmScore``). ``country`` reads a few rows by primary key
+or by the ``(profile, placed_at)`` index, only as far as its fallbacks need.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -43,9 +52,58 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True)
 class Field:
-    kind: str  # int | decimal | datetime | text
-    sql: str  # a column expression over the caller's aliases (never from input)
+    kind: str  # int | decimal | datetime | text | metadata
+    # a value expression (never from input) over the caller's aliases, or — for a
+    # set-based field — over the aliases of ``source``; ``{name}`` placeholders are
+    # table names (``TABLES``) and ``{now}`` the evaluation moment (a parameter)
+    sql: str
+    # set-based: the condition is ``COALESCE(<key> IN (SELECT <source_key>
+    # <source> WHERE <condition on sql>), FALSE)`` — one hashed sub-select
+    key: str = ""
+    source_key: str = ""
+    source: str = ""
+    choices: tuple[str, ...] = ()  # a closed set of values
+    country: bool = False  # ISO 3166-1 alpha-2 codes (upper-cased)
 
+
+# Default table names (the caller passes the models' own, see ``tables.py``).
+TABLES = {
+    "membership": "saleor_crm_plugin_membership",
+    "program": "saleor_crm_plugin_loyaltyprogram",
+    "tier": "saleor_crm_plugin_tier",
+    "user": "account_user",
+    "address": "account_address",
+    "saleor_order": "order_order",
+    "rfm_score": "saleor_crm_plugin_rfmscore",
+    "purchase_fact": "saleor_crm_plugin_purchasefact",
+}
+
+# a member of the channel's loyalty program (unique per program and user)
+_MEMBER = 'FROM "{membership}" m JOIN "{program}" pr ON pr.id = m.program_id'
+_MEMBER_TIERS = (_MEMBER + ' LEFT JOIN "{tier}" t ON t.id = m.tier_id'
+                 ' LEFT JOIN "{tier}" ot ON ot.id = m.override_tier_id')
+# ``loyalty.effective_tier``: an unexpired override, else the earned tier
+_EFFECTIVE_TIER = (
+    "CASE WHEN m.override_tier_id IS NOT NULL AND (m.override_expires_at IS NULL"
+    " OR m.override_expires_at > {now}) THEN ot.name ELSE t.name END"
+)
+# the account's default billing address, else its default shipping address, else
+# the billing address of the profile's last order (the latest with one)
+_COUNTRY = (
+    "COALESCE("
+    "(SELECT NULLIF(a.country, '') FROM \"{address}\" a"
+    " WHERE a.id = u.default_billing_address_id), "
+    "(SELECT NULLIF(a.country, '') FROM \"{address}\" a"
+    " WHERE a.id = u.default_shipping_address_id), "
+    "(SELECT NULLIF(a.country, '') FROM \"{corder}\" o"
+    " JOIN \"{saleor_order}\" so ON so.id = o.order_id"
+    " JOIN \"{address}\" a ON a.id = so.billing_address_id"
+    " WHERE o.profile_id = p.id ORDER BY o.placed_at DESC, o.order_id DESC LIMIT 1))"
+)
+MEMBER_KEY = ("(p.channel_id, p.user_id)", "pr.channel_id, m.user_id")
+# RFM scores: one row per scored profile (``RfmScore``)
+_RFM = 'FROM "{rfm_score}" rs'
+RFM_KEY = ("p.id", "rs.profile_id")
 
 FIELDS: dict[str, Field] = {
     "orders_count": Field("int", "p.orders_count"),
@@ -58,12 +116,27 @@ FIELDS: dict[str, Field] = {
     "first_paid_at": Field("datetime", "p.first_paid_at"),
     "last_paid_at": Field("datetime", "p.last_paid_at"),
     "date_joined": Field("datetime", "u.date_joined"),
-    "rfm_recency": Field("int", "p.rfm_recency"),
-    "rfm_frequency": Field("int", "p.rfm_frequency"),
-    "rfm_monetary": Field("int", "p.rfm_monetary"),
-    "rfm_group": Field("text", "NULLIF(p.rfm_group, '')"),
+    # the scored customer's row of the narrow RFM table (unscored: no row, false)
+    "rfm_recency": Field("int", "rs.recency", *RFM_KEY, _RFM),
+    "rfm_frequency": Field("int", "rs.frequency", *RFM_KEY, _RFM),
+    "rfm_monetary": Field("int", "rs.monetary", *RFM_KEY, _RFM),
+    "rfm_group": Field("text", "rs.group_name", *RFM_KEY, _RFM),
     "channel": Field("text", "c.slug"),
     "email_domain": Field("text", "lower(split_part(p.email, '@', 2))"),
+    "customer_type": Field(
+        "text", "CASE WHEN p.user_id IS NULL THEN 'guest' ELSE 'account' END",
+        choices=("account", "guest")),
+    "country": Field("text", _COUNTRY, country=True),
+    # the effective tier's name in the profile's channel (program); guests and
+    # non-members have none
+    "tier": Field("text", _EFFECTIVE_TIER, *MEMBER_KEY, _MEMBER_TIERS),
+    # available points as last mirrored (``Membership.mirrored_points``: after
+    # every ledger change of the member, and hourly for points that mature or
+    # expire) — the exact figure is a sum over the ledger per member
+    "points": Field("int", "m.mirrored_points", *MEMBER_KEY, _MEMBER),
+    # Saleor's public customer metadata: {field, op, key, value}
+    "metadata": Field("metadata", "u2.metadata", "p.user_id", "u2.id",
+                      'FROM "{user}" u2'),
 }
 
 OPERATORS: dict[str, tuple[str, ...]] = {
@@ -72,8 +145,13 @@ OPERATORS: dict[str, tuple[str, ...]] = {
     "datetime": ("before", "after", "between", "more_than_days_ago",
                  "less_than_days_ago", "is_set", "is_not_set"),
     "text": ("eq", "ne", "in", "not_in"),
+    "metadata": ("eq", "ne", "exists", "not_exists"),
 }
+MAX_KEY = 256
+_COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
 _CMP = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+# ``PurchaseFact.KIND_*``
+FACT_KINDS = {"products": 1, "categories": 2, "collections": 3}
 BOUGHT_KINDS = {"products": "product_ids", "categories": "category_ids",
                 "collections": "collection_ids"}
 
@@ -175,6 +253,8 @@ def _leaf(node, path):
                         f"Use one of: {', '.join(OPERATORS[kind])}.")
     vpath = f"{path}.value" if path else "value"
     value = node.get("value")
+    if kind == "metadata":
+        return _metadata_leaf(node, name, op, path)
     if op in ("is_set", "is_not_set"):
         value = None
     elif op == "between":
@@ -196,13 +276,48 @@ def _leaf(node, path):
                 raise RuleError(vpath, f"Enter a list of 1 to {MAX_LIST} values.")
             if not all(isinstance(v, str) for v in value):
                 raise RuleError(vpath, "Enter text values.")
+            value = [_text(FIELDS[name], v, f"{vpath}.{i}")
+                     for i, v in enumerate(value)]
         elif not isinstance(value, str):
             raise RuleError(vpath, "Enter a text value.")
+        else:
+            value = _text(FIELDS[name], value, vpath)
     else:
         if value is None:
             raise RuleError(vpath, "Enter a value.", "REQUIRED")
         value = _number(value, kind, vpath)
     return {"field": name, "op": op, "value": value}
+
+
+def _text(field: Field, value: str, path: str) -> str:
+    if field.country:
+        if not _COUNTRY_CODE.fullmatch(value):
+            raise RuleError(path, "Enter a two-letter country code (ISO 3166-1).")
+        return value.upper()
+    if field.choices and value not in field.choices:
+        raise RuleError(path, f"Use one of: {', '.join(field.choices)}.")
+    return value
+
+
+def _metadata_leaf(node, name, op, path):
+    """``{field: metadata, op, key, value}``: the key as Saleor accepts metadata
+    keys (text, not blank), the value text (``eq`` / ``ne`` only)."""
+    here = lambda key: f"{path}.{key}" if path else key  # noqa: E731
+    key = node.get("key")
+    if key is None:
+        raise RuleError(here("key"), "Enter a metadata key.", "REQUIRED")
+    if not isinstance(key, str) or not key.strip():
+        raise RuleError(here("key"), "Enter a metadata key (not blank).")
+    if len(key) > MAX_KEY:
+        raise RuleError(here("key"), f"At most {MAX_KEY} characters.")
+    value = node.get("value")
+    if op in ("exists", "not_exists"):
+        value = None
+    elif value is None:
+        raise RuleError(here("value"), "Enter a value.", "REQUIRED")
+    elif not isinstance(value, str):
+        raise RuleError(here("value"), "Enter a text value (metadata values are text).")
+    return {"field": name, "op": op, "key": key, "value": value}
 
 
 def _bought(spec, path):
@@ -229,39 +344,106 @@ def _bought(spec, path):
 # --- SQL ----------------------------------------------------------------------------
 
 
-def compile_sql(rule: dict, now: datetime, orders_table: str) -> tuple[str, list]:
+def compile_sql(rule: dict, now: datetime, orders_table: str,
+                tables: dict | None = None) -> tuple[str, list]:
     """A normalized rule as ``(condition, params)`` for a ``WHERE`` over the aliases
     ``p`` / ``u`` / ``c``; values only ever travel as parameters. ``orders_table``
-    is the CRM order table's name (from the model, never from input)."""
+    is the CRM order table's name and ``tables`` the other tables' (``TABLES``),
+    from the models, never from input."""
     params: list = []
-    return _sql(rule, now, orders_table, params), params
+    return _sql(rule, now, _names(orders_table, tables), params), params
 
 
-def _sql(node, now, orders, params) -> str:
+def _names(orders_table: str, tables: dict | None) -> dict:
+    return {**TABLES, **(tables or {}), "corder": orders_table}
+
+
+def _render(template: str, names: dict, now: datetime, params: list) -> str:
+    """A catalogue expression with its table names; each ``{now}`` becomes a
+    parameter (appended in textual order)."""
+    parts = template.split("{now}")
+    params.extend([now] * (len(parts) - 1))
+    return "%s".join(part.format(**names) for part in parts)
+
+
+def value_sql(name: str, now: datetime, orders_table: str,
+              tables: dict | None = None) -> tuple[str, list]:
+    """The value of a catalogue field for the current row of ``p`` / ``u`` / ``c``
+    as ``(expression, params)`` — for reports and exports (a set-based field
+    becomes a correlated lookup of its one row)."""
+    field, names, params = FIELDS[name], _names(orders_table, tables), []
+    if field.kind == "metadata":
+        raise ValueError("metadata has no single value")
+    if not field.key:
+        return _render(field.sql, names, now, params), params
+    expr = _render(field.sql, names, now, params)
+    source = _render(field.source, names, now, params)
+    return (f"(SELECT {expr} {source} WHERE ({field.source_key}) = {field.key})",
+            params)
+
+
+def _sql(node, now, names, params) -> str:
     if "and" in node or "or" in node:
         key = "and" if "and" in node else "or"
         joiner = " AND " if key == "and" else " OR "
-        return "(" + joiner.join(_sql(c, now, orders, params) for c in node[key]) + ")"
+        return "(" + joiner.join(_sql(c, now, names, params) for c in node[key]) + ")"
     if "not" in node:
-        return f"(NOT {_sql(node['not'], now, orders, params)})"
+        return f"(NOT {_sql(node['not'], now, names, params)})"
     if "bought" in node:
-        spec = node["bought"]
+        spec, facts = node["bought"], names["purchase_fact"]
         kind = next(k for k in BOUGHT_KINDS if k in spec)
-        params.append(spec[kind])
+        items = spec[kind]
+        params.extend([FACT_KINDS[kind], items])
         window = ""
         if spec["within_days"] is not None:
             params.append(now - timedelta(days=spec["within_days"]))
-            window = " AND o.placed_at >= %s"
-        params.append(spec["min_times"])
-        # one hashed sub-select over the GIN-indexed array column, not a count per
-        # profile (both two-valued: profile ids are never NULL)
-        return (
-            f'(p.id IN (SELECT o.profile_id FROM "{orders}" o WHERE NOT o.cancelled'
-            f" AND o.{BOUGHT_KINDS[kind]} && %s::int[]{window}"
-            " GROUP BY o.profile_id HAVING count(*) >= %s))"
-        )
+            window = " AND f.placed_at >= %s"
+        # one sub-select over the purchase facts of orders not cancelled (an
+        # index-only range scan on (kind, item, placed_at)), not a count per
+        # profile; two-valued: profile ids are never NULL
+        inner = (f'SELECT f.profile_id FROM "{facts}" f WHERE f.kind = %s'
+                 f" AND f.item_id = ANY(%s::int[]){window}")
+        if spec["min_times"] > 1:
+            params.append(spec["min_times"])
+            # an order counts once, whichever of the items it holds
+            orders = "count(*)" if len(items) == 1 else "count(DISTINCT f.order_id)"
+            inner += f" GROUP BY f.profile_id HAVING {orders} >= %s"
+        return f"(p.id IN ({inner}))"
     field = FIELDS[node["field"]]
-    op, value, col = node["op"], node["value"], field.sql
+    if not field.key:
+        return _condition(field.sql, node, now, names, params)
+    # set-based: the keys whose row satisfies the condition (the sub-select yields
+    # no NULL keys, and a NULL key — a guest — is false, so NOT stays exact)
+    source = _render(field.source, names, now, params)
+    negate = node["op"] in ("is_not_set", "not_exists")
+    if field.kind == "metadata":
+        inner = _metadata_condition(field.sql, node, params)
+    else:
+        inner = _condition(field.sql, {**node, "op": "is_set"} if negate else node,
+                           now, names, params)
+    found = (f"COALESCE({field.key} IN (SELECT {field.source_key} {source}"
+             f" WHERE {inner}), FALSE)")
+    return f"(NOT {found})" if negate else found
+
+
+def _metadata_condition(col, node, params) -> str:
+    # jsonb operators the GIN index on Saleor's metadata serves; the key and the
+    # value travel as parameters (``@>`` on a text value is exact equality)
+    op, key = node["op"], node["key"]
+    if op in ("exists", "not_exists"):
+        params.append(key)
+        return f"{col} ? %s"
+    pair = json.dumps({key: node["value"]})
+    if op == "eq":
+        params.append(pair)
+        return f"{col} @> %s::jsonb"
+    params.extend([key, pair])
+    return f"({col} ? %s AND NOT {col} @> %s::jsonb)"
+
+
+def _condition(template, node, now, names, params) -> str:
+    op, value = node["op"], node["value"]
+    col = _render(template, names, now, params)
     if op == "is_set":
         return f"({col} IS NOT NULL)"
     if op == "is_not_set":
@@ -298,9 +480,9 @@ def _sql(node, now, orders, params) -> str:
 
 def evaluate(rule: dict, customer: dict, now: datetime) -> bool:
     """Plain-Python meaning of a normalized rule for one customer: a dict of the
-    fields' values (``None`` when missing) and ``orders``: a list of dicts with
-    ``placed_at``, ``cancelled`` and the ``product_ids`` / ``category_ids`` /
-    ``collection_ids`` bought."""
+    fields' values (``None`` when missing; ``metadata`` the account's metadata
+    dict) and ``orders``: a list of dicts with ``placed_at``, ``cancelled`` and the
+    ``product_ids`` / ``category_ids`` / ``collection_ids`` bought."""
     if "and" in rule:
         return all(evaluate(c, customer, now) for c in rule["and"])
     if "or" in rule:
@@ -321,6 +503,14 @@ def evaluate(rule: dict, customer: dict, now: datetime) -> bool:
         return times >= spec["min_times"]
     op, value = rule["op"], rule["value"]
     actual = customer.get(rule["field"])
+    if FIELDS[rule["field"]].kind == "metadata":
+        # ``actual``: the account's metadata dict (None for a guest)
+        present = isinstance(actual, dict) and rule["key"] in actual
+        if op == "exists":
+            return present
+        if op == "not_exists":
+            return not present
+        return present and (actual[rule["key"]] == value) is (op == "eq")
     if op == "is_set":
         return actual is not None
     if op == "is_not_set":

@@ -17,6 +17,7 @@ from saleor_crm_plugin.domain.segments import (
     compile_sql,
     evaluate,
     normalize,
+    value_sql,
 )
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
@@ -132,6 +133,12 @@ leaf_st = st.one_of(
                                             "within_days": d}},
               st.lists(st.integers(1, 5), min_size=1, max_size=3),
               st.integers(1, 3), st.one_of(st.none(), st.integers(1, 400))),
+    st.builds(lambda op, k, v: {"field": "metadata", "op": op, "key": k, "value": v},
+              st.sampled_from(["eq", "ne", "exists", "not_exists"]),
+              st.sampled_from(["vip", "source"]), st.sampled_from(["yes", "no"])),
+    st.builds(lambda op, vals: {"field": "tier", "op": op, "value": vals},
+              st.sampled_from(["in", "not_in"]),
+              st.lists(st.sampled_from(["Silver", "Gold"]), min_size=1, max_size=2)),
 )
 rule_st = st.recursive(
     leaf_st,
@@ -142,7 +149,7 @@ rule_st = st.recursive(
     ),
     max_leaves=8,
 )
-customer_st = st.builds(
+_base_customer_st = st.builds(
     lambda counts, days, channel, orders: customer(
         orders_count=counts[0], paid_orders_count=counts[1],
         cancelled_orders_count=counts[2],
@@ -154,6 +161,13 @@ customer_st = st.builds(
     st.lists(st.builds(lambda d, cats, c: order(d, categories=cats, cancelled=c),
                        st.integers(0, 500), st.lists(st.integers(1, 5), max_size=3),
                        st.booleans()), max_size=5),
+)
+customer_st = st.builds(
+    lambda base, metadata, tier: {**base, "metadata": metadata, "tier": tier},
+    _base_customer_st,
+    st.one_of(st.none(), st.dictionaries(st.sampled_from(["vip", "source"]),
+                                         st.sampled_from(["yes", "no"]))),
+    st.sampled_from([None, "Silver", "Gold"]),
 )
 
 
@@ -183,3 +197,92 @@ def test_catalogue_operators_are_all_known():
         assert field.sql and not set(field.sql) & {";", "%"}, name
     assert Decimal("1.5") == normalize(
         {"field": "total_spent", "op": "gte", "value": "1.5"})["value"]
+
+
+# --- customer type, country, loyalty tier and points, metadata ----------------------
+
+
+@pytest.mark.parametrize(("rule", "path", "code"), [
+    ({"field": "country", "op": "eq", "value": "JPN"}, "value", "INVALID"),
+    ({"field": "country", "op": "in", "value": ["JP", "1A"]}, "value.1", "INVALID"),
+    ({"field": "customer_type", "op": "eq", "value": "vip"}, "value", "INVALID"),
+    ({"field": "tier", "op": "gte", "value": "Gold"}, "op", "INVALID"),
+    ({"field": "points", "op": "gte", "value": "many"}, "value", "INVALID"),
+    ({"field": "metadata", "op": "eq", "value": "x"}, "key", "REQUIRED"),
+    ({"field": "metadata", "op": "eq", "key": "  ", "value": "x"}, "key", "INVALID"),
+    ({"field": "metadata", "op": "eq", "key": 7, "value": "x"}, "key", "INVALID"),
+    ({"field": "metadata", "op": "eq", "key": "k" * 257, "value": "x"}, "key",
+     "INVALID"),
+    ({"field": "metadata", "op": "eq", "key": "vip"}, "value", "REQUIRED"),
+    ({"field": "metadata", "op": "ne", "key": "vip", "value": 1}, "value", "INVALID"),
+    ({"field": "metadata", "op": "in", "key": "vip", "value": ["x"]}, "op", "INVALID"),
+    ({"not": {"field": "metadata", "op": "exists"}}, "not.key", "REQUIRED"),
+])
+def test_new_fields_refuse_bad_input(rule, path, code):
+    with pytest.raises(RuleError) as exc:
+        normalize(rule)
+    assert (exc.value.path, exc.value.code) == (path, code)
+
+
+def test_country_codes_are_upper_cased_and_metadata_keeps_its_key():
+    assert normalize({"field": "country", "op": "in", "value": ["jp", "Us"]})[
+        "value"] == ["JP", "US"]
+    assert normalize({"field": "metadata", "op": "exists", "key": "crm.vip",
+                      "value": "ignored"}) == {
+        "field": "metadata", "op": "exists", "key": "crm.vip", "value": None}
+
+
+def test_metadata_semantics():
+    eq = normalize({"field": "metadata", "op": "eq", "key": "vip", "value": "yes"})
+    ne = normalize({"field": "metadata", "op": "ne", "key": "vip", "value": "yes"})
+    exists = normalize({"field": "metadata", "op": "exists", "key": "vip"})
+    missing = normalize({"field": "metadata", "op": "not_exists", "key": "vip"})
+    yes, no = customer(metadata={"vip": "yes"}), customer(metadata={"vip": "no"})
+    without, guest = customer(metadata={"other": "yes"}), customer(metadata=None)
+    assert [evaluate(eq, c, NOW) for c in (yes, no, without, guest)] == [
+        True, False, False, False]
+    # a missing key is a missing value: "ne" is false, its negation true
+    assert [evaluate(ne, c, NOW) for c in (yes, no, without, guest)] == [
+        False, True, False, False]
+    assert [evaluate(exists, c, NOW) for c in (yes, no, without, guest)] == [
+        True, True, False, False]
+    assert [evaluate(missing, c, NOW) for c in (yes, no, without, guest)] == [
+        False, False, True, True]
+
+
+def test_non_members_have_no_tier_and_guests_are_guests():
+    gold = normalize({"field": "tier", "op": "eq", "value": "Gold"})
+    not_gold = normalize({"field": "tier", "op": "ne", "value": "Gold"})
+    member, outsider = customer(tier="Silver"), customer()
+    assert not evaluate(gold, member, NOW) and evaluate(not_gold, member, NOW)
+    assert not evaluate(not_gold, outsider, NOW)
+    assert evaluate({"not": gold}, outsider, NOW)
+    guests = normalize({"field": "customer_type", "op": "eq", "value": "guest"})
+    assert evaluate(guests, customer(customer_type="guest"), NOW)
+    assert not evaluate(guests, customer(customer_type="account"), NOW)
+
+
+def test_new_fields_carry_values_only_as_parameters():
+    hostile = "x') OR 1=1; --"
+    rule = normalize({"and": [
+        {"field": "metadata", "op": "ne", "key": hostile, "value": hostile},
+        {"field": "tier", "op": "in", "value": [hostile]},
+        {"field": "points", "op": "between", "value": [10, 20]},
+        {"field": "country", "op": "eq", "value": "jp"},
+        {"not": {"field": "metadata", "op": "not_exists", "key": hostile}},
+    ]})
+    sql, params = compile_sql(rule, NOW, "orders", {"membership": "m_t"})
+    assert hostile not in sql and sql.count("%s") == len(params)
+    assert '"m_t" m' in sql and '"orders" o' in sql
+    # the tier's override expiry is compared with the evaluation moment, in place
+    assert params[2:5] == [NOW, [hostile], 10]
+    assert "COALESCE(p.user_id IN (SELECT u2.id" in sql and "@> %s::jsonb" in sql
+
+
+def test_value_sql_of_a_set_based_field_is_a_lookup_of_its_row():
+    sql, params = value_sql("tier", NOW, "orders")
+    assert sql.startswith("(SELECT CASE") and params == [NOW]
+    assert "WHERE (pr.channel_id, m.user_id) = (p.channel_id, p.user_id)" in sql
+    assert value_sql("channel", NOW, "orders") == ("c.slug", [])
+    with pytest.raises(ValueError):
+        value_sql("metadata", NOW, "orders")

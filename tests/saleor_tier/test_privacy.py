@@ -39,6 +39,7 @@ from saleor_crm_plugin.models import (
     CustomerProfile,
     ErasureTombstone,
     HookFailure,
+    PurchaseFact,
 )
 from saleor_crm_plugin.tasks import reconcile_orders
 
@@ -62,6 +63,7 @@ def erasable(api_client, shop_usd, shop_pln, channel_USD, channel_PLN):
     assert profile_of(None, channel_USD, email=EMAIL.lower()).orders_count == 1
     ids = [o.pk for o in orders]
     assert CustomerOrder.objects.filter(order_id__in=ids).count() == 3
+    assert PurchaseFact.objects.filter(order_id__in=ids).count() == 3 * 2
     return user, client, orders
 
 
@@ -70,6 +72,7 @@ def _assert_erased(user_pk, orders):
     assert not CustomerProfile.objects.filter(email=EMAIL.lower()).exists()
     ids = [o.pk for o in orders]
     assert not CustomerOrder.objects.filter(order_id__in=ids).exists()
+    assert not PurchaseFact.objects.filter(order_id__in=ids).exists()
     tombstone = ErasureTombstone.objects.get()
     assert tombstone.email_hash == email_hash(EMAIL)
     assert not HookFailure.objects.exists()

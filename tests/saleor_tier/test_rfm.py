@@ -1,6 +1,8 @@
 """RFM on PostgreSQL: quantile scores (ties share a score), merchant thresholds,
 the SQL group table equals the Python one for all 125 score combinations, stored
-scores and groups, movement per period, unscoring, and the GraphQL API."""
+scores and groups in the narrow RfmScore table (written only where changed,
+idempotent, removed with the profile), movement per period, unscoring, and the
+GraphQL API."""
 
 # ruff: noqa: F811
 
@@ -18,7 +20,8 @@ from saleor.graphql.tests.utils import assert_no_permission
 
 from saleor_crm_plugin import rfm
 from saleor_crm_plugin.domain.rfm import RfmError, group_case_sql, group_of
-from saleor_crm_plugin.models import CustomerProfile, RfmMovement
+from saleor_crm_plugin.ingest import erase_customer
+from saleor_crm_plugin.models import CustomerProfile, RfmMovement, RfmScore
 
 
 def test_sql_groups_equal_python_groups_for_every_combination(db):
@@ -48,9 +51,12 @@ def five(channel_USD):
 
 
 def scores(profiles):
-    return [tuple(CustomerProfile.objects.filter(pk=p.pk).values_list(
-        "rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_group").get())
-        for p in profiles]
+    """(recency, frequency, monetary, group) from the narrow table; unscored:
+    (None, None, None, "")."""
+    rows = {row[0]: row[1:] for row in RfmScore.objects.filter(
+        profile__in=[p.pk for p in profiles]).values_list(
+        "profile_id", "recency", "frequency", "monetary", "group_name")}
+    return [rows.get(p.pk, (None, None, None, "")) for p in profiles]
 
 
 def test_quantile_scores_and_groups(five, channel_USD):
@@ -95,6 +101,67 @@ def test_thresholds_movement_and_unscoring(five, channel_USD):
     assert moved.exists()  # the period's movement is recorded
     # the same period again writes nothing
     assert rfm.recompute(channel_USD.pk, later)["skipped"] is True
+
+
+def test_scores_table_rows_written_once_and_idempotent(five, channel_USD):
+    first = timezone.now()
+    assert rfm.recompute(channel_USD.pk, first)["changed"] == 5
+    rows = list(RfmScore.objects.order_by("pk").values_list(
+        "profile_id", "channel_id", "group_name", "computed_at"))
+    assert [r[0] for r in rows] == sorted(p.pk for p in five)
+    assert {r[1] for r in rows} == {channel_USD.pk}
+    assert {r[3] for r in rows} == {first}
+    # nothing changed (quantiles keep their ranks): no score row is written, the
+    # period's movement says everyone stayed
+    later = first + timedelta(days=1)
+    result = rfm.recompute(channel_USD.pk, later)
+    assert (result["scored"], result["changed"], result["cleared"]) == (5, 0, 0)
+    assert list(RfmScore.objects.order_by("pk").values_list(
+        "profile_id", "channel_id", "group_name", "computed_at")) == rows
+    stayed = RfmMovement.objects.filter(computed_at=later)
+    assert all(m.from_group == m.to_group for m in stayed)
+    assert sum(m.customers for m in stayed) == 5
+    # the same period twice is skipped and records nothing
+    assert rfm.recompute(channel_USD.pk, later)["skipped"] is True
+    assert RfmMovement.objects.filter(computed_at=later).count() == stayed.count()
+
+
+def test_movement_counts_each_move_once(five, channel_USD):
+    first = timezone.now()
+    rfm.recompute(channel_USD.pk, first)
+    # the least recent customer buys a lot now: lost -> champions; the others
+    # shift down a rank each
+    CustomerProfile.objects.filter(pk=five[0].pk).update(
+        last_paid_at=first, paid_orders_count=10, net_spent_amount=Decimal(900))
+    later = first + timedelta(days=1)
+    result = rfm.recompute(channel_USD.pk, later)
+    moves = {(m.from_group, m.to_group): m.customers
+             for m in RfmMovement.objects.filter(computed_at=later)}
+    assert sum(moves.values()) == 5
+    assert moves[("lost", "champions")] == 1
+    changed = sum(n for (a, b), n in moves.items() if a != b)
+    assert result["changed"] >= changed  # a score can change within a group
+    assert scores([five[0]])[0] == (5, 5, 5, "champions")
+    assert RfmScore.objects.get(pk=five[0].pk).computed_at == later
+
+
+def test_erasing_the_customer_deletes_the_score_row(five, channel_USD):
+    rfm.recompute(channel_USD.pk)
+    gone = five[2]
+    erase_customer(gone.user_id, gone.user.email)
+    assert not RfmScore.objects.filter(pk=gone.pk).exists()
+    assert RfmScore.objects.count() == 4
+
+
+def test_raw_profile_delete_cascades_to_the_score_row(five, channel_USD):
+    # ``sql.py`` deletes profiles left without orders with raw SQL: the database
+    # constraint (ON DELETE CASCADE) takes the score row along
+    rfm.recompute(channel_USD.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(f'DELETE FROM "{CustomerProfile._meta.db_table}" WHERE id = %s',
+                       [five[1].pk])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert not RfmScore.objects.filter(pk=five[1].pk).exists()
 
 
 def test_settings_are_validated(channel_USD):

@@ -1,7 +1,9 @@
 """The segment rule compiler against its plain-Python reference, on PostgreSQL
 with Saleor's schema: random rule trees (hypothesis) over a random population of
-customers — CRM profiles, Saleor users and channels, CRM order rows — must select
-exactly the customers the reference evaluator selects."""
+customers — CRM profiles, Saleor users (metadata, default addresses) and
+channels, CRM order rows with Saleor orders and their billing addresses, loyalty
+memberships with tiers, overrides and mirrored points — must select exactly the
+customers the reference evaluator selects."""
 
 import random
 import uuid
@@ -12,8 +14,9 @@ import pytest
 from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from saleor.account.models import User
+from saleor.account.models import Address, User
 from saleor.channel.models import Channel
+from saleor.order.models import Order
 
 from saleor_crm_plugin.domain.segments import (
     FIELDS,
@@ -22,10 +25,62 @@ from saleor_crm_plugin.domain.segments import (
     evaluate,
     normalize,
 )
-from saleor_crm_plugin.models import CustomerOrder, CustomerProfile
+from saleor_crm_plugin.models import (
+    CustomerOrder,
+    CustomerProfile,
+    LoyaltyProgram,
+    Membership,
+    RfmScore,
+    Tier,
+)
+from saleor_crm_plugin.tables import db_tables
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 CHANNELS = ("seg-jp", "seg-us")
+COUNTRIES = ("JP", "US", "PL", "DE")
+TIERS = ("Bronze", "Silver", "Gold")
+TEXT_VALUES = {
+    "customer_type": ["account", "guest"],
+    "country": [*COUNTRIES, "us", "FR"],
+    "tier": [*TIERS, "Platinum"],
+}
+METADATA = {"keys": ["vip", "source", "absent"], "values": ["yes", "no", "", "ads"]}
+
+
+def _address(rng):
+    return Address.objects.create(country=rng.choice(COUNTRIES), city="X",
+                                  street_address_1="1 Main St", postal_code="1")
+
+
+def _account_extras(rng, user, programs, slug):
+    """Metadata, default addresses and loyalty memberships of an account; returns
+    the reference's values of the fields they feed."""
+    metadata = rng.choice([
+        {}, {"vip": "yes"}, {"vip": "no", "source": "ads"}, {"source": ""}])
+    billing = _address(rng) if rng.random() < 0.4 else None
+    shipping = _address(rng) if rng.random() < 0.4 else None
+    User.objects.filter(pk=user.pk).update(
+        metadata=metadata, default_billing_address=billing,
+        default_shipping_address=shipping)
+    tier = points = None
+    for program_slug, (program, tiers) in programs.items():
+        if rng.random() < (0.6 if program_slug == slug else 0.3):
+            earned = rng.choice([None, *tiers])
+            override = rng.choice([None, None, *tiers])
+            expires = rng.choice([None, NOW - timedelta(days=3),
+                                  NOW + timedelta(days=3)])
+            mirrored = rng.choice([None, 0, rng.randint(1, 2000)])
+            Membership.objects.create(
+                program=program, user=user, tier=earned, override_tier=override,
+                override_expires_at=expires, mirrored_points=mirrored)
+            if program_slug == slug:  # what loyalty.effective_tier gives
+                active = override is not None and (expires is None or expires > NOW)
+                effective = override if active else earned
+                tier = effective.name if effective else None
+                points = mirrored
+    return {"metadata": metadata, "tier": tier, "points": points,
+            "_address_country": (billing or shipping).country.code
+            if billing or shipping else None}
 
 
 @pytest.fixture
@@ -37,6 +92,12 @@ def population(db):
                                      default_country="US")
         for slug in CHANNELS
     }
+    programs = {}
+    for slug, channel in channels.items():
+        program = LoyaltyProgram.objects.create(channel=channel)
+        programs[slug] = (program, [Tier.objects.create(program=program, name=name,
+                                                        rank=rank)
+                                    for rank, name in enumerate(TIERS)])
     people = []
     for n in range(60):
         slug = rng.choice(CHANNELS)
@@ -74,25 +135,45 @@ def population(db):
             net_spent_amount=fields["total_spent"],
             average_order_value_amount=fields["average_order_value"],
             first_order_at=first, last_order_at=last,
-            first_paid_at=fields["first_paid_at"], last_paid_at=paid_last,
-            rfm_recency=fields["rfm_recency"], rfm_frequency=fields["rfm_frequency"],
-            rfm_monetary=fields["rfm_monetary"], rfm_group=fields["rfm_group"] or "")
+            first_paid_at=fields["first_paid_at"], last_paid_at=paid_last)
+        if scored:
+            RfmScore.objects.create(
+                profile=profile, channel=channels[slug], computed_at=NOW,
+                recency=fields["rfm_recency"], frequency=fields["rfm_frequency"],
+                monetary=fields["rfm_monetary"], group_name=fields["rfm_group"])
+        extras = (_account_extras(rng, user, programs, slug) if user else
+                  {"metadata": None, "tier": None, "points": None,
+                   "_address_country": None})
         orders = []
         for _ in range(rng.randint(0, 5)):
             o = {"placed_at": NOW - timedelta(days=rng.randint(0, 500)),
                  "cancelled": rng.random() < 0.15,
                  "category_ids": rng.sample(range(1, 6), rng.randint(0, 3)),
                  "product_ids": rng.sample(range(1, 6), rng.randint(0, 2)),
-                 "collection_ids": rng.sample(range(1, 4), rng.randint(0, 2))}
+                 "collection_ids": rng.sample(range(1, 4), rng.randint(0, 2)),
+                 "order_id": uuid.uuid4(), "country": None}
+            if rng.random() < 0.6:  # a Saleor order with a billing address
+                billing = _address(rng)
+                Order.objects.create(id=o["order_id"], channel=channels[slug],
+                                     currency="USD", billing_address=billing,
+                                     lines_count=0)
+                o["country"] = billing.country.code
             CustomerOrder.objects.create(
-                order_id=uuid.uuid4(), profile=profile, channel_id=profile.channel_id,
+                order_id=o["order_id"], profile=profile, channel_id=profile.channel_id,
                 currency="USD", total_amount=Decimal(10), status="fulfilled",
                 placed_at=o["placed_at"], cancelled=o["cancelled"],
                 category_ids=o["category_ids"], product_ids=o["product_ids"],
                 collection_ids=o["collection_ids"])
             orders.append(o)
+        with_address = [o for o in orders if o["country"] is not None]
+        last = max(with_address, key=lambda o: (o["placed_at"], o["order_id"]),
+                   default=None)
         people.append((profile.pk, {
             **fields, "channel": slug, "orders": orders,
+            "customer_type": "guest" if guest else "account",
+            "metadata": extras["metadata"], "tier": extras["tier"],
+            "points": extras["points"],
+            "country": extras["_address_country"] or (last and last["country"]),
             "date_joined": user.date_joined if user else None,
             # as the SQL derives it: from the profile's email (blank for accounts)
             "email_domain": "" if user else email.split("@")[1].lower(),
@@ -101,7 +182,7 @@ def population(db):
 
 
 def ids_by_sql(rule):
-    sql, params = compile_sql(rule, NOW, CustomerOrder._meta.db_table)
+    sql, params = compile_sql(rule, NOW, CustomerOrder._meta.db_table, db_tables())
     with connection.cursor() as cursor:
         cursor.execute(
             f'SELECT p.id FROM "{CustomerProfile._meta.db_table}" p '
@@ -112,9 +193,11 @@ def ids_by_sql(rule):
         return {row[0] for row in cursor.fetchall()}
 
 
-def _value(kind, draw):
+def _value(kind, draw, name=""):
+    if name in TEXT_VALUES:
+        return draw(st.sampled_from(TEXT_VALUES[name]))
     if kind == "int":
-        return draw(st.integers(0, 12))
+        return draw(st.integers(0, 12) if name != "points" else st.integers(0, 2000))
     if kind == "decimal":
         return str(draw(st.decimals(0, 3000, places=2)))
     if kind == "text":
@@ -133,8 +216,15 @@ def leaf(draw):
                            "min_times": draw(st.integers(1, 3)),
                            "within_days": draw(st.one_of(st.none(),
                                                          st.integers(1, 500)))}}
-    name = draw(st.sampled_from(sorted(FIELDS)))
+    # metadata leaves have their own shape: give them their own share
+    name = ("metadata" if draw(st.integers(0, 5)) == 0
+            else draw(st.sampled_from(sorted(FIELDS))))
     kind = FIELDS[name].kind
+    if kind == "metadata":
+        return {"field": name,
+                "op": draw(st.sampled_from(["eq", "ne", "exists", "not_exists"])),
+                "key": draw(st.sampled_from(METADATA["keys"])),
+                "value": draw(st.sampled_from(METADATA["values"]))}
     op = draw(st.sampled_from({
         "int": ["eq", "ne", "gt", "gte", "lt", "lte", "between"],
         "decimal": ["gt", "gte", "lt", "lte", "between"],
@@ -147,15 +237,15 @@ def leaf(draw):
     if op in ("more_than_days_ago", "less_than_days_ago"):
         return {"field": name, "op": op, "value": draw(st.integers(0, 600))}
     if op == "between":
-        a, b = _value(kind, draw), _value(kind, draw)
+        a, b = _value(kind, draw, name), _value(kind, draw, name)
         key = (lambda v: datetime.fromisoformat(v)) if kind == "datetime" else Decimal
         return {"field": name, "op": op, "value": sorted([a, b], key=key)}
     if op in ("in", "not_in"):
+        values = TEXT_VALUES.get(name, [*CHANNELS, "a.example", "champions", "new"])
         return {"field": name, "op": op,
-                "value": draw(st.lists(st.sampled_from([*CHANNELS, "a.example",
-                                                        "champions", "new"]),
-                                       min_size=1, max_size=3))}
-    return {"field": name, "op": op, "value": _value(kind, draw)}
+                "value": draw(st.lists(st.sampled_from(values), min_size=1,
+                                       max_size=3))}
+    return {"field": name, "op": op, "value": _value(kind, draw, name)}
 
 
 rules = st.recursive(
@@ -169,7 +259,7 @@ rules = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=400, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rule=rules)
 def test_compiled_sql_selects_exactly_what_the_reference_selects(population, rule):
@@ -189,3 +279,34 @@ def test_the_population_is_not_degenerate(population):
     assert 0 < len(matched) < len(population)
     bought = normalize({"bought": {"categories": [1, 2], "min_times": 2}})
     assert 0 < len(ids_by_sql(bought)) < len(population)
+    for rule in (
+        {"field": "tier", "op": "eq", "value": "Gold"},
+        {"field": "points", "op": "gte", "value": 1},
+        {"field": "points", "op": "lt", "value": 1000},
+        {"not": {"field": "tier", "op": "in", "value": ["Silver", "Gold"]}},
+        {"field": "country", "op": "eq", "value": "JP"},
+        {"field": "customer_type", "op": "eq", "value": "guest"},
+        {"field": "metadata", "op": "exists", "key": "vip"},
+        {"field": "metadata", "op": "ne", "key": "vip", "value": "yes"},
+    ):
+        normal = normalize(rule)
+        matched = ids_by_sql(normal)
+        assert 0 < len(matched) < len(population), rule
+        assert matched == {pk for pk, person in population
+                           if evaluate(normal, person, NOW)}, rule
+
+
+def test_country_falls_back_from_billing_to_shipping_to_the_last_order(population):
+    """Each source of ``country`` decides for somebody in the population."""
+    by_pk = dict(population)
+    profiles = CustomerProfile.objects.in_bulk(by_pk)
+    sources = set()
+    for pk, person in population:
+        user = profiles[pk].user
+        if user and user.default_billing_address_id:
+            sources.add("billing")
+        elif user and user.default_shipping_address_id:
+            sources.add("shipping")
+        elif person["country"] is not None:
+            sources.add("last order")
+    assert sources == {"billing", "shipping", "last order"}

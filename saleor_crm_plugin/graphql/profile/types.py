@@ -4,12 +4,24 @@ from saleor.graphql.core.scalars import DateTime
 from saleor.graphql.core.types import ModelObjectType
 from saleor.graphql.core.types.money import Money
 
-from ...models import CustomerProfile
+from ...models import CustomerProfile, RfmScore
 
 
 def _money(field):
     def resolve(root: CustomerProfile, _info):
         return PricesMoney(getattr(root, field), root.currency)
+
+    return resolve
+
+
+def _rfm(field):
+    """A score of the profile's ``RfmScore`` row; null while unscored."""
+
+    def resolve(root: CustomerProfile, _info):
+        try:
+            return getattr(root.rfm_score, field)
+        except RfmScore.DoesNotExist:
+            return None
 
     return resolve
 
@@ -69,9 +81,10 @@ class CRMCustomerProfile(ModelObjectType[CustomerProfile]):
     resolve_net_spent = staticmethod(_money("net_spent_amount"))
     resolve_average_order_value = staticmethod(_money("average_order_value_amount"))
 
-    @staticmethod
-    def resolve_rfm_group(root: CustomerProfile, _info):
-        return root.rfm_group or None
+    resolve_rfm_recency = staticmethod(_rfm("recency"))
+    resolve_rfm_frequency = staticmethod(_rfm("frequency"))
+    resolve_rfm_monetary = staticmethod(_rfm("monetary"))
+    resolve_rfm_group = staticmethod(_rfm("group_name"))
 
     @staticmethod
     def resolve_channel(root: CustomerProfile, _info):

@@ -8,7 +8,7 @@ from saleor.permission.enums import AccountPermissions
 from ... import rfm
 from ...domain.rfm import GROUP_NAMES, RfmError
 from ...error_codes import CRMErrorCode
-from ...models import CustomerProfile, RfmMovement, RfmSettings
+from ...models import RfmMovement, RfmScore, RfmSettings
 from ..loyalty.mutations import CRMMutation, UsersMeta, invalid
 
 CRMRfmMethodEnum = graphene.Enum(
@@ -62,9 +62,8 @@ class RfmQueries(graphene.ObjectType):
     @staticmethod
     def resolve_crm_rfm_groups(_root, _info, *, channel):
         counts = dict(
-            CustomerProfile.objects.filter(channel__slug=channel)
-            .exclude(rfm_group="").values_list("rfm_group")
-            .annotate(n=Count("id")).order_by())
+            RfmScore.objects.filter(channel__slug=channel)
+            .values_list("group_name").annotate(n=Count("pk")).order_by())
         return [CRMRfmGroupCount(group=g, customers=counts.get(g, 0))
                 for g in GROUP_NAMES]
 
