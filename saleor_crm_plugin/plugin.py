@@ -100,10 +100,16 @@ class CRMPlugin(BasePlugin):
     def webhook(self, request, path, previous_value):
         if not self.active:
             return previous_value
-        if (path or "").strip("/") == "graphql":
+        route = (path or "").strip("/")
+        if route == "graphql":
             from .graphql.view import crm_graphql_view
 
             return crm_graphql_view(request)
+        if route.startswith("export/"):
+            # a signed, short-lived CSV download (``exports``)
+            from .exports import serve
+
+            return serve(request, route.removeprefix("export/"))
         return HttpResponseNotFound()
 
     @classmethod

@@ -380,3 +380,65 @@ def test_saleor_notify_user_webhook_receives_the_codes(receiver, channel_USD, ap
     assert len(notified) == 1
     assert notified[0]["payload"]["email"] == "notify-me@example.com"
     assert notified[0]["payload"]["code"] == CouponGrant.objects.get().code
+
+
+# --- CSV delivery -------------------------------------------------------------------
+
+EXPORT = """
+mutation E($id: ID!, $format: CRMSegmentExportFormatEnum) {
+  crmCouponCodesExport(id: $id, format: $format) {
+    url columns crmErrors { field code message } }
+}"""
+
+
+def download(url) -> list[dict]:
+    import csv
+    import io
+    from urllib.parse import urlparse
+
+    from django.test import Client
+
+    response = Client().get(urlparse(url).path)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def test_codes_export_for_email_and_postal_tools(
+        staff_discounts_admin, permission_manage_users, channel_USD):
+    from saleor.account.models import Address
+
+    named = lapsed(channel_USD, 1)
+    named.user.first_name, named.user.last_name = "Hanako", "Yamada"
+    named.user.default_shipping_address = Address.objects.create(
+        first_name="Hanako", last_name="Yamada", street_address_1="1-1 Chiyoda",
+        city="Chiyoda-ku", postal_code="100-0001", country="JP")
+    named.user.save()
+    lapsed(channel_USD, 2)
+    rule = CouponRule.objects.create(
+        name="R", channel=channel_USD, status="active", trigger="days_without_order",
+        trigger_params={"days": 90}, discount_type="fixed", discount_value=5,
+        delivery=["csv"], activated_at=timezone.now() - timedelta(days=2))
+    coupons.run_rule(rule)
+    codes = set(CouponGrant.objects.values_list("code", flat=True))
+    rule_id = gid("CRMCouponRule", rule.pk)
+
+    # MANAGE_DISCOUNTS alone: codes and emails, no names, no postal list
+    data = crm_gql(staff_discounts_admin, EXPORT, {"id": rule_id})[
+        "crmCouponCodesExport"]
+    assert "first_name" not in data["columns"] and "email" in data["columns"]
+    rows = download(data["url"])
+    assert {r["code"] for r in rows} == codes
+    assert {r["email"] for r in rows} == {"l1@example.com", "l2@example.com"}
+    assert all("first_name" not in r for r in rows)
+    assert_no_permission(crm_post(staff_discounts_admin, EXPORT, {
+        "id": rule_id, "format": "POSTAL"}))
+
+    # with MANAGE_USERS too: the postal list, only customers with an address
+    staff_discounts_admin.user.user_permissions.add(permission_manage_users)
+    data = crm_gql(staff_discounts_admin, EXPORT, {"id": rule_id, "format": "POSTAL"})[
+        "crmCouponCodesExport"]
+    rows = download(data["url"])
+    assert [(r["first_name"], r["postal_code"], r["country"]) for r in rows] == [
+        ("Hanako", "100-0001", "JP")]
+    assert rows[0]["code"] == CouponGrant.objects.get(profile=named).code

@@ -9,6 +9,7 @@ from ...domain.coupons import CouponRuleError
 from ...error_codes import CRMErrorCode
 from ...models import CouponRule
 from ..loyalty.mutations import CRMMutation, DiscountsMeta, invalid
+from ..segments.exports import CRMSegmentExportFormatEnum, ExportTicketMixin
 from .types import (
     CRMCouponDeliveryEnum,
     CRMCouponDiscountTypeEnum,
@@ -207,3 +208,25 @@ class CRMCouponRuleRun(CouponMutation):
         rule.refresh_from_db()
         return cls(rule=rule, issued=result.issued, held_out=result.held_out,
                    budget_exhausted=result.budget_exhausted)
+
+
+class CRMCouponCodesExport(ExportTicketMixin, CouponMutation):
+    class Arguments:
+        id = graphene.ID(required=True, description="The coupon rule.")
+        format = CRMSegmentExportFormatEnum(description="EMAIL (default) or POSTAL.")
+        bom = graphene.Boolean(default_value=False,
+                               description="Start with a UTF-8 byte order mark "
+                                           "(Excel).")
+
+    class Meta(DiscountsMeta):
+        description = (
+            "The CSV delivery of a rule: its issued codes with customer ID, email, "
+            "language, rule, discount and dates, for an email tool or a postal "
+            "mailing; names and addresses only with MANAGE_USERS.")
+
+    @classmethod
+    def perform_mutation(cls, _root, info, /, *, id, format=None, bom=False):
+        from ... import coupon_exports
+
+        rule = cls.get_rule(id)
+        return cls.issue_ticket(info, coupon_exports.KEY, rule.pk, format, bom)

@@ -10,6 +10,7 @@ from saleor.permission.enums import DiscountPermissions
 from ... import coupons
 from ...models import CouponGrant, CouponRule
 from .mutations import (
+    CRMCouponCodesExport,
     CRMCouponRuleActivate,
     CRMCouponRuleCreate,
     CRMCouponRuleDelete,
@@ -130,3 +131,4 @@ class CouponMutations(graphene.ObjectType):
     crm_coupon_rule_activate = CRMCouponRuleActivate.Field()
     crm_coupon_rule_pause = CRMCouponRulePause.Field()
     crm_coupon_rule_run = CRMCouponRuleRun.Field()
+    crm_coupon_codes_export = CRMCouponCodesExport.Field()

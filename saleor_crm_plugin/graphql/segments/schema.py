@@ -5,6 +5,13 @@ from saleor.graphql.core.fields import FilterConnectionField, PermissionsField
 from saleor.permission.enums import AccountPermissions
 
 from ...models import Segment
+from .events import (
+    CRMSegmentEventCountableConnection,
+    CRMSegmentEventFilterInput,
+    CRMSegmentEventSortingInput,
+    resolve_segment_events,
+)
+from .exports import CRMSegmentExport
 from .mutations import (
     CRMSegmentCreate,
     CRMSegmentDelete,
@@ -31,6 +38,15 @@ class SegmentQueries(graphene.ObjectType):
     crm_segment = PermissionsField(
         CRMSegment, id=graphene.Argument(graphene.ID, required=True),
         description="A segment.", permissions=[AccountPermissions.MANAGE_USERS])
+    crm_segment_events = FilterConnectionField(
+        CRMSegmentEventCountableConnection,
+        filter=CRMSegmentEventFilterInput(
+            description="Filter by segment, customer, kind (ENTER / EXIT) and "
+                        "createdAt {gte, lte}."),
+        sort_by=CRMSegmentEventSortingInput(description="Default: newest first."),
+        description="Customers entering and leaving segments, newest first.",
+        permissions=[AccountPermissions.MANAGE_USERS],
+    )
     crm_segment_presets = PermissionsField(
         graphene.NonNull(graphene.List(graphene.NonNull(CRMSegmentPreset))),
         description="Ready-made segments of the repeat-purchase playbook.",
@@ -53,6 +69,10 @@ class SegmentQueries(graphene.ObjectType):
         return Segment.objects.filter(pk=pk).first() if str(pk).isdigit() else None
 
     @staticmethod
+    def resolve_crm_segment_events(_root, info, **kwargs):
+        return resolve_segment_events(info, kwargs)
+
+    @staticmethod
     def resolve_crm_segment_presets(_root, _info):
         return CRMSegmentPreset.all()
 
@@ -63,3 +83,4 @@ class SegmentMutations(graphene.ObjectType):
     crm_segment_delete = CRMSegmentDelete.Field()
     crm_segment_refresh = CRMSegmentRefresh.Field()
     crm_segment_preview = CRMSegmentPreview.Field()
+    crm_segment_export = CRMSegmentExport.Field()
