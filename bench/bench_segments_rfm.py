@@ -1,23 +1,47 @@
-"""Benchmark: segment counts and materialization, and the RFM recompute, over
-BENCH_PROFILES customers (default 1,000,000).
+"""Benchmark: segment counts and materialization, the RFM recompute, and the same
+question asked of Saleor's own ``customers(where: ...)`` query — over BENCH_PROFILES
+customers (default 1,000,000) and about 10 × BENCH_PROFILES CRM order rows.
 
-The population is written with set-based SQL into a real Saleor 3.23 schema
-(Saleor's test database, real commits): customers in ``account_user``, one CRM
-profile each in the channel with its figures (paid orders, first/last paid order,
-net spent, average order value), and 1-5 CRM order rows each with the categories
-bought (about 3 per customer). Then, timed:
+"Facts" here are CRM order rows (``CustomerOrder``, one per order, with the
+products / categories / collections bought as arrays): 1 to BENCH_FACTS_MAX
+(default 19) per customer, about 10 million for 1M customers. Their triggers
+derive the purchase facts that purchase conditions read (``PurchaseFact``, one
+per product and category of each order not cancelled: about 19.5 million). The population is written with set-based SQL (``generate_series``) into
+a real Saleor 3.23 schema (Saleor's test database, real commits), with the
+secondary indexes and foreign keys of the bulk tables dropped during the load and
+rebuilt after it (``synth._DroppedIndexes``), then ``VACUUM ANALYZE``:
 
-* the live count of a five-condition segment (paid orders, last paid order more
-  than 90 days ago, net spent, a category bought at least twice within a year,
-  channel) — median of 5 runs;
-* materializing that segment's membership (first run, then a re-run with no change);
-* the RFM recompute of the channel (first run, then a re-run a day later).
+* customers in ``account_user`` with ``number_of_orders`` 1-4 (Saleor's own
+  counter), and that many Saleor orders each in ``order_order`` (about 2.5 million
+  for 1M customers; placed over the last 700 days) — the data Saleor's
+  ``customers`` query filters on;
+* one CRM profile each: orders / paid orders and first / last (paid) order dates
+  from those same Saleor orders, a net spent of 0-3,000;
+* the CRM order rows: placed over the last 700 days, 1 in 40 cancelled, one of
+  2,000 products and one of 20 categories each (drawn independently of the
+  profile figures).
+
+Timed:
+
+* (a) the live count of a five-condition segment (paid orders, last paid order
+  more than 90 days ago, net spent, a category bought at least twice within a
+  year, channel) — median of 5 runs;
+* (b) materializing that segment's membership (first run, then a re-run with no
+  change);
+* (c) the RFM recompute of the channel (first run, then a re-run a day later);
+* (d) customers with at least 2 orders and an order in the last 90 days: Saleor's
+  ``customers(where: {numberOfOrders: {range: {gte: 2}}, placedOrdersAt: {gte}})
+  { totalCount }`` through Saleor's GraphQL API (its test client, a staff user with
+  MANAGE_USERS, over ``order_order``) against the plugin's count of the same rule
+  (``orders_count >= 2`` and ``last_order_at`` within 90 days) — medians of 3, and
+  the ratio. Both must give the same number.
 
 No timing is asserted; the guards check that the segment matches some but not all
-customers and that RFM scored everyone with a paid order. Figures printed and
-written to bench/results/segments_rfm.json.
+customers, that RFM scored everyone with a paid order and that Saleor and the
+plugin agree. Figures printed and written to bench/results/segments_rfm.json.
 
-Environment: BENCH_PROFILES (default 1000000), BENCH_OUT.
+Environment: BENCH_PROFILES (default 1000000), BENCH_FACTS_MAX (default 19),
+BENCH_OUT.
 """
 
 from __future__ import annotations
@@ -30,9 +54,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from machine import machine_info
+from synth import _DroppedIndexes
 
 from saleor_crm_plugin import rfm, segments
 from saleor_crm_plugin.domain.segments import normalize
@@ -47,61 +72,112 @@ from saleor_harness import (  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
 PROFILES = int(os.environ.get("BENCH_PROFILES", "1000000"))
+FACTS_MAX = int(os.environ.get("BENCH_FACTS_MAX", "19"))
 OUT = Path(os.environ.get("BENCH_OUT", HERE / "results" / "segments_rfm.json"))
 TARGETS = {"count_ms": 500, "materialize_s": 10, "rfm_s": 60}
 
+# the k-th Saleor order of customer u was placed DAY days ago (the profile's first
+# and last order dates are the min and max of the same expression)
+DAY = "abs(hashtext('d' || u.id || ':' || k)) %% 700"
 
-def _populate(channel, n, now):
+USERS = """
+INSERT INTO "{user}" (is_superuser, email, is_staff, is_active, password,
+    date_joined, first_name, last_name, private_metadata, metadata, jwt_token_key,
+    language_code, search_document, updated_at, uuid, is_confirmed,
+    number_of_orders)
+SELECT false, 'sg' || g || '@bench.example', false, true, '!', %(now)s, '', '',
+       '{{}}', '{{}}', substr(md5('jwt' || g), 1, 12), 'en', '', %(now)s,
+       md5('sg' || g)::uuid, true, 1 + abs(hashtext('n' || g)) %% 4
+FROM generate_series(1, %(n)s) g
+"""
+SALEOR_ORDERS = """
+INSERT INTO "{saleor_order}" (id, number, created_at, updated_at, status,
+    authorize_status, charge_status, user_id, language_code, tracking_client_id,
+    user_email, origin, currency, channel_id, shipping_price_net_amount,
+    shipping_price_gross_amount, base_shipping_price_amount,
+    undiscounted_base_shipping_price_amount, checkout_token, lines_count,
+    total_net_amount, total_gross_amount, undiscounted_total_net_amount,
+    undiscounted_total_gross_amount, total_charged_amount, total_authorized_amount,
+    subtotal_net_amount, subtotal_gross_amount, display_gross_prices, customer_note,
+    weight, search_document, should_refresh_prices, tax_exemption, use_old_id,
+    metadata, private_metadata)
+SELECT md5('so' || u.id || ':' || k)::uuid,
+       (SELECT COALESCE(max(number), 0) FROM "{saleor_order}") + row_number() OVER (),
+       %(now)s - make_interval(days => {day}), %(now)s, 'fulfilled', 'full', 'full',
+       u.id, 'en', '', u.email, 'checkout', %(currency)s, %(channel)s, 0, 0, 0, 0, '',
+       1, 25, 25, 25, 25, 25, 0, 25, 25, true, '', 0, '', false, false, false,
+       '{{}}', '{{}}'
+FROM "{user}" u CROSS JOIN LATERAL generate_series(1, u.number_of_orders) k
+WHERE u.email LIKE 'sg%%@bench.example';
+SELECT setval(pg_get_serial_sequence('{saleor_order}', 'number'),
+              GREATEST((SELECT max(number) FROM "{saleor_order}"), 1))
+"""
+PROFILES_SQL = """
+INSERT INTO "{profile}" (channel_id, user_id, email, currency, created_at,
+    updated_at, orders_count, paid_orders_count, cancelled_orders_count,
+    other_currency_orders_count, total_spent_amount, total_refunded_amount,
+    net_spent_amount, average_order_value_amount, first_order_at, last_order_at,
+    first_paid_at, last_paid_at)
+SELECT %(channel)s, u.id, u.email, %(currency)s, %(now)s, %(now)s,
+       u.number_of_orders, u.number_of_orders, 0, 0, s.spent, 0, s.spent,
+       round(s.spent / u.number_of_orders, 3), d.first_at, d.last_at, d.first_at,
+       d.last_at
+FROM "{user}" u
+CROSS JOIN LATERAL (
+    SELECT (abs(hashtext('s' || u.id)) %% 300000) / 100.0 AS spent) s
+CROSS JOIN LATERAL (
+    SELECT min(%(now)s - make_interval(days => {day})) AS first_at,
+           max(%(now)s - make_interval(days => {day})) AS last_at
+    FROM generate_series(1, u.number_of_orders) k) d
+WHERE u.email LIKE 'sg%%@bench.example'
+"""
+CRM_ORDERS = """
+INSERT INTO "{corder}" (order_id, profile_id, channel_id, currency,
+    total_amount, refunded_amount, status, placed_at, paid_at, cancelled,
+    product_ids, category_ids, collection_ids, synced_at)
+SELECT md5('co' || p.id || ':' || k)::uuid, p.id, %(channel)s, %(currency)s, 25,
+       0, 'fulfilled',
+       %(now)s - make_interval(days => abs(hashtext('d' || p.id || k)) %% 700),
+       %(now)s - make_interval(days => abs(hashtext('d' || p.id || k)) %% 700),
+       abs(hashtext('c' || p.id || k)) %% 40 = 0,
+       ARRAY[1 + abs(hashtext('pr' || p.id || k)) %% 2000],
+       ARRAY[1 + abs(hashtext('ca' || p.id || k)) %% 20],
+       '{{}}', %(now)s
+FROM "{profile}" p
+CROSS JOIN LATERAL generate_series(1, 1 + abs(hashtext('k' || p.id)) %% {facts_max}) k
+WHERE p.channel_id = %(channel)s
+"""
+
+
+def _populate(channel, n, now) -> dict:
     t = db_tables()
-    sql = f"""
-    INSERT INTO "{t['user']}" (is_superuser, email, is_staff, is_active, password,
-        date_joined, first_name, last_name, private_metadata, metadata, jwt_token_key,
-        language_code, search_document, updated_at, uuid, is_confirmed,
-        number_of_orders)
-    SELECT false, 'sg' || g || '@bench.example', false, true, '!', %(now)s, '', '',
-           '{{}}', '{{}}', substr(md5('jwt' || g), 1, 12), 'en', '', %(now)s,
-           md5('sg' || g)::uuid, true, 0
-    FROM generate_series(1, %(n)s) g;
-
-    INSERT INTO "{t['profile']}" (channel_id, user_id, email, currency, created_at,
-        updated_at, orders_count, paid_orders_count, cancelled_orders_count,
-        other_currency_orders_count, total_spent_amount, total_refunded_amount,
-        net_spent_amount, average_order_value_amount, first_order_at, last_order_at,
-        first_paid_at, last_paid_at, rfm_group)
-    SELECT %(channel)s, u.id, u.email, %(currency)s, %(now)s, %(now)s,
-           k.n, k.n, 0, 0, k.spent, 0, k.spent, k.spent / GREATEST(k.n, 1),
-           %(now)s - make_interval(days => k.first_days),
-           %(now)s - make_interval(days => k.last_days),
-           %(now)s - make_interval(days => k.first_days),
-           %(now)s - make_interval(days => k.last_days), ''
-    FROM "{t['user']}" u
-    CROSS JOIN LATERAL (
-        SELECT 1 + abs(hashtext('n' || u.id)) %% 12 AS n,
-               (abs(hashtext('s' || u.id)) %% 300000) / 100.0 AS spent,
-               abs(hashtext('l' || u.id)) %% 700 AS last_days,
-               700 + abs(hashtext('f' || u.id)) %% 400 AS first_days
-    ) k
-    WHERE u.email LIKE 'sg%%@bench.example';
-
-    INSERT INTO "{t['corder']}" (order_id, profile_id, channel_id, currency,
-        total_amount, refunded_amount, status, placed_at, paid_at, cancelled,
-        product_ids, category_ids, collection_ids, synced_at)
-    SELECT md5('so' || p.id || ':' || k)::uuid, p.id, %(channel)s, %(currency)s, 25,
-           0, 'fulfilled',
-           %(now)s - make_interval(days => abs(hashtext('d' || p.id || k)) %% 700),
-           %(now)s - make_interval(days => abs(hashtext('d' || p.id || k)) %% 700),
-           abs(hashtext('c' || p.id || k)) %% 40 = 0,
-           ARRAY[1 + abs(hashtext('pr' || p.id || k)) %% 2000],
-           ARRAY[1 + abs(hashtext('ca' || p.id || k)) %% 20],
-           '{{}}', %(now)s
-    FROM "{t['profile']}" p
-    CROSS JOIN LATERAL generate_series(1, 1 + abs(hashtext('k' || p.id)) %% 5) k
-    WHERE p.channel_id = %(channel)s;
-    ANALYZE;
-    """
+    names = {**t, "day": DAY, "facts_max": FACTS_MAX}
+    params = {"n": n, "now": now, "channel": channel.pk,
+              "currency": channel.currency_code}
+    seconds = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"n": n, "now": now, "channel": channel.pk,
-                             "currency": channel.currency_code})
+        for label, sql, bulk in (
+            ("users", USERS, ()),
+            ("saleor_orders", SALEOR_ORDERS, (t["saleor_order"],)),
+            ("profiles", PROFILES_SQL, ()),
+            # the order rows' triggers write the purchase facts in the same
+            # statement (their range index is rebuilt after the load too)
+            ("crm_orders", CRM_ORDERS, (t["corder"], t["purchase_fact"])),
+        ):
+            t0 = time.perf_counter()
+            with transaction.atomic():
+                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+                cursor.execute("SET LOCAL jit = off")
+                dropped = _DroppedIndexes(cursor, bulk) if bulk else None
+                cursor.execute(sql.format(**names), params)
+                if dropped:
+                    dropped.restore()
+            seconds[label] = round(time.perf_counter() - t0, 1)
+        t0 = time.perf_counter()
+        for table in ("user", "saleor_order", "profile", "corder", "purchase_fact"):
+            cursor.execute(f'VACUUM ANALYZE "{t[table]}"')
+        seconds["vacuum_analyze"] = round(time.perf_counter() - t0, 1)
+    return seconds
 
 
 FIVE_CONDITIONS = {"and": [
@@ -113,15 +189,64 @@ FIVE_CONDITIONS = {"and": [
 ]}
 
 
+SALEOR_QUERY = """
+query ($since: DateTime!) {
+  customers(first: 1, where: {numberOfOrders: {range: {gte: 2}},
+                              placedOrdersAt: {gte: $since}}) { totalCount }
+}"""
+
+
+def _saleor_vs_plugin(client, channel, now) -> dict:
+    """(d): Saleor's customers query and the plugin's count of the same rule."""
+    since = now - timedelta(days=90)
+    rule = normalize({"and": [
+        {"field": "orders_count", "op": "gte", "value": 2},
+        {"field": "last_order_at", "op": "less_than_days_ago", "value": 90}]})
+    saleor_ms, plugin_ms, saleor_n, plugin_n = [], [], None, None
+    for _ in range(3):
+        t0 = time.perf_counter()
+        response = client.post_graphql(SALEOR_QUERY, {"since": since.isoformat()})
+        saleor_ms.append((time.perf_counter() - t0) * 1000)
+        content = json.loads(response.content)
+        assert "errors" not in content, content
+        saleor_n = content["data"]["customers"]["totalCount"]
+        t0 = time.perf_counter()
+        plugin_n = segments.count(rule, channel.pk, now)[0]
+        plugin_ms.append((time.perf_counter() - t0) * 1000)
+    assert saleor_n == plugin_n > 0, (saleor_n, plugin_n)
+    saleor, plugin = statistics.median(saleor_ms), statistics.median(plugin_ms)
+    return {"question": "customers with at least 2 orders and an order in the "
+                        "last 90 days",
+            "saleor_query": " ".join(SALEOR_QUERY.split()),
+            "plugin_rule": rule_json(rule), "customers": plugin_n,
+            "saleor_ms_median": round(saleor, 1),
+            "saleor_ms_runs": [round(v, 1) for v in saleor_ms],
+            "plugin_ms_median": round(plugin, 1),
+            "plugin_ms_runs": [round(v, 1) for v in plugin_ms],
+            "saleor_over_plugin": round(saleor / plugin, 1)}
+
+
+def rule_json(rule):
+    return json.loads(json.dumps(rule, default=str))
+
+
+def _count(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM "{table}"')
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
-def test_segments_and_rfm_at_scale(channel_USD):
+def test_segments_and_rfm_at_scale(channel_USD, staff_api_client,
+                                   permission_manage_users):
+    staff_api_client.user.user_permissions.add(permission_manage_users)
     now = timezone.now()
     t0 = time.perf_counter()
-    _populate(channel_USD, PROFILES, now)
+    populate = _populate(channel_USD, PROFILES, now)
     populate_s = time.perf_counter() - t0
-    with connection.cursor() as cursor:
-        cursor.execute(f'SELECT count(*) FROM "{db_tables()["corder"]}"')
-        order_rows = cursor.fetchone()[0]
+    t = db_tables()
+    order_rows, saleor_orders = _count(t["corder"]), _count(t["saleor_order"])
+    purchase_facts = _count(t["purchase_fact"])
 
     raw_rule = {"and": [*FIVE_CONDITIONS["and"][:4],
                         {"field": "channel", "op": "in", "value": [channel_USD.slug]}]}
@@ -149,11 +274,17 @@ def test_segments_and_rfm_at_scale(channel_USD):
     t0 = time.perf_counter()
     rescored = rfm.recompute(channel_USD.pk, now + timedelta(days=1))
     rfm_again_s = time.perf_counter() - t0
-    assert scored["scored"] == PROFILES
+    assert scored["scored"] == scored["changed"] == PROFILES
+
+    versus = _saleor_vs_plugin(staff_api_client, channel_USD, now)
 
     res = {
-        "profiles": PROFILES, "crm_order_rows": order_rows,
-        "populate_seconds": round(populate_s, 1),
+        "profiles": PROFILES,
+        "facts": "CRM order rows (CustomerOrder, one per order with the products / "
+                 "categories / collections bought as arrays)",
+        "crm_order_rows": order_rows, "saleor_order_rows": saleor_orders,
+        "purchase_fact_rows": purchase_facts,
+        "populate_seconds": round(populate_s, 1), "populate_steps": populate,
         "segment": {"rule": raw_rule, "matched": matched, "total": total,
                     "count_ms_median": round(statistics.median(counts), 1),
                     "count_ms_runs": [round(c, 1) for c in counts],
@@ -161,6 +292,7 @@ def test_segments_and_rfm_at_scale(channel_USD):
                     "rematerialize_seconds": round(rematerialize_s, 2)},
         "rfm": {"first": scored, "seconds": round(rfm_s, 2),
                 "next_day": rescored, "next_day_seconds": round(rfm_again_s, 2)},
+        "saleor_customers_query": versus,
         "targets": TARGETS,
         "machine": machine_info(os.environ.get("SALEOR_DIR")),
     }
@@ -169,14 +301,19 @@ def test_segments_and_rfm_at_scale(channel_USD):
     print()
     print("=" * 90)
     print(f"Segments and RFM: {PROFILES:,} profiles, {order_rows:,} CRM order rows "
-          f"(Saleor {res['machine']['saleor']})")
-    print(f"  populate (SQL)                  {populate_s:8.1f} s")
-    print(f"  five-condition count, median    {res['segment']['count_ms_median']:8.1f} ms"
+          f"(facts; {purchase_facts:,} purchase facts), {saleor_orders:,} Saleor "
+          f"orders (Saleor {res['machine']['saleor']})")
+    print(f"  populate (SQL)                  {populate_s:8.1f} s   {populate}")
+    print(f"  (a) five-condition count, median {res['segment']['count_ms_median']:7.1f} ms"
           f"   {matched:,} of {total:,}   (target <= {TARGETS['count_ms']} ms)")
-    print(f"  materialize the segment         {materialize_s:8.2f} s   "
+    print(f"  (b) materialize the segment     {materialize_s:8.2f} s   "
           f"re-run {rematerialize_s:.2f} s   (target <= {TARGETS['materialize_s']} s)")
-    print(f"  RFM recompute                   {rfm_s:8.2f} s   next day "
+    print(f"  (c) RFM recompute               {rfm_s:8.2f} s   next day "
           f"{rfm_again_s:.2f} s, {rescored['changed']:,} changed   "
           f"(target <= {TARGETS['rfm_s']} s)")
+    print(f"  (d) {versus['question']}: {versus['customers']:,}")
+    print(f"      Saleor customers(where:) totalCount {versus['saleor_ms_median']:8.1f} ms"
+          f"   plugin count {versus['plugin_ms_median']:.1f} ms   "
+          f"ratio {versus['saleor_over_plugin']}x")
     print(f"  results: {OUT}")
     print("=" * 90)
