@@ -169,9 +169,14 @@ class CustomerOrder(models.Model):
 class PurchaseFact(models.Model):
     """One thing a customer bought: a product, category or collection of a CRM
     order that is not cancelled — what the purchase conditions of segments read
-    (``bought ... at least N times within D days``) by an index-only range scan on
-    ``(kind, item_id, placed_at)``, instead of a bitmap scan of the GIN-indexed
-    arrays that, on millions of orders, reads most of the wide order table.
+    (``bought ... at least N times within D days``) by an index-only range scan of
+    the primary key ``(kind, item_id, placed_at, order_id, profile_id)``, instead
+    of a bitmap scan of the GIN-indexed arrays that, on millions of orders, reads
+    most of the wide order table.
+
+    The key is the table's only index and follows time within each item: a new
+    order's facts land at the end of their items' ranges, not at random places
+    of an index on order IDs (which cost a backfill ~0.5 s per 5,000 orders).
 
     Written by the database, not by Python: statement-level triggers on
     :class:`CustomerOrder` (migration 0012) insert, replace and delete an order's
@@ -181,18 +186,13 @@ class PurchaseFact(models.Model):
 
     KIND_PRODUCT, KIND_CATEGORY, KIND_COLLECTION = 1, 2, 3
 
-    pk = models.CompositePrimaryKey("order_id", "kind", "item_id")
-    order_id = models.UUIDField()
+    pk = models.CompositePrimaryKey(
+        "kind", "item_id", "placed_at", "order_id", "profile_id")
     kind = models.PositiveSmallIntegerField()
     item_id = models.IntegerField()
-    profile_id = models.IntegerField()
     placed_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["kind", "item_id", "placed_at"],
-                         include=["profile_id"], name="crm_fact_item_idx"),
-        ]
+    order_id = models.UUIDField()
+    profile_id = models.IntegerField()
 
 
 class HookFailure(models.Model):
