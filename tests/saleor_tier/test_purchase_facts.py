@@ -140,6 +140,23 @@ def test_facts_follow_every_write_to_the_order_rows(channel_USD):
     assert not PurchaseFact.objects.exists()
 
 
+def test_truncating_orders_and_facts_in_one_statement(channel_USD):
+    """Django's flush (``manage.py flush``, transactional tests) truncates every
+    table in one statement: the order table's truncate trigger must not fail on
+    the fact table being truncated by that same statement."""
+    ann = _profile(channel_USD, "ann@example.com")
+    _order(ann, products=[1], categories=[7])
+    assert PurchaseFact.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f'TRUNCATE "{CustomerOrder._meta.db_table}",'
+                       f' "{PurchaseFact._meta.db_table}"')
+    assert not PurchaseFact.objects.exists()
+    # and the facts follow the order rows again afterwards
+    _order(ann, products=[2], categories=[8])
+    assert_facts_match()
+
+
 def test_a_resync_that_changes_nothing_leaves_the_facts_untouched(channel_USD):
     ann = _profile(channel_USD, "ann@example.com")
     order = _order(ann, products=[1], categories=[7, 8])
