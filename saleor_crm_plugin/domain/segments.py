@@ -19,8 +19,9 @@ Python, so ``NOT`` means what an admin expects.
 The SQL refers to the aliases the caller's query provides (``p`` the CRM profile,
 ``u`` Saleor's user, ``c`` the channel); purchase conditions read the purchase
 facts (``PurchaseFact``: one row per product, category and collection of each
-order not cancelled) through one sub-select, an index-only range scan on
-``(kind, item, placed_at)``. Loyalty fields (``tier``, ``points``) and ``metadata`` are set-based too:
+order not cancelled) through one sub-select, an index-only range scan of its
+key ``(kind, item_id, placed_at, order_id, profile_id)``. Loyalty fields
+(``tier``, ``points``) and ``metadata`` are set-based too:
 ``(p.channel_id, p.user_id) IN (SELECT ... WHERE <condition>)`` over the membership
 table, ``p.user_id IN (SELECT ... WHERE metadata @> ...)`` over Saleor's users
 (GIN-indexed ``jsonb`` operators); the RFM fields ``p.id IN (SELECT ...)`` over
