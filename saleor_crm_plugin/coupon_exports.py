@@ -40,7 +40,7 @@ def _columns(fmt: str, now: datetime) -> list[Column]:
     ]
 
 
-def _source(pk: int, fmt: str, personal: bool) -> tuple[str, list]:
+def _source(pk: int, fmt: str) -> tuple[str, list]:
     from .models import CouponGrant, CouponRule
     from .tables import db_tables
 

@@ -92,8 +92,8 @@ class ExportKind:
     formats: tuple[str, ...]
     # (format, now) -> the columns, in file order
     columns: Callable[[str, datetime], Sequence[Column]]
-    # (object pk, format, personal) -> ("FROM ... WHERE ... ORDER BY ...", params)
-    source: Callable[[int, str, bool], tuple[str, list]]
+    # (object pk, format) -> ("FROM ... WHERE ... ORDER BY ...", params)
+    source: Callable[[int, str], tuple[str, list]]
     exists: Callable[[int], bool]
     filename: Callable[[int, str, datetime], str]
     # formats that are nothing without personal columns (a postal list)
@@ -233,7 +233,7 @@ def _serve(request, token: str) -> HttpResponse:
         response._has_been_logged = True
         return response
     columns = allowed_columns(kind, fmt, personal, now)
-    source, source_params = kind.source(pk, fmt, personal)
+    source, source_params = kind.source(pk, fmt)
     sql = f"SELECT {', '.join(c.sql for c in columns)} {source}"
     params = [p for c in columns for p in c.params] + list(source_params)
     chunks = csv_chunks(sql, params, columns, bom=payload.get("b") is True)
@@ -378,7 +378,7 @@ def _segment_columns(fmt: str, now: datetime) -> list[Column]:
     ]
 
 
-def _segment_source(pk: int, fmt: str, personal: bool) -> tuple[str, list]:
+def _segment_source(pk: int, fmt: str) -> tuple[str, list]:
     from .segments import FROM
     from .tables import db_tables
 

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .domain.rfm import group_case_sql, validate_thresholds
-from .models import RfmMovement, RfmScore, RfmSettings
+from .models import RfmMovement, RfmSettings
 from .tables import db_tables
 
 _QUANTILE = (
@@ -35,7 +35,7 @@ WITH base AS (
            EXTRACT(EPOCH FROM (%(now)s - p.last_paid_at)) / 86400 AS days,
            p.paid_orders_count AS freq, p.net_spent_amount AS money
     FROM "{profile}" p
-    LEFT JOIN "{score}" s ON s.profile_id = p.id
+    LEFT JOIN "{rfm_score}" s ON s.profile_id = p.id
     WHERE p.channel_id = %(channel)s AND p.paid_orders_count > 0
       AND p.last_paid_at IS NOT NULL
 ),
@@ -52,7 +52,7 @@ moves AS (
     FROM grouped GROUP BY old_group, grp
 ),
 changed AS (
-    INSERT INTO "{score}" AS s (profile_id, channel_id, recency, frequency, monetary,
+    INSERT INTO "{rfm_score}" AS s (profile_id, channel_id, recency, frequency, monetary,
                                 group_name, computed_at)
     SELECT id, %(channel)s, r, f, m, grp, %(now)s FROM grouped
     WHERE (old_r, old_f, old_m, old_group) IS DISTINCT FROM (r, f, m, grp)
@@ -64,7 +64,7 @@ changed AS (
 ),
 cleared AS (
     -- scored before, no paid order now (one hashed anti-join, not a lookup each)
-    DELETE FROM "{score}" s
+    DELETE FROM "{rfm_score}" s
     WHERE s.channel_id = %(channel)s
       AND NOT EXISTS (SELECT 1 FROM base WHERE base.id = s.profile_id)
     RETURNING 1
@@ -96,8 +96,7 @@ def recompute(channel_id: int, now: datetime | None = None) -> dict:
         m = _QUANTILE.format(expr="money")
     sql = _RECOMPUTE_SQL.format(
         r=r, f=f, m=m, group_case=group_case_sql("r", "f", "m"),
-        movement=RfmMovement._meta.db_table, score=RfmScore._meta.db_table,
-        **db_tables())
+        movement=RfmMovement._meta.db_table, **db_tables())
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         # the three window sorts and the hashes over every scored customer stay in
