@@ -176,7 +176,7 @@ def _populate(channel, n, now) -> dict:
                     dropped.restore()
             seconds[label] = round(time.perf_counter() - t0, 1)
         # The fact table's key (its only index) was grown in random key order
-        # by the load; it is rebuilt, as migration 0012 builds it after copying
+        # by the load; it is rebuilt, as migration 0013 builds it after copying
         # a store's orders. A store's key then grows by appends at the end of
         # each item's range (page splits leave those pages half full).
         t0 = time.perf_counter()

@@ -179,7 +179,7 @@ class PurchaseFact(models.Model):
     of an index on order IDs (which cost a backfill ~0.5 s per 5,000 orders).
 
     Written by the database, not by Python: statement-level triggers on
-    :class:`CustomerOrder` (migration 0012) insert, replace and delete an order's
+    :class:`CustomerOrder` (migration 0013) insert, replace and delete an order's
     facts with the order row, set-based over each statement's transition tables,
     so every write path (the order sync's upsert, a profile moving, an erasure's
     cascade, raw SQL) keeps them exact."""
@@ -619,7 +619,7 @@ class RfmScore(models.Model):
     profile = models.OneToOneField(
         CustomerProfile, primary_key=True, on_delete=models.CASCADE,
         related_name="rfm_score",
-        # the constraint is added ON DELETE CASCADE by migration 0009
+        # the constraint is added ON DELETE CASCADE by migration 0012
         db_constraint=False,
     )
     channel = models.ForeignKey(

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('channel', '0027_channel_allow_legacy_gift_card_use'),
         ('discount', '0087_merge_20250630_1332'),
-        ('saleor_crm_plugin', '0009_rfm_scores'),
+        ('saleor_crm_plugin', '0008_rfm'),
     ]
 
     operations = [

@@ -1,5 +1,5 @@
 """Purchase facts (``PurchaseFact``) are kept by the database triggers of migration
-0012: after every kind of write to the CRM order rows — an order placed and
+0013: after every kind of write to the CRM order rows — an order placed and
 cancelled through Saleor's API, ORM saves, queryset updates, a bulk insert, the
 order sync's upsert, a profile moving, deletes, a profile's erasure cascade and a
 truncate —

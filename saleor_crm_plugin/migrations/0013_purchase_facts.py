@@ -121,7 +121,7 @@ ADD_PK = f'ALTER TABLE "{FACT}" ADD CONSTRAINT "{PK}" PRIMARY KEY ({_KEY})'
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("saleor_crm_plugin", "0011_coupon_indexes"),
+        ("saleor_crm_plugin", "0012_rfm_scores"),
     ]
 
     operations = [

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("channel", "0027_channel_allow_legacy_gift_card_use"),
-        ("saleor_crm_plugin", "0008_rfm"),
+        ("saleor_crm_plugin", "0011_coupon_indexes"),
     ]
 
     operations = [
