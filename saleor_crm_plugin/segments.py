@@ -36,8 +36,9 @@ def rule_of(segment: Segment) -> dict:
 
 def _condition(rule: dict, channel_id: int | None, now: datetime,
                profile_ids: list[int] | None = None) -> tuple[str, list]:
+    # a few named profiles: purchase conditions count their own order rows
     condition, params = compile_sql(rule, now, CustomerOrder._meta.db_table,
-                                    db_tables())
+                                    db_tables(), per_profile=profile_ids is not None)
     scope, scope_params = [], []
     if channel_id is not None:
         scope.append("p.channel_id = %s")

@@ -346,13 +346,21 @@ def _bought(spec, path):
 
 
 def compile_sql(rule: dict, now: datetime, orders_table: str,
-                tables: dict | None = None) -> tuple[str, list]:
+                tables: dict | None = None, *,
+                per_profile: bool = False) -> tuple[str, list]:
     """A normalized rule as ``(condition, params)`` for a ``WHERE`` over the aliases
     ``p`` / ``u`` / ``c``; values only ever travel as parameters. ``orders_table``
     is the CRM order table's name and ``tables`` the other tables' (``TABLES``),
-    from the models, never from input."""
+    from the models, never from input.
+
+    ``per_profile`` is for a ``WHERE`` that already names a few profiles (an
+    order just changed them): a purchase condition then counts each one's own
+    CRM order rows through their ``(profile, placed_at)`` index, instead of
+    grouping every customer's purchase facts of the item (the same answer: the
+    facts are those rows' items, one per order)."""
     params: list = []
-    return _sql(rule, now, _names(orders_table, tables), params), params
+    names = _names(orders_table, tables)
+    return _sql(rule, now, names, params, per_profile), params
 
 
 def _names(orders_table: str, tables: dict | None) -> dict:
@@ -383,13 +391,16 @@ def value_sql(name: str, now: datetime, orders_table: str,
             params)
 
 
-def _sql(node, now, names, params) -> str:
+def _sql(node, now, names, params, per_profile=False) -> str:
     if "and" in node or "or" in node:
         key = "and" if "and" in node else "or"
         joiner = " AND " if key == "and" else " OR "
-        return "(" + joiner.join(_sql(c, now, names, params) for c in node[key]) + ")"
+        return "(" + joiner.join(_sql(c, now, names, params, per_profile)
+                                 for c in node[key]) + ")"
     if "not" in node:
-        return f"(NOT {_sql(node['not'], now, names, params)})"
+        return f"(NOT {_sql(node['not'], now, names, params, per_profile)})"
+    if "bought" in node and per_profile:
+        return _bought_per_profile(node["bought"], now, names, params)
     if "bought" in node:
         spec, facts = node["bought"], names["purchase_fact"]
         kind = next(k for k in BOUGHT_KINDS if k in spec)
@@ -402,13 +413,24 @@ def _sql(node, now, names, params) -> str:
         # one sub-select over the purchase facts of orders not cancelled (an
         # index-only range scan on (kind, item, placed_at)), not a count per
         # profile; two-valued: profile ids are never NULL
-        inner = (f'SELECT f.profile_id FROM "{facts}" f WHERE f.kind = %s'
-                 f" AND f.item_id = ANY(%s::int[]){window}")
+        where = f" WHERE f.kind = %s AND f.item_id = ANY(%s::int[]){window}"
+        inner = f'SELECT f.profile_id FROM "{facts}" f{where}'
         if spec["min_times"] > 1:
             params.append(spec["min_times"])
             # an order counts once, whichever of the items it holds
-            orders = "count(*)" if len(items) == 1 else "count(DISTINCT f.order_id)"
-            inner += f" GROUP BY f.profile_id HAVING {orders} >= %s"
+            # (the order ids are read only then: they widen what is sorted)
+            single = len(items) == 1
+            orders = "count(*)" if single else "count(DISTINCT s.order_id)"
+            columns = "f.profile_id" if single else "f.profile_id, f.order_id"
+            # grouped over the facts sorted by customer: most customers hold one
+            # or two facts of an item within a window, so the groups are nearly as
+            # many as the facts, and sorting 4-byte ids beats the hash table of
+            # that many groups the planner would pick (1M customers, 255k facts →
+            # 220k groups: ~95 vs ~155 ms). A sub-select with ORDER BY is not
+            # flattened into the grouping, which then reads it in order.
+            inner = (f'SELECT s.profile_id FROM (SELECT {columns}'
+                     f' FROM "{facts}" f{where} ORDER BY f.profile_id) s'
+                     f" GROUP BY s.profile_id HAVING {orders} >= %s")
         return f"(p.id IN ({inner}))"
     field = FIELDS[node["field"]]
     if not field.key:
@@ -425,6 +447,22 @@ def _sql(node, now, names, params) -> str:
     found = (f"COALESCE({field.key} IN (SELECT {field.source_key} {source}"
              f" WHERE {inner}), FALSE)")
     return f"(NOT {found})" if negate else found
+
+
+def _bought_per_profile(spec, now, names, params) -> str:
+    # the profile's orders not cancelled that hold any of the items: what its
+    # facts of those items are, one per order
+    kind = next(k for k in BOUGHT_KINDS if k in spec)
+    params.append(spec[kind])
+    where = (f'FROM "{names["corder"]}" o WHERE o.profile_id = p.id'
+             f" AND NOT o.cancelled AND o.{BOUGHT_KINDS[kind]} && %s::int[]")
+    if spec["within_days"] is not None:
+        params.append(now - timedelta(days=spec["within_days"]))
+        where += " AND o.placed_at >= %s"
+    if spec["min_times"] == 1:
+        return f"(EXISTS (SELECT 1 {where}))"
+    params.append(spec["min_times"])
+    return f"((SELECT count(*) {where}) >= %s)"
 
 
 def _metadata_condition(col, node, params) -> str:

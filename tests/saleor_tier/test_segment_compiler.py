@@ -181,8 +181,9 @@ def population(db):
     return people
 
 
-def ids_by_sql(rule):
-    sql, params = compile_sql(rule, NOW, CustomerOrder._meta.db_table, db_tables())
+def ids_by_sql(rule, per_profile=False):
+    sql, params = compile_sql(rule, NOW, CustomerOrder._meta.db_table, db_tables(),
+                              per_profile=per_profile)
     with connection.cursor() as cursor:
         cursor.execute(
             f'SELECT p.id FROM "{CustomerProfile._meta.db_table}" p '
@@ -269,6 +270,8 @@ def test_compiled_sql_selects_exactly_what_the_reference_selects(population, rul
         return  # too deep for the limits: refused before any SQL
     expected = {pk for pk, person in population if evaluate(normal, person, NOW)}
     assert ids_by_sql(normal) == expected
+    # the form for a few named profiles (an order just changed them) agrees
+    assert ids_by_sql(normal, per_profile=True) == expected
 
 
 def test_the_population_is_not_degenerate(population):

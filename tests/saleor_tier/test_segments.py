@@ -170,6 +170,42 @@ def test_a_real_order_moves_the_customer_into_a_segment_within_the_task(
     assert SegmentEvent.objects.filter(segment=segment, kind="enter").count() == 1
 
 
+def test_real_orders_move_the_customer_through_purchase_segments_within_the_task(
+    staff_users_admin, user_api_client, customer_user, shop_usd, channel_USD, product
+):
+    """The per-customer refresh after an order (purchase conditions counted on
+    the customer's own order rows) enters, and leaves, as a full refresh would."""
+    ids = []
+    for name, bought in (("Bought it", {"products": [product.pk]}),
+                         ("Bought it twice", {"categories": [product.category_id],
+                                              "min_times": 2, "within_days": 30})):
+        created = crm_gql(staff_users_admin, CREATE, {"input": {
+            "name": name, "channel": channel_USD.slug, "rule": {"and": [
+                {"bought": bought},
+                {"not": {"field": "paid_orders_count", "op": "gte", "value": 3}}]}}})
+        assert created["crmSegmentCreate"]["crmErrors"] == []
+        ids.append(created["crmSegmentCreate"]["segment"]["id"])
+    once, twice = Segment.objects.order_by("pk")
+
+    def members(segment):
+        return set(SegmentMember.objects.filter(segment=segment)
+                   .values_list("profile__user_id", flat=True))
+
+    place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)
+    assert (members(once), members(twice)) == ({customer_user.pk}, set())
+    place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)
+    assert (members(once), members(twice)) == ({customer_user.pk},) * 2
+    place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)  # 3 paid
+    assert (members(once), members(twice)) == (set(), set())
+    for segment, segment_id in zip((once, twice), ids):
+        kinds = list(SegmentEvent.objects.filter(segment=segment)
+                     .order_by("pk").values_list("kind", flat=True))
+        assert kinds == ["enter", "exit"]
+        # a full refresh finds nothing left to move
+        assert crm_gql(staff_users_admin, REFRESH, {"id": segment_id})[
+            "crmSegmentRefresh"]["entered"] == 0
+
+
 def test_permissions(customers, api_client, user_api_client, staff_api_client):
     rule = {"field": "orders_count", "op": "gte", "value": 1}
     for client in (api_client, user_api_client, staff_api_client):
