@@ -363,6 +363,15 @@ def compile_sql(rule: dict, now: datetime, orders_table: str,
     return _sql(rule, now, names, params, per_profile), params
 
 
+def has_purchase_condition(rule: dict) -> bool:
+    """Whether a normalized rule holds a ``bought`` condition anywhere."""
+    if "bought" in rule:
+        return True
+    children = rule.get("and") or rule.get("or") or (
+        [rule["not"]] if "not" in rule else [])
+    return any(has_purchase_condition(child) for child in children)
+
+
 def _names(orders_table: str, tables: dict | None) -> dict:
     return {**TABLES, **(tables or {}), "corder": orders_table}
 

@@ -16,6 +16,7 @@ from saleor_crm_plugin.domain.segments import (
     RuleError,
     compile_sql,
     evaluate,
+    has_purchase_condition,
     normalize,
     value_sql,
 )
@@ -104,6 +105,28 @@ def test_limits():
         normalize({"and": [leaf] * MAX_NODES})
     assert exc.value.code == "TOO_COMPLEX"
     normalize({"and": [leaf] * (MAX_NODES - 1)})  # exactly at the limit: fine
+
+
+def test_purchase_conditions_are_found_at_any_depth():
+    bought = {"bought": {"categories": [3], "min_times": 2}}
+    spent = {"field": "total_spent", "op": "gte", "value": 10}
+    assert not has_purchase_condition(normalize({"and": [spent, {"not": spent}]}))
+    assert has_purchase_condition(normalize(bought))
+    assert has_purchase_condition(normalize(
+        {"and": [spent, {"or": [spent, {"not": bought}]}]}))
+
+
+def test_the_per_customer_form_reads_the_order_rows_not_the_facts():
+    rule = normalize({"or": [{"bought": {"products": [5]}},
+                             {"bought": {"categories": [3], "min_times": 2,
+                                         "within_days": 30}}]})
+    grouped, _ = compile_sql(rule, NOW, "orders")
+    mine, params = compile_sql(rule, NOW, "orders", per_profile=True)
+    assert "GROUP BY" in grouped and "purchasefact" in grouped
+    assert "purchasefact" not in mine and "GROUP BY" not in mine
+    assert mine.count('FROM "orders" o WHERE o.profile_id = p.id') == 2
+    assert mine.count("%s") == len(params)
+    assert params == [[5], [3], NOW - timedelta(days=30), 2]
 
 
 def test_sql_carries_values_only_as_parameters():

@@ -202,3 +202,27 @@ def test_an_order_holding_several_of_the_items_counts_once(
         cursor.execute(f'SELECT p.id FROM "{CustomerProfile._meta.db_table}" p '
                        f"WHERE {condition}", params)
         assert {row[0] for row in cursor.fetchall()} == {names[n] for n in expected}
+
+
+def test_a_purchase_count_lowers_parallel_workers_and_never_raises_them(channel_USD):
+    """The live count of a rule with a purchase condition asks for at most one
+    parallel worker (see ``segments.ONE_WORKER``); a server that allows none
+    keeps none; a rule without one leaves the setting alone."""
+    def workers():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            return cursor.fetchone()[0]
+
+    bought = normalize({"bought": {"categories": [1], "min_times": 2}})
+    spent = normalize({"field": "total_spent", "op": "gte", "value": 1})
+    # inside the test's transaction, count()'s SET LOCAL outlives its savepoint
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 4")
+    segments.count(spent, channel_USD.pk)
+    assert workers() == "4"
+    segments.count(bought, channel_USD.pk)
+    assert workers() == "1"
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    segments.count(bought, channel_USD.pk)
+    assert workers() == "0"
