@@ -29,7 +29,8 @@ Timed:
   more than 90 days ago, net spent, a category bought at least twice within a
   year, channel) — median of 5 runs;
 * (b) materializing that segment's membership (first run, then a re-run with no
-  change);
+  change), and re-evaluating it for one customer, as after an order (median of 5
+  random customers);
 * (c) the RFM recompute of the channel (first run, then a re-run a day later);
 * (d) customers with at least 2 orders and an order in the last 90 days: Saleor's
   ``customers(where: {numberOfOrders: {range: {gte: 2}}, placedOrdersAt: {gte}})
@@ -63,7 +64,7 @@ from synth import _DroppedIndexes
 
 from saleor_crm_plugin import rfm, segments
 from saleor_crm_plugin.domain.segments import normalize
-from saleor_crm_plugin.models import Segment
+from saleor_crm_plugin.models import CustomerProfile, Segment
 from saleor_crm_plugin.tables import db_tables
 from saleor_harness import (  # noqa: F401
     pytest_addoption,
@@ -278,6 +279,14 @@ def test_segments_and_rfm_at_scale(channel_USD, staff_api_client,
     again = segments.materialize(segment, now)
     rematerialize_s = time.perf_counter() - t0
     assert first["members"] == matched and again["entered"] == again["exited"] == 0
+    # what an order event costs this segment: re-evaluating one customer
+    some = list(CustomerProfile.objects.filter(channel=channel_USD)
+                .order_by("?").values_list("id", flat=True)[:5])
+    one = []
+    for profile_id in some:
+        t0 = time.perf_counter()
+        segments.materialize(segment, now, profile_ids=[profile_id])
+        one.append((time.perf_counter() - t0) * 1000)
 
     t0 = time.perf_counter()
     scored = rfm.recompute(channel_USD.pk, now)
@@ -300,7 +309,9 @@ def test_segments_and_rfm_at_scale(channel_USD, staff_api_client,
                     "count_ms_median": round(statistics.median(counts), 1),
                     "count_ms_runs": [round(c, 1) for c in counts],
                     "materialize_seconds": round(materialize_s, 2),
-                    "rematerialize_seconds": round(rematerialize_s, 2)},
+                    "rematerialize_seconds": round(rematerialize_s, 2),
+                    "one_customer_refresh_ms_median": round(statistics.median(one), 1),
+                    "one_customer_refresh_ms_runs": [round(v, 1) for v in one]},
         "rfm": {"first": scored, "seconds": round(rfm_s, 2),
                 "next_day": rescored, "next_day_seconds": round(rfm_again_s, 2)},
         "saleor_customers_query": versus,
@@ -319,6 +330,8 @@ def test_segments_and_rfm_at_scale(channel_USD, staff_api_client,
           f"   {matched:,} of {total:,}   (target <= {TARGETS['count_ms']} ms)")
     print(f"  (b) materialize the segment     {materialize_s:8.2f} s   "
           f"re-run {rematerialize_s:.2f} s   (target <= {TARGETS['materialize_s']} s)")
+    print(f"      one customer's refresh (an order event), median "
+          f"{res['segment']['one_customer_refresh_ms_median']:.1f} ms")
     print(f"  (c) RFM recompute               {rfm_s:8.2f} s   next day "
           f"{rfm_again_s:.2f} s, {rescored['changed']:,} changed   "
           f"(target <= {TARGETS['rfm_s']} s)")
