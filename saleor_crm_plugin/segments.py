@@ -70,7 +70,7 @@ def _condition(rule: dict, channel_id: int | None, now: datetime,
 def count(rule: dict, channel_id: int | None = None,
           now: datetime | None = None) -> tuple[int, int]:
     """How many profiles a (normalized) rule matches, and how many there are in
-    scope — one aggregate statement."""
+    scope — two count statements in one transaction."""
     now = now or timezone.now()
     condition, params = _condition(rule, channel_id, now)
     from_ = FROM.format(**db_tables())
