@@ -4,6 +4,7 @@ delete, and the Saleor voucher that carries a rule's reward."""
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 
 from django.db import transaction
@@ -145,15 +146,36 @@ def _norm(value):
     return value
 
 
-def activate(rule: CouponRule, now: datetime | None = None) -> CouponRule:
-    """Switch a rule on (or resume it). Event triggers look at what happens from
-    now on: what happened while it was paused is not caught up."""
-    now = now or timezone.now()
+def _switch_on(rule: CouponRule, now: datetime) -> bool:
+    """Set ``rule`` as switching it on at ``now`` leaves it; False when it was on
+    already (then nothing changes: its triggers keep counting from its switch-on)."""
     if rule.ends_at is not None and rule.ends_at <= now:
         raise CouponRuleError("ends_at", "The rule has ended; move its end date.")
+    if rule.status == "active":
+        return False
     rule.status, rule.activated_at, rule.updated_at = "active", now, now
-    rule.save(update_fields=["status", "activated_at", "updated_at"])
+    return True
+
+
+def activate(rule: CouponRule, now: datetime | None = None) -> CouponRule:
+    """Switch a rule on (or resume it). Event triggers look at what happens from
+    now on: what happened before, or while it was paused, is not caught up.
+    Activating a rule that is on changes nothing."""
+    now = now or timezone.now()
+    if _switch_on(rule, now):
+        rule.save(update_fields=["status", "activated_at", "updated_at"])
     return rule
+
+
+def switched_on(rule: CouponRule, now: datetime) -> CouponRule | None:
+    """A copy of ``rule`` as :func:`activate` at ``now`` would leave it (not
+    saved), or None when it has ended — what the dry run asks about."""
+    on = copy.copy(rule)
+    try:
+        _switch_on(on, now)
+    except CouponRuleError:
+        return None
+    return on
 
 
 def pause(rule: CouponRule, now: datetime | None = None) -> CouponRule:

@@ -182,12 +182,10 @@ _RANDOM_HEX = (
     "substr(h, 1, 12) || substr(h, 14, 3) || substr(h, 18, 1)"
 )
 
-_PICK_SQL = """
-CREATE TEMP TABLE crm_coupon_pick ON COMMIT DROP AS
-WITH cand AS ({candidates}),
-eligible AS (
-    SELECT c.profile_id, min(c.trigger_key) AS trigger_key,
-           min(p.average_order_value_amount) AS aov
+# who of the trigger's candidates (``cand``) the rule's limits admit: in the
+# channel, this trigger not seen before, not within the cooldown, under the cap.
+# The one predicate of the run, the dry run and the dry run's count.
+_ADMITTED = """
     FROM cand c JOIN "{profile}" p ON p.id = c.profile_id
     WHERE p.channel_id = %(channel)s
       AND NOT EXISTS (
@@ -195,7 +193,14 @@ eligible AS (
           WHERE g.rule_id = %(rule)s AND g.profile_id = c.profile_id
             AND (g.trigger_key = c.trigger_key OR g.granted_at > %(cooldown_since)s))
       AND (SELECT count(*) FROM "{grant}" g
-           WHERE g.rule_id = %(rule)s AND g.profile_id = c.profile_id) < %(cap)s
+           WHERE g.rule_id = %(rule)s AND g.profile_id = c.profile_id) < %(cap)s"""
+
+_PICK_SQL = """
+CREATE TEMP TABLE crm_coupon_pick ON COMMIT DROP AS
+WITH cand AS ({candidates}),
+eligible AS (
+    SELECT c.profile_id, min(c.trigger_key) AS trigger_key,
+           min(p.average_order_value_amount) AS aov""" + _ADMITTED + """
     GROUP BY c.profile_id
     ORDER BY c.profile_id
     LIMIT %(batch)s
@@ -330,7 +335,7 @@ def _channel_averages(channel_id: int, now: datetime) -> tuple[Decimal, Decimal]
 
 def _pick(rule: CouponRule, now: datetime, since: datetime, only, *,
           max_codes: int | None, max_amount: Decimal | None,
-          dry: bool = False) -> dict | None:
+          dry: bool = False, batch: int = BATCH) -> dict | None:
     """Fill ``crm_coupon_pick`` (inside the caller's transaction). Returns the
     parameters used, or None when the trigger has nothing due."""
     built = _params(rule, now, since, only, dry=dry)
@@ -343,7 +348,7 @@ def _pick(rule: CouponRule, now: datetime, since: datetime, only, *,
         "rule": rule.pk or 0, "channel": rule.channel_id, "now": now, "since": since,
         "only": list(only or []),
         "cooldown_since": now - timedelta(days=rule.cooldown_days),
-        "cap": rule.max_per_customer, "batch": BATCH,
+        "cap": rule.max_per_customer, "batch": batch,
         "control": float(rule.control_share),
         "discount_type": rule.discount_type, "value": rule.discount_value,
         "min_spend": rule.min_spend, "channel_aov": channel_aov,
@@ -381,6 +386,34 @@ def _voucher_for(rule: CouponRule, now: datetime):
     return found, expires_at
 
 
+# why a run of a rule issues nothing now
+IDLE_NOT_RUNNING = "not_running"   # not active, not started yet, or ended
+IDLE_BUDGET = "budget"             # the budget is used up
+IDLE_NOT_DUE = "not_due"           # a schedule between two runs
+
+
+def _due(rule: CouponRule, now: datetime) -> tuple[int | None, Decimal | None, str]:
+    """Whether a run of ``rule`` at ``now`` may issue, and how much: the budget left
+    (codes, discount; None when uncapped) and, when nothing is due, why (one of
+    ``IDLE_*``; '' when a run is due). The run and the dry run both ask this."""
+    if not is_running(rule.status, rule.starts_at, rule.ends_at, now):
+        return None, None, IDLE_NOT_RUNNING
+    used_codes, used_amount = _used_budget(rule, now) if rule.pk else (0, Decimal(0))
+    max_codes = (rule.budget_codes - used_codes
+                 if rule.budget_codes is not None else None)
+    max_amount = (rule.budget_amount - used_amount
+                  if rule.budget_amount is not None else None)
+    if (max_codes is not None and max_codes <= 0) or (
+            max_amount is not None and max_amount <= 0):
+        return max_codes, max_amount, IDLE_BUDGET
+    if rule.trigger == "schedule":
+        due = schedule_run(rule.starts_at or rule.activated_at,
+                           (rule.trigger_params or {}).get("every_days"), now)
+        if due is None or (rule.schedule_run is not None and due <= rule.schedule_run):
+            return max_codes, max_amount, IDLE_NOT_DUE  # this run is done
+    return max_codes, max_amount, ""
+
+
 def run_rule(rule: CouponRule, now: datetime | None = None, *,
              only: list[int] | None = None) -> RunResult:
     """Issue the codes a running rule owes now (to every customer its trigger
@@ -391,26 +424,13 @@ def run_rule(rule: CouponRule, now: datetime | None = None, *,
     while True:
         with transaction.atomic():
             rule = CouponRule.objects.select_for_update().get(pk=rule.pk)
-            if not is_running(rule.status, rule.starts_at, rule.ends_at, now):
-                return result
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                                [_LOCK_CLASS, rule.pk])
-            used_codes, used_amount = _used_budget(rule, now)
-            max_codes = (rule.budget_codes - used_codes
-                         if rule.budget_codes is not None else None)
-            max_amount = (rule.budget_amount - used_amount
-                          if rule.budget_amount is not None else None)
-            if (max_codes is not None and max_codes <= 0) or (
-                    max_amount is not None and max_amount <= 0):
-                result.budget_exhausted = True
+            max_codes, max_amount, idle = _due(rule, now)
+            if idle:
+                result.budget_exhausted = idle == IDLE_BUDGET
                 return result
-            if rule.trigger == "schedule":
-                due = schedule_run(rule.starts_at or rule.activated_at,
-                                   (rule.trigger_params or {}).get("every_days"), now)
-                if due is None or (rule.schedule_run is not None
-                                   and due <= rule.schedule_run):
-                    return result  # this run is done; the next is not due yet
             params = _pick(rule, now, rule.activated_at or now, only,
                            max_codes=max_codes, max_amount=max_amount)
             if params is None:
@@ -502,66 +522,212 @@ def on_profiles_changed(profile_ids: list[int], now: datetime | None = None) -> 
 
 
 @dataclass
-class DryRun:
-    eligible: int
-    treated: int
-    held_out: int
-    estimated_cost: Decimal
-    currency: str
-    budget_limited: bool
+class DryRunPart:
+    """What one run of the rule selects (nothing is written)."""
+
+    customers: int            # the trigger and the limits admit, before the budget
+    codes: int                # would receive a code
+    held_out: int             # would be held out (control group; a fresh draw)
+    estimated_cost: Decimal   # of those codes
+    budget_limited: bool      # the budget leaves some of ``customers`` out
     sample: list[dict]
+    explanation: str = ""
+
+    @staticmethod
+    def nothing(explanation: str = "", *, budget_limited: bool = False) -> DryRunPart:
+        return DryRunPart(0, 0, 0, Decimal(0), budget_limited, [], explanation)
+
+
+@dataclass
+class DryRun:
+    """Two plainly separate answers: ``on_activation`` — what switching the rule on
+    now issues (for a rule already on: what a run now issues), exactly what
+    ``crmCouponRuleActivate`` then issues; ``replayed_window`` — what the rule would
+    have issued over ``window_from`` … ``window_to`` had it been on then."""
+
+    currency: str
+    on_activation: DryRunPart
+    replayed_window: DryRunPart
+    window_from: datetime
+    window_to: datetime
+    rule_is_active: bool
+
+    # the single answer of before (deprecated in the API): the replayed window for
+    # a rule that is not switched on, what a run now issues for one that is
+    @property
+    def _legacy(self) -> DryRunPart:
+        return self.on_activation if self.rule_is_active else self.replayed_window
+
+    @property
+    def eligible(self) -> int:
+        return self._legacy.customers
+
+    @property
+    def treated(self) -> int:
+        return self._legacy.codes
+
+    @property
+    def held_out(self) -> int:
+        return self._legacy.held_out
+
+    @property
+    def estimated_cost(self) -> Decimal:
+        return self._legacy.estimated_cost
+
+    @property
+    def budget_limited(self) -> bool:
+        return self._legacy.budget_limited
+
+    @property
+    def sample(self) -> list[dict]:
+        return self._legacy.sample
+
+
+_NO_BACKLOG = ("Counts only {what} after the switch-on: nothing that happened "
+               "before is caught up, so switching on issues nothing now.")
+_PENDING = "Counts {what} since the switch-on ({since:%Y-%m-%d %H:%M} UTC)."
+_WHAT = {
+    "segment_entry": "customers entering the segment",
+    "first_order": "first paid orders",
+    "nth_order": "n-th paid orders",
+    "tier_upgrade": "tier upgrades",
+    "days_without_order": "customers crossing the days-without-order line",
+    "category_purchase": "purchases reaching the waiting period",
+    "birthday": "birthdays coming due",
+}
+_IDLE = {
+    IDLE_BUDGET: "The rule's budget is used up: nothing more is issued.",
+    IDLE_NOT_DUE: "The schedule's current run is done; the next one is not due yet.",
+}
+
+
+def _on_activation_explanation(rule: CouponRule, switched_on: bool,
+                               part: DryRunPart) -> str:
+    kind = rule.trigger
+    if kind == "schedule":
+        who = ("the segment's current members" if (rule.trigger_params or {}).get(
+            "segment_id") else "every customer of the channel")
+        return f"The schedule's run due now issues to {who}."
+    if kind == "birthday" and switched_on:
+        return ("Birthdays coming due today are issued at the switch-on; earlier "
+                "ones are not caught up.")
+    if switched_on and not part.customers:
+        return _NO_BACKLOG.format(what=_WHAT[kind])
+    return _PENDING.format(what=_WHAT[kind], since=rule.activated_at)
+
+
+def _replay_start(kind: str, now: datetime) -> datetime:
+    """Where the replayed window starts: event triggers look back
+    ``DRY_RUN_LOOKBACK``, lines crossed by time their catch-up (``CATCH_UP``),
+    birthdays the days the sweep catches up, a schedule replays its run due now."""
+    if kind in EVENT_TRIGGERS:
+        return now - DRY_RUN_LOOKBACK
+    if kind == "birthday":
+        return datetime.combine(now.date() - timedelta(days=2), datetime.min.time(),
+                                tzinfo=now.tzinfo)
+    if kind == "schedule":
+        return now
+    return now - CATCH_UP
+
+
+def _measure(rule: CouponRule, now: datetime, since: datetime, *, dry: bool,
+             max_codes, max_amount, sample_size: int) -> DryRunPart:
+    """Select as a run does (``_pick``, every customer in one batch) and count;
+    inside the dry run's transaction, which is rolled back."""
+    params = _pick(rule, now, since, None, max_codes=max_codes,
+                   max_amount=max_amount, dry=dry, batch=2**62)
+    if params is None:
+        return DryRunPart.nothing()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE NOT control), "
+            "count(*) FILTER (WHERE control), "
+            "COALESCE(sum(cost) FILTER (WHERE NOT control), 0) "
+            "FROM crm_coupon_pick")
+        codes, held_out, cost = cursor.fetchone()
+        # everyone the trigger and limits admit, before the budget
+        cursor.execute(_ELIGIBLE_COUNT_SQL.format(
+            candidates=_params(rule, now, since, None, dry=dry)[0], **_tables()),
+            params)
+        customers = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT k.profile_id, k.control, k.cost, p.email, p.user_id "
+            f'FROM crm_coupon_pick k JOIN "{db_tables()["profile"]}" p '
+            "ON p.id = k.profile_id ORDER BY k.control, k.profile_id LIMIT %s",
+            [sample_size])
+        sample = [
+            {"profile_id": pid, "control": control, "estimated_cost": c,
+             "email": email, "user_id": user_id}
+            for pid, control, c, email, user_id in cursor.fetchall()]
+    return DryRunPart(customers=customers, codes=codes, held_out=held_out,
+                      estimated_cost=Decimal(cost).quantize(Decimal("0.001")),
+                      budget_limited=codes + held_out < customers, sample=sample)
+
+
+def _budget_left(rule: CouponRule, now: datetime):
+    used_codes, used_amount = _used_budget(rule, now) if rule.pk else (0, Decimal(0))
+    return (rule.budget_codes - used_codes if rule.budget_codes is not None else None,
+            rule.budget_amount - used_amount if rule.budget_amount is not None
+            else None)
 
 
 def dry_run(rule: CouponRule, now: datetime | None = None, *,
             sample_size: int = 50) -> DryRun:
-    """Who would receive a code if the rule ran now, and the estimated cost —
-    writing nothing. For a rule not yet switched on, order-driven triggers replay
-    the last 30 days and time-based ones the last 7 (their catch-up window); the
+    """What the rule would issue, and the estimated cost, in two plainly separate
+    answers — writing nothing (every statement is rolled back):
+
+    * ``on_activation``: what switching the rule on now issues — the run
+      ``crmCouponRuleActivate`` makes, asked the same questions (``_due``) and
+      selecting with the same statement (``_pick``). Order-driven triggers count
+      only what happens after the switch-on, so this is usually 0 for them; a
+      schedule's run due now goes to its current set. For a rule already on: what
+      a run now issues.
+    * ``replayed_window``: what the rule would have issued over the last 30 days
+      (order-driven triggers), the 7-day catch-up (lines crossed by time), the
+      birthdays the sweep catches up, or a schedule's run due now — had it been on.
+
+    Both take the budget left and the codes already issued into account; the
     control group is a fresh draw."""
+    from .coupon_rules import switched_on
+
     now = now or timezone.now()
-    since = rule.activated_at or (now - DRY_RUN_LOOKBACK)
-    used_codes, used_amount = _used_budget(rule, now) if rule.pk else (0, Decimal(0))
-    max_codes = (rule.budget_codes - used_codes
-                 if rule.budget_codes is not None else None)
-    max_amount = (rule.budget_amount - used_amount
-                  if rule.budget_amount is not None else None)
     currency = rule.channel.currency_code
-    if (max_codes is not None and max_codes <= 0) or (
-            max_amount is not None and max_amount <= 0):
-        return DryRun(0, 0, 0, Decimal(0), currency, True, [])
+    active = rule.status == "active"
+    start = _replay_start(rule.trigger, now)
     try:
         # everything below is rolled back: the dry run writes nothing
         with transaction.atomic():
-            params = _pick(rule, now, since, None, max_codes=max_codes,
-                           max_amount=max_amount, dry=True)
-            if params is None:
-                raise _Rollback(DryRun(0, 0, 0, Decimal(0), currency, False, []))
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FILTER (WHERE NOT control), "
-                    "count(*) FILTER (WHERE control), "
-                    "COALESCE(sum(cost) FILTER (WHERE NOT control), 0) "
-                    "FROM crm_coupon_pick")
-                treated, held_out, cost = cursor.fetchone()
-                # everyone the trigger and limits admit, before the budget
-                cursor.execute(_ELIGIBLE_COUNT_SQL.format(
-                    candidates=_params(rule, now, since, None, dry=True)[0],
-                    **_tables()), params)
-                eligible = cursor.fetchone()[0]
-                cursor.execute(
-                    "SELECT k.profile_id, k.control, k.cost, p.email, p.user_id "
-                    f'FROM crm_coupon_pick k JOIN "{db_tables()["profile"]}" p '
-                    "ON p.id = k.profile_id ORDER BY k.control, k.profile_id LIMIT %s",
-                    [sample_size])
-                sample = [
-                    {"profile_id": pid, "control": control, "estimated_cost": c,
-                     "email": email, "user_id": user_id}
-                    for pid, control, c, email, user_id in cursor.fetchall()]
+            on = switched_on(rule, now)
+            if on is None:
+                activation = DryRunPart.nothing(
+                    "The rule has ended: it cannot be switched on.")
+            else:
+                max_codes, max_amount, idle = _due(on, now)
+                if idle == IDLE_NOT_RUNNING:
+                    activation = DryRunPart.nothing(
+                        f"The rule starts at {on.starts_at:%Y-%m-%d %H:%M} UTC: "
+                        "nothing is issued before.")
+                elif idle:
+                    activation = DryRunPart.nothing(
+                        _IDLE[idle], budget_limited=idle == IDLE_BUDGET)
+                else:
+                    activation = _measure(on, now, on.activated_at, dry=False,
+                                          max_codes=max_codes,
+                                          max_amount=max_amount,
+                                          sample_size=sample_size)
+                    activation.explanation = _on_activation_explanation(
+                        on, not active, activation)
+            max_codes, max_amount = _budget_left(rule, now)
+            if (max_codes is not None and max_codes <= 0) or (
+                    max_amount is not None and max_amount <= 0):
+                replay = DryRunPart.nothing(_IDLE[IDLE_BUDGET], budget_limited=True)
+            else:
+                replay = _measure(rule, now, now - DRY_RUN_LOOKBACK, dry=True,
+                                  max_codes=max_codes, max_amount=max_amount,
+                                  sample_size=sample_size)
             raise _Rollback(DryRun(
-                eligible=eligible, treated=treated, held_out=held_out,
-                estimated_cost=Decimal(cost).quantize(Decimal("0.001")),
-                currency=currency, budget_limited=treated + held_out < eligible,
-                sample=sample))
+                currency=currency, on_activation=activation, replayed_window=replay,
+                window_from=start, window_to=now, rule_is_active=active))
     except _Rollback as done:
         return done.result
 
@@ -574,16 +740,7 @@ class _Rollback(Exception):
 
 _ELIGIBLE_COUNT_SQL = """
 WITH cand AS ({candidates})
-SELECT count(DISTINCT c.profile_id)
-FROM cand c JOIN "{profile}" p ON p.id = c.profile_id
-WHERE p.channel_id = %(channel)s
-  AND NOT EXISTS (
-      SELECT 1 FROM "{grant}" g
-      WHERE g.rule_id = %(rule)s AND g.profile_id = c.profile_id
-        AND (g.trigger_key = c.trigger_key OR g.granted_at > %(cooldown_since)s))
-  AND (SELECT count(*) FROM "{grant}" g
-       WHERE g.rule_id = %(rule)s AND g.profile_id = c.profile_id) < %(cap)s
-"""
+SELECT count(DISTINCT c.profile_id)""" + _ADMITTED
 
 
 # --- attribution --------------------------------------------------------------------

@@ -245,8 +245,11 @@ def playbook() -> None:
             "validity_days": 30, "cooldown_days": 180, "max_per_customer": 3,
             "control_share": Decimal("0.1"), "delivery": ["csv"]})
         dry = coupons.dry_run(rule)
-        print(f"  coupon rule dry run: {dry.treated} codes, {dry.held_out} held out, "
-              f"estimated cost {dry.estimated_cost} {dry.currency}")
+        on, replay = dry.on_activation, dry.replayed_window
+        print(f"  coupon rule dry run: switching on issues {on.codes} codes "
+              f"({on.held_out} held out, estimated cost {on.estimated_cost} "
+              f"{dry.currency}); over the replayed window it would have issued "
+              f"{replay.codes}")
         coupon_rules.activate(rule)
         run = coupons.run_rule(rule)
         print(f"  coupon rule switched on: {run.issued} Saleor codes issued, "

@@ -14,10 +14,13 @@ from decimal import Decimal
 import pytest
 from crm_helpers import (  # noqa: F401 - fixtures
     CHARGE,
+    crm_gql,
+    gid,
     gql,
     ok,
     place_order,
     shop_usd,
+    staff_discounts_admin,
 )
 from django.utils import timezone
 from saleor.account.models import User
@@ -34,6 +37,7 @@ from saleor_crm_plugin.models import (
     LoyaltyProgram,
     Membership,
     Segment,
+    SegmentEvent,
     Tier,
     TierChange,
 )
@@ -478,6 +482,149 @@ def test_dry_run_of_a_draft_schedule_takes_its_first_run_as_due_now(channel_USD)
     assert {row["email"] for row in dry.sample} == {p.email for p in members}
     assert not CouponGrant.objects.exists()
     assert coupons.run_rule(draft).issued == 0  # a draft issues nothing
+
+
+# --- dry run vs switch-on (issue 13, item 6) ----------------------------------------
+
+ACTIVATE = """
+mutation A($id: ID!) { crmCouponRuleActivate(id: $id) {
+  issued heldOut budgetExhausted rule { status } crmErrors { field code } } }"""
+
+
+def draft(channel, **values) -> CouponRule:
+    return coupon_rules.save_rule(None, {
+        "name": "Draft", "channel": channel, "discount_type": "fixed",
+        "discount_value": Decimal(5), "trigger_params": {}, **values})
+
+
+def switch_on(client, rule) -> dict:
+    answer = crm_gql(client, ACTIVATE, {"id": gid("CRMCouponRule", rule.pk)})[
+        "crmCouponRuleActivate"]
+    assert answer["crmErrors"] == [] and answer["rule"]["status"] == "ACTIVE"
+    return answer
+
+
+def test_an_order_driven_rule_issues_nothing_at_switch_on_and_its_dry_run_says_so(
+    user_api_client, user2_api_client, shop_usd, channel_USD, staff_discounts_admin
+):
+    # two real first orders, before the rule exists
+    place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)
+    place_order(user2_api_client, shop_usd, quantity=1, token=CHARGE)
+    rule = draft(channel_USD, trigger="first_order")
+
+    dry = coupons.dry_run(rule)
+    now = dry.window_to
+    on = dry.on_activation
+    assert (on.codes, on.customers, on.held_out, on.estimated_cost, on.sample) == (
+        0, 0, 0, 0, [])
+    assert "first paid orders after the switch-on" in on.explanation
+    replay = dry.replayed_window
+    assert (replay.codes, replay.customers, replay.estimated_cost) == (
+        2, 2, Decimal(10))                                   # 2 x 5.00
+    assert now - dry.window_from == timedelta(days=30)
+
+    answer = switch_on(staff_discounts_admin, rule)
+    assert (answer["issued"], answer["heldOut"]) == (on.codes, on.held_out) == (0, 0)
+    assert not grants(rule).exists()
+    # the deprecated single answer of a rule not switched on is the replay
+    assert (dry.treated, dry.eligible) == (2, 2)
+
+
+def test_switching_on_a_segment_schedule_issues_what_its_dry_run_said(
+    user_api_client, user2_api_client, shop_usd, channel_USD, staff_discounts_admin
+):
+    place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)
+    place_order(user2_api_client, shop_usd, quantity=3, token=CHARGE)
+    for n in range(5):
+        customer(channel_USD, n, aov=str(30 + n))
+    customer(channel_USD, 9, paid=0)                          # never bought
+    segment = Segment.objects.create(
+        name="Buyers", channel=channel_USD,
+        rule={"field": "paid_orders_count", "op": "gte", "value": 1})
+    materialize(segment)
+    rule = draft(channel_USD, trigger="schedule", discount_type="percentage",
+                 discount_value=Decimal(10),
+                 trigger_params={"segment_id": segment.pk, "every_days": 30})
+
+    on = coupons.dry_run(rule, sample_size=100).on_activation
+    assert (on.codes, on.customers, on.budget_limited) == (7, 7, False)
+    assert on.explanation == ("The schedule's run due now issues to the segment's "
+                              "current members.")
+    answer = switch_on(staff_discounts_admin, rule)
+    issued = list(grants(rule, control=False))
+    assert answer["issued"] == len(issued) == on.codes
+    assert sum(g.estimated_cost for g in issued) == on.estimated_cost > 0
+    assert {g.profile_id for g in issued} == {r["profile_id"] for r in on.sample}
+    # switched on, the run is done: nothing more now, as the dry run now says
+    dry = coupons.dry_run(rule)
+    assert dry.on_activation.codes == 0
+    assert switch_on(staff_discounts_admin, rule)["issued"] == 0
+
+
+def test_a_segment_entry_rule_issues_at_switch_on_what_its_dry_run_says(
+    user_api_client, customer_user, shop_usd, channel_USD, staff_discounts_admin
+):
+    place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)
+    for n in range(3):
+        customer(channel_USD, n)
+    segment = Segment.objects.create(
+        name="Buyers", channel=channel_USD,
+        rule={"field": "paid_orders_count", "op": "gte", "value": 1})
+    materialize(segment)
+    # they entered three days ago, before the rule existed
+    SegmentEvent.objects.filter(segment=segment).update(
+        created_at=timezone.now() - timedelta(days=3))
+    rule = draft(channel_USD, trigger="segment_entry",
+                 trigger_params={"segment_id": segment.pk})
+
+    dry = coupons.dry_run(rule)
+    assert (dry.on_activation.codes, dry.on_activation.estimated_cost) == (0, 0)
+    assert "customers entering the segment after the switch-on" in (
+        dry.on_activation.explanation)
+    assert (dry.replayed_window.codes, dry.replayed_window.estimated_cost) == (
+        4, Decimal(20))
+    answer = switch_on(staff_discounts_admin, rule)
+    assert answer["issued"] == dry.on_activation.codes == 0
+    assert not grants(rule).exists()
+
+    # switched on a day ago; a customer enters now: the dry run's switch-on answer
+    # (for a rule that is on: a run now) and the real run agree
+    CouponRule.objects.filter(pk=rule.pk).update(
+        activated_at=timezone.now() - timedelta(days=1))
+    rule.refresh_from_db()
+    newcomer = customer(channel_USD, 7, aov="80")
+    materialize(segment)
+    dry = coupons.dry_run(rule)
+    assert (dry.on_activation.codes, dry.on_activation.estimated_cost) == (
+        1, Decimal(5))
+    assert dry.on_activation.explanation.startswith(
+        "Counts customers entering the segment since the switch-on")
+    assert [r["profile_id"] for r in dry.on_activation.sample] == [newcomer.pk]
+    assert coupons.run_rule(rule).issued == 1
+    assert [(g.profile_id, g.estimated_cost) for g in grants(rule)] == [
+        (newcomer.pk, Decimal(5))]
+
+
+def test_the_dry_run_of_a_rule_not_yet_started_or_out_of_budget_says_why(channel_USD):
+    customer(channel_USD, 1, days_ago=91)
+    later = draft(channel_USD, trigger="days_without_order",
+                  trigger_params={"days": 90},
+                  starts_at=timezone.now() + timedelta(days=2))
+    on = coupons.dry_run(later).on_activation
+    assert on.codes == 0 and on.explanation.startswith("The rule starts at ")
+    spent = new_rule(channel_USD, name="Spent", trigger="days_without_order",
+                     trigger_params={"days": 90}, activated=days_ago(2), budget_codes=1)
+    assert coupons.run_rule(spent).issued == 1
+    dry = coupons.dry_run(spent)
+    assert (dry.on_activation.codes, dry.on_activation.budget_limited) == (0, True)
+    assert "budget" in dry.on_activation.explanation
+
+
+def test_activating_a_rule_that_is_on_keeps_its_switch_on(channel_USD):
+    rule = new_rule(channel_USD, activated=days_ago(2))
+    coupon_rules.activate(rule)
+    rule.refresh_from_db()
+    assert abs(rule.activated_at - days_ago(2)) < timedelta(minutes=1)
 
 
 # --- report -------------------------------------------------------------------------

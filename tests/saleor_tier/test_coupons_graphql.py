@@ -8,7 +8,7 @@ path to a real local HTTP receiver; erasure."""
 
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -222,6 +222,50 @@ def test_list_filter_sort_detail_dry_run_report(staff_discounts_admin, channel_U
     assert (report["windowDays"], report["treated"], report["control"]) == (
         30, {"customers": 4, "converted": 0}, {"customers": 0})
     assert report["conversionUplift"] is None  # no held-out customers
+
+
+DRY_RUN = """
+query D($id: ID!) { crmCouponRuleDryRun(id: $id) {
+  onActivation { codes customers heldOut budgetLimited explanation
+    estimatedCost { amount currency } sample { email } }
+  replayedWindow { from to codes customers heldOut budgetLimited
+    estimatedCost { amount currency } sample { email } } } }"""
+SWITCH_ON = """
+mutation A($id: ID!) { crmCouponRuleActivate(id: $id) { issued heldOut
+  budgetExhausted rule { status issuedCount } crmErrors { field code } } }"""
+DEPRECATED = """
+{ __type(name: "CRMCouponDryRun") { fields(includeDeprecated: true) {
+  name isDeprecated } } }"""
+
+
+def test_dry_run_answers_switch_on_and_replayed_window_apart(staff_discounts_admin,
+                                                             channel_USD):
+    for n in range(4):
+        lapsed(channel_USD, n)            # crossed 90 days without an order a day ago
+    rule_id = create(staff_discounts_admin, channel_USD)["rule"]["id"]
+    dry = crm_gql(staff_discounts_admin, DRY_RUN, {"id": rule_id})[
+        "crmCouponRuleDryRun"]
+    assert dry["onActivation"] == {
+        "codes": 0, "customers": 0, "heldOut": 0, "budgetLimited": False,
+        "explanation": "Counts only customers crossing the days-without-order line "
+                       "after the switch-on: nothing that happened before is caught "
+                       "up, so switching on issues nothing now.",
+        "estimatedCost": {"amount": 0.0, "currency": "USD"}, "sample": []}
+    replay = dry["replayedWindow"]
+    assert (replay["codes"], replay["customers"], replay["heldOut"],
+            replay["budgetLimited"], replay["estimatedCost"], len(replay["sample"])) == (
+        4, 4, 0, False, {"amount": 24.0, "currency": "USD"}, 4)  # 4 x 15 % of 40
+    window = (datetime.fromisoformat(replay["to"])
+              - datetime.fromisoformat(replay["from"]))
+    assert window == timedelta(days=7)    # a line crossed by time: its catch-up
+
+    answer = crm_gql(staff_discounts_admin, SWITCH_ON, {"id": rule_id})[
+        "crmCouponRuleActivate"]
+    assert answer == {"issued": 0, "heldOut": 0, "budgetExhausted": False,
+                      "rule": {"status": "ACTIVE", "issuedCount": 0}, "crmErrors": []}
+    fields = crm_gql(staff_discounts_admin, DEPRECATED)["__type"]["fields"]
+    assert {f["name"] for f in fields if f["isDeprecated"]} == {
+        "eligible", "treated", "heldOut", "estimatedCost", "budgetLimited", "sample"}
 
 
 def test_permission_matrix(staff_discounts_admin, staff_users_admin, api_client,

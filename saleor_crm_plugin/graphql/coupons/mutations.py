@@ -171,13 +171,36 @@ class CRMCouponRuleDelete(RuleAction):
     act = staticmethod(coupon_rules.delete_rule)
 
 
-class CRMCouponRuleActivate(RuleAction):
-    class Meta(DiscountsMeta):
-        description = ("Switch a rule on, or resume it. Order-driven triggers count "
-                       "from now; the first codes go out within seconds of the next "
-                       "order, or at the next 15-minute sweep.")
+class CRMCouponRuleActivate(CouponMutation):
+    rule = graphene.Field(CRMCouponRule)
+    issued = graphene.Int(description="Codes issued at the switch-on (the rule's run "
+                                      "due now, as its dry run's onActivation says).")
+    held_out = graphene.Int(description="Customers held out at the switch-on.")
+    budget_exhausted = graphene.Boolean()
 
-    act = staticmethod(coupon_rules.activate)
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    class Meta(DiscountsMeta):
+        description = (
+            "Switch a rule on, or resume it, and make the run due now (a schedule's "
+            "run, birthdays due today). Order-driven triggers count only what "
+            "happens after the switch-on, so they issue nothing now: their codes go "
+            "out within seconds of the next order, or at the next 15-minute sweep. "
+            "A rule that is on already stays as it is (a run is made).")
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, /, *, id):
+        from django.utils import timezone
+
+        rule = cls.get_rule(id)
+        now = timezone.now()
+        with rule_errors():
+            coupon_rules.activate(rule, now)
+        result = coupons.run_rule(rule, now)
+        rule.refresh_from_db()
+        return cls(rule=rule, issued=result.issued, held_out=result.held_out,
+                   budget_exhausted=result.budget_exhausted)
 
 
 class CRMCouponRulePause(RuleAction):
