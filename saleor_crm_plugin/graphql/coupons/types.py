@@ -149,7 +149,7 @@ class CRMCouponRule(ModelObjectType[CouponRule]):
     created_at = DateTime(required=True)
     updated_at = DateTime(required=True)
     grants = graphene.Field(
-        CRMCouponGrantCountableConnection, first=graphene.Int(),
+        CRMCouponGrantCountableConnection, first=graphene.Int(default_value=50),
         after=graphene.String(), control=graphene.Boolean(),
         redeemed=graphene.Boolean(),
         description="Codes and hold-outs, newest first.")

@@ -262,7 +262,7 @@ class CRMLoyaltyState(graphene.ObjectType):
                                  description="Newest first (at most 100).")
     ledger = graphene.Field(
         CRMPointsEntryCountableConnection,
-        first=graphene.Int(), after=graphene.String(),
+        first=graphene.Int(default_value=20), after=graphene.String(),
         description="Points ledger, newest first.",
     )
     redemptions = graphene.List(graphene.NonNull(CRMPointsRedemption), required=True)

@@ -34,7 +34,7 @@ class CRMSegment(ModelObjectType[Segment]):
     computed_at = DateTime(description="When the members were last computed.")
     members = graphene.Field(
         CRMCustomerProfileCountableConnection,
-        first=graphene.Int(), after=graphene.String(),
+        first=graphene.Int(default_value=50), after=graphene.String(),
         description="The segment's customers (profiles).")
 
     class Meta:
