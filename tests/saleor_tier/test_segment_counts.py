@@ -45,12 +45,30 @@ query S($id: ID!) {
     membersCount members(first: 100) { totalCount edges { node { customerId } } }
   }
 }"""
+SEGMENT = """
+query S($id: ID!) {
+  crmSegment(id: $id) {
+    membersCount
+    members(first: 100) {
+      totalCount
+      edges { node { id customerId email firstName lastName channel } }
+    }
+  }
+}"""
 PREVIEW = """
 mutation P($rule: JSON, $channel: String) {
   crmSegmentPreview(rule: $rule, channel: $channel) {
     result { count total } crmErrors { field code message }
   }
 }"""
+EVENTS = """
+query E($segment: ID!) {
+  crmSegmentEvents(first: 100, filter: {segment: $segment}) {
+    edges { node { kind customerId email firstName lastName } }
+  }
+}"""
+
+
 def account(channel, n, *, paid=1, first_name="", last_name=""):
     user = User.objects.create(email=f"count{n}@example.com", first_name=first_name,
                                last_name=last_name, is_active=True)
@@ -232,3 +250,81 @@ def test_a_live_count_is_one_statement_joining_only_what_the_rule_reads(
     outer = statements[0].split(" WHERE ", 1)[0]
     assert ('LEFT JOIN "account_user" u' in outer) is joins_user
     assert ("JOIN channel_channel c" in outer) is joins_channel
+
+
+# --- item 7: who the members are --------------------------------------------------
+
+
+def test_members_and_events_show_email_and_names_in_one_query_per_page(
+    staff_users_admin, channel_USD, django_assert_max_num_queries
+):
+    account(channel_USD, 1, first_name="Ada", last_name="Lovelace")
+    guest(channel_USD, 2)
+    segment_id = create(staff_users_admin, channel_USD)
+    data = crm_gql(staff_users_admin, SEGMENT, {"id": segment_id})["crmSegment"]
+    nodes = sorted((e["node"] for e in data["members"]["edges"]),
+                   key=lambda node: node["email"])
+    assert [(n["email"], n["firstName"], n["lastName"], n["customerId"] is None)
+            for n in nodes] == [
+        ("count1@example.com", "Ada", "Lovelace", False),
+        ("guest2@example.com", None, None, True)]
+    # members keep their profile IDs
+    assert {n["id"] for n in nodes} == {
+        gid("CRMCustomerProfile", p.pk) for p in CustomerProfile.objects.all()}
+    events = crm_gql(staff_users_admin, EVENTS, {"segment": segment_id})[
+        "crmSegmentEvents"]["edges"]
+    assert sorted((e["node"]["email"], e["node"]["firstName"], e["node"]["lastName"])
+                  for e in events) == [("count1@example.com", "Ada", "Lovelace"),
+                                       ("guest2@example.com", None, None)]
+
+    # the account's current email and name, whatever the profile stored
+    User.objects.filter(email="count1@example.com").update(
+        email="renamed@example.com", first_name="Augusta")
+    data = crm_gql(staff_users_admin, SEGMENT, {"id": segment_id})["crmSegment"]
+    assert "renamed@example.com" in {e["node"]["email"]
+                                     for e in data["members"]["edges"]}
+
+    # no query per member: a page of 2 and a page of 12 cost the same
+    with CaptureQueriesContext(connection) as small:
+        crm_gql(staff_users_admin, SEGMENT, {"id": segment_id})
+        crm_gql(staff_users_admin, EVENTS, {"segment": segment_id})
+    for n in range(3, 13):
+        (account if n % 2 else guest)(channel_USD, n)
+    segments.materialize(Segment.objects.get())
+    with CaptureQueriesContext(connection) as large:
+        data = crm_gql(staff_users_admin, SEGMENT, {"id": segment_id})
+        crm_gql(staff_users_admin, EVENTS, {"segment": segment_id})
+    assert data["crmSegment"]["members"]["totalCount"] == 12
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_member_names_and_emails_need_manage_users(
+    staff_api_client, permission_manage_users, channel_USD
+):
+    """The segment API is MANAGE_USERS throughout; the identity fields check it
+    themselves too (Saleor's field permission check, run here on the schema's
+    own resolvers), so no other way to a member or an event could show them."""
+    from types import SimpleNamespace
+
+    from graphql.execution.base import ResolveInfo
+    from saleor.core.exceptions import PermissionDenied
+
+    from saleor_crm_plugin.graphql.schema import schema
+
+    def info(user, name):
+        return ResolveInfo(name, [], None, None, schema, {}, None, None, {},
+                           SimpleNamespace(user=user, app=None), [])
+
+    profile = guest(channel_USD, 1)
+    staff = staff_api_client.user
+    for type_name in ("CRMSegmentMember", "CRMSegmentEvent"):
+        fields = schema.get_type(type_name).fields
+        for name in ("email", "firstName", "lastName"):
+            with pytest.raises(PermissionDenied):
+                fields[name].resolver(profile, info(staff, name))
+    staff.user_permissions.add(permission_manage_users)
+    staff = User.objects.get(pk=staff.pk)  # permissions are cached per instance
+    fields = schema.get_type("CRMSegmentMember").fields
+    assert fields["email"].resolver(profile, info(staff, "email")) == (
+        "guest1@example.com")
+    assert fields["firstName"].resolver(profile, info(staff, "firstName")) is None
