@@ -195,6 +195,24 @@ class PurchaseFact(models.Model):
     profile_id = models.IntegerField()
 
 
+class ProfileCount(models.Model):
+    """How many CRM profiles a channel has, without counting them: the sum of the
+    channel's rows here (the share of a segment's live count reads it).
+
+    Written by the database (migration 0014): statement-level triggers on
+    :class:`CustomerProfile` add each statement's inserted and deleted profiles
+    per channel, set-based over its transition tables, so every write path (the
+    order sync, a guest merge, an erasure's cascade, a backfill) keeps it exact
+    at commit. Each connection adds to its own ``slot`` of the channel
+    (``pg_backend_pid() % 16``), so concurrent transactions creating customers in
+    one channel seldom wait on the same row."""
+
+    pk = models.CompositePrimaryKey("channel_id", "slot")
+    channel_id = models.IntegerField()
+    slot = models.SmallIntegerField()
+    profiles = models.BigIntegerField(default=0)
+
+
 class HookFailure(models.Model):
     order_id = models.UUIDField(null=True, blank=True)
     user_id = models.IntegerField(null=True, blank=True)
@@ -541,6 +559,8 @@ class Segment(models.Model):
     # a ready-made segment of the repeat-purchase playbook, and its thresholds
     preset = models.CharField(max_length=64, blank=True, default="")
     preset_params = models.JSONField(default=dict, blank=True)
+    # the number of SegmentMember rows, kept by statement-level triggers on the
+    # member table (migration 0014): right at every commit that changes them
     members_count = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

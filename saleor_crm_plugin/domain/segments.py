@@ -372,6 +372,25 @@ def has_purchase_condition(rule: dict) -> bool:
     return any(has_purchase_condition(child) for child in children)
 
 
+# the caller's aliases besides ``p`` that a field's SQL reads (``u`` Saleor's
+# user, ``c`` the channel); a set-based field reads the caller's row only
+# through its key
+_CALLER_ALIAS = re.compile(r"\b([uc])\.")
+
+
+def aliases_read(rule: dict) -> frozenset[str]:
+    """Which of the caller's aliases ``u`` / ``c`` a normalized rule reads, so
+    the caller joins only those (``p``, the profile, is always there)."""
+    if "bought" in rule:
+        return frozenset()
+    children = rule.get("and") or rule.get("or") or (
+        [rule["not"]] if "not" in rule else None)
+    if children is not None:
+        return frozenset().union(*(aliases_read(child) for child in children))
+    field = FIELDS[rule["field"]]
+    return frozenset(_CALLER_ALIAS.findall(field.key or field.sql))
+
+
 def _names(orders_table: str, tables: dict | None) -> dict:
     return {**TABLES, **(tables or {}), "corder": orders_table}
 

@@ -14,6 +14,7 @@ from saleor_crm_plugin.domain.segments import (
     MAX_NODES,
     OPERATORS,
     RuleError,
+    aliases_read,
     compile_sql,
     evaluate,
     has_purchase_condition,
@@ -114,6 +115,27 @@ def test_purchase_conditions_are_found_at_any_depth():
     assert has_purchase_condition(normalize(bought))
     assert has_purchase_condition(normalize(
         {"and": [spent, {"or": [spent, {"not": bought}]}]}))
+
+
+def test_a_rule_names_the_joins_it_needs():
+    """Only ``date_joined`` and ``country`` read Saleor's user row, only
+    ``channel`` the channel; set-based fields and purchase conditions read their
+    own tables by the profile's columns."""
+    def read(rule):
+        return aliases_read(normalize(rule))
+
+    assert read(DORMANT_REGULAR) == {"c"}
+    assert read({"field": "orders_count", "op": "gte", "value": 2}) == set()
+    assert read({"not": {"field": "date_joined", "op": "is_set"}}) == {"u"}
+    assert read({"or": [{"field": "country", "op": "eq", "value": "jp"},
+                        {"field": "channel", "op": "eq", "value": "x"}]}) == {"u", "c"}
+    for rule in ({"field": "metadata", "op": "exists", "key": "k"},
+                 {"field": "tier", "op": "eq", "value": "Gold"},
+                 {"field": "points", "op": "gte", "value": 1},
+                 {"field": "rfm_group", "op": "eq", "value": "champions"},
+                 {"field": "customer_type", "op": "eq", "value": "guest"},
+                 {"bought": {"products": [1]}}):
+        assert read(rule) == set(), rule
 
 
 def test_the_per_customer_form_reads_the_order_rows_not_the_facts():

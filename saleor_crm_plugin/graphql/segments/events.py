@@ -6,6 +6,7 @@ import graphene
 from graphql import GraphQLError
 from saleor.graphql.core.connection import CountableConnection, create_connection_slice
 from saleor.graphql.core.enums import OrderDirection
+from saleor.graphql.core.fields import PermissionsField
 from saleor.graphql.core.filters import (
     EnumFilter,
     FilterInputObjectType,
@@ -16,8 +17,11 @@ from saleor.graphql.core.scalars import DateTime
 from saleor.graphql.core.types import ModelObjectType, SortInputObjectType
 from saleor.graphql.core.types.common import DateTimeRangeInput
 from saleor.graphql.utils.filters import filter_range_field
+from saleor.permission.enums import AccountPermissions
 
 from ...models import SegmentEvent
+
+MANAGE_USERS = AccountPermissions.MANAGE_USERS
 
 CRMSegmentEventKindEnum = graphene.Enum(
     "CRMSegmentEventKindEnum",
@@ -32,7 +36,15 @@ class CRMSegmentEvent(ModelObjectType[SegmentEvent]):
     segment_id = graphene.ID(required=True, description="The segment (CRMSegment).")
     segment_name = graphene.String(required=True)
     customer_id = graphene.ID(description="The customer (Saleor User); null: a guest.")
-    email = graphene.String(required=True, description="The customer's email.")
+    email = PermissionsField(
+        graphene.NonNull(graphene.String), permissions=[MANAGE_USERS],
+        description="The customer's email: the account's, or the guest's.")
+    first_name = PermissionsField(
+        graphene.String, permissions=[MANAGE_USERS],
+        description="The account's first name; null for a guest.")
+    last_name = PermissionsField(
+        graphene.String, permissions=[MANAGE_USERS],
+        description="The account's last name; null for a guest.")
     channel = graphene.String(required=True, description="Slug of the profile's "
                                                          "channel.")
 
@@ -58,6 +70,16 @@ class CRMSegmentEvent(ModelObjectType[SegmentEvent]):
     def resolve_email(root: SegmentEvent, _info):
         user = root.profile.user
         return user.email if user is not None else root.profile.email
+
+    @staticmethod
+    def resolve_first_name(root: SegmentEvent, _info):
+        user = root.profile.user
+        return user.first_name if user is not None else None
+
+    @staticmethod
+    def resolve_last_name(root: SegmentEvent, _info):
+        user = root.profile.user
+        return user.last_name if user is not None else None
 
     @staticmethod
     def resolve_channel(root: SegmentEvent, _info):

@@ -1,22 +1,66 @@
 import django_filters
 import graphene
 from saleor.graphql.core.connection import CountableConnection, create_connection_slice
+from saleor.graphql.core.fields import PermissionsField
 from saleor.graphql.core.filters import FilterInputObjectType
 from saleor.graphql.core.scalars import JSON, DateTime
 from saleor.graphql.core.types import ModelObjectType
+from saleor.permission.enums import AccountPermissions
 
 from ...domain.segments import PRESETS
 from ...models import CustomerProfile, Segment
 from ..profile.types import CRMCustomerProfile
+
+MANAGE_USERS = AccountPermissions.MANAGE_USERS
 
 CRMSegmentKindEnum = graphene.Enum(
     "CRMSegmentKindEnum", [("DYNAMIC", "dynamic"), ("STATIC", "static")],
     description="Dynamic segments are recomputed; static ones keep their snapshot.")
 
 
-class CRMCustomerProfileCountableConnection(CountableConnection):
+def _user_field(field: str):
+    """The account's name field; null for a guest."""
+
+    def resolve(root, _info):
+        user = root.user if root.user_id else None
+        return getattr(user, field) if user is not None else None
+
+    return resolve
+
+
+def _email(root: CustomerProfile, _info):
+    # the account's current email; a guest is known by the profile's
+    return root.user.email if root.user_id else root.email
+
+
+class CRMSegmentMember(CRMCustomerProfile):
+    # the profile's own ID (members are profiles): the same ID as elsewhere
+    id = graphene.GlobalID(required=True, parent_type=CRMCustomerProfile,
+                           description="The profile's ID.")
+    email = PermissionsField(
+        graphene.NonNull(graphene.String), permissions=[MANAGE_USERS],
+        description="The customer's email: the account's, or the guest's.")
+    first_name = PermissionsField(
+        graphene.String, permissions=[MANAGE_USERS],
+        description="The account's first name; null for a guest.")
+    last_name = PermissionsField(
+        graphene.String, permissions=[MANAGE_USERS],
+        description="The account's last name; null for a guest.")
+
     class Meta:
-        node = CRMCustomerProfile
+        description = ("A member of a segment: the customer's CRM profile in a "
+                       "channel, and who they are.")
+        interfaces = [graphene.relay.Node]
+        model = CustomerProfile
+
+    resolve_email = staticmethod(_email)
+    resolve_first_name = staticmethod(_user_field("first_name"))
+    resolve_last_name = staticmethod(_user_field("last_name"))
+
+
+class CRMSegmentMemberCountableConnection(CountableConnection):
+    class Meta:
+        node = CRMSegmentMember
 
 
 class CRMSegment(ModelObjectType[Segment]):
@@ -33,9 +77,10 @@ class CRMSegment(ModelObjectType[Segment]):
     members_count = graphene.Int(required=True)
     computed_at = DateTime(description="When the members were last computed.")
     members = graphene.Field(
-        CRMCustomerProfileCountableConnection,
+        CRMSegmentMemberCountableConnection,
         first=graphene.Int(default_value=50), after=graphene.String(),
-        description="The segment's customers (profiles).")
+        description="The segment's customers (profiles), with their email and "
+                    "names (MANAGE_USERS).")
 
     class Meta:
         description = "A customer segment."
@@ -53,10 +98,11 @@ class CRMSegment(ModelObjectType[Segment]):
     @staticmethod
     def resolve_members(root: Segment, info, **kwargs):
         kwargs.setdefault("first", 50)
-        qs = CustomerProfile.objects.select_related("channel").filter(
+        # one query per page, names and emails included (no query per member)
+        qs = CustomerProfile.objects.select_related("channel", "user").filter(
             segment_memberships__segment=root)
         return create_connection_slice(qs, info, kwargs,
-                                       CRMCustomerProfileCountableConnection)
+                                       CRMSegmentMemberCountableConnection)
 
 
 class CRMSegmentCountableConnection(CountableConnection):
