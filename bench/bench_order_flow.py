@@ -878,7 +878,6 @@ def test_order_flow_crm_overhead(
         )
         for name in (
             "record_order_event",
-            "touch_checkout",
             "schedule_account_link",
             "erase_customer_safely",
             "apply_member_discount",
@@ -901,7 +900,7 @@ def test_order_flow_crm_overhead(
             side_effect=lambda user_id: ctx.link_enqueued.append(user_id),
         ),
         hooks["record_order_event"],
-        hooks["touch_checkout"],
+        hooks["apply_member_discount"],  # also records checkout activity
         hooks["schedule_account_link"],
         hooks["erase_customer_safely"],
     ):

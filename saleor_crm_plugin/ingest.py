@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from .domain.emails import email_hash, normalize_email
@@ -161,23 +160,57 @@ def record_failure(
         )
 
 
-def touch_checkout(checkout: Checkout) -> None:
-    """Remember when a signed-in customer last had checkout activity (one UPDATE,
-    nothing for guests)."""
+_TOUCH_CTE = None
+
+
+def _touch_cte() -> str:
+    global _TOUCH_CTE
+    if _TOUCH_CTE is None:
+        _TOUCH_CTE = (
+            f'WITH crm_checkout_activity AS (UPDATE "{CustomerProfile._meta.db_table}" '
+            "SET last_checkout_at = %s WHERE user_id = %s AND channel_id = %s "
+            "AND (last_checkout_at IS NULL OR last_checkout_at < %s) RETURNING 1) "
+        )
+    return _TOUCH_CTE
+
+
+@contextlib.contextmanager
+def checkout_activity_recorded(checkout: Checkout):
+    """Remember when a signed-in customer last had checkout activity, in the same
+    statement as the checkout hook's membership lookup run inside this block: the
+    ``UPDATE`` of the profile is prepended to that ``SELECT`` as a data-modifying
+    ``WITH`` (PostgreSQL runs it whether or not the ``SELECT`` reads it), so it
+    costs no round trip of its own. Nothing for guests. A checkout fires many
+    updates in a row: the row is written at most once a minute.
+
+    A failure of that statement raises out of the block (the caller records it).
+    Inside a transaction (only in tests: Saleor calls checkout hooks after its
+    commit) it runs under a savepoint so that it cannot poison the transaction."""
     if not checkout.user_id:
+        yield
         return
-    try:
-        with _savepoint():
-            now = timezone.now()
-            # A checkout fires many updates in a row: write at most once a minute.
-            CustomerProfile.objects.filter(
-                Q(last_checkout_at__isnull=True)
-                | Q(last_checkout_at__lt=now - CHECKOUT_TOUCH_GRANULARITY),
-                user_id=checkout.user_id,
-                channel_id=checkout.channel_id,
-            ).update(last_checkout_at=now)
-    except Exception as exc:  # noqa: BLE001
-        logger.warning("CRM: checkout activity not recorded (%s)", type(exc).__name__)
+    now = timezone.now()
+    params = [
+        now,
+        checkout.user_id,
+        checkout.channel_id,
+        now - CHECKOUT_TOUCH_GRANULARITY,
+    ]
+    pending = [True]
+
+    def prepend(execute, sql, sql_params, many, context):
+        if pending and not many and sql.lstrip().upper().startswith("SELECT"):
+            pending.clear()
+            return execute(
+                _touch_cte() + sql, (*params, *(sql_params or ())), many, context
+            )
+        return execute(sql, sql_params, many, context)
+
+    with _savepoint(), connection.execute_wrapper(prepend):
+        yield
+    if pending:  # no statement ran inside the block: write the activity alone
+        with _savepoint(), connection.cursor() as cursor:
+            cursor.execute(_touch_cte() + "SELECT 1", params)
 
 
 def schedule_account_link(user: User, hook: str) -> None:

@@ -19,6 +19,7 @@ or free shipping (a shipping voucher), not both.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 
@@ -250,14 +251,18 @@ def _member_code(membership: Membership, voucher_id: int):
 # --- the checkout hook --------------------------------------------------------------
 
 
-def apply_member_discount(checkout, *, recheck: bool = False) -> None:
+def apply_member_discount(
+    checkout, *, recheck: bool = False, record_activity: bool = False
+) -> None:
     """Bring a checkout's voucher in line with its customer's membership. Never
     raises; a failure is recorded for retry and the checkout is left as Saleor had
-    it."""
+    it. ``record_activity`` (the checkout hooks): the customer's checkout activity
+    is written by the same statement as the membership lookup
+    (:func:`~.ingest.checkout_activity_recorded`)."""
     try:
         # reads outside a transaction (the common case writes nothing); each
         # write below is atomic on its own
-        _apply(checkout, recheck=recheck)
+        _apply(checkout, recheck=recheck, record_activity=record_activity)
     except Exception as exc:  # noqa: BLE001 - a CRM failure must not break checkout
         logger.warning(
             "CRM: member discount not applied to a checkout (%s)", type(exc).__name__
@@ -284,7 +289,9 @@ def _record_failure(checkout, exc: Exception) -> None:
         logger.exception("CRM: could not record a checkout hook failure")
 
 
-def _apply(checkout, *, recheck: bool) -> None:
+def _apply(checkout, *, recheck: bool, record_activity: bool = False) -> None:
+    from .ingest import checkout_activity_recorded
+
     user_id, code = checkout.user_id, checkout.voucher_code
     if user_id is None and not code:
         return  # a guest checkout without a code: nothing to do, no query
@@ -293,11 +300,16 @@ def _apply(checkout, *, recheck: bool) -> None:
         query |= Q(user_id=user_id, program__channel_id=checkout.channel_id)
     if code:
         query |= Q(voucher_code=code) & ~Q(voucher_code="")
-    rows = list(
-        Membership.objects.filter(query).select_related(
-            "program", "tier", "override_tier"
-        )[:2]
-    )
+    with (
+        checkout_activity_recorded(checkout)
+        if record_activity
+        else contextlib.nullcontext()
+    ):
+        rows = list(
+            Membership.objects.filter(query).select_related(
+                "program", "tier", "override_tier"
+            )[:2]
+        )
     member = next(
         (
             m
