@@ -5,8 +5,9 @@ or Django rounding it in silence.
 * text: the ``CharField``'s ``max_length``, and no NUL character (PostgreSQL text
   cannot hold one);
 * decimals: the ``DecimalField``'s ``max_digits`` / ``decimal_places`` (also for
-  the items of an ``ArrayField`` of decimals), and a money amount at most the
-  currency's decimal places.
+  the items of an ``ArrayField`` of decimals). Money amounts are checked against
+  the currency's decimal places where the channel is known (``domain.coupons``,
+  with Saleor's ``get_currency_precision``).
 
 The checks are Django's own validators of the model field, so the limits are read
 from the models and cannot drift from the migrations."""
@@ -70,19 +71,3 @@ def decimal_places(amount: Decimal) -> int:
         exponent += 1
     return max(0, -exponent)
 
-
-def money_problem(amount, currency: str) -> str | None:
-    """Why ``amount`` is not an amount of ``currency`` as typed (more decimal
-    places than the currency has — Saleor's ``get_currency_precision``), or None."""
-    if amount is None:
-        return None
-    from saleor.core.prices import get_currency_precision
-
-    places = get_currency_precision(currency)
-    try:
-        needed = decimal_places(Decimal(str(amount)))
-    except (ArithmeticError, ValueError):
-        return "Enter a number."
-    if needed > places:
-        return f"Use at most {places} decimal places for {currency}."
-    return None

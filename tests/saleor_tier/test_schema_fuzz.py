@@ -125,11 +125,11 @@ class Values:
 
     def _nullable(self, type_, depth):
         if isinstance(type_, GraphQLList):
-            return st.lists(self.of(type_.of_type, depth + 1), max_size=3)
+            return st.lists(self.of(type_.of_type, depth + 1), max_size=2)
         if isinstance(type_, GraphQLEnumType):
             names = [value.name for value in type_.values]
             valid = st.sampled_from(names)
-            return st.one_of(valid, valid, valid, valid,
+            return st.one_of(*[valid] * 7,
                              st.sampled_from(["BOGUS", names[0].lower()]))
         if isinstance(type_, GraphQLInputObjectType):
             required, optional = {}, {}
@@ -144,7 +144,7 @@ class Values:
     def _scalar(self, name):
         if name == "ID":
             good = _one_of(self.world["good_ids"])
-            return st.one_of(good, good, _one_of(self.world["bad_ids"]))
+            return st.one_of(good, good, good, good, _one_of(self.world["bad_ids"]))
         if name == "String":
             good = _one_of(self.world["words"])
             return st.one_of(good, _one_of(NASTY_TEXT), st.text(max_size=12),
