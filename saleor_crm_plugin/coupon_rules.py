@@ -18,6 +18,7 @@ from .domain.coupons import (
     parse_trigger,
 )
 from .models import CouponGrant, CouponRule, CouponVoucher, Segment, Tier
+from .validation import first_column_problem
 
 MANAGED_KEY = "saleor-crm-plugin.coupon-rule"
 REWARD_FIELDS = ("discount_type", "discount_value", "min_spend", "product_ids",
@@ -65,6 +66,12 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
         raise CouponRuleError("name", "Use at most 128 characters.")
     if len(rule.description) > 512:
         raise CouponRuleError("description", "Use at most 512 characters.")
+    # numbers the columns cannot hold as typed are refused, never rounded
+    problem = first_column_problem(CouponRule, {
+        name: data.get(name) for name in (
+            "discount_value", "min_spend", "budget_amount", "control_share")})
+    if problem:
+        raise CouponRuleError(*problem)
     if data.get("channel") is not None:
         if not creating and data["channel"].pk != rule.channel_id and (
                 CouponGrant.objects.filter(rule=rule).exists()):
@@ -104,7 +111,9 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
     _check_exists(Collection, reward.collection_ids, "collection_ids")
     limit_values = _merged(rule, data, LIMIT_FIELDS) if not creating else {
         k: data[k] for k in LIMIT_FIELDS if data.get(k) is not None}
-    limits = parse_limits(limit_values)
+    limits = parse_limits(
+        limit_values,
+        currency_places=get_currency_precision(rule.channel.currency_code))
     delivery = parse_delivery(data["delivery"] if data.get("delivery") is not None
                               else rule.delivery)
     if "webhook" in delivery:

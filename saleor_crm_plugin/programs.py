@@ -13,6 +13,7 @@ from django.utils import timezone
 from .domain.tiers import Metric, TierError, TierRule, Window, WindowKind, validate_ladder
 from .loyalty import LoyaltyError
 from .models import LoyaltyProgram, Membership, Tier
+from .validation import decimal_places
 from .vouchers import drop_tier_voucher, on_tiers_changed_safely, sync_tier_voucher
 
 PROGRAM_FIELDS = (
@@ -58,7 +59,7 @@ def _fits(model, field: str, value) -> None:
     value = Decimal(value)
     if not value.is_finite():
         raise LoyaltyError(field, "INVALID", "Enter a number.")
-    places = max(0, -value.normalize().as_tuple().exponent)
+    places = decimal_places(value)  # exact: normalize() would round to 28 digits
     if places > column.decimal_places:
         raise LoyaltyError(field, "INVALID",
                            f"Use at most {column.decimal_places} decimal places.")

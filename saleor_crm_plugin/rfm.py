@@ -124,6 +124,12 @@ def save_settings(channel, method: str, recency_days=None, frequency=None,
             "frequency": validate_thresholds("frequency", frequency),
             "monetary": validate_thresholds("monetary", monetary),
         }
+        # boundaries the columns cannot hold as typed are refused, never rounded
+        from .validation import first_column_problem
+
+        problem = first_column_problem(RfmSettings, values)
+        if problem:
+            raise RfmError(*problem)
     settings, _ = RfmSettings.objects.update_or_create(
         channel=channel, defaults={"method": method, **values,
                                    "updated_at": timezone.now()})

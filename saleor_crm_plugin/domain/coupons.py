@@ -194,6 +194,24 @@ def _decimal(field: str, value, *, required: bool = True) -> Decimal | None:
     return number
 
 
+def _places(number: Decimal) -> int:
+    """Decimal places ``number`` needs exactly (``1.50`` needs 1), counted on its
+    digits: no context precision rounds it, and no size overflows."""
+    _sign, digits, exponent = number.as_tuple()
+    digits = list(digits)
+    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:
+        digits.pop()
+        exponent += 1
+    return max(0, -exponent)
+
+
+def _money(field: str, value: Decimal | None, places: int) -> None:
+    """An amount of the currency as typed: at most its decimal places."""
+    if value is not None and _places(value) > places:
+        raise CouponRuleError(field, f"Use at most {places} decimal places for this "
+                              "currency.")
+
+
 def parse_reward(values: dict, *, currency_places: int = 2) -> Reward:
     discount_type = values.get("discount_type")
     if discount_type not in DISCOUNT_TYPES:
@@ -208,9 +226,7 @@ def parse_reward(values: dict, *, currency_places: int = 2) -> Reward:
     if discount_type == "fixed":
         if value <= 0:
             raise CouponRuleError("discount_value", "Enter an amount above 0.")
-        if value != value.quantize(Decimal(10) ** -currency_places):
-            raise CouponRuleError("discount_value", f"Use at most {currency_places} "
-                                  "decimal places for this currency.")
+        _money("discount_value", value, currency_places)
     if discount_type == "free_shipping":
         value = Decimal(100)  # Saleor's shipping voucher: 100 % of the shipping
     min_spend = _decimal("min_spend", values.get("min_spend"), required=False)
@@ -218,6 +234,7 @@ def parse_reward(values: dict, *, currency_places: int = 2) -> Reward:
         min_spend = Decimal(0)
     if min_spend < 0:
         raise CouponRuleError("min_spend", "Enter 0 or more.")
+    _money("min_spend", min_spend, currency_places)
     reward = Reward(
         discount_type=discount_type,
         discount_value=value,
@@ -246,7 +263,7 @@ class Limits:
     ends_at: datetime | None = None
 
 
-def parse_limits(values: dict) -> Limits:
+def parse_limits(values: dict, *, currency_places: int = 2) -> Limits:
     control = _decimal("control_share", values.get("control_share"), required=False)
     if control is None:
         control = Decimal(0)
@@ -256,6 +273,7 @@ def parse_limits(values: dict) -> Limits:
                              required=False)
     if budget_amount is not None and budget_amount <= 0:
         raise CouponRuleError("budget_amount", "Enter an amount above 0.")
+    _money("budget_amount", budget_amount, currency_places)
     starts_at, ends_at = values.get("starts_at"), values.get("ends_at")
     for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
         if moment is not None and (not isinstance(moment, datetime)

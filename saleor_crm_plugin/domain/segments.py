@@ -228,6 +228,8 @@ def _normalize(node, path, depth, counter):
     if not isinstance(node, dict) or len(node) != 1 and "field" not in node:
         raise RuleError(path, "Expected {and: [...]}, {or: [...]}, {not: {...}}, "
                               "{bought: {...}} or {field, op, value}.")
+    if "field" in node:
+        return _leaf(node, path)
     here = lambda key: f"{path}.{key}" if path else key  # noqa: E731
     if "and" in node or "or" in node:
         key = "and" if "and" in node else "or"
@@ -243,8 +245,15 @@ def _normalize(node, path, depth, counter):
     return _leaf(node, path)
 
 
+_LEAF_KEYS = frozenset({"field", "op", "value"})
+
+
 def _leaf(node, path):
     name, op = node.get("field"), node.get("op")
+    unknown = set(node) - _LEAF_KEYS - ({"key"} if name == "metadata" else set())
+    if unknown:
+        raise RuleError(path, "Unknown keys: "
+                        f"{', '.join(sorted(map(str, unknown)))}.")
     if name not in FIELDS:
         raise RuleError(f"{path}.field" if path else "field",
                         f"Unknown field; use one of: {', '.join(sorted(FIELDS))}.")

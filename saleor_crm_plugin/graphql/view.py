@@ -51,9 +51,15 @@ class CRMGraphQLView(GraphQLView):
 
 @cache
 def _view():
+    from .core.validation import InputGuardMiddleware
     from .schema import schema
 
-    return csrf_exempt(CRMGraphQLView.as_view(backend=backend, schema=schema))
+    # Saleor's configured GraphQL middleware, then the CRM's input guard
+    middleware = [GraphQLView.import_middleware(name)
+                  for name in settings.GRAPHQL_MIDDLEWARE or []]
+    return csrf_exempt(CRMGraphQLView.as_view(
+        backend=backend, schema=schema,
+        middleware=[*middleware, InputGuardMiddleware()]))
 
 
 def crm_graphql_view(request):

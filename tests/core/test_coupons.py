@@ -101,9 +101,30 @@ def test_rewards():
     ({"discount_type": "fixed", "discount_value": "1", "validity_days": 0}, 2,
      "validity_days"),
     ({"discount_type": "free_shipping", "category_ids": [1]}, 2, "category_ids"),
+    # never rounded to the currency in silence, never overflowing (issue 13)
+    ({"discount_type": "fixed", "discount_value": "1e30"}, 2, None),
+    ({"discount_type": "fixed", "discount_value": "1.001"}, 2, "discount_value"),
+    ({"discount_type": "percentage", "discount_value": "5", "min_spend": "10.005"}, 2,
+     "min_spend"),
+    ({"discount_type": "percentage", "discount_value": "5", "min_spend": "10.5"}, 0,
+     "min_spend"),
 ])
 def test_bad_rewards_are_refused(values, places, field):
+    if field is None:  # whole, if huge: the column check of the Saleor layer
+        assert parse_reward(values, currency_places=places).discount_value == (
+            Decimal(values["discount_value"]))
+        return
     assert error(parse_reward, values, currency_places=places).field == field
+
+
+def test_amounts_with_trailing_zeros_fit_the_currency():
+    reward = parse_reward({"discount_type": "fixed", "discount_value": "5.000",
+                           "min_spend": "20.10"}, currency_places=2)
+    assert (reward.discount_value, reward.min_spend) == (Decimal(5), Decimal("20.1"))
+    assert parse_limits({"budget_amount": "12.340"}).budget_amount == Decimal("12.34")
+    assert error(parse_limits, {"budget_amount": "12.345"}).field == "budget_amount"
+    assert error(parse_limits, {"budget_amount": "12.5"},
+                 currency_places=0).field == "budget_amount"
 
 
 # --- limits -------------------------------------------------------------------------

@@ -87,6 +87,15 @@ def test_missing_values_make_a_condition_false_also_under_not():
     ({"bought": {"categories": ["1"]}}, "bought.categories.0", "INVALID"),
     ({"bought": {"categories": [1], "since": 3}}, "bought", "INVALID"),
     ("orders_count > 1", "", "INVALID"),
+    # unknown keys are refused, never ignored (issue 13)
+    ({"field": "orders_count", "op": "gte", "value": 1, "sql": "1=1"}, "",
+     "INVALID"),
+    ({"and": [{"field": "channel", "op": "eq", "value": "x", "key": "k"}]}, "and.0",
+     "INVALID"),
+    ({"field": "metadata", "op": "exists", "key": "vip", "value2": 1}, "",
+     "INVALID"),
+    ({"and": [{"field": "orders_count", "op": "gte", "value": 1}],
+      "field": "orders_count"}, "", "INVALID"),
 ])
 def test_invalid_rules_name_the_culprit(rule, path, code):
     with pytest.raises(RuleError) as exc:

@@ -198,7 +198,7 @@ def test_list_filter_sort_detail_dry_run_report(staff_discounts_admin, channel_U
     ids = [create(staff_discounts_admin, channel_USD, name=name)["rule"]["id"]
            for name in ("Beta", "alpha", "Gamma")]
     activated(ids[0])
-    data = crm_gql(staff_discounts_admin, LIST, {"filter": {"status": "active"}})
+    data = crm_gql(staff_discounts_admin, LIST, {"filter": {"status": "ACTIVE"}})
     assert [e["node"]["name"] for e in data["crmCouponRules"]["edges"]] == ["Beta"]
     data = crm_gql(staff_discounts_admin, LIST, {
         "sort": {"field": "NAME", "direction": "DESC"}})

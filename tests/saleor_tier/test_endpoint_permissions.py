@@ -156,7 +156,8 @@ BAD_IDS = {  # name: (global ID, crmCustomerResync error code)
     "no type": ("MTIz", "GRAPHQL_ERROR"),  # base64("123")
     "another type": (gid("Order", uuid.uuid4()), "GRAPHQL_ERROR"),
     "text as a user id": (gid("User", "abc"), "GRAPHQL_ERROR"),
-    "uuid as a user id": (gid("User", uuid.uuid4()), "NOT_FOUND"),
+    # users have integer keys: malformed, as on the queries (issue 13)
+    "uuid as a user id": (gid("User", uuid.uuid4()), "GRAPHQL_ERROR"),
 }
 
 

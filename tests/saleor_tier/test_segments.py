@@ -143,7 +143,7 @@ def test_members_pages_and_list_filter(customers, staff_users_admin, channel_PLN
     members = data["segment"]["members"]
     assert members["totalCount"] == 4 and len(members["edges"]) == 2
     assert members["pageInfo"]["hasNextPage"] is True
-    listed = crm_gql(staff_users_admin, LIST, {"filter": {"kind": "static"}})
+    listed = crm_gql(staff_users_admin, LIST, {"filter": {"kind": "STATIC"}})
     assert listed["crmSegments"]["edges"] == [{"node": {"name": "Paid",
                                                         "kind": "STATIC"}}]
     assert crm_gql(staff_users_admin, LIST, {"filter": {"search": "zzz"}})[

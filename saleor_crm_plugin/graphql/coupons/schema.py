@@ -1,7 +1,6 @@
 import graphene
 from django.db.models import Q
 from django.utils import timezone
-from graphql import GraphQLError
 from saleor.graphql.core.connection import create_connection_slice
 from saleor.graphql.core.fields import FilterConnectionField, PermissionsField
 from saleor.permission.auth_filters import AuthorizationFilters
@@ -9,6 +8,7 @@ from saleor.permission.enums import DiscountPermissions
 
 from ... import coupons
 from ...models import CouponGrant, CouponRule
+from ..core.validation import filter_queryset, query_pk
 from .mutations import (
     CRMCouponCodesExport,
     CRMCouponRuleActivate,
@@ -34,10 +34,8 @@ _MANAGE = [DiscountPermissions.MANAGE_DISCOUNTS]
 
 
 def _rule(global_id):
-    type_name, pk = graphene.Node.from_global_id(global_id)
-    if type_name != "CRMCouponRule" or not str(pk).isdigit():
-        raise GraphQLError("Expected a CRMCouponRule ID.")
-    return CouponRule.objects.select_related("channel").filter(pk=pk).first()
+    return CouponRule.objects.select_related("channel").filter(
+        pk=query_pk(global_id, "CRMCouponRule")).first()
 
 
 class CouponQueries(graphene.ObjectType):
@@ -76,12 +74,9 @@ class CouponQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_crm_coupon_rules(_root, info, **kwargs):
-        filterset = CouponRuleFilter(
-            kwargs.get("filter") or {},
-            queryset=CouponRule.objects.select_related("channel"))
-        if not filterset.is_valid():
-            raise GraphQLError(str(filterset.errors))
-        return create_connection_slice(filterset.qs, info, kwargs,
+        qs = filter_queryset(CouponRuleFilter, kwargs.get("filter"),
+                             CouponRule.objects.select_related("channel"))
+        return create_connection_slice(qs, info, kwargs,
                                        CRMCouponRuleCountableConnection)
 
     @staticmethod

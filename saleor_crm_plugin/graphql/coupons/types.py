@@ -2,7 +2,7 @@ import django_filters
 import graphene
 from prices import Money as PricesMoney
 from saleor.graphql.core.connection import CountableConnection, create_connection_slice
-from saleor.graphql.core.filters import FilterInputObjectType
+from saleor.graphql.core.filters import EnumFilter, FilterInputObjectType
 from saleor.graphql.core.scalars import DateTime, Decimal
 from saleor.graphql.core.types import ModelObjectType, SortInputObjectType
 from saleor.graphql.core.types.money import Money
@@ -234,14 +234,20 @@ class CRMCouponRuleSortingInput(SortInputObjectType):
 
 
 class CouponRuleFilter(django_filters.FilterSet):
-    status = django_filters.CharFilter(field_name="status")
-    trigger = django_filters.CharFilter(field_name="trigger")
+    status = EnumFilter(input_class=CRMCouponRuleStatusEnum, method="filter_status")
+    trigger = EnumFilter(input_class=CRMCouponTriggerEnum, method="filter_trigger")
     channel_slug = django_filters.CharFilter(field_name="channel__slug")
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
 
     class Meta:
         model = CouponRule
         fields = ["status", "trigger", "channel_slug", "search"]
+
+    def filter_status(self, qs, _name, value):
+        return qs.filter(status=value)
+
+    def filter_trigger(self, qs, _name, value):
+        return qs.filter(trigger=value)
 
 
 class CRMCouponRuleFilterInput(FilterInputObjectType):

@@ -1,19 +1,19 @@
 from contextlib import contextmanager
 
 import graphene
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from saleor.account.models import User
 from saleor.channel.models import Channel
-from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.scalars import DateTime, Decimal
 from saleor.permission.auth_filters import AuthorizationFilters
 from saleor.permission.enums import AccountPermissions, DiscountPermissions
 
 from ... import loyalty, programs, redemption
 from ...error_codes import CRMErrorCode
-from ...models import LoyaltyProgram, Membership, PointsKind, Tier
+from ...models import LoyaltyProgram, Membership, PointsEntry, PointsKind, Tier
+from ...validation import column_problem
 from ...vouchers import on_tiers_changed_safely
+from ..core.mutations import CRMBaseMutation, invalid
 from ..core.types import CRMError
 from .types import (
     CRMDiscountPolicyEnum,
@@ -30,16 +30,7 @@ from .types import (
 )
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def invalid(field: str, code: CRMErrorCode, message: str) -> ValidationError:
-    return ValidationError({_camel(field): ValidationError(message, code=code.value)})
-
-
-def from_loyalty_error(exc: loyalty.LoyaltyError) -> ValidationError:
+def from_loyalty_error(exc: loyalty.LoyaltyError):
     return invalid(exc.field, CRMErrorCode[exc.code], str(exc))
 
 
@@ -68,23 +59,9 @@ class CustomerMeta(DiscountsMeta):
     permissions = (AuthorizationFilters.AUTHENTICATED_USER,)
 
 
-class CRMMutation(BaseMutation):
+class CRMMutation(CRMBaseMutation):
     class Meta:
         abstract = True
-
-    @classmethod
-    def pk_of(cls, global_id, type_name, field):
-        pk = cls.get_global_id_or_error(global_id, only_type=type_name, field=field)
-        if not str(pk).isdigit():
-            raise invalid(field, CRMErrorCode.INVALID, f"Expected a {type_name} ID.")
-        return int(pk)
-
-    @classmethod
-    def object_or_error(cls, model, global_id, type_name, field="id"):
-        obj = model.objects.filter(pk=cls.pk_of(global_id, type_name, field)).first()
-        if obj is None:
-            raise invalid(field, CRMErrorCode.NOT_FOUND, f"{type_name} not found.")
-        return obj
 
     @classmethod
     def membership(cls, user_id: int, channel_slug: str, *, create: bool):
@@ -295,6 +272,13 @@ class CRMTierDelete(CRMMutation):
         return cls(tier=tier)
 
 
+def _reason_fits(model, reason: str, column: str = "reason") -> None:
+    """A reason is kept whole: longer than its column is refused, not cut."""
+    problem = column_problem(model, column, reason.strip())
+    if problem:
+        raise invalid("reason", CRMErrorCode.INVALID, problem)
+
+
 class CRMPointsAdjust(CRMMutation):
     points = graphene.Field(CRMPointsBalance)
 
@@ -319,6 +303,7 @@ class CRMPointsAdjust(CRMMutation):
         operation = f"adjust:key:{idempotency_key}" if idempotency_key else None
         if not reason.strip():
             raise invalid("reason", CRMErrorCode.REQUIRED, "Give a reason.")
+        _reason_fits(PointsEntry, reason)
         if points == 0:
             raise invalid("points", CRMErrorCode.INVALID, "Enter a non-zero number.")
         staff = info.context.user
@@ -355,6 +340,7 @@ class CRMTierOverrideSet(CRMMutation):
     def perform_mutation(cls, _root, info, /, *, customer_id, channel, reason,
                          tier_id=None, expires_at=None):
         user = cls.customer(customer_id)
+        _reason_fits(Membership, reason, "override_reason")
         tier = cls.object_or_error(Tier, tier_id, "CRMTier", "tier_id") if tier_id else None
         staff = info.context.user
         try:

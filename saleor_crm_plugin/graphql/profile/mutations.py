@@ -1,17 +1,17 @@
 import graphene
 from django.core.exceptions import ValidationError
 from saleor.account.models import User
-from saleor.graphql.core.mutations import BaseMutation
 from saleor.permission.enums import AccountPermissions
 
 from ...error_codes import CRMErrorCode
 from ...models import CustomerProfile
 from ...services import resync_customer
+from ..core.mutations import CRMBaseMutation
 from ..core.types import CRMError
 from .types import CRMCustomerProfile
 
 
-class CRMCustomerResync(BaseMutation):
+class CRMCustomerResync(CRMBaseMutation):
     # Nullable: on errors the payload carries ``errors`` and no profiles.
     profiles = graphene.List(
         graphene.NonNull(CRMCustomerProfile),
@@ -37,7 +37,18 @@ class CRMCustomerResync(BaseMutation):
         pk = cls.get_global_id_or_error(
             customer_id, only_type="User", field="customer_id"
         )
-        user = User.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+        if not str(pk).isdigit():
+            # Saleor's users have integer keys: a UUID-shaped user ID is as
+            # malformed here as on the profile queries ("Invalid ID")
+            raise ValidationError(
+                {
+                    "customer_id": ValidationError(
+                        f"Invalid ID: {customer_id}. Expected: User.",
+                        code=CRMErrorCode.GRAPHQL_ERROR.value,
+                    )
+                }
+            )
+        user = User.objects.filter(pk=pk).first()
         if user is None:
             raise ValidationError(
                 {

@@ -1,20 +1,16 @@
 import graphene
-from graphql import GraphQLError
 from saleor.graphql.core.fields import PermissionsField
-from saleor.graphql.core.utils import from_global_id_or_error
 from saleor.permission.auth_filters import AuthorizationFilters
 from saleor.permission.enums import AccountPermissions
 
 from ...models import CustomerProfile
+from ..core.validation import query_pk
 from .mutations import CRMCustomerResync
 from .types import CRMCustomerProfile
 
 
 def _user_pk(customer_id):
-    _, user_pk = from_global_id_or_error(customer_id, "User", raise_error=True)
-    if not str(user_pk).isdigit():  # a well-formed UUID is no user id
-        raise GraphQLError(f"Invalid ID: {customer_id}. Expected: User.")
-    return user_pk
+    return query_pk(customer_id, "User")
 
 
 def _profile(user_id, channel_slug):

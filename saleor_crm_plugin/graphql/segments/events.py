@@ -20,6 +20,7 @@ from saleor.graphql.utils.filters import filter_range_field
 from saleor.permission.enums import AccountPermissions
 
 from ...models import SegmentEvent
+from ..core.validation import filter_queryset
 
 MANAGE_USERS = AccountPermissions.MANAGE_USERS
 
@@ -154,9 +155,7 @@ def newest_first():
 def resolve_segment_events(info, kwargs):
     qs = SegmentEvent.objects.select_related("segment", "profile__channel",
                                              "profile__user")
-    filterset = SegmentEventFilter(kwargs.get("filter") or {}, queryset=qs)
-    if not filterset.is_valid():
-        raise GraphQLError(str(filterset.errors))
+    qs = filter_queryset(SegmentEventFilter, kwargs.get("filter"), qs)
     kwargs = {**kwargs, "sort_by": kwargs.get("sort_by") or newest_first()}
-    return create_connection_slice(filterset.qs, info, kwargs,
+    return create_connection_slice(qs, info, kwargs,
                                    CRMSegmentEventCountableConnection)

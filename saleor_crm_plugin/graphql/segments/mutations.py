@@ -10,6 +10,7 @@ from ... import segments
 from ...domain.segments import RuleError, normalize, preset_rule
 from ...error_codes import CRMErrorCode
 from ...models import Segment
+from ...validation import first_column_problem
 from ..loyalty.mutations import CRMMutation, UsersMeta, invalid
 from .types import CRMSegment, CRMSegmentCount, CRMSegmentKindEnum
 
@@ -69,7 +70,14 @@ def _jsonable(node):
     return node
 
 
+def _one_of_rule_or_preset(rule, preset):
+    if rule is not None and preset:
+        raise invalid("preset", CRMErrorCode.INVALID,
+                      "Give either a rule or a preset, not both.")
+
+
 def _apply(segment: Segment, data: dict):
+    _one_of_rule_or_preset(data.get("rule"), data.get("preset"))
     for field in ("name", "description", "kind", "preset"):
         if data.get(field) is not None:
             setattr(segment, field, data[field].strip() if field == "name" else
@@ -84,6 +92,10 @@ def _apply(segment: Segment, data: dict):
         segment.preset_params = data["preset_params"]
     if not (segment.name or "").strip():
         raise invalid("name", CRMErrorCode.REQUIRED, "Give the segment a name.")
+    problem = first_column_problem(Segment, {
+        "name": segment.name, "description": segment.description})
+    if problem:
+        raise invalid(problem[0], CRMErrorCode.INVALID, problem[1])
     _check_rule(segment)
 
 
@@ -181,6 +193,7 @@ class CRMSegmentPreview(CRMMutation):
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, rule=None, preset=None,
                          preset_params=None, channel=None):
+        _one_of_rule_or_preset(rule, preset)
         channel_obj = _channel(channel)
         try:
             if preset:

@@ -1,10 +1,10 @@
 import graphene
-from graphql import GraphQLError
 from saleor.graphql.core.connection import create_connection_slice
 from saleor.graphql.core.fields import FilterConnectionField, PermissionsField
 from saleor.permission.enums import AccountPermissions
 
 from ...models import Segment
+from ..core.validation import filter_queryset, query_pk
 from .events import (
     CRMSegmentEventCountableConnection,
     CRMSegmentEventFilterInput,
@@ -56,17 +56,14 @@ class SegmentQueries(graphene.ObjectType):
     def resolve_crm_segments(_root, info, **kwargs):
         # the FilterSet applied directly: Saleor's filter_qs would demand a default
         # channel, and segments span channels
-        filterset = SegmentFilter(kwargs.get("filter") or {},
-                                  queryset=Segment.objects.select_related("channel"))
-        if not filterset.is_valid():
-            raise GraphQLError(str(filterset.errors))
-        return create_connection_slice(filterset.qs, info, kwargs,
+        qs = filter_queryset(SegmentFilter, kwargs.get("filter"),
+                             Segment.objects.select_related("channel"))
+        return create_connection_slice(qs, info, kwargs,
                                        CRMSegmentCountableConnection)
 
     @staticmethod
     def resolve_crm_segment(_root, _info, *, id):
-        _, pk = graphene.Node.from_global_id(id)
-        return Segment.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+        return Segment.objects.filter(pk=query_pk(id, "CRMSegment")).first()
 
     @staticmethod
     def resolve_crm_segment_events(_root, info, **kwargs):

@@ -2,7 +2,7 @@ import django_filters
 import graphene
 from saleor.graphql.core.connection import CountableConnection, create_connection_slice
 from saleor.graphql.core.fields import PermissionsField
-from saleor.graphql.core.filters import FilterInputObjectType
+from saleor.graphql.core.filters import EnumFilter, FilterInputObjectType
 from saleor.graphql.core.scalars import JSON, DateTime
 from saleor.graphql.core.types import ModelObjectType
 from saleor.permission.enums import AccountPermissions
@@ -129,13 +129,16 @@ class CRMSegmentCount(graphene.ObjectType):
 
 
 class SegmentFilter(django_filters.FilterSet):
-    kind = django_filters.CharFilter(field_name="kind")
+    kind = EnumFilter(input_class=CRMSegmentKindEnum, method="filter_kind")
     channel_slug = django_filters.CharFilter(field_name="channel__slug")
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
 
     class Meta:
         model = Segment
         fields = ["kind", "channel_slug", "search"]
+
+    def filter_kind(self, qs, _name, value):
+        return qs.filter(kind=value)
 
 
 class CRMSegmentFilterInput(FilterInputObjectType):
