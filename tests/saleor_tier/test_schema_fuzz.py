@@ -48,7 +48,8 @@ from saleor_crm_plugin.models import (
 )
 
 EXAMPLES_PER_FIELD = 15
-HANDLED = {"GraphQLError", "PermissionDenied"}
+# QueryCostError: Saleor's refusal of a request above the cost limit (a huge `first`)
+HANDLED = {"GraphQLError", "PermissionDenied", "QueryCostError"}
 NUL = "\x00"
 
 NASTY_TEXT = [

@@ -59,7 +59,9 @@ def nul_argument(info, args: dict) -> str | None:
     character, or None. ``args`` are the resolver's keyword arguments."""
     if not args:
         return None
-    field = info.parent_type.fields[info.field_name]
+    field = info.parent_type.fields.get(info.field_name)
+    if field is None:
+        return None  # an introspection field (``__type``): reads no data
     for arg_name, arg in field.args.items():
         key = arg.out_name or arg_name
         if key in args:
