@@ -148,3 +148,24 @@ def test_a_typed_in_voucher_costs_the_same_one_statement(
     assert len(sqls) == 1, sqls
     checkout_with_item.refresh_from_db()
     assert checkout_with_item.voucher_code == voucher.codes.first().code
+
+
+def test_erasing_a_customer_without_crm_data_costs_two_statements(customer_user):
+    """The erasure runs inside Saleor's delete transaction (a ``post_delete``
+    signal), on every customer or staff deletion: the tombstone and the lookup of
+    profiles to delete."""
+    from saleor_crm_plugin import ingest
+    from saleor_crm_plugin.domain.emails import email_hash
+    from saleor_crm_plugin.models import ErasureTombstone
+
+    sqls = statements(
+        lambda: ingest.erase_customer(customer_user.pk, customer_user.email)
+    )
+
+    assert len(sqls) == 2, sqls
+    tombstone = ErasureTombstone.objects.get(email_hash=email_hash(customer_user.email))
+    first = tombstone.erased_at
+    ingest.erase_customer(customer_user.pk, customer_user.email)  # idempotent
+    tombstone.refresh_from_db()
+    assert tombstone.erased_at >= first
+    assert ErasureTombstone.objects.count() == 1
