@@ -254,8 +254,13 @@ def erase_customer(
             user__isnull=True
         ).extra(where=[f"{EMAIL_HASH_SQL.format(col='email')} = %s"], params=[hashed])
     if hashed:
-        ErasureTombstone.objects.update_or_create(
-            email_hash=hashed, defaults={"erased_at": timezone.now()}
+        # one INSERT ... ON CONFLICT DO UPDATE: it runs inside Saleor's delete
+        # transaction (post_delete), where update_or_create took four statements
+        ErasureTombstone.objects.bulk_create(
+            [ErasureTombstone(email_hash=hashed, erased_at=timezone.now())],
+            update_conflicts=True,
+            unique_fields=["email_hash"],
+            update_fields=["erased_at"],
         )
     _, by_model = profiles.delete()
     return by_model.get(CustomerProfile._meta.label, 0)

@@ -24,7 +24,7 @@ import logging
 import secrets
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Subquery, Value
 from django.utils import timezone
 
 from .coupons import code_owner
@@ -298,17 +298,27 @@ def _apply(checkout, *, recheck: bool, record_activity: bool = False) -> None:
     query = Q(pk__in=[])
     if user_id is not None:
         query |= Q(user_id=user_id, program__channel_id=checkout.channel_id)
+    redeemer = Value(None, output_field=IntegerField())
     if code:
         query |= Q(voucher_code=code) & ~Q(voucher_code="")
+        if not code.startswith(COUPON_PREFIX):
+            # whose points redemption the code is, if it is one: an uncorrelated
+            # sub-select, run once, that picks that membership by primary key
+            redeemer = Subquery(
+                PointsRedemption.objects.filter(voucher__codes__code=code).values(
+                    "membership_id"
+                )[:1]
+            )
+            query |= Q(pk=redeemer)
     with (
         checkout_activity_recorded(checkout)
         if record_activity
         else contextlib.nullcontext()
     ):
         rows = list(
-            Membership.objects.filter(query).select_related(
-                "program", "tier", "override_tier"
-            )[:2]
+            Membership.objects.filter(query)
+            .annotate(crm_redeemer_id=redeemer)
+            .select_related("program", "tier", "override_tier")[:3]
         )
     member = next(
         (
@@ -332,7 +342,9 @@ def _apply(checkout, *, recheck: bool, record_activity: bool = False) -> None:
         elif holder is not None:
             return  # the customer's own coupon: kept, never replaced
     elif owner is None and code:
-        redeemed_by = _redemption_owner(code)
+        redeemed_by = next(
+            (m.user_id for m in rows if m.pk == m.crm_redeemer_id), None
+        )
         if redeemed_by is not None and redeemed_by != user_id:
             _remove_voucher(checkout)
             code = None
@@ -358,15 +370,6 @@ def _holds(checkout, user_id: int | None, email: str) -> bool:
     if user_id is not None:
         return checkout.user_id == user_id
     return normalize_email(checkout.get_customer_email() or "") == email
-
-
-def _redemption_owner(code: str) -> int | None:
-    """The account that redeemed points into this voucher code, if it is one."""
-    return (
-        PointsRedemption.objects.filter(voucher__codes__code=code)
-        .values_list("membership__user_id", flat=True)
-        .first()
-    )
 
 
 def _remove_voucher(checkout) -> None:

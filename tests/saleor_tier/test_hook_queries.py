@@ -130,3 +130,42 @@ def test_a_failing_activity_write_never_breaks_the_checkout_hook_nor_the_transac
     profile.refresh_from_db()  # the transaction is still usable
     assert profile.last_checkout_at is None
     assert HookFailure.objects.filter(hook=vouchers.HOOK_NAME).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_a_typed_in_voucher_costs_the_same_one_statement(
+    signed_in, manager, checkout_with_item, customer_user, voucher, profile
+):
+    """Whether the code is someone's points redemption is asked in the membership
+    lookup itself."""
+    checkout_with_item.user = customer_user if signed_in else None
+    checkout_with_item.voucher_code = voucher.codes.first().code
+    checkout_with_item.save(update_fields=["user", "voucher_code"])
+
+    sqls = statements(lambda: manager.checkout_updated(checkout_with_item))
+
+    assert len(sqls) == 1, sqls
+    checkout_with_item.refresh_from_db()
+    assert checkout_with_item.voucher_code == voucher.codes.first().code
+
+
+def test_erasing_a_customer_without_crm_data_costs_two_statements(customer_user):
+    """The erasure runs inside Saleor's delete transaction (a ``post_delete``
+    signal), on every customer or staff deletion: the tombstone and the lookup of
+    profiles to delete."""
+    from saleor_crm_plugin import ingest
+    from saleor_crm_plugin.domain.emails import email_hash
+    from saleor_crm_plugin.models import ErasureTombstone
+
+    sqls = statements(
+        lambda: ingest.erase_customer(customer_user.pk, customer_user.email)
+    )
+
+    assert len(sqls) == 2, sqls
+    tombstone = ErasureTombstone.objects.get(email_hash=email_hash(customer_user.email))
+    first = tombstone.erased_at
+    ingest.erase_customer(customer_user.pk, customer_user.email)  # idempotent
+    tombstone.refresh_from_db()
+    assert tombstone.erased_at >= first
+    assert ErasureTombstone.objects.count() == 1
