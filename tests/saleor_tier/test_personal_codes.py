@@ -384,3 +384,30 @@ def test_a_code_is_never_given_twice(ladder, customer_user, customer_user2):
     assert taken_code.voucher_id == tiers["Silver"].voucher_id
     taken.refresh_from_db()
     assert taken.voucher_code == taken_code.code
+
+
+def test_a_failed_correction_never_breaks_the_order_and_is_retried(
+    ladder, customer_user, customer_user2, user_api_client, user2_api_client,
+    shop_usd,
+):
+    from django.utils import timezone
+
+    from saleor_crm_plugin import order_codes, tasks
+    from saleor_crm_plugin.models import HookFailure
+
+    (first, _), (second, checkout_second) = _two_gold_members(
+        ladder, customer_user, customer_user2, user_api_client, user2_api_client,
+        shop_usd)
+    with mock.patch.object(order_codes, "correct_order",
+                           side_effect=RuntimeError("boom")):
+        order = complete(user2_api_client, checkout_second)
+    assert order.voucher_code == second.voucher_code  # the order is Saleor's
+    failure = HookFailure.objects.get(hook=order_codes.HOOK_NAME)
+    assert str(failure.order_id) == str(order.pk)
+    assert list(OrderLine.objects.filter(order=order).values_list(
+        "unit_discount_reason", flat=True)) == [REASON.format(first.voucher_code)]
+
+    HookFailure.objects.filter(pk=failure.pk).update(next_attempt_at=timezone.now())
+    assert tasks.retry_hook_failures() == 1
+    assert list(OrderLine.objects.filter(order=order).values_list(
+        "unit_discount_reason", flat=True)) == [REASON.format(second.voucher_code)]
