@@ -346,6 +346,15 @@ def test_an_override_creates_the_code_in_its_transaction(
             "tier": gid("CRMTier", tiers["Gold"].pk), "reason": "VIP event"})
     assert _assert_own_active_code(member, tiers["Gold"]) == code
 
+    # in a tier without a discount the code is switched off: none to show
+    with mock.patch.object(loyalty_mutations, "on_tiers_changed_safely"):
+        crm_gql(staff_users_admin, OVERRIDE, {
+            "id": gid("User", customer_user.pk), "channel": channel_USD.slug,
+            "tier": gid("CRMTier", tiers["Regular"].pk), "reason": "test"})
+    assert VoucherCode.objects.get(code=code).is_active is False
+    assert _my_loyalty(user_api_client, channel_USD) == {
+        "tier": {"name": "Regular"}, "voucherCode": None}
+
 
 def test_codes_for_many_members_at_once_are_distinct(ladder, channel_USD):
     """The set-based issue gives each member a code of their own (a collision with
