@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 
 
 class SaleorCRMConfig(AppConfig):
@@ -18,9 +18,22 @@ class SaleorCRMConfig(AppConfig):
             sender="account.User",
             dispatch_uid="saleor_crm_plugin.erase_deleted_user",
         )
+        # A new order's lines must name the buyer's own voucher code, before
+        # Saleor's transaction commits and any payload is built (order_codes).
+        post_save.connect(
+            _order_saved,
+            sender="order.Order",
+            dispatch_uid="saleor_crm_plugin.order_codes",
+        )
 
 
 def _erase_deleted_user(sender, instance, **kwargs):
     from .ingest import erase_customer_safely
 
     erase_customer_safely(instance, "user_post_delete")
+
+
+def _order_saved(sender, instance, created, **kwargs):
+    from .order_codes import on_order_saved
+
+    on_order_saved(sender, instance, created, **kwargs)

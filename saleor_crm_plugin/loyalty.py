@@ -228,6 +228,9 @@ def override_tier(membership: Membership, tier: Tier | None, *, reason: str,
             to_name=tier.name if tier else "", reason=Reason.OVERRIDE,
             note=reason.strip()[:255], changed_by_id=by, created_at=now,
         )
+        from .vouchers import sync_member_codes
+
+        sync_member_codes([membership.pk], now)  # the code comes with the move
         transaction.on_commit(lambda: _mirror_safely([membership.pk]))
 
 
@@ -274,10 +277,11 @@ def apply_orders(order_ids: list[str], now: datetime | None = None) -> int:
         touched[membership.pk] = membership
     changed = [m.pk for m in touched.values() if evaluate_tier(membership=m, now=now)]
     if changed:
-        # after the commit: move member codes to the new tier's voucher and
-        # re-check the members' open checkouts
-        from .vouchers import on_tiers_changed_safely
+        from .vouchers import on_tiers_changed_safely, sync_member_codes
 
+        # the member's code comes with the move (same transaction); after the
+        # commit the members' open checkouts are re-checked
+        sync_member_codes(changed, now)
         transaction.on_commit(lambda: on_tiers_changed_safely(changed))
     if touched:
         members = list(touched)

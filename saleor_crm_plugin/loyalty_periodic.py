@@ -248,12 +248,13 @@ def _review(now: datetime | None, chunk: int) -> dict:
                 _no_jit(cursor)
                 cursor.execute(sql, {**params, "after": after, "upto": upto})
                 reviewed, changes = cursor.fetchone()
-                # progress commits with the chunk's moves
+                if isinstance(changes, str):
+                    changes = json.loads(changes)
+                changes = changes or []
+                # members' codes, and the progress, commit with the chunk's moves
+                _sync_codes([member_id for member_id, _ in changes], run)
                 progress.last_id = uuid.UUID(int=upto)
                 progress.save(update_fields=["last_id"])
-            if isinstance(changes, str):
-                changes = json.loads(changes)
-            changes = changes or []
             result["reviewed"] += reviewed
             result["upgraded"] += sum(1 for _, why in changes if why == "qualified")
             result["downgraded"] += sum(1 for _, why in changes if why == "review")
@@ -291,7 +292,18 @@ def _expire_overrides(program: LoyaltyProgram, now: datetime) -> list[int]:
             _EXPIRE_OVERRIDES_SQL.format(**db_tables()),
             {"program": program.pk, "now": now},
         )
-        return [row[0] for row in cursor.fetchall()]
+        expired = [row[0] for row in cursor.fetchall()]
+        _sync_codes(expired, now)
+        return expired
+
+
+def _sync_codes(membership_ids: list[int], now: datetime) -> None:
+    """Moved members' codes follow in the move's transaction (a member entering a
+    tier with a discount gets one)."""
+    if membership_ids:
+        from .vouchers import sync_member_codes
+
+        sync_member_codes(membership_ids, now)
 
 
 def _after_changes(membership_ids: list[int]) -> None:

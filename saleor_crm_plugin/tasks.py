@@ -15,6 +15,8 @@ from saleor.core.db.connection import allow_writer
 
 from .ingest import backoff, erase_customer, insert_fact
 from .models import EventSource, HookFailure, OrderEvent, OrderEventKind, SyncCursor
+from .order_codes import HOOK_NAME as ORDER_CODES_HOOK
+from .order_codes import retry as retry_order_codes
 from .services import link_account as link_account_service
 from .services import on_profiles_changed, process_orders
 from .settings import load_config
@@ -110,7 +112,9 @@ def retry_hook_failures(limit: int = 500):
 
 def _replay(failure: HookFailure, Order):
     hook = failure.hook
-    if hook.startswith("order_") and failure.order_id:
+    if hook == ORDER_CODES_HOOK and failure.order_id:
+        retry_order_codes(failure.order_id)
+    elif hook.startswith("order_") and failure.order_id:
         order = Order.objects.filter(pk=failure.order_id).first()
         if order is None:
             return

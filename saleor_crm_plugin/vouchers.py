@@ -43,6 +43,23 @@ USAGE_COUNTED = 2_147_483_647
 CODE_PREFIX = "MBR-"
 MANAGED_KEY = "saleor-crm-plugin.tier"
 
+# Saleor 3.23 runs no plugin hook while it validates a promo code, so a code the
+# plugin takes off a checkout cannot be refused with a mutation error: the reason
+# is left in the checkout's public metadata under this key, for the storefront.
+REFUSED_KEY = "crm.promoCodeRefused"
+NOT_YOURS = "NOT_YOURS"
+SIGN_IN_REQUIRED = "SIGN_IN_REQUIRED"
+OTHER_CHANNEL = "OTHER_CHANNEL"
+REPLACED_BY_MEMBER_DISCOUNT = "REPLACED_BY_MEMBER_DISCOUNT"
+REFUSAL_MESSAGES = {
+    NOT_YOURS: "This code belongs to another customer.",
+    SIGN_IN_REQUIRED: "This code belongs to a customer account: sign in to use it.",
+    OTHER_CHANNEL: "This member code is for another channel.",
+    REPLACED_BY_MEMBER_DISCOUNT: (
+        "Your member discount applies instead: an order takes one code."
+    ),
+}
+
 _CHECKOUT_FIELDS = [
     "voucher_code",
     "discount_amount",
@@ -219,13 +236,80 @@ def on_tiers_changed_safely(membership_ids: list[int]) -> None:
         logger.exception("CRM: member codes not moved after a tier change")
 
 
-def _new_code() -> str:
-    from saleor.core.utils.promo_code import is_available_promo_code
+_ISSUE_SQL = """
+WITH drawn AS (
+    SELECT d.id, d.code FROM unnest(%(ids)s::bigint[], %(codes)s::text[]) AS d(id, code)
+),
+need AS (
+    SELECT m.id, t.voucher_id, d.code
+    FROM "{membership}" m
+    JOIN drawn d ON d.id = m.id
+    JOIN "{program}" p ON p.id = m.program_id
+    JOIN "{tier}" t ON t.id = CASE
+        WHEN m.override_tier_id IS NOT NULL
+             AND (m.override_expires_at IS NULL OR m.override_expires_at > %(now)s)
+        THEN m.override_tier_id ELSE m.tier_id END
+    WHERE m.voucher_code = '' AND p.is_active AND t.voucher_id IS NOT NULL
+    FOR UPDATE OF m
+),
+codes AS (
+    INSERT INTO "{code}" (id, code, used, is_active, voucher_id, created_at)
+    SELECT gen_random_uuid(), n.code, 0, true, n.voucher_id, %(now)s
+    FROM need n
+    WHERE NOT EXISTS (SELECT 1 FROM "{gift_card}" gc WHERE gc.code = n.code)
+    ON CONFLICT (code) DO NOTHING
+    RETURNING code
+),
+given AS (
+    UPDATE "{membership}" m SET voucher_code = n.code
+    FROM need n JOIN codes c ON c.code = n.code
+    WHERE m.id = n.id
+    RETURNING m.id
+)
+SELECT (SELECT count(*) FROM need), (SELECT count(*) FROM given)
+"""
+# a drawn code that exists already is drawn again, up to this many rounds
+_ISSUE_ROUNDS = 8
 
-    while True:
-        code = CODE_PREFIX + secrets.token_hex(5).upper()
-        if is_available_promo_code(code):
-            return code
+
+def _draw_code() -> str:
+    """A member code: 40 random bits from the OS's CSPRNG."""
+    return CODE_PREFIX + secrets.token_hex(5).upper()
+
+
+def sync_member_codes(membership_ids: list[int], now=None) -> int:
+    """The members' personal codes, in line with their tiers — in the caller's
+    transaction (a tier move and its code commit together).
+
+    A code moves to the voucher of the member's effective tier, or is switched off
+    when that tier gives no discount; a member of a tier with a discount who has
+    no code yet gets one, so ``crmMyLoyalty`` shows it at once. Set-based: one
+    UPDATE, then one statement that locks the members without a code, inserts
+    their Saleor ``VoucherCode`` rows and stores them on the memberships (another
+    round only for a drawn code that exists already, as a voucher code or a gift
+    card). Idempotent. Returns the number of codes created."""
+    from saleor.giftcard.models import GiftCard
+
+    ids = list(dict.fromkeys(membership_ids))
+    if not ids:
+        return 0
+    now = now or timezone.now()
+    tables = {**db_tables(), "gift_card": GiftCard._meta.db_table}
+    created = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_REPOINT_SQL.format(**tables), {"ids": ids, "now": now})
+        for _ in range(_ISSUE_ROUNDS):
+            codes: set[str] = set()
+            while len(codes) < len(ids):
+                codes.add(_draw_code())
+            cursor.execute(_ISSUE_SQL.format(**tables),
+                           {"ids": ids, "codes": list(codes), "now": now})
+            needed, given = cursor.fetchone()
+            created += given
+            if given == needed:
+                return created
+    logger.warning("CRM: member codes left for the checkout hook (codes taken)")
+    return created
 
 
 def _member_code(membership: Membership, voucher_id: int):
@@ -234,10 +318,14 @@ def _member_code(membership: Membership, voucher_id: int):
     from saleor.discount.models import VoucherCode
 
     if not membership.voucher_code:
-        membership.voucher_code = _new_code()
-        Membership.objects.filter(pk=membership.pk).update(
-            voucher_code=membership.voucher_code
+        sync_member_codes([membership.pk])
+        membership.voucher_code = (
+            Membership.objects.filter(pk=membership.pk)
+            .values_list("voucher_code", flat=True)
+            .get()
         )
+        if not membership.voucher_code:
+            raise RuntimeError("no member code could be drawn")
     code, created = VoucherCode.objects.get_or_create(
         code=membership.voucher_code,
         defaults={"voucher_id": voucher_id, "is_active": True},
@@ -331,13 +419,14 @@ def _apply(checkout, *, recheck: bool, record_activity: bool = False) -> None:
     owner = next((m for m in rows if code and m.voucher_code == code), None)
     if owner is not None and owner is not member:
         # someone else's member code (or the member's code of another channel)
-        _remove_voucher(checkout)
+        _refuse(checkout, OTHER_CHANNEL if owner.user_id == user_id
+                else _not_theirs(checkout, owner.user_id))
         code = None
     elif owner is None and code and code.startswith(COUPON_PREFIX):
         holder = code_owner(code)
         if holder is not None and not _holds(checkout, *holder):
             # a personal coupon of another customer
-            _remove_voucher(checkout)
+            _refuse(checkout, _not_theirs(checkout, holder[0]))
             code = None
         elif holder is not None:
             return  # the customer's own coupon: kept, never replaced
@@ -346,7 +435,7 @@ def _apply(checkout, *, recheck: bool, record_activity: bool = False) -> None:
             (m.user_id for m in rows if m.pk == m.crm_redeemer_id), None
         )
         if redeemed_by is not None and redeemed_by != user_id:
-            _remove_voucher(checkout)
+            _refuse(checkout, _not_theirs(checkout, redeemed_by))
             code = None
         elif redeemed_by is not None:
             return  # the member's own points redemption: paid for, never replaced
@@ -372,12 +461,58 @@ def _holds(checkout, user_id: int | None, email: str) -> bool:
     return normalize_email(checkout.get_customer_email() or "") == email
 
 
+def _not_theirs(checkout, owner_user_id: int | None) -> str:
+    """Why a code of another customer is refused: a guest may be the account
+    holder, not signed in."""
+    if checkout.user_id is None and owner_user_id is not None:
+        return SIGN_IN_REQUIRED
+    return NOT_YOURS
+
+
 def _remove_voucher(checkout) -> None:
     from saleor.checkout.utils import remove_voucher_from_checkout
 
     with transaction.atomic():
         remove_voucher_from_checkout(checkout)
         _expire_prices(checkout)
+
+
+def _refuse(checkout, reason: str) -> None:
+    """Take the code off the checkout and say why, in one transaction."""
+    with transaction.atomic():
+        _remove_voucher(checkout)
+        note_refusal(checkout, reason)
+
+
+_NOTE_SQL = """
+INSERT INTO "{table}" (checkout_id, metadata, private_metadata)
+VALUES (%(checkout)s, jsonb_build_object(%(key)s::text, %(value)s::text), '{{}}')
+ON CONFLICT (checkout_id) DO UPDATE
+SET metadata = "{table}".metadata || EXCLUDED.metadata
+"""
+
+
+def note_refusal(checkout, reason: str) -> None:
+    """Leave the reason in the checkout's public metadata (``REFUSED_KEY``): a JSON
+    string ``{"reason", "message", "at"}``. One statement that adds the key to
+    whatever metadata the checkout has (nothing else is overwritten)."""
+    import json
+
+    from saleor.checkout.models import CheckoutMetadata
+
+    value = json.dumps({
+        "reason": reason,
+        "message": REFUSAL_MESSAGES[reason],
+        "at": timezone.now().isoformat(),
+    })
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _NOTE_SQL.format(table=CheckoutMetadata._meta.db_table),
+            {"checkout": checkout.pk, "key": REFUSED_KEY, "value": value},
+        )
+    storage = checkout._state.fields_cache.get("metadata_storage")
+    if storage is not None:  # keep a loaded copy in step
+        storage.metadata[REFUSED_KEY] = value
 
 
 def _expire_prices(checkout) -> None:
@@ -440,6 +575,8 @@ def _attach_in_transaction(checkout, member, voucher_id, *, recheck):
     except NotApplicable:
         return  # e.g. below the tier's minimum spend: leave the checkout as it is
     _expire_prices(checkout)
+    if typed is not None:
+        note_refusal(checkout, REPLACED_BY_MEMBER_DISCOUNT)
 
 
 def retry_checkout(failure: HookFailure) -> None:

@@ -71,7 +71,10 @@ def loyalty_state(user_id: int, channel_slug: str) -> CRMLoyaltyState | None:
         ) if next_tier else None,
         points=CRMPointsBalance(available=balance.available, pending=balance.pending,
                                 expiring_soon=balance.expiring_soon),
-        voucher_code=membership.voucher_code or None,
+        # only a code that gives something now (its tier has a discount)
+        voucher_code=(membership.voucher_code or None)
+        if effective is not None and effective.voucher_id and program.is_active
+        else None,
         tier_history=list(membership.tier_changes.order_by("-created_at", "-id")[:100])
         if membership.pk else [],
         redemptions=list(PointsRedemption.objects.filter(membership_id=membership.pk)

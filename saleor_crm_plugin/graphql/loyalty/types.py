@@ -257,7 +257,10 @@ class CRMLoyaltyState(graphene.ObjectType):
     next_tier = graphene.Field(CRMTier)
     missing_for_next_tier = graphene.Field(CRMMissing)
     points = graphene.Field(CRMPointsBalance, required=True)
-    voucher_code = graphene.String(description="The member's personal discount code.")
+    voucher_code = graphene.String(
+        description="The member's personal discount code (null while their tier "
+        "gives no discount)."
+    )
     tier_history = graphene.List(graphene.NonNull(CRMTierChange), required=True,
                                  description="Newest first (at most 100).")
     ledger = graphene.Field(
