@@ -13,8 +13,10 @@ A rule is JSON-shaped::
     ]}
 
 Every leaf is two-valued: a condition on a missing value (a customer who never
-ordered has no ``last_order_at``) is false, in SQL (``COALESCE(..., FALSE)``) as in
-Python, so ``NOT`` means what an admin expects.
+ordered has no ``last_order_at``) is false, in SQL as in Python, so ``NOT`` means
+what an admin expects. Under a ``NOT`` a leaf is ``COALESCE(..., FALSE)``; elsewhere
+it is the bare comparison (an unknown there cannot make a row match, and ``WHERE``
+drops it), which an index on the column can serve.
 
 The SQL refers to the aliases the caller's query provides (``p`` the CRM profile,
 ``u`` Saleor's user, ``c`` the channel); purchase conditions read the purchase
@@ -428,14 +430,19 @@ def value_sql(name: str, now: datetime, orders_table: str,
             params)
 
 
-def _sql(node, now, names, params, per_profile=False) -> str:
+def _sql(node, now, names, params, per_profile=False, guarded=False) -> str:
+    # ``guarded``: under a NOT, where a leaf must be two-valued (COALESCE(...,
+    # FALSE)). Elsewhere a NULL leaf already counts as false: AND / OR without
+    # NOT above them turn an unknown into a match only if the known leaves
+    # alone make one, and WHERE drops an unknown result — so a leaf there is
+    # the bare comparison, which an index on its column can serve
     if "and" in node or "or" in node:
         key = "and" if "and" in node else "or"
         joiner = " AND " if key == "and" else " OR "
-        return "(" + joiner.join(_sql(c, now, names, params, per_profile)
+        return "(" + joiner.join(_sql(c, now, names, params, per_profile, guarded)
                                  for c in node[key]) + ")"
     if "not" in node:
-        return f"(NOT {_sql(node['not'], now, names, params, per_profile)})"
+        return f"(NOT {_sql(node['not'], now, names, params, per_profile, True)})"
     if "bought" in node and per_profile:
         return _bought_per_profile(node["bought"], now, names, params)
     if "bought" in node:
@@ -471,7 +478,7 @@ def _sql(node, now, names, params, per_profile=False) -> str:
         return f"(p.id IN ({inner}))"
     field = FIELDS[node["field"]]
     if not field.key:
-        return _condition(field.sql, node, now, names, params)
+        return _condition(field.sql, node, now, names, params, guarded)
     # set-based: the keys whose row satisfies the condition (the sub-select yields
     # no NULL keys, and a NULL key — a guest — is false, so NOT stays exact)
     source = _render(field.source, names, now, params)
@@ -479,11 +486,13 @@ def _sql(node, now, names, params, per_profile=False) -> str:
     if field.kind == "metadata":
         inner = _metadata_condition(field.sql, node, params)
     else:
+        # the sub-select's own WHERE: an unknown row is not selected
         inner = _condition(field.sql, {**node, "op": "is_set"} if negate else node,
-                           now, names, params)
-    found = (f"COALESCE({field.key} IN (SELECT {field.source_key} {source}"
-             f" WHERE {inner}), FALSE)")
-    return f"(NOT {found})" if negate else found
+                           now, names, params, False)
+    found = f"{field.key} IN (SELECT {field.source_key} {source} WHERE {inner})"
+    if negate or guarded:
+        found = f"COALESCE({found}, FALSE)"
+    return f"(NOT {found})" if negate else f"({found})"
 
 
 def _bought_per_profile(spec, now, names, params) -> str:
@@ -517,7 +526,7 @@ def _metadata_condition(col, node, params) -> str:
     return f"({col} ? %s AND NOT {col} @> %s::jsonb)"
 
 
-def _condition(template, node, now, names, params) -> str:
+def _condition(template, node, now, names, params, guarded=True) -> str:
     op, value = node["op"], node["value"]
     col = _render(template, names, now, params)
     if op == "is_set":
@@ -548,7 +557,7 @@ def _condition(template, node, now, names, params) -> str:
     else:
         params.append(value)
         expr = f"{col} {_CMP[op]} %s"
-    return f"COALESCE({expr}, FALSE)"
+    return f"COALESCE({expr}, FALSE)" if guarded else f"({expr})"
 
 
 # --- the reference evaluator --------------------------------------------------------

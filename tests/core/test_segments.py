@@ -167,7 +167,24 @@ def test_sql_carries_values_only_as_parameters():
     sql, params = compile_sql(rule, NOW, "saleor_crm_plugin_customerorder")
     assert hostile not in sql and hostile in params
     assert sql.count("%s") == len(params)
-    assert "COALESCE(c.slug = %s, FALSE)" in sql
+    assert "(c.slug = %s)" in sql
+
+
+def test_leaves_are_coalesced_only_under_not():
+    """A bare comparison where an unknown cannot make a match (an index can serve
+    it); two-valued under NOT, where it could."""
+    rule = normalize({"and": [
+        {"field": "last_order_at", "op": "less_than_days_ago", "value": 90},
+        {"or": [{"field": "orders_count", "op": "gte", "value": 2},
+                {"field": "tier", "op": "eq", "value": "Gold"}]},
+        {"not": {"and": [{"field": "total_spent", "op": "gte", "value": 500},
+                         {"field": "points", "op": "gte", "value": 10}]}},
+    ]})
+    sql, _ = compile_sql(rule, NOW, "orders")
+    assert sql.startswith("((p.last_order_at >= %s) AND ((p.orders_count >= %s) OR"
+                          " ((p.channel_id, p.user_id) IN (SELECT")
+    assert "(NOT (COALESCE(p.net_spent_amount >= %s, FALSE) AND (COALESCE(" in sql
+    assert sql.count("COALESCE(") == 2
 
 
 # --- properties -----------------------------------------------------------------------
