@@ -6,7 +6,6 @@ import graphene
 from graphql import GraphQLError
 from saleor.graphql.core.connection import CountableConnection, create_connection_slice
 from saleor.graphql.core.enums import OrderDirection
-from saleor.graphql.core.fields import PermissionsField
 from saleor.graphql.core.filters import (
     EnumFilter,
     FilterInputObjectType,
@@ -17,12 +16,10 @@ from saleor.graphql.core.scalars import DateTime
 from saleor.graphql.core.types import ModelObjectType, SortInputObjectType
 from saleor.graphql.core.types.common import DateTimeRangeInput
 from saleor.graphql.utils.filters import filter_range_field
-from saleor.permission.enums import AccountPermissions
 
 from ...models import SegmentEvent
 from ..core.validation import filter_queryset
-
-MANAGE_USERS = AccountPermissions.MANAGE_USERS
+from .types import CRMPersonFields
 
 CRMSegmentEventKindEnum = graphene.Enum(
     "CRMSegmentEventKindEnum",
@@ -30,22 +27,13 @@ CRMSegmentEventKindEnum = graphene.Enum(
     description="A customer entered or left a segment.")
 
 
-class CRMSegmentEvent(ModelObjectType[SegmentEvent]):
+class CRMSegmentEvent(CRMPersonFields, ModelObjectType[SegmentEvent]):
     id = graphene.GlobalID(required=True)
     kind = CRMSegmentEventKindEnum(required=True)
     created_at = DateTime(required=True, description="When the move was recorded.")
     segment_id = graphene.ID(required=True, description="The segment (CRMSegment).")
     segment_name = graphene.String(required=True)
     customer_id = graphene.ID(description="The customer (Saleor User); null: a guest.")
-    email = PermissionsField(
-        graphene.NonNull(graphene.String), permissions=[MANAGE_USERS],
-        description="The customer's email: the account's, or the guest's.")
-    first_name = PermissionsField(
-        graphene.String, permissions=[MANAGE_USERS],
-        description="The account's first name; null for a guest.")
-    last_name = PermissionsField(
-        graphene.String, permissions=[MANAGE_USERS],
-        description="The account's last name; null for a guest.")
     channel = graphene.String(required=True, description="Slug of the profile's "
                                                          "channel.")
 

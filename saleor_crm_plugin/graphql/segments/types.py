@@ -33,10 +33,10 @@ def _email(root: CustomerProfile, _info):
     return root.user.email if root.user_id else root.email
 
 
-class CRMSegmentMember(CRMCustomerProfile):
-    # the profile's own ID (members are profiles): the same ID as elsewhere
-    id = graphene.GlobalID(required=True, parent_type=CRMCustomerProfile,
-                           description="The profile's ID.")
+class CRMPersonFields:
+    """Who the customer is, for staff with MANAGE_USERS: the fields segment members
+    and segment events share (each type resolves them from its own row)."""
+
     email = PermissionsField(
         graphene.NonNull(graphene.String), permissions=[MANAGE_USERS],
         description="The customer's email: the account's, or the guest's.")
@@ -46,6 +46,12 @@ class CRMSegmentMember(CRMCustomerProfile):
     last_name = PermissionsField(
         graphene.String, permissions=[MANAGE_USERS],
         description="The account's last name; null for a guest.")
+
+
+class CRMSegmentMember(CRMPersonFields, CRMCustomerProfile):
+    # the profile's own ID (members are profiles): the same ID as elsewhere
+    id = graphene.GlobalID(required=True, parent_type=CRMCustomerProfile,
+                           description="The profile's ID.")
 
     class Meta:
         description = ("A member of a segment: the customer's CRM profile in a "
