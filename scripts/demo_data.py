@@ -37,6 +37,7 @@ from decimal import Decimal
 
 MARK = "crm_demo"  # private metadata key on demo users and orders: the persona kind
 EXAMPLE_MARK = "crm_demo_example"
+OLD_COUPON_RULE_NAME = "Dormant former regulars: 15 % for 30 days"  # before the channel
 CUSTOMER_PASSWORD = "password"
 
 # Accounts by behaviour (300), then guest buyers (orders placed without an account).
@@ -234,25 +235,32 @@ def playbook() -> None:
                     preset_params=dict(preset.defaults), rule={})
             result = segments.materialize(segment)
             print(f"  segment {preset.title:<34} {result['members']:>6} customers")
-        if CouponRule.objects.filter(channel=channel).exists():
-            print("  coupon rule already there (kept)")
+        # the channel in the name: the dashboard lists every channel's rules together
+        name = f"Dormant former regulars, {channel.name}: 15 % for 30 days"
+        existing = CouponRule.objects.filter(channel=channel).first()
+        if existing is not None:
+            if existing.name == OLD_COUPON_RULE_NAME:  # made by an earlier demo
+                existing.name = name
+                existing.save(update_fields=["name"])
+            print(f"  coupon rule {existing.name!r} already there (kept)")
             continue
         dormant = Segment.objects.get(channel=channel, preset="dormant_former_regulars")
         rule = coupon_rules.save_rule(None, {
-            "name": "Dormant former regulars: 15 % for 30 days", "channel": channel,
+            "name": name, "channel": channel,
             "trigger": "schedule", "trigger_params": {"segment_id": dormant.pk},
             "discount_type": "percentage", "discount_value": Decimal(15),
             "validity_days": 30, "cooldown_days": 180, "max_per_customer": 3,
             "control_share": Decimal("0.1"), "delivery": ["csv"]})
         dry = coupons.dry_run(rule)
         on, replay = dry.on_activation, dry.replayed_window
-        print(f"  coupon rule dry run: switching on issues {on.codes} codes "
+        print(f"  coupon rule {name!r}")
+        print(f"  dry run: switching on issues {on.codes} codes "
               f"({on.held_out} held out, estimated cost {on.estimated_cost} "
               f"{dry.currency}); over the replayed window it would have issued "
               f"{replay.codes}")
         coupon_rules.activate(rule)
         run = coupons.run_rule(rule)
-        print(f"  coupon rule switched on: {run.issued} Saleor codes issued, "
+        print(f"  switched on: {run.issued} Saleor codes issued, "
               f"{run.held_out} held out")
 
 
