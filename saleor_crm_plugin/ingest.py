@@ -160,18 +160,13 @@ def record_failure(
         )
 
 
-_TOUCH_CTE = None
-
-
-def _touch_cte() -> str:
-    global _TOUCH_CTE
-    if _TOUCH_CTE is None:
-        _TOUCH_CTE = (
-            f'WITH crm_checkout_activity AS (UPDATE "{CustomerProfile._meta.db_table}" '
-            "SET last_checkout_at = %s WHERE user_id = %s AND channel_id = %s "
-            "AND (last_checkout_at IS NULL OR last_checkout_at < %s) RETURNING 1) "
-        )
-    return _TOUCH_CTE
+# the checkout-activity write, prepended to the membership lookup as a
+# data-modifying WITH (see checkout_activity_recorded)
+_TOUCH_CTE = (
+    f'WITH crm_checkout_activity AS (UPDATE "{CustomerProfile._meta.db_table}" '
+    "SET last_checkout_at = %s WHERE user_id = %s AND channel_id = %s "
+    "AND (last_checkout_at IS NULL OR last_checkout_at < %s) RETURNING 1) "
+)
 
 
 @contextlib.contextmanager
@@ -202,7 +197,7 @@ def checkout_activity_recorded(checkout: Checkout):
         if pending and not many and sql.lstrip().upper().startswith("SELECT"):
             pending.clear()
             return execute(
-                _touch_cte() + sql, (*params, *(sql_params or ())), many, context
+                _TOUCH_CTE + sql, (*params, *(sql_params or ())), many, context
             )
         return execute(sql, sql_params, many, context)
 
@@ -210,7 +205,7 @@ def checkout_activity_recorded(checkout: Checkout):
         yield
     if pending:  # no statement ran inside the block: write the activity alone
         with _savepoint(), connection.cursor() as cursor:
-            cursor.execute(_touch_cte() + "SELECT 1", params)
+            cursor.execute(_TOUCH_CTE + "SELECT 1", params)
 
 
 def schedule_account_link(user: User, hook: str) -> None:

@@ -122,8 +122,8 @@ def test_a_failing_activity_write_never_breaks_the_checkout_hook_nor_the_transac
 
     checkout_with_item.user = customer_user
     checkout_with_item.save(update_fields=["user"])
-    failing = ingest._touch_cte().replace("RETURNING 1", "AND 1 / 0 = 1 RETURNING 1")
-    monkeypatch.setattr(ingest, "_touch_cte", lambda: failing)
+    failing = ingest._TOUCH_CTE.replace("RETURNING 1", "AND 1 / 0 = 1 RETURNING 1")
+    monkeypatch.setattr(ingest, "_TOUCH_CTE", failing)
 
     manager.checkout_updated(checkout_with_item)  # does not raise
 
