@@ -36,9 +36,9 @@ from django.db import connection
 from django.utils import timezone
 from machine import machine_info
 
-from saleor_crm_plugin import coupon_rules, coupons
+from saleor_crm_plugin.coupons import rules as coupon_rules, issuing as coupons
 from saleor_crm_plugin.models import CouponGrant
-from saleor_crm_plugin.tables import db_tables
+from saleor_crm_plugin.core.tables import db_tables
 from saleor_harness import (  # noqa: F401
     pytest_addoption,
     pytest_collection_modifyitems,

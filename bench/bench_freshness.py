@@ -74,13 +74,14 @@ from saleor.discount.models import VoucherCode
 from saleor.warehouse.models import Stock
 
 import saleor_crm_plugin
-from saleor_crm_plugin import coupon_rules, programs
+from saleor_crm_plugin.coupons import rules as coupon_rules
+from saleor_crm_plugin.loyalty import programs
 from saleor_crm_plugin.models import (
     CouponGrant,
     OrderEvent,
     Segment,
 )
-from saleor_crm_plugin.segments import materialize
+from saleor_crm_plugin.segments.membership import materialize
 
 HERE = Path(__file__).resolve().parent
 SALEOR_DIR = os.environ.get("SALEOR_DIR", str(Path.home() / "saleor-3.23"))

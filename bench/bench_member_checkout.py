@@ -50,7 +50,7 @@ from saleor.graphql.tests.fixtures import ApiClient
 from saleor.warehouse.models import Stock
 
 import saleor_crm_plugin.plugin as crm_plugin_module
-from saleor_crm_plugin import vouchers
+from saleor_crm_plugin.loyalty import member_discount as vouchers
 from saleor_crm_plugin.models import LoyaltyProgram, Membership, Tier
 from saleor_harness import (  # noqa: F401
     pytest_addoption,

@@ -78,7 +78,7 @@ from saleor.plugins.models import PluginConfiguration
 from saleor.warehouse.models import Stock
 
 import saleor_crm_plugin.plugin as crm_plugin_module
-from saleor_crm_plugin import services
+from saleor_crm_plugin.pipeline import apply as services
 from saleor_crm_plugin.models import CustomerOrder, OrderEvent
 
 HERE = Path(__file__).resolve().parent
@@ -896,7 +896,7 @@ def test_order_flow_crm_overhead(
             side_effect=lambda order_id: ctx.enqueued.append(str(order_id)),
         ),
         mock.patch(
-            "saleor_crm_plugin.tasks.link_account.delay",
+            "saleor_crm_plugin.tasks.link_account_task.delay",
             side_effect=lambda user_id: ctx.link_enqueued.append(user_id),
         ),
         hooks["record_order_event"],

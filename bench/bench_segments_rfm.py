@@ -67,10 +67,10 @@ from machine import machine_info
 from crm_fixtures import on_crm
 from synth import _DroppedIndexes
 
-from saleor_crm_plugin import rfm, segments
+from saleor_crm_plugin.segments import rfm, membership as segments
 from saleor_crm_plugin.domain.segments import normalize
 from saleor_crm_plugin.models import CustomerProfile, Segment
-from saleor_crm_plugin.tables import db_tables
+from saleor_crm_plugin.core.tables import db_tables
 from saleor_harness import (  # noqa: F401
     pytest_addoption,
     pytest_collection_modifyitems,

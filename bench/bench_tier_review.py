@@ -34,9 +34,12 @@ from django.db import connection
 from django.utils import timezone
 from machine import machine_info
 
-from saleor_crm_plugin import loyalty_periodic
+from saleor_crm_plugin.loyalty import (
+    metadata as loyalty_periodic_metadata,
+    periodic as loyalty_periodic,
+)
 from saleor_crm_plugin.models import LoyaltyProgram, Membership, Tier, TierChange
-from saleor_crm_plugin.tables import db_tables
+from saleor_crm_plugin.core.tables import db_tables
 from saleor_harness import (  # noqa: F401
     pytest_addoption,
     pytest_collection_modifyitems,
@@ -175,7 +178,7 @@ def test_tier_review_of_a_million_members(channel_USD):
     rss_after = _rss_mb()
     # the metadata mirror the review enqueued, as the workers would run it
     t0 = time.perf_counter()
-    mirrored = sum(loyalty_periodic.mirror_metadata(ids) for ids in mirror_jobs)
+    mirrored = sum(loyalty_periodic_metadata.mirror_metadata(ids) for ids in mirror_jobs)
     mirror_s = time.perf_counter() - t0
     changes = TierChange.objects.count()
     second_counter = _Queries()

@@ -28,12 +28,12 @@ class SaleorCRMConfig(AppConfig):
 
 
 def _erase_deleted_user(sender, instance, **kwargs):
-    from .ingest import erase_customer_safely
+    from .pipeline.ingest import erase_customer_safely
 
     erase_customer_safely(instance, "user_post_delete")
 
 
 def _order_saved(sender, instance, created, **kwargs):
-    from .order_codes import on_order_saved
+    from .pipeline.order_codes import on_order_saved
 
     on_order_saved(sender, instance, created, **kwargs)

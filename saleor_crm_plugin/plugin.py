@@ -9,14 +9,14 @@ from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from saleor.plugins.error_codes import PluginErrorCode
 
 from .domain.config import FIELDS, ConfigError, CRMConfig
-from .ingest import (
+from .pipeline.ingest import (
     erase_customer_safely,
     record_order_event,
     schedule_account_link,
 )
 from .models import OrderEventKind
-from .settings import PLUGIN_ID, config_from_items
-from .vouchers import apply_member_discount
+from .core.config import PLUGIN_ID, config_from_items
+from .loyalty.member_discount import apply_member_discount
 
 _TYPES = {
     "boolean": ConfigurationTypeField.BOOLEAN,
@@ -108,7 +108,7 @@ class CRMPlugin(BasePlugin):
             return crm_graphql_view(request)
         if route.startswith("export/"):
             # a signed, short-lived CSV download (``exports``)
-            from .exports import serve
+            from .core.exports import serve
 
             return serve(request, route.removeprefix("export/"))
         return HttpResponseNotFound()

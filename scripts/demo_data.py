@@ -178,7 +178,7 @@ def loyalty() -> None:
     from django.db.models import Avg
     from saleor.channel.models import Channel
 
-    from saleor_crm_plugin import loyalty_periodic, programs
+    from saleor_crm_plugin.loyalty import periodic as loyalty_periodic, programs
     from saleor_crm_plugin.models import CustomerProfile, LoyaltyProgram
 
     for channel in Channel.objects.filter(
@@ -218,7 +218,8 @@ def playbook() -> None:
 
     from saleor.channel.models import Channel
 
-    from saleor_crm_plugin import coupon_rules, coupons, rfm, segments
+    from saleor_crm_plugin.coupons import rules as coupon_rules, issuing as coupons
+    from saleor_crm_plugin.segments import rfm, membership as segments
     from saleor_crm_plugin.domain.segments import PRESETS
     from saleor_crm_plugin.models import CouponRule, CustomerProfile, Segment
 

@@ -69,7 +69,7 @@ class Field:
     country: bool = False  # ISO 3166-1 alpha-2 codes (upper-cased)
 
 
-# Default table names (the caller passes the models' own, see ``tables.py``).
+# Default table names (the caller passes the models' own, see ``core/tables.py``).
 TABLES = {
     "membership": "saleor_crm_plugin_membership",
     "program": "saleor_crm_plugin_loyaltyprogram",
@@ -85,7 +85,7 @@ TABLES = {
 _MEMBER = 'FROM "{membership}" m JOIN "{program}" pr ON pr.id = m.program_id'
 _MEMBER_TIERS = (_MEMBER + ' LEFT JOIN "{tier}" t ON t.id = m.tier_id'
                  ' LEFT JOIN "{tier}" ot ON ot.id = m.override_tier_id')
-# ``loyalty.effective_tier``: an unexpired override, else the earned tier
+# ``loyalty.state.effective_tier``: an unexpired override, else the earned tier
 _EFFECTIVE_TIER = (
     "CASE WHEN m.override_tier_id IS NOT NULL AND (m.override_expires_at IS NULL"
     " OR m.override_expires_at > {now}) THEN ot.name ELSE t.name END"

@@ -6,7 +6,7 @@ from django.urls import reverse
 from saleor.plugins.models import PluginConfiguration
 
 from saleor_crm_plugin.plugin import CRMPlugin
-from saleor_crm_plugin.settings import PLUGIN_ID
+from saleor_crm_plugin.core.config import PLUGIN_ID
 
 
 def crm_url():

@@ -557,7 +557,7 @@ def race(n: int, action) -> list[str]:
 
     from django.db import connections
 
-    from saleor_crm_plugin.loyalty import LoyaltyError
+    from saleor_crm_plugin.loyalty.errors import LoyaltyError
 
     results, barrier = [], threading.Barrier(n)
 

@@ -35,7 +35,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import CaptureQueriesContext
 
 import saleor_crm_plugin
-from saleor_crm_plugin import ingest
+from saleor_crm_plugin.pipeline import ingest
+from saleor_crm_plugin.profiles import erasure as ingest_erasure
 from saleor_crm_plugin.plugin import CRMPlugin
 
 _PACKAGE = str(Path(saleor_crm_plugin.__file__).parent)
@@ -115,7 +116,7 @@ def crm_hook_budget(crm_plugin_active, monkeypatch):
             return _hook(self, *args, **kwargs)
 
         monkeypatch.setattr(CRMPlugin, name, counted)
-    erase = ingest.erase_customer
+    erase = ingest_erasure.erase_customer
 
     def counted_erasure(*args, **kwargs):
         calls["erase_customer"] += 1

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from saleor.order import OrderChargeStatus, OrderStatus
 
-from saleor_crm_plugin import backfill as backfill_module
-from saleor_crm_plugin.backfill import BackfillOptions, run_backfill
+from saleor_crm_plugin.profiles import backfill as backfill_module
+from saleor_crm_plugin.profiles.backfill import BackfillOptions, run_backfill
 from saleor_crm_plugin.models import BackfillRun, CustomerOrder, CustomerProfile
 
 

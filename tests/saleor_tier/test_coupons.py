@@ -27,7 +27,7 @@ from saleor.account.models import User
 from saleor.discount import DiscountValueType, VoucherType
 from saleor.discount.models import OrderDiscount, VoucherCode
 
-from saleor_crm_plugin import coupon_rules, coupons
+from saleor_crm_plugin.coupons import rules as coupon_rules, issuing as coupons
 from saleor_crm_plugin.domain.coupons import CouponRuleError, estimated_cost
 from saleor_crm_plugin.models import (
     CouponGrant,
@@ -41,7 +41,7 @@ from saleor_crm_plugin.models import (
     Tier,
     TierChange,
 )
-from saleor_crm_plugin.segments import materialize
+from saleor_crm_plugin.segments.membership import materialize
 
 CODE = re.compile(r"^CRM-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$")
 ADD_CODE = """

@@ -26,7 +26,7 @@ from saleor.account.models import User
 from saleor.discount.models import Voucher
 from saleor.graphql.tests.utils import assert_no_permission
 
-from saleor_crm_plugin import coupon_delivery, coupons
+from saleor_crm_plugin.coupons import delivery as coupon_delivery, issuing as coupons
 from saleor_crm_plugin.models import CouponGrant, CouponRule, CustomerProfile
 
 FIELDS = """

@@ -28,7 +28,8 @@ from saleor.account.models import User
 from saleor.order.models import Order
 from saleor.plugins.manager import get_plugins_manager
 
-from saleor_crm_plugin import ingest, services, tasks
+from saleor_crm_plugin.pipeline import ingest, apply as services
+from saleor_crm_plugin import tasks
 from saleor_crm_plugin.domain.emails import email_hash
 from saleor_crm_plugin.models import (
     CustomerProfile,
@@ -37,7 +38,7 @@ from saleor_crm_plugin.models import (
     HookFailure,
     OrderEvent,
 )
-from saleor_crm_plugin.tasks import (
+from saleor_crm_plugin.pipeline.tasks import (
     process_pending_events,
     reconcile_orders,
     retry_hook_failures,
@@ -286,7 +287,7 @@ def test_failed_account_link_is_retried(
         raise ConnectionError("broker unreachable")
 
     with monkeypatch.context() as m:
-        m.setattr(tasks.link_account, "delay", broker_down)
+        m.setattr(tasks.link_account_task, "delay", broker_down)
         user = register_account(
             api_client, "late@example.com", shop_usd.channel_slug, settings
         )

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from saleor.plugins.manager import get_plugins_manager
 
-from saleor_crm_plugin import vouchers
+from saleor_crm_plugin.loyalty import member_discount as vouchers
 from saleor_crm_plugin.models import (
     CustomerProfile,
     HookFailure,
@@ -118,12 +118,12 @@ def test_a_failing_activity_write_never_breaks_the_checkout_hook_nor_the_transac
 ):
     """Called inside a transaction (here: the test's), a failing statement is rolled
     back to its savepoint: the transaction goes on, the failure is recorded."""
-    from saleor_crm_plugin import ingest
+    from saleor_crm_plugin.profiles import activity as ingest_activity
 
     checkout_with_item.user = customer_user
     checkout_with_item.save(update_fields=["user"])
-    failing = ingest._TOUCH_CTE.replace("RETURNING 1", "AND 1 / 0 = 1 RETURNING 1")
-    monkeypatch.setattr(ingest, "_TOUCH_CTE", failing)
+    failing = ingest_activity._TOUCH_CTE.replace("RETURNING 1", "AND 1 / 0 = 1 RETURNING 1")
+    monkeypatch.setattr(ingest_activity, "_TOUCH_CTE", failing)
 
     manager.checkout_updated(checkout_with_item)  # does not raise
 
@@ -154,18 +154,18 @@ def test_erasing_a_customer_without_crm_data_costs_two_statements(customer_user)
     """The erasure runs inside Saleor's delete transaction (a ``post_delete``
     signal), on every customer or staff deletion: the tombstone and the lookup of
     profiles to delete."""
-    from saleor_crm_plugin import ingest
+    from saleor_crm_plugin.profiles import erasure as ingest_erasure
     from saleor_crm_plugin.domain.emails import email_hash
     from saleor_crm_plugin.models import ErasureTombstone
 
     sqls = statements(
-        lambda: ingest.erase_customer(customer_user.pk, customer_user.email)
+        lambda: ingest_erasure.erase_customer(customer_user.pk, customer_user.email)
     )
 
     assert len(sqls) == 2, sqls
     tombstone = ErasureTombstone.objects.get(email_hash=email_hash(customer_user.email))
     first = tombstone.erased_at
-    ingest.erase_customer(customer_user.pk, customer_user.email)  # idempotent
+    ingest_erasure.erase_customer(customer_user.pk, customer_user.email)  # idempotent
     tombstone.refresh_from_db()
     assert tombstone.erased_at >= first
     assert ErasureTombstone.objects.count() == 1

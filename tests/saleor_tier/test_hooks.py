@@ -44,7 +44,7 @@ from saleor_crm_plugin.models import (
     OrderEventKind,
 )
 from saleor_crm_plugin.plugin import CRMPlugin
-from saleor_crm_plugin.settings import PLUGIN_ID
+from saleor_crm_plugin.core.config import PLUGIN_ID
 
 ORDER_KINDS = [k for k in OrderEventKind.values if k != OrderEventKind.BACKFILLED]
 

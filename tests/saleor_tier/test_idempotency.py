@@ -29,9 +29,10 @@ from saleor_crm_plugin.models import (
     HookFailure,
     OrderEvent,
 )
-from saleor_crm_plugin.services import process_orders
-from saleor_crm_plugin.settings import PLUGIN_ID
-from saleor_crm_plugin.tasks import process_order_events, process_pending_events
+from saleor_crm_plugin.pipeline.apply import process_orders
+from saleor_crm_plugin.core.config import PLUGIN_ID
+from saleor_crm_plugin.pipeline.apply import process_order_events
+from saleor_crm_plugin.pipeline.tasks import process_pending_events
 
 
 def _crm_state():

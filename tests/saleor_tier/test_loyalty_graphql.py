@@ -22,7 +22,7 @@ from crm_helpers import (  # noqa: F401 - fixtures
 from saleor.discount.models import Voucher
 from saleor.graphql.tests.utils import assert_no_permission, get_graphql_content
 
-from saleor_crm_plugin import loyalty
+from saleor_crm_plugin.loyalty import ledger as loyalty, tiers as loyalty_tiers
 from saleor_crm_plugin.models import (
     LoyaltyProgram,
     Membership,
@@ -643,13 +643,13 @@ def test_top_tier_has_no_next_tier_and_thresholds_count_exactly(
     # 99 points: Silver, one point short of Gold's 100
     loyalty.grant_points(m, 99, reason="gift", by=None)
     m = Membership.objects.select_related("program__channel").get(pk=m.pk)
-    assert loyalty.evaluate_tier(m)
+    assert loyalty_tiers.evaluate_tier(m)
     s = state()
     assert (s["tier"], s["nextTier"]) == ({"name": "Silver"}, {"name": "Gold"})
     assert s["missingForNextTier"] == {"metric": "POINTS", "amount": 1.0, "money": None}
     # exactly at the threshold: Gold, the top, with nothing above it
     loyalty.grant_points(m, 1, reason="gift", by=None)
-    assert loyalty.evaluate_tier(m)
+    assert loyalty_tiers.evaluate_tier(m)
     s = state()
     assert s["tier"] == {"name": "Gold"}
     assert s["nextTier"] is None and s["missingForNextTier"] is None

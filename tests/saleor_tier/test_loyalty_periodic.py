@@ -16,7 +16,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from saleor.account.models import User
 
-from saleor_crm_plugin import loyalty, loyalty_periodic, tasks
+from saleor_crm_plugin.loyalty import (
+    tiers as loyalty_tiers,
+    ledger as loyalty,
+    periodic as loyalty_periodic,
+    metadata as loyalty_periodic_metadata,
+)
+from saleor_crm_plugin import tasks
 from saleor_crm_plugin.domain.tiers import Window, WindowKind
 from saleor_crm_plugin.models import (
     CustomerOrder,
@@ -82,7 +88,7 @@ def expected_by_evaluate_tier(program, now, read=None):
             for m in Membership.objects.filter(program=program).select_related(
                 "tier", "override_tier", "program__channel"
             ):
-                loyalty.evaluate_tier(m, now, at_review=True)
+                loyalty_tiers.evaluate_tier(m, now, at_review=True)
             result = (read or state)(program)
             raise Rollback
     except Rollback:
@@ -155,7 +161,7 @@ def test_second_run_moves_nobody(population):
 def test_an_interrupted_review_resumes_as_of_its_start(population):
     program, _, members = population
     expected = expected_by_evaluate_tier(program, NOW)
-    real_chunks = loyalty_periodic._id_chunks
+    real_chunks = loyalty_periodic.id_chunks
 
     def first_two_chunks(queryset, chunk):
         for i, bounds in enumerate(real_chunks(queryset, chunk)):
@@ -163,7 +169,7 @@ def test_an_interrupted_review_resumes_as_of_its_start(population):
                 raise RuntimeError("worker killed")
             yield bounds
 
-    with mock.patch.object(loyalty_periodic, "_id_chunks", first_two_chunks), \
+    with mock.patch.object(loyalty_periodic, "id_chunks", first_two_chunks), \
             pytest.raises(RuntimeError):
         loyalty_periodic.review_tiers(NOW, chunk=3)
     assert SyncCursor.objects.get(key=loyalty_periodic.REVIEW_KEY).value == NOW
@@ -216,11 +222,11 @@ def test_metadata_mirror_writes_changed_members_only(
     customer_user.refresh_from_db()
     assert customer_user.metadata == {
         "newsletter": "yes", f"crm.{slug}.tier": "Gold", f"crm.{slug}.points": "42"}
-    assert loyalty_periodic.mirror_metadata() == 0  # nothing changed
+    assert loyalty_periodic_metadata.mirror_metadata() == 0  # nothing changed
     LoyaltyProgram.objects.filter(pk=program.pk).update(
         metadata_tier_key="loyalty_tier", metadata_points_key="loyalty_points")
     Membership.objects.filter(pk=m.pk).update(tier=t["Silver"])
-    assert loyalty_periodic.mirror_metadata([m.pk]) == 1
+    assert loyalty_periodic_metadata.mirror_metadata([m.pk]) == 1
     customer_user.refresh_from_db()
     assert customer_user.metadata["loyalty_tier"] == "Silver"
     assert customer_user.metadata["loyalty_points"] == "42"
@@ -485,14 +491,14 @@ def test_mirror_writes_only_changed_users_one_statement_per_chunk(ladder):
     members = [customer(program, n, tier=t["Silver"]) for n in range(7)]
     users = [m.user_id for m in members]
     User.objects.filter(pk=users[0]).update(metadata={"newsletter": "yes"})
-    chunks = len(list(loyalty_periodic._id_chunks(Membership.objects.all(), 3)))
+    chunks = len(list(loyalty_periodic.id_chunks(Membership.objects.all(), 3)))
     assert chunks >= 3
 
     def mirror_statements(queries):
         return [q for q in queries if 'UPDATE "account_user"' in q["sql"]]
 
     with CaptureQueriesContext(connection) as first:
-        assert loyalty_periodic.mirror_metadata(chunk=3) == len(members)
+        assert loyalty_periodic_metadata.mirror_metadata(chunk=3) == len(members)
     assert len(mirror_statements(first.captured_queries)) == chunks
     slug = program.channel.slug
     assert User.objects.get(pk=users[0]).metadata == {
@@ -502,7 +508,7 @@ def test_mirror_writes_only_changed_users_one_statement_per_chunk(ladder):
     Membership.objects.filter(pk=members[2].pk).update(tier=t["Gold"])
     award(members[5], 30, NOW - timedelta(days=1))
     with CaptureQueriesContext(connection) as second:
-        assert loyalty_periodic.mirror_metadata(chunk=3) == 2
+        assert loyalty_periodic_metadata.mirror_metadata(chunk=3) == 2
     # the same statements, whatever the number of members written
     assert len(second.captured_queries) == len(first.captured_queries)
     assert len(mirror_statements(second.captured_queries)) == chunks
@@ -516,7 +522,7 @@ def test_mirror_writes_only_changed_users_one_statement_per_chunk(ladder):
     # the review's follow-up mirrors just the members it names
     Membership.objects.filter(pk__in=[members[3].pk, members[4].pk]).update(
         tier=t["Regular"])
-    assert loyalty_periodic.mirror_metadata([members[3].pk]) == 1
+    assert loyalty_periodic_metadata.mirror_metadata([members[3].pk]) == 1
     assert User.objects.get(pk=users[3]).metadata[f"crm.{slug}.tier"] == "Regular"
     assert User.objects.get(pk=users[4]).metadata[f"crm.{slug}.tier"] == "Silver"
 
@@ -526,12 +532,12 @@ def test_mirror_shows_the_override_and_nothing_for_an_inactive_program(ladder):
     m = customer(program, 1, tier=t["Silver"], override_tier=t["Gold"],
                  override_reason="vip", override_expires_at=NOW + timedelta(days=1))
     slug = program.channel.slug
-    loyalty_periodic.mirror_metadata(now=NOW)
+    loyalty_periodic_metadata.mirror_metadata(now=NOW)
     assert User.objects.get(pk=m.user_id).metadata[f"crm.{slug}.tier"] == "Gold"
-    loyalty_periodic.mirror_metadata(now=NOW + timedelta(days=2))  # override over
+    loyalty_periodic_metadata.mirror_metadata(now=NOW + timedelta(days=2))  # override over
     assert User.objects.get(pk=m.user_id).metadata[f"crm.{slug}.tier"] == "Silver"
     LoyaltyProgram.objects.filter(pk=program.pk).update(is_active=False)
-    loyalty_periodic.mirror_metadata(now=NOW + timedelta(days=2))
+    loyalty_periodic_metadata.mirror_metadata(now=NOW + timedelta(days=2))
     assert User.objects.get(pk=m.user_id).metadata[f"crm.{slug}.tier"] == ""
 
 

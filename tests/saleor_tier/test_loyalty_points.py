@@ -25,8 +25,13 @@ from django.db import connection
 from django.utils import timezone
 from saleor.plugins.manager import get_plugins_manager
 
-from saleor_crm_plugin import loyalty
-from saleor_crm_plugin.services import process_orders
+from saleor_crm_plugin.loyalty import (
+    tiers as loyalty_tiers,
+    ledger as loyalty,
+    errors as loyalty_errors,
+    state as loyalty_state,
+)
+from saleor_crm_plugin.pipeline.apply import process_orders
 from saleor_crm_plugin.models import (
     LoyaltyProgram,
     Membership,
@@ -179,11 +184,11 @@ def test_spending_takes_the_soonest_expiring_points_first_and_never_overspends(
         PointsEntry.objects.filter(kind="spend").values_list("award_id", "points")
     )
     assert taken == {soon.pk: -30, late.pk: -10}
-    with pytest.raises(loyalty.LoyaltyError) as exc:
+    with pytest.raises(loyalty_errors.LoyaltyError) as exc:
         loyalty.spend_points(m.pk, 41)
     assert exc.value.code == "INSUFFICIENT_POINTS"
     assert loyalty.balances(m.pk).available == 40
-    with pytest.raises(loyalty.LoyaltyError):
+    with pytest.raises(loyalty_errors.LoyaltyError):
         loyalty.grant_points(m, 10, reason=" ", by=None)
 
 
@@ -217,21 +222,21 @@ def test_staff_override_holds_until_it_expires_and_is_recorded(
 ):
     m = Membership.objects.create(program=program, user=customer_user)
     gold = Tier.objects.get(program=program, name="Gold")
-    with pytest.raises(loyalty.LoyaltyError) as exc:
-        loyalty.override_tier(m, gold, reason="  ", expires_at=None, by=staff_user.pk)
+    with pytest.raises(loyalty_errors.LoyaltyError) as exc:
+        loyalty_tiers.override_tier(m, gold, reason="  ", expires_at=None, by=staff_user.pk)
     assert exc.value.field == "reason"
     expires = timezone.now() + timedelta(days=30)
-    loyalty.override_tier(m, gold, reason="VIP event", expires_at=expires,
+    loyalty_tiers.override_tier(m, gold, reason="VIP event", expires_at=expires,
                           by=staff_user.pk)
     m = member(customer_user, program)
-    assert loyalty.effective_tier(m) == gold
+    assert loyalty_state.effective_tier(m) == gold
     # Reviews and new orders do not move a member under an active override.
-    assert loyalty.evaluate_tier(m, at_review=True) is False
+    assert loyalty_tiers.evaluate_tier(m, at_review=True) is False
     change = TierChange.objects.get(reason="override")
     assert (change.to_name, change.note, change.changed_by_id) == (
         "Gold", "VIP event", staff_user.pk)
     # Once it expires, the earned tier applies again.
     after = expires + timedelta(seconds=1)
-    assert loyalty.effective_tier(m, after) is None
-    assert loyalty.evaluate_tier(m, after) is True  # qualifies for Regular (>= 0)
+    assert loyalty_state.effective_tier(m, after) is None
+    assert loyalty_tiers.evaluate_tier(m, after) is True  # qualifies for Regular (>= 0)
     assert member(customer_user, program).tier.name == "Regular"

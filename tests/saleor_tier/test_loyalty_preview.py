@@ -34,8 +34,11 @@ from saleor.graphql.tests.utils import assert_no_permission
 from saleor.product.models import Category, Collection
 from test_loyalty_periodic import customer
 
-from saleor_crm_plugin import loyalty, loyalty_periodic
-from saleor_crm_plugin.loyalty import LoyaltyError
+from saleor_crm_plugin.loyalty import (
+    tiers as loyalty_tiers,
+    periodic as loyalty_periodic,
+)
+from saleor_crm_plugin.loyalty.errors import LoyaltyError
 from saleor_crm_plugin.models import (
     CustomerOrder,
     LoyaltyProgram,
@@ -44,7 +47,7 @@ from saleor_crm_plugin.models import (
     Tier,
     TierChange,
 )
-from saleor_crm_plugin.preview import TierSpec, preview_program
+from saleor_crm_plugin.loyalty.preview import TierSpec, preview_program
 
 PROPOSAL = [
     TierSpec("Silver", 1, "spend", Decimal(100), "percentage", Decimal(10),
@@ -332,7 +335,7 @@ def test_real_orders_counts_equal_evaluate_tier_after_the_change(real_orders):
     for m in Membership.objects.filter(program=program).select_related(
         "tier", "override_tier", "program__channel"
     ):
-        loyalty.evaluate_tier(m, now, at_review=True)
+        loyalty_tiers.evaluate_tier(m, now, at_review=True)
     real = {rank: Membership.objects.filter(program=program, tier__rank=rank).count()
             for rank in predicted}
     assert real == predicted == {0: 1, 1: 2, 2: 1}

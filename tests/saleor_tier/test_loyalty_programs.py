@@ -10,8 +10,8 @@ import pytest
 from saleor.discount import DiscountValueType, VoucherType
 from saleor.discount.models import Voucher
 
-from saleor_crm_plugin import programs
-from saleor_crm_plugin.loyalty import LoyaltyError
+from saleor_crm_plugin.loyalty import programs
+from saleor_crm_plugin.loyalty.errors import LoyaltyError
 from saleor_crm_plugin.models import LoyaltyProgram, Membership, Tier
 
 

@@ -31,7 +31,11 @@ from saleor.discount.models import (
 )
 from saleor.order.models import Order
 
-from saleor_crm_plugin import loyalty, tasks, vouchers
+from saleor_crm_plugin.loyalty import (
+    tiers as loyalty_tiers,
+    member_discount as vouchers,
+)
+from saleor_crm_plugin import tasks
 from saleor_crm_plugin.models import HookFailure, LoyaltyProgram, Membership, Tier
 
 CHECKOUT_FIELDS = """
@@ -336,7 +340,7 @@ def test_tier_change_rechecks_open_checkouts(
     code = member.voucher_code
 
     # staff override to Gold: same code, now on Gold's voucher, checkout re-priced
-    loyalty.override_tier(member, tiers["Gold"], reason="VIP event",
+    loyalty_tiers.override_tier(member, tiers["Gold"], reason="VIP event",
                           expires_at=None, by=staff_user.pk)
     assert vouchers.on_tiers_changed([member.pk]) == 1
     assert VoucherCode.objects.get(code=code).voucher_id == tiers["Gold"].voucher_id
@@ -345,7 +349,7 @@ def test_tier_change_rechecks_open_checkouts(
     assert amount(after, "discount") == Decimal("5.00")
 
     # override to a tier with no discount: the code is switched off and removed
-    loyalty.override_tier(member, tiers["Regular"], reason="downgrade test",
+    loyalty_tiers.override_tier(member, tiers["Regular"], reason="downgrade test",
                           expires_at=None, by=staff_user.pk)
     vouchers.on_tiers_changed([member.pk])
     assert VoucherCode.objects.get(code=code).is_active is False

@@ -41,7 +41,11 @@ from test_member_checkout import (  # noqa: F401 - fixtures and flows
     run,
 )
 
-from saleor_crm_plugin import loyalty, loyalty_periodic, vouchers
+from saleor_crm_plugin.loyalty import (
+    orders as loyalty_orders,
+    periodic as loyalty_periodic,
+    member_discount as vouchers,
+)
 from saleor_crm_plugin.models import Membership, Tier
 
 REASON = "Entire order voucher code: {}"
@@ -181,7 +185,7 @@ def test_the_correction_is_idempotent_and_leaves_other_orders_alone(
     ladder, customer_user, customer_user2, user_api_client, user2_api_client,
     shop_usd, django_assert_num_queries,
 ):
-    from saleor_crm_plugin import order_codes
+    from saleor_crm_plugin.pipeline import order_codes
 
     (_, _), (second, checkout_second) = _two_gold_members(
         ladder, customer_user, customer_user2, user_api_client, user2_api_client,
@@ -207,7 +211,7 @@ def test_a_coupon_order_names_the_recipients_own_code(
 ):
     """Two customers hold single-use codes of one coupon voucher (as a rule's run
     issues them); the second one's order names the second one's code."""
-    from saleor_crm_plugin.coupon_rules import create_saleor_voucher
+    from saleor_crm_plugin.coupons.rules import create_saleor_voucher
     from saleor_crm_plugin.domain.coupons import CODE_PREFIX
     from saleor_crm_plugin.models import CouponRule
     from test_member_checkout import ADD_CODE
@@ -255,7 +259,7 @@ def test_a_paid_order_that_upgrades_creates_the_code_in_its_transaction(
 ):
     program, tiers = ladder
     # nothing after the order task's commit: the code must come with the move
-    with mock.patch.object(vouchers, "on_tiers_changed_safely") as after_commit, \
+    with mock.patch.object(loyalty_orders, "on_tiers_changed_safely") as after_commit, \
             django_capture_on_commit_callbacks(execute=True):
         place_order(user_api_client, shop_usd, quantity=5, token=CHARGE)  # 60.00
     member = Membership.objects.get(user=customer_user, program=program)
@@ -283,7 +287,7 @@ def test_apply_orders_writes_the_code_before_its_commit(
         order_id="6f2e3cd4-0000-4000-8000-000000000001", profile=profile,
         channel_id=channel_USD.pk, status="unfulfilled", currency="USD",
         total_amount=Decimal(120), paid_at=now, placed_at=now)
-    loyalty.apply_orders(["6f2e3cd4-0000-4000-8000-000000000001"], now)
+    loyalty_orders.apply_orders(["6f2e3cd4-0000-4000-8000-000000000001"], now)
     member = Membership.objects.get(user=customer_user, program=program)
     assert member.tier == tiers["Gold"]
     _assert_own_active_code(member, tiers["Gold"])
@@ -325,11 +329,11 @@ def test_the_review_creates_the_codes_of_members_it_moves(
 def test_an_override_creates_the_code_in_its_transaction(
     ladder, staff_users_admin, user_api_client, customer_user, channel_USD,
 ):
-    from saleor_crm_plugin.graphql.loyalty import mutations as loyalty_mutations
+    from saleor_crm_plugin.loyalty import tiers as loyalty_tiers
     from test_loyalty_graphql import OVERRIDE
 
     program, tiers = ladder
-    with mock.patch.object(loyalty_mutations, "on_tiers_changed_safely"):
+    with mock.patch.object(loyalty_tiers, "on_tiers_changed_safely"):
         data = crm_gql(staff_users_admin, OVERRIDE, {
             "id": gid("User", customer_user.pk), "channel": channel_USD.slug,
             "tier": gid("CRMTier", tiers["Silver"].pk), "reason": "VIP event"})
@@ -340,14 +344,14 @@ def test_an_override_creates_the_code_in_its_transaction(
         "tier": {"name": "Silver"}, "voucherCode": code}
 
     # a member who already has a code keeps it; it moves with them
-    with mock.patch.object(loyalty_mutations, "on_tiers_changed_safely"):
+    with mock.patch.object(loyalty_tiers, "on_tiers_changed_safely"):
         crm_gql(staff_users_admin, OVERRIDE, {
             "id": gid("User", customer_user.pk), "channel": channel_USD.slug,
             "tier": gid("CRMTier", tiers["Gold"].pk), "reason": "VIP event"})
     assert _assert_own_active_code(member, tiers["Gold"]) == code
 
     # in a tier without a discount the code is switched off: none to show
-    with mock.patch.object(loyalty_mutations, "on_tiers_changed_safely"):
+    with mock.patch.object(loyalty_tiers, "on_tiers_changed_safely"):
         crm_gql(staff_users_admin, OVERRIDE, {
             "id": gid("User", customer_user.pk), "channel": channel_USD.slug,
             "tier": gid("CRMTier", tiers["Regular"].pk), "reason": "test"})
@@ -401,7 +405,8 @@ def test_a_failed_correction_never_breaks_the_order_and_is_retried(
 ):
     from django.utils import timezone
 
-    from saleor_crm_plugin import order_codes, tasks
+    from saleor_crm_plugin.pipeline import order_codes
+    from saleor_crm_plugin import tasks
     from saleor_crm_plugin.models import HookFailure
 
     (first, _), (second, checkout_second) = _two_gold_members(

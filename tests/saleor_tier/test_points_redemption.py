@@ -14,7 +14,11 @@ from saleor.discount.models import VoucherCode
 from saleor.giftcard import GiftCardEvents
 from saleor.giftcard.models import GiftCard, GiftCardEvent
 
-from saleor_crm_plugin import loyalty, redemption
+from saleor_crm_plugin.loyalty import (
+    ledger as loyalty,
+    errors as loyalty_errors,
+    redemption,
+)
 from saleor_crm_plugin.models import (
     LoyaltyProgram,
     Membership,
@@ -87,7 +91,7 @@ def test_redeem_into_a_single_use_voucher_only_the_member_can_use(
      (501, "INSUFFICIENT_POINTS")],
 )
 def test_refused_requests_write_nothing(member, points, code):
-    with pytest.raises(loyalty.LoyaltyError) as exc:
+    with pytest.raises(loyalty_errors.LoyaltyError) as exc:
         redemption.redeem_points(member, points)
     assert (exc.value.field, exc.value.code) == ("points", code)
     assert not PointsRedemption.objects.exists()
@@ -98,7 +102,7 @@ def test_refused_requests_write_nothing(member, points, code):
 def test_inactive_program_refuses(member):
     LoyaltyProgram.objects.filter(pk=member.program_id).update(is_active=False)
     member.program.refresh_from_db()
-    with pytest.raises(loyalty.LoyaltyError) as exc:
+    with pytest.raises(loyalty_errors.LoyaltyError) as exc:
         redemption.redeem_points(member, 200)
     assert exc.value.code == "PROGRAM_INACTIVE"
 
@@ -136,7 +140,7 @@ def test_parallel_redemptions_on_separate_connections_never_overspend(
 def test_a_members_own_redemption_voucher_is_never_replaced_by_the_member_discount(
     member, user_api_client, shop_usd
 ):
-    from saleor_crm_plugin import vouchers
+    from saleor_crm_plugin.loyalty import member_discount as vouchers
     from saleor_crm_plugin.models import Tier
 
     gold = Tier.objects.create(program=member.program, name="Gold", rank=1,

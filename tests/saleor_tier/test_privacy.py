@@ -41,7 +41,7 @@ from saleor_crm_plugin.models import (
     HookFailure,
     PurchaseFact,
 )
-from saleor_crm_plugin.tasks import reconcile_orders
+from saleor_crm_plugin.pipeline.tasks import reconcile_orders
 
 EMAIL = "Erase.Me@Example.com"
 
@@ -190,7 +190,11 @@ def test_customer_delete_erases_loyalty_data_and_saleor_keeps_its_gift_card(
     deactivates a deleted assignee's cards)."""
     from saleor.giftcard.models import GiftCard
 
-    from saleor_crm_plugin import loyalty, redemption
+    from saleor_crm_plugin.loyalty import (
+        tiers as loyalty_tiers,
+        ledger as loyalty,
+        redemption,
+    )
     from saleor_crm_plugin.models import (
         LoyaltyProgram,
         Membership,
@@ -205,7 +209,7 @@ def test_customer_delete_erases_loyalty_data_and_saleor_keeps_its_gift_card(
     gold = Tier.objects.create(program=program, name="Gold", rank=1)
     m = Membership.objects.create(program=program, user=customer_user)
     loyalty.grant_points(m, 100, reason="welcome", by=None)
-    loyalty.override_tier(m, gold, reason="VIP", expires_at=None, by=None)
+    loyalty_tiers.override_tier(m, gold, reason="VIP", expires_at=None, by=None)
     m = Membership.objects.select_related("program__channel", "user").get(pk=m.pk)
     card_pk = redemption.redeem_points(m, 50).gift_card_id
     with django_capture_on_commit_callbacks(execute=True):

@@ -25,7 +25,7 @@ from crm_helpers import (  # noqa: F401 - fixtures
 )
 from django.db import connection
 
-from saleor_crm_plugin import segments
+from saleor_crm_plugin.segments import membership as segments
 from saleor_crm_plugin.domain.segments import normalize
 from saleor_crm_plugin.models import CustomerOrder, CustomerProfile, PurchaseFact
 

@@ -18,7 +18,7 @@ from graphql import GraphQLInterfaceType, GraphQLObjectType, get_named_type
 from saleor.graphql.core.validators.query_cost import validate_cost_map
 from saleor.graphql.tests.utils import get_graphql_content_from_response
 
-from saleor_crm_plugin import coupon_rules, coupons
+from saleor_crm_plugin.coupons import rules as coupon_rules, issuing as coupons
 from saleor_crm_plugin.graphql.cost import CRM_COST_MAP
 from saleor_crm_plugin.graphql.schema import schema
 

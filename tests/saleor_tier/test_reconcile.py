@@ -8,7 +8,7 @@ from saleor.order import OrderChargeStatus, OrderStatus
 from saleor.order.models import Order
 
 from saleor_crm_plugin.models import CustomerOrder, CustomerProfile, SyncCursor
-from saleor_crm_plugin.tasks import RECONCILE_KEY, reconcile_orders
+from saleor_crm_plugin.pipeline.tasks import RECONCILE_KEY, reconcile_orders
 
 
 def _paid_order(order_generator, total, minutes_ago, **kwargs):

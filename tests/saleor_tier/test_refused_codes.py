@@ -29,7 +29,7 @@ from test_member_checkout import (  # noqa: F401 - fixtures and flows
     typed_voucher,
 )
 
-from saleor_crm_plugin import vouchers
+from saleor_crm_plugin.loyalty import member_discount as vouchers
 from saleor_crm_plugin.models import LoyaltyProgram
 
 KEY = "crm.promoCodeRefused"  # the documented contract with storefronts
@@ -121,7 +121,7 @@ def test_another_customers_coupon_is_refused_with_a_reason(
     user_api_client, user2_api_client, customer_user, customer_user2, shop_usd,
     channel_USD,
 ):
-    from saleor_crm_plugin.coupon_rules import create_saleor_voucher
+    from saleor_crm_plugin.coupons.rules import create_saleor_voucher
     from saleor_crm_plugin.domain.coupons import CODE_PREFIX
     from saleor_crm_plugin.models import CouponGrant, CouponRule, CustomerProfile
 

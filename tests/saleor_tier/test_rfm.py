@@ -18,9 +18,9 @@ from django.utils import timezone
 from saleor.account.models import User
 from saleor.graphql.tests.utils import assert_no_permission
 
-from saleor_crm_plugin import rfm
+from saleor_crm_plugin.segments import rfm
 from saleor_crm_plugin.domain.rfm import RfmError, group_case_sql, group_of
-from saleor_crm_plugin.ingest import erase_customer
+from saleor_crm_plugin.profiles.erasure import erase_customer
 from saleor_crm_plugin.models import CustomerProfile, RfmMovement, RfmScore
 
 

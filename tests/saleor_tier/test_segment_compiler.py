@@ -33,7 +33,7 @@ from saleor_crm_plugin.models import (
     RfmScore,
     Tier,
 )
-from saleor_crm_plugin.tables import db_tables
+from saleor_crm_plugin.core.tables import db_tables
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 CHANNELS = ("seg-jp", "seg-us")

@@ -26,9 +26,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from saleor.account.models import User
 
-from saleor_crm_plugin import segments
+from saleor_crm_plugin.segments import membership as segments
 from saleor_crm_plugin.domain.segments import normalize
-from saleor_crm_plugin.ingest import erase_customer
+from saleor_crm_plugin.profiles.erasure import erase_customer
 from saleor_crm_plugin.models import CustomerProfile, Segment, SegmentMember
 
 PAID = {"field": "paid_orders_count", "op": "gte", "value": 1}

@@ -30,7 +30,7 @@ from saleor_crm_plugin.models import (
     SegmentEvent,
     SegmentMember,
 )
-from saleor_crm_plugin.segments import materialize
+from saleor_crm_plugin.segments.membership import materialize
 
 EVENTS = """
 query E($filter: CRMSegmentEventFilterInput, $sort: CRMSegmentEventSortingInput,

@@ -30,7 +30,8 @@ from freezegun import freeze_time
 from saleor.account.models import Address, User
 from saleor.graphql.tests.utils import assert_no_permission
 
-from saleor_crm_plugin import exports
+from saleor_crm_plugin.core import exports
+from saleor_crm_plugin.segments import exports as exports_exports
 from saleor_crm_plugin.models import (
     CustomerProfile,
     LoyaltyProgram,
@@ -40,7 +41,7 @@ from saleor_crm_plugin.models import (
     SegmentMember,
     Tier,
 )
-from saleor_crm_plugin.segments import materialize
+from saleor_crm_plugin.segments.membership import materialize
 
 EXPORT = """
 mutation E($id: ID!, $format: CRMSegmentExportFormatEnum, $bom: Boolean) {
@@ -259,7 +260,7 @@ def test_refusals_log_neither_token_nor_path(segment, staff_users_admin,
             raise RuntimeError("database gone")
 
         monkeypatch.setitem(exports._KINDS, "segment",
-                            dataclasses.replace(exports.SEGMENT, exists=broken))
+                            dataclasses.replace(exports_exports.SEGMENT, exists=broken))
         failed = download(payload["url"])
         assert failed.status_code == 500 and failed.content == b""
     finally:

@@ -38,7 +38,7 @@ from saleor.payment.models import Transaction, TransactionItem
 from saleor_crm_plugin.domain.orders import OrderState, is_paid, skip_reason
 from saleor_crm_plugin.domain.profile import compute_profile
 from saleor_crm_plugin.models import CustomerOrder, CustomerProfile
-from saleor_crm_plugin.sql import sync_orders
+from saleor_crm_plugin.profiles.sync import sync_orders
 
 
 def _transaction_paid(app_client, order, charged, refunded="0"):

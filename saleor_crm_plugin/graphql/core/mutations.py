@@ -1,12 +1,17 @@
 """The base of every CRM mutation: Saleor's ``BaseMutation`` (permissions, typed
-``errors`` / ``crmErrors``) plus the CRM's input-cleaning layer and ID helpers."""
+``errors`` / ``crmErrors``) plus the CRM's input-cleaning layer and ID helpers, and
+the permission metas the areas' mutations share."""
 
 from django.core.exceptions import ValidationError
+from saleor.account.models import User
 from saleor.graphql.core.context import setup_context_user
 from saleor.graphql.core.mutations import BaseMutation
+from saleor.permission.auth_filters import AuthorizationFilters
+from saleor.permission.enums import AccountPermissions, DiscountPermissions
 
-from ...error_codes import CRMErrorCode
-from ...validation import NUL_MESSAGE
+from ...core.errors import CRMErrorCode
+from ...core.validation import NUL_MESSAGE
+from .types import CRMError
 from .validation import nul_argument
 
 
@@ -48,3 +53,32 @@ class CRMBaseMutation(BaseMutation):
         if obj is None:
             raise invalid(field, CRMErrorCode.NOT_FOUND, f"{type_name} not found.")
         return obj
+
+
+class DiscountsMeta:
+    """Meta of the mutations for staff and apps with MANAGE_DISCOUNTS."""
+
+    permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
+    error_type_class = CRMError
+    error_type_field = "crm_errors"
+
+
+class UsersMeta(DiscountsMeta):
+    """Meta of the mutations for staff and apps with MANAGE_USERS."""
+
+    permissions = (AccountPermissions.MANAGE_USERS,)
+
+
+class CustomerMeta(DiscountsMeta):
+    """Meta of the mutations a signed-in customer runs on their own data."""
+
+    permissions = (AuthorizationFilters.AUTHENTICATED_USER,)
+
+
+class CRMMutation(CRMBaseMutation):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def customer(cls, customer_id):
+        return cls.object_or_error(User, customer_id, "User", "customer_id")

@@ -1,7 +1,7 @@
 import graphene
 from saleor.graphql.core.types.common import Error
 
-from ...error_codes import CRMErrorCode
+from ...core.errors import CRMErrorCode
 
 CRMErrorCodeEnum = graphene.Enum.from_enum(CRMErrorCode)
 

@@ -26,7 +26,7 @@ from graphql import (
 )
 from saleor.graphql.core.utils import from_global_id_or_error
 
-from ...validation import NUL_MESSAGE, contains_nul
+from ...core.validation import NUL_MESSAGE, contains_nul
 
 
 def _nul_in(value, type_, name: str) -> str | None:

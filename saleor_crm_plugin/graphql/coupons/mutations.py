@@ -4,11 +4,11 @@ import graphene
 from saleor.channel.models import Channel
 from saleor.graphql.core.scalars import DateTime, Decimal
 
-from ... import coupon_rules, coupons
+from ...coupons import rules as coupon_rules, issuing as coupons
 from ...domain.coupons import CouponRuleError
-from ...error_codes import CRMErrorCode
+from ...core.errors import CRMErrorCode
 from ...models import CouponRule
-from ..loyalty.mutations import CRMMutation, DiscountsMeta, invalid
+from ..core.mutations import CRMMutation, DiscountsMeta, invalid
 from ..segments.exports import CRMSegmentExportFormatEnum, ExportTicketMixin
 from .types import (
     CRMCouponDeliveryEnum,
@@ -16,6 +16,7 @@ from .types import (
     CRMCouponRule,
     CRMCouponTriggerEnum,
 )
+from ...coupons import exports as coupon_exports
 
 
 @contextmanager
@@ -74,7 +75,7 @@ class CouponMutation(CRMMutation):
 
     @classmethod
     def rule_data(cls, data: dict) -> dict:
-        """Input → ``coupon_rules.save_rule`` values (global IDs → keys)."""
+        """Input → ``coupons.rules.save_rule`` values (global IDs → keys)."""
         out = {k: v for k, v in data.items()
                if k not in ("trigger", "channel", *_REWARD_IDS)}
         if data.get("channel") is not None:
@@ -249,7 +250,6 @@ class CRMCouponCodesExport(ExportTicketMixin, CouponMutation):
 
     @classmethod
     def perform_mutation(cls, _root, info, /, *, id, format=None, bom=False):
-        from ... import coupon_exports
 
         rule = cls.get_rule(id)
         return cls.issue_ticket(info, coupon_exports.KEY, rule.pk, format, bom)

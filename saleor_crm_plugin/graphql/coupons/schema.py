@@ -6,7 +6,7 @@ from saleor.graphql.core.fields import FilterConnectionField, PermissionsField
 from saleor.permission.auth_filters import AuthorizationFilters
 from saleor.permission.enums import DiscountPermissions
 
-from ... import coupons
+from ...coupons import issuing as coupons
 from ...models import CouponGrant, CouponRule
 from ..core.validation import filter_queryset, query_pk
 from .mutations import (

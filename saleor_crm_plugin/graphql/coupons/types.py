@@ -7,9 +7,10 @@ from saleor.graphql.core.scalars import DateTime, Decimal
 from saleor.graphql.core.types import ModelObjectType, SortInputObjectType
 from saleor.graphql.core.types.money import Money
 
-from ... import coupons
+from ...coupons import issuing as coupons
 from ...domain.coupons import DELIVERY, DISCOUNT_TYPES, STATUSES, TRIGGERS
 from ...models import CouponGrant, CouponRule
+from ...domain.coupons import is_running
 
 
 def _enum(name, values, description):
@@ -167,7 +168,6 @@ class CRMCouponRule(ModelObjectType[CouponRule]):
     def resolve_is_running(root, _info):
         from django.utils import timezone
 
-        from ...domain.coupons import is_running
 
         return is_running(root.status, root.starts_at, root.ends_at, timezone.now())
 

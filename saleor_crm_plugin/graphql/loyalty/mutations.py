@@ -2,19 +2,27 @@ from contextlib import contextmanager
 
 import graphene
 from django.db import transaction
-from saleor.account.models import User
 from saleor.channel.models import Channel
 from saleor.graphql.core.scalars import DateTime, Decimal
-from saleor.permission.auth_filters import AuthorizationFilters
-from saleor.permission.enums import AccountPermissions, DiscountPermissions
 
-from ... import loyalty, programs, redemption
-from ...error_codes import CRMErrorCode
+from ...loyalty import (
+    tiers as loyalty_tiers,
+    ledger as loyalty,
+    state as loyalty_state,
+    programs,
+    redemption,
+)
+from ...core.errors import CRMErrorCode
+from ...loyalty.errors import LoyaltyError
 from ...models import LoyaltyProgram, Membership, PointsEntry, PointsKind, Tier
-from ...validation import column_problem
-from ...vouchers import on_tiers_changed_safely
-from ..core.mutations import CRMBaseMutation, invalid
-from ..core.types import CRMError
+from ...core.validation import column_problem
+from ..core.mutations import (
+    CRMMutation,
+    CustomerMeta,
+    DiscountsMeta,
+    UsersMeta,
+    invalid,
+)
 from .types import (
     CRMDiscountPolicyEnum,
     CRMDiscountTypeEnum,
@@ -28,9 +36,10 @@ from .types import (
     CRMTierMetricEnum,
     CRMWindowKindEnum,
 )
+from ...loyalty.preview import TierSpec, preview_program
 
 
-def from_loyalty_error(exc: loyalty.LoyaltyError):
+def from_loyalty_error(exc: LoyaltyError):
     return invalid(exc.field, CRMErrorCode[exc.code], str(exc))
 
 
@@ -39,27 +48,11 @@ def loyalty_errors():
     """A refused loyalty operation becomes the mutation's typed error."""
     try:
         yield
-    except loyalty.LoyaltyError as exc:
+    except LoyaltyError as exc:
         raise from_loyalty_error(exc) from exc
 
 
-class DiscountsMeta:
-    """Meta of the mutations for staff and apps with MANAGE_DISCOUNTS."""
-
-    permissions = (DiscountPermissions.MANAGE_DISCOUNTS,)
-    error_type_class = CRMError
-    error_type_field = "crm_errors"
-
-
-class UsersMeta(DiscountsMeta):
-    permissions = (AccountPermissions.MANAGE_USERS,)
-
-
-class CustomerMeta(DiscountsMeta):
-    permissions = (AuthorizationFilters.AUTHENTICATED_USER,)
-
-
-class CRMMutation(CRMBaseMutation):
+class LoyaltyMutation(CRMMutation):
     class Meta:
         abstract = True
 
@@ -81,10 +74,6 @@ class CRMMutation(CRMBaseMutation):
                               "Not enough points available.")
         membership.program = program
         return membership
-
-    @classmethod
-    def customer(cls, customer_id):
-        return cls.object_or_error(User, customer_id, "User", "customer_id")
 
 
 def _clean(values: dict) -> dict:
@@ -118,7 +107,7 @@ def _program_values(data):
     return values
 
 
-class CRMLoyaltyProgramCreate(CRMMutation):
+class CRMLoyaltyProgramCreate(LoyaltyMutation):
     program = graphene.Field(CRMLoyaltyProgram)
 
     class Arguments:
@@ -138,7 +127,7 @@ class CRMLoyaltyProgramCreate(CRMMutation):
         return cls(program=program)
 
 
-class CRMLoyaltyProgramUpdate(CRMMutation):
+class CRMLoyaltyProgramUpdate(LoyaltyMutation):
     program = graphene.Field(CRMLoyaltyProgram)
 
     class Arguments:
@@ -159,7 +148,7 @@ class CRMLoyaltyProgramUpdate(CRMMutation):
         return cls(program=program)
 
 
-class CRMLoyaltyProgramDelete(CRMMutation):
+class CRMLoyaltyProgramDelete(LoyaltyMutation):
     program = graphene.Field(CRMLoyaltyProgram)
 
     class Arguments:
@@ -210,7 +199,7 @@ def _tier_values(mutation, data) -> dict:
     return values
 
 
-class CRMTierCreate(CRMMutation):
+class CRMTierCreate(LoyaltyMutation):
     tier = graphene.Field(CRMTier)
 
     class Arguments:
@@ -233,7 +222,7 @@ class CRMTierCreate(CRMMutation):
         return cls(tier=tier)
 
 
-class CRMTierUpdate(CRMMutation):
+class CRMTierUpdate(LoyaltyMutation):
     tier = graphene.Field(CRMTier)
 
     class Arguments:
@@ -254,7 +243,7 @@ class CRMTierUpdate(CRMMutation):
         return cls(tier=tier)
 
 
-class CRMTierDelete(CRMMutation):
+class CRMTierDelete(LoyaltyMutation):
     tier = graphene.Field(CRMTier)
 
     class Arguments:
@@ -279,7 +268,7 @@ def _reason_fits(model, reason: str, column: str = "reason") -> None:
         raise invalid("reason", CRMErrorCode.INVALID, problem)
 
 
-class CRMPointsAdjust(CRMMutation):
+class CRMPointsAdjust(LoyaltyMutation):
     points = graphene.Field(CRMPointsBalance)
 
     class Arguments:
@@ -323,7 +312,7 @@ class CRMPointsAdjust(CRMMutation):
                                            expiring_soon=b.expiring_soon))
 
 
-class CRMTierOverrideSet(CRMMutation):
+class CRMTierOverrideSet(LoyaltyMutation):
     tier = graphene.Field(CRMTier, description="The tier that applies now.")
 
     class Arguments:
@@ -346,19 +335,18 @@ class CRMTierOverrideSet(CRMMutation):
         try:
             with transaction.atomic():
                 membership = cls.membership(user.pk, channel, create=True)
-                loyalty.override_tier(membership, tier, reason=reason,
+                loyalty_tiers.override_tier(membership, tier, reason=reason,
                                       expires_at=expires_at,
                                       by=staff.pk if staff else None)
-        except loyalty.LoyaltyError as exc:
+        except LoyaltyError as exc:
             if exc.field == "tier":
                 exc.field = "tier_id"
             raise from_loyalty_error(exc) from exc
-        on_tiers_changed_safely([membership.pk])
         membership.refresh_from_db()
-        return cls(tier=loyalty.effective_tier(membership))
+        return cls(tier=loyalty_state.effective_tier(membership))
 
 
-class CRMPointsRedeem(CRMMutation):
+class CRMPointsRedeem(LoyaltyMutation):
     redemption = graphene.Field(CRMPointsRedemption)
     points = graphene.Field(CRMPointsBalance, description="The balance afterwards.")
 
@@ -391,7 +379,7 @@ class CRMLoyaltyPreviewInput(graphene.InputObjectType):
     window_months = graphene.Int()
 
 
-class CRMLoyaltyPreview(CRMMutation):
+class CRMLoyaltyPreview(LoyaltyMutation):
     preview = graphene.Field(CRMPreview)
 
     class Arguments:
@@ -406,7 +394,6 @@ class CRMLoyaltyPreview(CRMMutation):
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, channel, input):
-        from ...preview import TierSpec, preview_program
 
         program = LoyaltyProgram.objects.select_related("channel").filter(
             channel__slug=channel).first()

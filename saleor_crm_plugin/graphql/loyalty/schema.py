@@ -5,7 +5,7 @@ from saleor.permission.auth_filters import AuthorizationFilters
 from saleor.permission.enums import AccountPermissions, DiscountPermissions
 
 from ...models import LoyaltyProgram
-from ..profile.schema import _user_pk
+from ..core.validation import query_pk
 from .mutations import (
     CRMLoyaltyProgramCreate,
     CRMLoyaltyProgramDelete,
@@ -58,7 +58,7 @@ class LoyaltyQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_crm_customer_loyalty(_root, _info, *, customer_id, channel):
-        user_pk = int(_user_pk(customer_id))
+        user_pk = query_pk(customer_id, "User")
         if not User.objects.filter(pk=user_pk).exists():
             return None
         return loyalty_state(user_pk, channel)

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from ... import loyalty
+from ...loyalty import ledger as loyalty
+from ...loyalty import state as tier_state
+from ...loyalty import tiers as loyalty_tiers
 from ...domain.tiers import Metric, TierRule
 from ...models import LoyaltyProgram, Membership, PointsEntry, PointsRedemption
 from .types import (
@@ -41,11 +43,11 @@ def loyalty_state(user_id: int, channel_slug: str) -> CRMLoyaltyState | None:
         figures = {m: 0 for m in Metric}
         balance = loyalty.Balances(0, 0, 0)
     else:
-        figures = loyalty.figures(program, membership, now)
+        figures = loyalty_tiers.figures(program, membership, now)
         balance = loyalty.balances(
             membership.pk, now,
             soon=timedelta(days=program.expiry_warning_days))
-    effective = loyalty.effective_tier(membership, now) if membership.pk else None
+    effective = tier_state.effective_tier(membership, now) if membership.pk else None
     current_rank = effective.rank if effective else None
     above = [t for t in tiers if current_rank is None or t.rank > current_rank]
     next_tier = above[0] if above else None

@@ -277,7 +277,7 @@ class CRMLoyaltyState(graphene.ObjectType):
     def resolve_ledger(root, info, **kwargs):
         from saleor.graphql.core.connection import create_connection_slice
 
-        from .state import ledger_queryset
+        from .state import ledger_queryset  # state builds on these types
 
         kwargs.setdefault("first", 20)
         return create_connection_slice(

@@ -1,13 +1,11 @@
 import graphene
 from django.core.exceptions import ValidationError
 from saleor.account.models import User
-from saleor.permission.enums import AccountPermissions
 
-from ...error_codes import CRMErrorCode
+from ...core.errors import CRMErrorCode
 from ...models import CustomerProfile
-from ...services import resync_customer
-from ..core.mutations import CRMBaseMutation
-from ..core.types import CRMError
+from ...pipeline.apply import resync_customer
+from ..core.mutations import CRMBaseMutation, UsersMeta
 from .types import CRMCustomerProfile
 
 
@@ -21,14 +19,11 @@ class CRMCustomerResync(CRMBaseMutation):
     class Arguments:
         customer_id = graphene.ID(required=True, description="Saleor customer ID.")
 
-    class Meta:
+    class Meta(UsersMeta):
         description = (
             "Rebuild a customer's CRM profiles from their Saleor orders now (normally "
             "kept fresh by order events)."
         )
-        permissions = (AccountPermissions.MANAGE_USERS,)
-        error_type_class = CRMError
-        error_type_field = "crm_errors"
 
     @classmethod
     def perform_mutation(cls, _root, info, /, *, customer_id):

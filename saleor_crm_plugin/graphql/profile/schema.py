@@ -9,10 +9,6 @@ from .mutations import CRMCustomerResync
 from .types import CRMCustomerProfile
 
 
-def _user_pk(customer_id):
-    return query_pk(customer_id, "User")
-
-
 def _profile(user_id, channel_slug):
     return (
         CustomerProfile.objects.select_related("channel")
@@ -48,13 +44,13 @@ class ProfileQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_crm_customer_profile(_root, _info, *, customer_id, channel):
-        return _profile(_user_pk(customer_id), channel)
+        return _profile(query_pk(customer_id, "User"), channel)
 
     @staticmethod
     def resolve_crm_customer_profiles(_root, _info, *, customer_id):
         return list(
             CustomerProfile.objects.select_related("channel")
-            .filter(user_id=_user_pk(customer_id))
+            .filter(user_id=query_pk(customer_id, "User"))
             .order_by("channel__slug")
         )
 

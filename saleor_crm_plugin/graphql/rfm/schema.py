@@ -5,11 +5,11 @@ from saleor.graphql.core.fields import PermissionsField
 from saleor.graphql.core.scalars import DateTime, Decimal
 from saleor.permission.enums import AccountPermissions
 
-from ... import rfm
+from ...segments import rfm
 from ...domain.rfm import GROUP_NAMES, RfmError
-from ...error_codes import CRMErrorCode
+from ...core.errors import CRMErrorCode
 from ...models import RfmMovement, RfmScore, RfmSettings
-from ..loyalty.mutations import CRMMutation, UsersMeta, invalid
+from ..core.mutations import CRMMutation, UsersMeta, invalid
 
 CRMRfmMethodEnum = graphene.Enum(
     "CRMRfmMethodEnum", [("QUANTILES", "quantiles"), ("THRESHOLDS", "thresholds")])

@@ -4,9 +4,9 @@ from saleor.graphql.core.scalars import DateTime
 from saleor.graphql.utils import get_user_or_app_from_context
 from saleor.permission.enums import AccountPermissions, DiscountPermissions
 
-from ... import exports
+from ...core import exports
 from ...models import Segment
-from ..loyalty.mutations import CRMMutation, DiscountsMeta
+from ..core.mutations import CRMMutation, DiscountsMeta
 
 CRMSegmentExportFormatEnum = graphene.Enum(
     "CRMSegmentExportFormatEnum",

@@ -6,12 +6,12 @@ from django.utils import timezone
 from saleor.channel.models import Channel
 from saleor.graphql.core.scalars import JSON
 
-from ... import segments
+from ...segments import membership as segments
 from ...domain.segments import RuleError, normalize, preset_rule
-from ...error_codes import CRMErrorCode
+from ...core.errors import CRMErrorCode
 from ...models import Segment
-from ...validation import first_column_problem
-from ..loyalty.mutations import CRMMutation, UsersMeta, invalid
+from ...core.validation import first_column_problem
+from ..core.mutations import CRMMutation, UsersMeta, invalid
 from .types import CRMSegment, CRMSegmentCount, CRMSegmentKindEnum
 
 

@@ -5,7 +5,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from saleor.core.db.connection import allow_writer
 
-from ...backfill import BackfillOptions, analyze, run_backfill
+from ...profiles.backfill import BackfillOptions, analyze, run_backfill
 
 SKIP_LABELS = {
     "skipped_draft": "skipped: draft",

@@ -1,0 +1,54 @@
+"""Erasing a customer's personal data from the CRM tables (Saleor's customer and
+account deletion), leaving only a one-way hash of the email so their retained
+orders are never imported again."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+from django.utils import timezone
+from ..domain.emails import email_hash, normalize_email
+from .sync import EMAIL_HASH_SQL
+from ..models import (
+    CustomerProfile,
+    ErasureTombstone,
+)
+if TYPE_CHECKING:
+    pass
+logger = logging.getLogger(__name__)
+
+
+def erase_customer(
+    user_id: int | None, email: str | None = None, *, hashed: str | None = None
+) -> int:
+    """Erase a customer's personal data from the CRM tables.
+
+    Deletes the account's profiles (with their orders) and any guest profile under
+    the same email, and keeps only a one-way hash of the email so that Saleor's
+    retained orders are never imported again. ``hashed`` (the email's hash) stands
+    in for ``email`` when a failed erasure is retried: the email itself is never
+    stored. Returns the number of profiles deleted.
+    """
+    hashed = email_hash(email) if email else hashed
+    profiles = CustomerProfile.objects.none()
+    if user_id is not None:
+        profiles = CustomerProfile.objects.filter(user_id=user_id)
+    if email:
+        profiles = profiles | CustomerProfile.objects.filter(
+            user__isnull=True, email=normalize_email(email)
+        )
+    elif hashed:
+        profiles = profiles | CustomerProfile.objects.filter(
+            user__isnull=True
+        ).extra(where=[f"{EMAIL_HASH_SQL.format(col='email')} = %s"], params=[hashed])
+    if hashed:
+        # one INSERT ... ON CONFLICT DO UPDATE: it runs inside Saleor's delete
+        # transaction (post_delete), where update_or_create took four statements
+        ErasureTombstone.objects.bulk_create(
+            [ErasureTombstone(email_hash=hashed, erased_at=timezone.now())],
+            update_conflicts=True,
+            unique_fields=["email_hash"],
+            update_fields=["erased_at"],
+        )
+    _, by_model = profiles.delete()
+    return by_model.get(CustomerProfile._meta.label, 0)
