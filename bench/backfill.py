@@ -13,9 +13,9 @@ Targets (issue 2): 1M orders in <= 3 minutes with <= 500 MB peak RSS.
 import argparse
 import json
 import os
-import tempfile
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +26,10 @@ SALEOR_DIR = os.environ.get("SALEOR_DIR", str(Path.home() / "saleor-3.23"))
 def manage(args, env, capture=True):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=SALEOR_DIR, env=env, check=True, text=True,
+        cwd=SALEOR_DIR,
+        env=env,
+        check=True,
+        text=True,
         capture_output=capture,
     )
 
@@ -44,7 +47,11 @@ def timed_backfill(env, *extra):
         start = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "manage.py", "crm_backfill", "--no-progress", *extra],
-            cwd=SALEOR_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+            cwd=SALEOR_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
@@ -68,8 +75,13 @@ def main():
     parser.add_argument("--out", default=str(HERE / "results" / "backfill.json"))
     args = parser.parse_args()
 
-    env = {**os.environ, "DATABASE_URL": args.database_url, "SECRET_KEY": "bench",
-           "DJANGO_SETTINGS_MODULE": "saleor.settings", "PYTHONPATH": SALEOR_DIR}
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "SECRET_KEY": "bench",
+        "DJANGO_SETTINGS_MODULE": "saleor.settings",
+        "PYTHONPATH": SALEOR_DIR,
+    }
     sys.path.insert(0, str(HERE))
     from machine import machine_info
 
@@ -108,7 +120,9 @@ def main():
     second_s, second_rss, _ = timed_backfill(env)
     second_hash = psql(args.database_url, snapshot_sql)
     profiles = int(
-        psql(args.database_url, "SELECT count(*) FROM saleor_crm_plugin_customerprofile")
+        psql(
+            args.database_url, "SELECT count(*) FROM saleor_crm_plugin_customerprofile"
+        )
     )
     imported = int(
         psql(args.database_url, "SELECT count(*) FROM saleor_crm_plugin_customerorder")
@@ -138,11 +152,15 @@ def main():
     print("|---|---:|---:|")
     print(f"| orders in Saleor | {orders:,} | |")
     print(f"| imported / profiles | {imported:,} / {profiles:,} | |")
-    print(f"| first run | {first_s:.1f} s ({orders / first_s:,.0f} orders/s) | <= 180 s |")
+    print(
+        f"| first run | {first_s:.1f} s ({orders / first_s:,.0f} orders/s) | <= 180 s |"
+    )
     print(f"| peak RSS (child process) | {first_rss:.0f} MB | <= 500 MB |")
     print(f"| of which Saleor loaded, idle | {baseline_rss:.0f} MB | |")
-    print(f"| second run (idempotent) | {second_s:.1f} s, profiles identical: "
-          f"{first_hash == second_hash} | |")
+    print(
+        f"| second run (idempotent) | {second_s:.1f} s, profiles identical: "
+        f"{first_hash == second_hash} | |"
+    )
     print(f"\nwritten {args.out}")
     if first_hash != second_hash:
         raise SystemExit("second run changed the profiles: backfill not idempotent")

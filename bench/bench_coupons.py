@@ -35,16 +35,17 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 from machine import machine_info
-
-from saleor_crm_plugin.coupons import rules as coupon_rules, issuing as coupons
-from saleor_crm_plugin.models import CouponGrant
-from saleor_crm_plugin.core.tables import db_tables
 from saleor_harness import (  # noqa: F401
     pytest_addoption,
     pytest_collection_modifyitems,
     pytest_configure,
     pytest_plugins,
 )
+
+from saleor_crm_plugin.core.tables import db_tables
+from saleor_crm_plugin.coupons import issuing as coupons
+from saleor_crm_plugin.coupons import rules as coupon_rules
+from saleor_crm_plugin.models import CouponGrant
 
 HERE = Path(__file__).resolve().parent
 PROFILES = int(os.environ.get("BENCH_COUPON_PROFILES", "1000000"))
@@ -58,7 +59,7 @@ def populate(channel, n: int, crossing: int, now) -> None:
     between 90 and 91 days ago, the others 1-89 or 92-700 days ago."""
     t = db_tables()
     sql = f"""
-    INSERT INTO "{t['user']}" (is_superuser, email, is_staff, is_active, password,
+    INSERT INTO "{t["user"]}" (is_superuser, email, is_staff, is_active, password,
         date_joined, first_name, last_name, private_metadata, metadata, jwt_token_key,
         language_code, search_document, updated_at, uuid, is_confirmed,
         number_of_orders)
@@ -67,7 +68,7 @@ def populate(channel, n: int, crossing: int, now) -> None:
            md5('cp' || g)::uuid, true, 0
     FROM generate_series(1, %(n)s) g;
 
-    INSERT INTO "{t['profile']}" (channel_id, user_id, email, currency, created_at,
+    INSERT INTO "{t["profile"]}" (channel_id, user_id, email, currency, created_at,
         updated_at, orders_count, paid_orders_count, cancelled_orders_count,
         other_currency_orders_count, total_spent_amount, total_refunded_amount,
         net_spent_amount, average_order_value_amount, first_order_at, last_order_at,
@@ -76,7 +77,7 @@ def populate(channel, n: int, crossing: int, now) -> None:
            k.orders, k.orders, 0, 0, k.orders * 40, 0, k.orders * 40, 40,
            k.last, k.last, k.last, k.last
     FROM (SELECT u.*, row_number() OVER (ORDER BY u.id) AS rn
-          FROM "{t['user']}" u WHERE u.email LIKE 'cp%%@bench.example') u
+          FROM "{t["user"]}" u WHERE u.email LIKE 'cp%%@bench.example') u
     CROSS JOIN LATERAL (
         SELECT 1 + abs(hashtext('n' || u.id)) %% 6 AS orders,
                CASE WHEN u.rn <= %(crossing)s
@@ -90,8 +91,16 @@ def populate(channel, n: int, crossing: int, now) -> None:
     ANALYZE;
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"n": n, "crossing": crossing, "now": now,
-                             "channel": channel.pk, "currency": channel.currency_code})
+        cursor.execute(
+            sql,
+            {
+                "n": n,
+                "crossing": crossing,
+                "now": now,
+                "channel": channel.pk,
+                "currency": channel.currency_code,
+            },
+        )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -102,11 +111,19 @@ def test_issue_codes_at_scale(channel_USD):
     t0 = time.perf_counter()
     populate(channel_USD, PROFILES, CODES, now)
     populate_s = time.perf_counter() - t0
-    rule = coupon_rules.save_rule(None, {
-        "name": "Come back", "channel": channel_USD, "trigger": "days_without_order",
-        "trigger_params": {"days": 90}, "discount_type": "percentage",
-        "discount_value": Decimal(15), "validity_days": 30,
-        "control_share": Decimal(0)})
+    rule = coupon_rules.save_rule(
+        None,
+        {
+            "name": "Come back",
+            "channel": channel_USD,
+            "trigger": "days_without_order",
+            "trigger_params": {"days": 90},
+            "discount_type": "percentage",
+            "discount_value": Decimal(15),
+            "validity_days": 30,
+            "control_share": Decimal(0),
+        },
+    )
     coupon_rules.activate(rule, now - timedelta(days=2))
 
     t0 = time.perf_counter()
@@ -127,23 +144,34 @@ def test_issue_codes_at_scale(channel_USD):
     issued = CouponGrant.objects.filter(rule=rule, control=False)
     assert issued.count() == first.issued
     assert VoucherCode.objects.filter(code__in=issued.values("code")).count() == (
-        first.issued)
+        first.issued
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT count(DISTINCT code) FROM "{CouponGrant._meta.db_table}"'
-                       " WHERE NOT control")
+        cursor.execute(
+            f'SELECT count(DISTINCT code) FROM "{CouponGrant._meta.db_table}"'
+            " WHERE NOT control"
+        )
         assert cursor.fetchone()[0] == first.issued
 
     res = {
-        "profiles": PROFILES, "crossing": CODES,
+        "profiles": PROFILES,
+        "crossing": CODES,
         "populate_seconds": round(populate_s, 1),
-        "dry_run": {"seconds": round(dry_s, 2), "eligible": dry.eligible,
-                    "treated": dry.treated, "held_out": dry.held_out,
-                    "estimated_cost": str(dry.estimated_cost)},
-        "issue": {"seconds": round(issue_s, 2), "issued": first.issued,
-                  "held_out": first.held_out,
-                  "codes_per_second": round(first.issued / issue_s),
-                  "peak_rss_mb_before": round(rss0 / 1024),
-                  "peak_rss_mb_after": round(rss1 / 1024)},
+        "dry_run": {
+            "seconds": round(dry_s, 2),
+            "eligible": dry.eligible,
+            "treated": dry.treated,
+            "held_out": dry.held_out,
+            "estimated_cost": str(dry.estimated_cost),
+        },
+        "issue": {
+            "seconds": round(issue_s, 2),
+            "issued": first.issued,
+            "held_out": first.held_out,
+            "codes_per_second": round(first.issued / issue_s),
+            "peak_rss_mb_before": round(rss0 / 1024),
+            "peak_rss_mb_after": round(rss1 / 1024),
+        },
         "second_run_seconds": round(again_s, 2),
         "target_seconds": TARGET_S,
         "machine": machine_info(os.environ.get("SALEOR_DIR")),
@@ -152,15 +180,21 @@ def test_issue_codes_at_scale(channel_USD):
     OUT.write_text(json.dumps(res, indent=2, default=str) + "\n")
     print()
     print("=" * 90)
-    print(f"Coupon rule: {CODES:,} crossing customers among {PROFILES:,} profiles "
-          f"(Saleor {res['machine']['saleor']})")
+    print(
+        f"Coupon rule: {CODES:,} crossing customers among {PROFILES:,} profiles "
+        f"(Saleor {res['machine']['saleor']})"
+    )
     print(f"  populate (SQL)          {populate_s:8.1f} s")
-    print(f"  dry run                 {dry_s:8.2f} s   {dry.treated:,} treated, "
-          f"{dry.held_out:,} held out, est. cost {dry.estimated_cost} "
-          f"{dry.currency}")
-    print(f"  issue                   {issue_s:8.2f} s   {first.issued:,} Saleor codes "
-          f"+ {first.held_out:,} hold-outs   (target <= {TARGET_S} s for "
-          f"{CODES:,})")
+    print(
+        f"  dry run                 {dry_s:8.2f} s   {dry.treated:,} treated, "
+        f"{dry.held_out:,} held out, est. cost {dry.estimated_cost} "
+        f"{dry.currency}"
+    )
+    print(
+        f"  issue                   {issue_s:8.2f} s   {first.issued:,} Saleor codes "
+        f"+ {first.held_out:,} hold-outs   (target <= {TARGET_S} s for "
+        f"{CODES:,})"
+    )
     print(f"  second run (no-op)      {again_s:8.2f} s")
     print(f"  peak RSS                {rss0 / 1024:8.0f} MB -> {rss1 / 1024:.0f} MB")
     print(f"  results: {OUT}")

@@ -92,9 +92,7 @@ TIMEOUT_S = float(os.environ.get("BENCH_FRESHNESS_TIMEOUT_S", "60"))
 PORT = int(os.environ.get("BENCH_FRESHNESS_PORT", "8931"))
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
 CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2"))
-OUT = Path(
-    os.environ.get("BENCH_FRESHNESS_OUT") or HERE / "results" / "freshness.json"
-)
+OUT = Path(os.environ.get("BENCH_FRESHNESS_OUT") or HERE / "results" / "freshness.json")
 TARGET_P95_S = 5.0
 FIGURES = ("profile", "points", "segment", "coupon")
 CRM_PATH = "/plugins/global/saleor-crm-plugin/graphql/"
@@ -203,13 +201,15 @@ def _wait_for(what, check, procs, timeout=180):
     while time.monotonic() < deadline:
         for p in procs:
             if not p.alive():
-                raise RuntimeError(f"{p.name} exited while waiting for {what}:\n"
-                                   f"{p.tail()}")
+                raise RuntimeError(
+                    f"{p.name} exited while waiting for {what}:\n{p.tail()}"
+                )
         if check():
             return
         time.sleep(0.5)
-    raise RuntimeError(f"timed out waiting for {what}:\n"
-                       + "\n".join(p.tail() for p in procs))
+    raise RuntimeError(
+        f"timed out waiting for {what}:\n" + "\n".join(p.tail() for p in procs)
+    )
 
 
 def _port_open(port):
@@ -267,24 +267,56 @@ def saleor_processes(transactional_db):
         python = str(Path(SALEOR_DIR) / ".venv" / "bin" / "python")
         worker = Process(
             "celery-worker",
-            [python, "-m", "celery", "--app", "saleor.celeryconf:app", "worker",
-             "--loglevel", "INFO", "--concurrency", str(CONCURRENCY),
-             "--hostname", f"crm-freshness-{os.getpid()}@%h",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            env, log_dir)
+            [
+                python,
+                "-m",
+                "celery",
+                "--app",
+                "saleor.celeryconf:app",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(CONCURRENCY),
+                "--hostname",
+                f"crm-freshness-{os.getpid()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            env,
+            log_dir,
+        )
         started.append(worker)
         server = Process(
             "server",
-            [python, "-m", "uvicorn", "saleor.asgi:application", "--host",
-             "127.0.0.1", "--port", str(PORT), "--workers", "1",
-             "--no-access-log"],
-            env, log_dir)
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "saleor.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(PORT),
+                "--workers",
+                "1",
+                "--no-access-log",
+            ],
+            env,
+            log_dir,
+        )
         started.append(server)
-        _wait_for("the worker", lambda: " ready." in worker.log.read_text(
-            errors="replace"), started)
+        _wait_for(
+            "the worker",
+            lambda: " ready." in worker.log.read_text(errors="replace"),
+            started,
+        )
         _wait_for("the server", lambda: _port_open(PORT), started)
-        print(f"\nserver {base_url} and Celery worker ({CONCURRENCY} processes, "
-              f"broker {BROKER_URL}) started; logs in {log_dir}")
+        print(
+            f"\nserver {base_url} and Celery worker ({CONCURRENCY} processes, "
+            f"broker {BROKER_URL}) started; logs in {log_dir}"
+        )
         return base_url, worker, server
 
     yield start
@@ -320,18 +352,35 @@ class Api:
 
 def place_order(api, token, ctx):
     """The shopper's four requests; returns (order id, checkoutComplete seconds)."""
-    checkout = api.mutate(token, CHECKOUT_CREATE, {"input": {
-        "channel": ctx["channel"],
-        "lines": [{"quantity": 1, "variantId": ctx["variant"]}],
-        "shippingAddress": ctx["address"],
-        "billingAddress": ctx["address"],
-    }})["checkout"]
+    checkout = api.mutate(
+        token,
+        CHECKOUT_CREATE,
+        {
+            "input": {
+                "channel": ctx["channel"],
+                "lines": [{"quantity": 1, "variantId": ctx["variant"]}],
+                "shippingAddress": ctx["address"],
+                "billingAddress": ctx["address"],
+            }
+        },
+    )["checkout"]
     methods = [m["id"] for m in checkout["shippingMethods"]]
     assert ctx["method"] in methods, methods
-    total = api.mutate(token, DELIVERY, {"id": checkout["id"], "method": ctx["method"]})[
-        "checkout"]["totalPrice"]["gross"]["amount"]
-    api.mutate(token, PAYMENT, {"id": checkout["id"], "input": {
-        "gateway": "mirumee.payments.dummy", "token": "bench-token", "amount": total}})
+    total = api.mutate(
+        token, DELIVERY, {"id": checkout["id"], "method": ctx["method"]}
+    )["checkout"]["totalPrice"]["gross"]["amount"]
+    api.mutate(
+        token,
+        PAYMENT,
+        {
+            "id": checkout["id"],
+            "input": {
+                "gateway": "mirumee.payments.dummy",
+                "token": "bench-token",
+                "amount": total,
+            },
+        },
+    )
     start = time.perf_counter()
     order = api.mutate(token, COMPLETE, {"id": checkout["id"]})["order"]
     return order, start
@@ -347,23 +396,33 @@ def watch(api, staff_token, customer_token, customer_id, ctx, t0):
         if tick - t0 > TIMEOUT_S:
             break
         if None in (seen["profile"], seen["points"], seen["segment"]):
-            data = api.post(CRM_PATH, staff_token, STAFF_POLL, {
-                "customer": customer_id, "channel": ctx["channel"],
-                "segment": ctx["segment"]})
+            data = api.post(
+                CRM_PATH,
+                staff_token,
+                STAFF_POLL,
+                {
+                    "customer": customer_id,
+                    "channel": ctx["channel"],
+                    "segment": ctx["segment"],
+                },
+            )
             at = time.perf_counter() - t0
             profile = data["crmCustomerProfile"]
             if seen["profile"] is None and profile and profile["ordersCount"] >= 1:
                 seen["profile"] = at
             loyalty = data["crmCustomerLoyalty"]
-            if seen["points"] is None and loyalty and (
-                loyalty["points"]["available"] + loyalty["points"]["pending"] > 0
+            if (
+                seen["points"] is None
+                and loyalty
+                and (loyalty["points"]["available"] + loyalty["points"]["pending"] > 0)
             ):
                 seen["points"] = at
             if seen["segment"] is None and data["crmSegmentEvents"]["totalCount"]:
                 seen["segment"] = at
         if seen["coupon"] is None:
-            data = api.post(CRM_PATH, customer_token, CUSTOMER_POLL,
-                            {"channel": ctx["channel"]})
+            data = api.post(
+                CRM_PATH, customer_token, CUSTOMER_POLL, {"channel": ctx["channel"]}
+            )
             if data["crmMyCoupons"]:
                 seen["coupon"] = time.perf_counter() - t0
         polls += 1
@@ -378,14 +437,24 @@ def _setup(channel, variant, method, address):
     program = programs.create_program(channel, points_per_unit=Decimal(1))
     programs.create_tier(program, name="Member", rank=0, threshold=Decimal(0))
     segment = Segment.objects.create(
-        name="Buyers", channel=channel,
-        rule={"field": "paid_orders_count", "op": "gte", "value": 1})
+        name="Buyers",
+        channel=channel,
+        rule={"field": "paid_orders_count", "op": "gte", "value": 1},
+    )
     materialize(segment)
-    rule = coupon_rules.save_rule(None, {
-        "name": "Welcome, buyer: 10 %", "channel": channel,
-        "trigger": "segment_entry", "trigger_params": {"segment_id": segment.pk},
-        "discount_type": "percentage", "discount_value": Decimal(10),
-        "validity_days": 30, "delivery": ["csv"]})
+    rule = coupon_rules.save_rule(
+        None,
+        {
+            "name": "Welcome, buyer: 10 %",
+            "channel": channel,
+            "trigger": "segment_entry",
+            "trigger_params": {"segment_id": segment.pk},
+            "discount_type": "percentage",
+            "discount_value": Decimal(10),
+            "validity_days": 30,
+            "delivery": ["csv"],
+        },
+    )
     coupon_rules.activate(rule, now=timezone.now() - timedelta(minutes=1))
     return {
         "channel": channel.slug,
@@ -417,8 +486,9 @@ def test_freshness_with_a_real_worker(
     staff_user.user_permissions.add(permission_manage_users)
     ctx = _setup(channel_USD, variant, shipping_method, graphql_address_data)
     customers = [
-        User.objects.create(email=f"fresh{i}@example.com", is_active=True,
-                            is_confirmed=True)
+        User.objects.create(
+            email=f"fresh{i}@example.com", is_active=True, is_confirmed=True
+        )
         for i in range(WARMUP + N)
     ]
     base_url, worker, server = saleor_processes()
@@ -433,21 +503,26 @@ def test_freshness_with_a_real_worker(
         customer_id = graphene.Node.to_global_id("User", customer.pk)
         order, request_start = place_order(api, customer_token, ctx)
         t0 = time.perf_counter()
-        seen, polls, poll_s = watch(api, staff_token, customer_token, customer_id,
-                                    ctx, t0)
+        seen, polls, poll_s = watch(
+            api, staff_token, customer_token, customer_id, ctx, t0
+        )
         order_pk = graphene.Node.from_global_id(order["id"])[1]
-        runs.append({
-            "warmup": i < WARMUP,
-            "order": order["number"],
-            "order_id": order_pk,
-            "payment_status": order["paymentStatus"],
-            "checkout_complete_s": round(t0 - request_start, 4),
-            "t0_wall": time.time() - (time.perf_counter() - t0),
-            **{f"{name}_s": None if s is None else round(s, 4)
-               for name, s in seen.items()},
-            "polls": polls,
-            "poll_ms_mean": round(poll_s / polls * 1000, 1),
-        })
+        runs.append(
+            {
+                "warmup": i < WARMUP,
+                "order": order["number"],
+                "order_id": order_pk,
+                "payment_status": order["paymentStatus"],
+                "checkout_complete_s": round(t0 - request_start, 4),
+                "t0_wall": time.time() - (time.perf_counter() - t0),
+                **{
+                    f"{name}_s": None if s is None else round(s, 4)
+                    for name, s in seen.items()
+                },
+                "polls": polls,
+                "poll_ms_mean": round(poll_s / polls * 1000, 1),
+            }
+        )
         if None in seen.values():
             break  # the guard below reports it
     elapsed = time.perf_counter() - started
@@ -462,8 +537,9 @@ def test_freshness_with_a_real_worker(
             .first()
         )
         run["applied_s"] = (
-            None if applied is None else round(applied.timestamp() - run.pop("t0_wall"),
-                                               4)
+            None
+            if applied is None
+            else round(applied.timestamp() - run.pop("t0_wall"), 4)
         )
     timed = [r for r in runs if not r["warmup"]]
     res = {
@@ -490,19 +566,30 @@ def test_freshness_with_a_real_worker(
             name: dist([r[f"{name}_s"] for r in timed if r[f"{name}_s"] is not None])
             for name in (*FIGURES, "applied")
         },
-        "all_four_s": dist([max(r[f"{n}_s"] for n in FIGURES) for r in timed
-                            if None not in (r[f"{n}_s"] for n in FIGURES)]),
+        "all_four_s": dist(
+            [
+                max(r[f"{n}_s"] for n in FIGURES)
+                for r in timed
+                if None not in (r[f"{n}_s"] for n in FIGURES)
+            ]
+        ),
         # the same from the moment the shopper sent checkoutComplete
-        "all_four_from_request_start_s": dist([
-            r["checkout_complete_s"] + max(r[f"{n}_s"] for n in FIGURES)
-            for r in timed if None not in (r[f"{n}_s"] for n in FIGURES)]),
+        "all_four_from_request_start_s": dist(
+            [
+                r["checkout_complete_s"] + max(r[f"{n}_s"] for n in FIGURES)
+                for r in timed
+                if None not in (r[f"{n}_s"] for n in FIGURES)
+            ]
+        ),
         "visible_at_first_poll": sum(r["polls"] == 1 for r in timed),
         "checkout_complete_s": dist([r["checkout_complete_s"] for r in timed]),
         "poll_ms_mean": round(statistics.fmean(r["poll_ms_mean"] for r in timed), 1)
-        if timed else None,
+        if timed
+        else None,
         "orders_timed": len(timed),
-        "orders_not_fresh": [r["order"] for r in runs
-                             if None in (r[f"{n}_s"] for n in FIGURES)],
+        "orders_not_fresh": [
+            r["order"] for r in runs if None in (r[f"{n}_s"] for n in FIGURES)
+        ],
         "machine": machine_info(SALEOR_DIR),
         "load_before": load_before,
         "load_after": load_after,
@@ -512,8 +599,11 @@ def test_freshness_with_a_real_worker(
     }
     res["targets"] = {
         "p95_s_max": TARGET_P95_S,
-        **{f"{name}_met": bool(res["figures_s"][name])
-           and res["figures_s"][name]["p95"] <= TARGET_P95_S for name in FIGURES},
+        **{
+            f"{name}_met": bool(res["figures_s"][name])
+            and res["figures_s"][name]["p95"] <= TARGET_P95_S
+            for name in FIGURES
+        },
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(res, indent=2, default=str) + "\n")
@@ -523,8 +613,11 @@ def test_freshness_with_a_real_worker(
     assert not res["orders_not_fresh"], (res["orders_not_fresh"], worker.tail())
     assert len(timed) == N
     assert all(r["payment_status"] == "FULLY_CHARGED" for r in runs), runs[-1]
-    codes = set(CouponGrant.objects.filter(rule=ctx["rule"], control=False)
-                .values_list("code", flat=True))
+    codes = set(
+        CouponGrant.objects.filter(rule=ctx["rule"], control=False).values_list(
+            "code", flat=True
+        )
+    )
     assert len(codes) == len(runs)
     assert VoucherCode.objects.filter(code__in=codes).count() == len(codes)
 
@@ -536,36 +629,49 @@ def _print(res):
     print("=" * 88)
     print(f"CRM plugin: freshness with a real Celery worker (Saleor {m['saleor']})")
     print(f"  {cfg['flow']}")
-    print(f"  {res['orders_timed']} timed orders after {cfg['warmup']} warm-up; poll "
-          f"every {cfg['poll_ms']:g} ms (a poll: {res['poll_ms_mean']} ms); "
-          f"{cfg['worker']}; broker {cfg['broker']}")
-    print(f"  {m['cpu']}, {m['cores']} cores, load {res['load_before'][0]} -> "
-          f"{res['load_after'][0]}; {res['elapsed_s']} s")
+    print(
+        f"  {res['orders_timed']} timed orders after {cfg['warmup']} warm-up; poll "
+        f"every {cfg['poll_ms']:g} ms (a poll: {res['poll_ms_mean']} ms); "
+        f"{cfg['worker']}; broker {cfg['broker']}"
+    )
+    print(
+        f"  {m['cpu']}, {m['cores']} cores, load {res['load_before'][0]} -> "
+        f"{res['load_after'][0]}; {res['elapsed_s']} s"
+    )
     print(line)
-    print(f"  {'seconds after checkoutComplete':<38}{'median':>9}{'p95':>9}"
-          f"{'max':>9}   target p95 <= {TARGET_P95_S:g} s")
+    print(
+        f"  {'seconds after checkoutComplete':<38}{'median':>9}{'p95':>9}"
+        f"{'max':>9}   target p95 <= {TARGET_P95_S:g} s"
+    )
     for name in (*FIGURES, "applied"):
         d = res["figures_s"][name]
         if d is None:
             print(f"  {name:<38}{'-':>9}")
             continue
         met = res["targets"].get(f"{name}_met")
-        print(f"  {name:<38}{d['median']:>9.3f}{d['p95']:>9.3f}{d['max']:>9.3f}   "
-              + ("" if met is None else "met" if met else "MISSED"))
+        print(
+            f"  {name:<38}{d['median']:>9.3f}{d['p95']:>9.3f}{d['max']:>9.3f}   "
+            + ("" if met is None else "met" if met else "MISSED")
+        )
     d = res["all_four_s"]
     if d:
-        print(f"  {'all four':<38}{d['median']:>9.3f}{d['p95']:>9.3f}"
-              f"{d['max']:>9.3f}")
+        print(f"  {'all four':<38}{d['median']:>9.3f}{d['p95']:>9.3f}{d['max']:>9.3f}")
     d = res["all_four_from_request_start_s"]
     if d:
-        print(f"  {'all four, from the request start':<38}{d['median']:>9.3f}"
-              f"{d['p95']:>9.3f}{d['max']:>9.3f}")
+        print(
+            f"  {'all four, from the request start':<38}{d['median']:>9.3f}"
+            f"{d['p95']:>9.3f}{d['max']:>9.3f}"
+        )
     d = res["checkout_complete_s"]
-    print(f"  {'(checkoutComplete request itself)':<38}{d['median']:>9.3f}"
-          f"{d['p95']:>9.3f}{d['max']:>9.3f}")
-    print(f"  all four visible at the first poll: {res['visible_at_first_poll']} of "
-          f"{res['orders_timed']} orders ('applied': the worker marked the facts "
-          "applied, from the database)")
+    print(
+        f"  {'(checkoutComplete request itself)':<38}{d['median']:>9.3f}"
+        f"{d['p95']:>9.3f}{d['max']:>9.3f}"
+    )
+    print(
+        f"  all four visible at the first poll: {res['visible_at_first_poll']} of "
+        f"{res['orders_timed']} orders ('applied': the worker marked the facts "
+        "applied, from the database)"
+    )
     print(f"  JSON: {res['json']}")
     print("=" * 88)
     sys.stdout.flush()

@@ -48,16 +48,16 @@ from saleor.checkout.models import Checkout
 from saleor.discount.models import Voucher, VoucherChannelListing, VoucherCode
 from saleor.graphql.tests.fixtures import ApiClient
 from saleor.warehouse.models import Stock
-
-import saleor_crm_plugin.plugin as crm_plugin_module
-from saleor_crm_plugin.loyalty import member_discount as vouchers
-from saleor_crm_plugin.models import LoyaltyProgram, Membership, Tier
 from saleor_harness import (  # noqa: F401
     pytest_addoption,
     pytest_collection_modifyitems,
     pytest_configure,
     pytest_plugins,
 )
+
+import saleor_crm_plugin.plugin as crm_plugin_module
+from saleor_crm_plugin.loyalty import member_discount as vouchers
+from saleor_crm_plugin.models import LoyaltyProgram, Membership, Tier
 
 HERE = Path(__file__).resolve().parent
 N = int(os.environ.get("BENCH_N", "40"))
@@ -104,8 +104,12 @@ def _post(client, query, variables, capture):
 
 
 def _dist(xs):
-    return {"median": r(median(xs)), "p90": r(p90(xs)), "min": r(min(xs)),
-            "max": r(max(xs))}
+    return {
+        "median": r(median(xs)),
+        "p90": r(p90(xs)),
+        "min": r(min(xs)),
+        "max": r(max(xs)),
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -126,17 +130,27 @@ def test_member_checkout_cost(
         quantity=1_000_000
     )
     program = LoyaltyProgram.objects.create(channel=channel_USD)
-    gold = Tier.objects.create(program=program, name="Gold", rank=1, threshold=0,
-                               discount_type="percentage", discount_value=Decimal(10))
+    gold = Tier.objects.create(
+        program=program,
+        name="Gold",
+        rank=1,
+        threshold=0,
+        discount_type="percentage",
+        discount_value=Decimal(10),
+    )
     vouchers.sync_tier_voucher(gold)
     Membership.objects.create(program=program, user=customer_user, tier=gold)
     typed = Voucher.objects.create(name="Typed 10", discount_value_type="percentage")
     VoucherCode.objects.create(voucher=typed, code="BENCH10")
-    VoucherChannelListing.objects.create(voucher=typed, channel=channel_USD,
-                                         discount_value=10, currency="USD")
+    VoucherChannelListing.objects.create(
+        voucher=typed, channel=channel_USD, discount_value=10, currency="USD"
+    )
     third = User.objects.create(email="typed-voucher@example.com", is_active=True)
-    clients = {"member": user_api_client, "non_member": user2_api_client,
-               REFERENCE: ApiClient(user=third)}
+    clients = {
+        "member": user_api_client,
+        "non_member": user2_api_client,
+        REFERENCE: ApiClient(user=third),
+    }
     variant_id = graphene.Node.to_global_id("ProductVariant", variant.pk)
     method_id = graphene.Node.to_global_id("ShippingMethod", shipping_method.pk)
 
@@ -162,30 +176,51 @@ def test_member_checkout_cost(
         def step(name, query, variables):
             hook["ms"], hook["queries"] = 0.0, 0
             payload, ms, sqls = _post(client, query, variables, capture)
-            steps[name] = {"ms": ms, "hook_ms": hook["ms"],
-                           "hook_queries": hook["queries"] if capture else None,
-                           "queries": None if sqls is None else len(sqls)}
+            steps[name] = {
+                "ms": ms,
+                "hook_ms": hook["ms"],
+                "hook_queries": hook["queries"] if capture else None,
+                "queries": None if sqls is None else len(sqls),
+            }
             return payload["checkout"]
 
-        checkout = step("checkoutCreate", CREATE, {"input": {
-            "channel": channel_USD.slug,
-            "lines": [{"variantId": variant_id, "quantity": 1}],
-            "shippingAddress": graphql_address_data,
-            "billingAddress": graphql_address_data}})
+        checkout = step(
+            "checkoutCreate",
+            CREATE,
+            {
+                "input": {
+                    "channel": channel_USD.slug,
+                    "lines": [{"variantId": variant_id, "quantity": 1}],
+                    "shippingAddress": graphql_address_data,
+                    "billingAddress": graphql_address_data,
+                }
+            },
+        )
         if who == REFERENCE:
-            step("checkoutAddPromoCode", ADD_CODE,
-                 {"id": checkout["id"], "code": "BENCH10"})
-        step("checkoutLinesAdd", LINES_ADD, {
-            "id": checkout["id"], "lines": [{"variantId": variant_id, "quantity": 1}]})
-        step("checkoutDeliveryMethodUpdate", DELIVERY,
-             {"id": checkout["id"], "m": method_id})
+            step(
+                "checkoutAddPromoCode",
+                ADD_CODE,
+                {"id": checkout["id"], "code": "BENCH10"},
+            )
+        step(
+            "checkoutLinesAdd",
+            LINES_ADD,
+            {"id": checkout["id"], "lines": [{"variantId": variant_id, "quantity": 1}]},
+        )
+        step(
+            "checkoutDeliveryMethodUpdate",
+            DELIVERY,
+            {"id": checkout["id"], "m": method_id},
+        )
         # Guard against measuring nothing (read from the database: the response
         # is built before on-commit work only inside a transaction, never here).
         token = graphene.Node.from_global_id(checkout["id"])[1]
         stored = Checkout.objects.get(token=token)
         if who == "member":
             assert stored.voucher_code and stored.discount_amount == Decimal("2.00"), (
-                stored.voucher_code, stored.discount_amount)
+                stored.voucher_code,
+                stored.discount_amount,
+            )
         elif who == REFERENCE:
             assert stored.voucher_code == "BENCH10"
             assert stored.discount_amount == Decimal("2.00")
@@ -198,7 +233,7 @@ def test_member_checkout_cost(
         everyone = (*WHO, REFERENCE)
         runs = {who: [] for who in everyone}
         for i in range(warmup + iterations):
-            for who in (everyone if i % 2 == 0 else everyone[::-1]):
+            for who in everyone if i % 2 == 0 else everyone[::-1]:
                 result = flow(who, capture)
                 if i >= warmup:
                     runs[who].append(result)
@@ -210,10 +245,15 @@ def test_member_checkout_cost(
         timed = interleaved(N, capture=False, warmup=WARMUP)
         counted = interleaved(QUERY_N, capture=True)
 
-    result = {"config": {"n": N, "warmup": WARMUP, "query_n": QUERY_N},
-              "machine": {**machine_info(os.environ.get("SALEOR_DIR")), "load_before": load_before,
-                          "load_after": [round(x, 2) for x in os.getloadavg()]},
-              "steps": {}}
+    result = {
+        "config": {"n": N, "warmup": WARMUP, "query_n": QUERY_N},
+        "machine": {
+            **machine_info(os.environ.get("SALEOR_DIR")),
+            "load_before": load_before,
+            "load_after": [round(x, 2) for x in os.getloadavg()],
+        },
+        "steps": {},
+    }
     for name in STEPS:
         ms = {who: [x[name]["ms"] for x in timed[who]] for who in WHO}
         queries = {who: sorted(x[name]["queries"] for x in counted[who]) for who in WHO}
@@ -227,54 +267,76 @@ def test_member_checkout_cost(
             "overhead_pct_ci95": [r(lo), r(hi)],
             "member_hook_ms_median": r(hook_ms, 3),
             "non_member_hook_ms_median": r(
-                median([x[name]["hook_ms"] for x in timed["non_member"]]), 3),
+                median([x[name]["hook_ms"] for x in timed["non_member"]]), 3
+            ),
             "non_member_queries_median": median(queries["non_member"]),
             "member_queries_median": median(queries["member"]),
             "extra_queries_median": extra_q,
             # the plugin's own queries; the rest of the difference is Saleor's own
             # handling of a checkout that carries a voucher
             "member_hook_queries_median": median(
-                [x[name]["hook_queries"] for x in counted["member"]]),
+                [x[name]["hook_queries"] for x in counted["member"]]
+            ),
             "non_member_hook_queries_median": median(
-                [x[name]["hook_queries"] for x in counted["non_member"]]),
+                [x[name]["hook_queries"] for x in counted["non_member"]]
+            ),
             "hook_ms_target_met": hook_ms <= TARGET_EXTRA_MS,
-            "typed_voucher_ms_median": r(median([x[name]["ms"] for x in timed[REFERENCE]])),
+            "typed_voucher_ms_median": r(
+                median([x[name]["ms"] for x in timed[REFERENCE]])
+            ),
             "typed_voucher_queries_median": median(
-                [x[name]["queries"] for x in counted[REFERENCE]]),
+                [x[name]["queries"] for x in counted[REFERENCE]]
+            ),
         }
     result["typed_voucher_add_promo_code"] = {
-        "ms_median": r(median([x["checkoutAddPromoCode"]["ms"]
-                               for x in timed[REFERENCE]])),
-        "queries_median": median([x["checkoutAddPromoCode"]["queries"]
-                                  for x in counted[REFERENCE]]),
+        "ms_median": r(
+            median([x["checkoutAddPromoCode"]["ms"] for x in timed[REFERENCE]])
+        ),
+        "queries_median": median(
+            [x["checkoutAddPromoCode"]["queries"] for x in counted[REFERENCE]]
+        ),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n")
 
     print()
     print("=" * 96)
-    print(f"Member vs non-member checkout mutations (Saleor {result['machine']['saleor']},"
-          f" {N} timed + {QUERY_N} counted iterations each, ABBA)")
+    print(
+        f"Member vs non-member checkout mutations (Saleor {result['machine']['saleor']},"
+        f" {N} timed + {QUERY_N} counted iterations each, ABBA)"
+    )
     print("-" * 96)
-    print(f"  {'mutation':<30}{'non-member':>12}{'member':>10}{'diff':>9}"
-          f"{'in hook':>10}{'queries':>12}{'extra q':>9}{'hook q':>8}")
+    print(
+        f"  {'mutation':<30}{'non-member':>12}{'member':>10}{'diff':>9}"
+        f"{'in hook':>10}{'queries':>12}{'extra q':>9}{'hook q':>8}"
+    )
     for name, s in result["steps"].items():
-        print(f"  {name:<30}{s['non_member_ms']['median']:>10} ms"
-              f"{s['member_ms']['median']:>7} ms{s['extra_ms_median']:>+7} ms"
-              f"{s['member_hook_ms_median']:>8} ms"
-              f"{s['non_member_queries_median']:>6} /{s['member_queries_median']:>3}"
-              f"{s['extra_queries_median']:>+8}"
-              f"{s['non_member_hook_queries_median']:>4} /{s['member_hook_queries_median']:>2}")
+        print(
+            f"  {name:<30}{s['non_member_ms']['median']:>10} ms"
+            f"{s['member_ms']['median']:>7} ms{s['extra_ms_median']:>+7} ms"
+            f"{s['member_hook_ms_median']:>8} ms"
+            f"{s['non_member_queries_median']:>6} /{s['member_queries_median']:>3}"
+            f"{s['extra_queries_median']:>+8}"
+            f"{s['non_member_hook_queries_median']:>4} /{s['member_hook_queries_median']:>2}"
+        )
     ref = result["typed_voucher_add_promo_code"]
-    print("  reference, a non-member with a typed-in 10 % voucher: queries "
-          + ", ".join(f"{n} {s['typed_voucher_queries_median']}"
-                      for n, s in result["steps"].items())
-          + f"; Saleor's checkoutAddPromoCode itself {ref['queries_median']} queries, "
-          f"{ref['ms_median']} ms")
-    print(f"  targets: <= {TARGET_EXTRA_MS} ms and <= {TARGET_EXTRA_QUERIES} extra "
-          "queries at the median. 'hook q': queries the plugin's hook issued "
-          "(non-member / member);")
-    print("  the rest of 'extra q' is Saleor's own work for a checkout that carries a "
-          "voucher.")
+    print(
+        "  reference, a non-member with a typed-in 10 % voucher: queries "
+        + ", ".join(
+            f"{n} {s['typed_voucher_queries_median']}"
+            for n, s in result["steps"].items()
+        )
+        + f"; Saleor's checkoutAddPromoCode itself {ref['queries_median']} queries, "
+        f"{ref['ms_median']} ms"
+    )
+    print(
+        f"  targets: <= {TARGET_EXTRA_MS} ms and <= {TARGET_EXTRA_QUERIES} extra "
+        "queries at the median. 'hook q': queries the plugin's hook issued "
+        "(non-member / member);"
+    )
+    print(
+        "  the rest of 'extra q' is Saleor's own work for a checkout that carries a "
+        "voucher."
+    )
     print(f"  results: {OUT}")
     print("=" * 96)

@@ -78,8 +78,8 @@ from saleor.plugins.models import PluginConfiguration
 from saleor.warehouse.models import Stock
 
 import saleor_crm_plugin.plugin as crm_plugin_module
-from saleor_crm_plugin.pipeline import apply as services
 from saleor_crm_plugin.models import CustomerOrder, OrderEvent
+from saleor_crm_plugin.pipeline import apply as services
 
 HERE = Path(__file__).resolve().parent
 SALEOR_DIR = os.environ.get("SALEOR_DIR", str(Path.home() / "saleor-3.23"))

@@ -61,31 +61,37 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from crm_fixtures import on_crm
 from django.db import connection, transaction
 from django.utils import timezone
 from machine import machine_info
-from crm_fixtures import on_crm
-from synth import _DroppedIndexes
-
-from saleor_crm_plugin.segments import rfm, membership as segments
-from saleor_crm_plugin.domain.segments import normalize
-from saleor_crm_plugin.models import CustomerProfile, Segment
-from saleor_crm_plugin.core.tables import db_tables
 from saleor_harness import (  # noqa: F401
     pytest_addoption,
     pytest_collection_modifyitems,
     pytest_configure,
     pytest_plugins,
 )
+from synth import _DroppedIndexes
+
+from saleor_crm_plugin.core.tables import db_tables
+from saleor_crm_plugin.domain.segments import normalize
+from saleor_crm_plugin.models import CustomerProfile, Segment
+from saleor_crm_plugin.segments import membership as segments
+from saleor_crm_plugin.segments import rfm
 
 HERE = Path(__file__).resolve().parent
 PROFILES = int(os.environ.get("BENCH_PROFILES", "1000000"))
 FACTS_MAX = int(os.environ.get("BENCH_FACTS_MAX", "19"))
 OUT = Path(os.environ.get("BENCH_OUT", HERE / "results" / "segments_rfm.json"))
-TARGETS = {"count_ms": 500, "materialize_s": 10, "rfm_s": 60,
-           # (d): Saleor's customers(where:) at least 10x the plugin's time; the
-           # anchor question through the endpoint at 100k customers / 1M orders
-           "saleor_over_plugin": 10, "anchor_endpoint_ms_at_100k": 25}
+TARGETS = {
+    "count_ms": 500,
+    "materialize_s": 10,
+    "rfm_s": 60,
+    # (d): Saleor's customers(where:) at least 10x the plugin's time; the
+    # anchor question through the endpoint at 100k customers / 1M orders
+    "saleor_over_plugin": 10,
+    "anchor_endpoint_ms_at_100k": 25,
+}
 
 # the k-th Saleor order of customer u was placed DAY days ago (the profile's first
 # and last order dates are the min and max of the same expression)
@@ -163,8 +169,12 @@ WHERE p.channel_id = %(channel)s
 def _populate(channel, n, now) -> dict:
     t = db_tables()
     names = {**t, "day": DAY, "facts_max": FACTS_MAX}
-    params = {"n": n, "now": now, "channel": channel.pk,
-              "currency": channel.currency_code}
+    params = {
+        "n": n,
+        "now": now,
+        "channel": channel.pk,
+        "currency": channel.currency_code,
+    }
     seconds = {}
     with connection.cursor() as cursor:
         for label, sql, bulk in (
@@ -200,13 +210,15 @@ def _populate(channel, n, now) -> dict:
     return seconds
 
 
-FIVE_CONDITIONS = {"and": [
-    {"field": "paid_orders_count", "op": "gte", "value": 2},
-    {"field": "last_paid_at", "op": "more_than_days_ago", "value": 90},
-    {"field": "total_spent", "op": "gte", "value": 500},
-    {"bought": {"categories": [7], "min_times": 2, "within_days": 365}},
-    {"field": "channel", "op": "in", "value": ["<the channel>"]},
-]}
+FIVE_CONDITIONS = {
+    "and": [
+        {"field": "paid_orders_count", "op": "gte", "value": 2},
+        {"field": "last_paid_at", "op": "more_than_days_ago", "value": 90},
+        {"field": "total_spent", "op": "gte", "value": 500},
+        {"bought": {"categories": [7], "min_times": 2, "within_days": 365}},
+        {"field": "channel", "op": "in", "value": ["<the channel>"]},
+    ]
+}
 
 
 SALEOR_QUERY = """
@@ -240,10 +252,16 @@ def _saleor_vs_plugin(client, channel, now) -> dict:
     # "an order in the last 90 days" as of the benchmark's ``now`` (the
     # endpoint's own clock runs minutes later): from ``since`` to ``now``,
     # both included, as Saleor's ``placedOrdersAt: {gte}``
-    anchor = {"and": [
-        {"field": "orders_count", "op": "gte", "value": 2},
-        {"field": "last_order_at", "op": "between",
-         "value": [since.isoformat(), now.isoformat()]}]}
+    anchor = {
+        "and": [
+            {"field": "orders_count", "op": "gte", "value": 2},
+            {
+                "field": "last_order_at",
+                "op": "between",
+                "value": [since.isoformat(), now.isoformat()],
+            },
+        ]
+    }
     rule = normalize(anchor)
 
     def saleor():
@@ -256,7 +274,8 @@ def _saleor_vs_plugin(client, channel, now) -> dict:
         saved = client.api_path
         try:
             response = on_crm(client).post_graphql(
-                PREVIEW_QUERY, {"rule": anchor, "channel": channel.slug})
+                PREVIEW_QUERY, {"rule": anchor, "channel": channel.slug}
+            )
         finally:
             client.api_path = saved
         content = json.loads(response.content)
@@ -278,20 +297,21 @@ def _saleor_vs_plugin(client, channel, now) -> dict:
             runs[call.__name__].append(ms)
     assert answers["saleor"] == answers["endpoint"] == answers["count"] > 0, answers
     median = {key: statistics.median(values) for key, values in runs.items()}
-    return {"question": "customers with at least 2 orders and an order in the "
-                        "last 90 days",
-            "saleor_query": " ".join(SALEOR_QUERY.split()),
-            "plugin_rule": rule_json(rule), "customers": answers["count"],
-            "runs": RUNS,
-            "saleor_ms_median": round(median["saleor"], 1),
-            "saleor_ms_runs": [round(v, 1) for v in runs["saleor"]],
-            "plugin_endpoint_ms_median": round(median["endpoint"], 1),
-            "plugin_endpoint_ms_runs": [round(v, 1) for v in runs["endpoint"]],
-            "plugin_ms_median": round(median["count"], 1),
-            "plugin_ms_runs": [round(v, 1) for v in runs["count"]],
-            "saleor_over_plugin_endpoint": round(median["saleor"]
-                                                 / median["endpoint"], 1),
-            "saleor_over_plugin": round(median["saleor"] / median["count"], 1)}
+    return {
+        "question": "customers with at least 2 orders and an order in the last 90 days",
+        "saleor_query": " ".join(SALEOR_QUERY.split()),
+        "plugin_rule": rule_json(rule),
+        "customers": answers["count"],
+        "runs": RUNS,
+        "saleor_ms_median": round(median["saleor"], 1),
+        "saleor_ms_runs": [round(v, 1) for v in runs["saleor"]],
+        "plugin_endpoint_ms_median": round(median["endpoint"], 1),
+        "plugin_endpoint_ms_runs": [round(v, 1) for v in runs["endpoint"]],
+        "plugin_ms_median": round(median["count"], 1),
+        "plugin_ms_runs": [round(v, 1) for v in runs["count"]],
+        "saleor_over_plugin_endpoint": round(median["saleor"] / median["endpoint"], 1),
+        "saleor_over_plugin": round(median["saleor"] / median["count"], 1),
+    }
 
 
 def rule_json(rule):
@@ -305,8 +325,9 @@ def _count(table: str) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_segments_and_rfm_at_scale(channel_USD, staff_api_client,
-                                   permission_manage_users):
+def test_segments_and_rfm_at_scale(
+    channel_USD, staff_api_client, permission_manage_users
+):
     staff_api_client.user.user_permissions.add(permission_manage_users)
     now = timezone.now()
     t0 = time.perf_counter()
@@ -316,8 +337,12 @@ def test_segments_and_rfm_at_scale(channel_USD, staff_api_client,
     order_rows, saleor_orders = _count(t["corder"]), _count(t["saleor_order"])
     purchase_facts = _count(t["purchase_fact"])
 
-    raw_rule = {"and": [*FIVE_CONDITIONS["and"][:4],
-                        {"field": "channel", "op": "in", "value": [channel_USD.slug]}]}
+    raw_rule = {
+        "and": [
+            *FIVE_CONDITIONS["and"][:4],
+            {"field": "channel", "op": "in", "value": [channel_USD.slug]},
+        ]
+    }
     rule = normalize(raw_rule)
     counts, result = [], None
     for _ in range(5):
@@ -336,8 +361,11 @@ def test_segments_and_rfm_at_scale(channel_USD, staff_api_client,
     rematerialize_s = time.perf_counter() - t0
     assert first["members"] == matched and again["entered"] == again["exited"] == 0
     # what an order event costs this segment: re-evaluating one customer
-    some = list(CustomerProfile.objects.filter(channel=channel_USD)
-                .order_by("?").values_list("id", flat=True)[:5])
+    some = list(
+        CustomerProfile.objects.filter(channel=channel_USD)
+        .order_by("?")
+        .values_list("id", flat=True)[:5]
+    )
     one = []
     for profile_id in some:
         t0 = time.perf_counter()
@@ -357,19 +385,29 @@ def test_segments_and_rfm_at_scale(channel_USD, staff_api_client,
     res = {
         "profiles": PROFILES,
         "facts": "CRM order rows (CustomerOrder, one per order with the products / "
-                 "categories / collections bought as arrays)",
-        "crm_order_rows": order_rows, "saleor_order_rows": saleor_orders,
+        "categories / collections bought as arrays)",
+        "crm_order_rows": order_rows,
+        "saleor_order_rows": saleor_orders,
         "purchase_fact_rows": purchase_facts,
-        "populate_seconds": round(populate_s, 1), "populate_steps": populate,
-        "segment": {"rule": raw_rule, "matched": matched, "total": total,
-                    "count_ms_median": round(statistics.median(counts), 1),
-                    "count_ms_runs": [round(c, 1) for c in counts],
-                    "materialize_seconds": round(materialize_s, 2),
-                    "rematerialize_seconds": round(rematerialize_s, 2),
-                    "one_customer_refresh_ms_median": round(statistics.median(one), 1),
-                    "one_customer_refresh_ms_runs": [round(v, 1) for v in one]},
-        "rfm": {"first": scored, "seconds": round(rfm_s, 2),
-                "next_day": rescored, "next_day_seconds": round(rfm_again_s, 2)},
+        "populate_seconds": round(populate_s, 1),
+        "populate_steps": populate,
+        "segment": {
+            "rule": raw_rule,
+            "matched": matched,
+            "total": total,
+            "count_ms_median": round(statistics.median(counts), 1),
+            "count_ms_runs": [round(c, 1) for c in counts],
+            "materialize_seconds": round(materialize_s, 2),
+            "rematerialize_seconds": round(rematerialize_s, 2),
+            "one_customer_refresh_ms_median": round(statistics.median(one), 1),
+            "one_customer_refresh_ms_runs": [round(v, 1) for v in one],
+        },
+        "rfm": {
+            "first": scored,
+            "seconds": round(rfm_s, 2),
+            "next_day": rescored,
+            "next_day_seconds": round(rfm_again_s, 2),
+        },
         "saleor_customers_query": versus,
         "targets": TARGETS,
         "machine": machine_info(os.environ.get("SALEOR_DIR")),
@@ -378,24 +416,36 @@ def test_segments_and_rfm_at_scale(channel_USD, staff_api_client,
     OUT.write_text(json.dumps(res, indent=2, default=str) + "\n")
     print()
     print("=" * 90)
-    print(f"Segments and RFM: {PROFILES:,} profiles, {order_rows:,} CRM order rows "
-          f"(facts; {purchase_facts:,} purchase facts), {saleor_orders:,} Saleor "
-          f"orders (Saleor {res['machine']['saleor']})")
+    print(
+        f"Segments and RFM: {PROFILES:,} profiles, {order_rows:,} CRM order rows "
+        f"(facts; {purchase_facts:,} purchase facts), {saleor_orders:,} Saleor "
+        f"orders (Saleor {res['machine']['saleor']})"
+    )
     print(f"  populate (SQL)                  {populate_s:8.1f} s   {populate}")
-    print(f"  (a) five-condition count, median {res['segment']['count_ms_median']:7.1f} ms"
-          f"   {matched:,} of {total:,}   (target <= {TARGETS['count_ms']} ms)")
-    print(f"  (b) materialize the segment     {materialize_s:8.2f} s   "
-          f"re-run {rematerialize_s:.2f} s   (target <= {TARGETS['materialize_s']} s)")
-    print(f"      one customer's refresh (an order event), median "
-          f"{res['segment']['one_customer_refresh_ms_median']:.1f} ms")
-    print(f"  (c) RFM recompute               {rfm_s:8.2f} s   next day "
-          f"{rfm_again_s:.2f} s, {rescored['changed']:,} changed   "
-          f"(target <= {TARGETS['rfm_s']} s)")
+    print(
+        f"  (a) five-condition count, median {res['segment']['count_ms_median']:7.1f} ms"
+        f"   {matched:,} of {total:,}   (target <= {TARGETS['count_ms']} ms)"
+    )
+    print(
+        f"  (b) materialize the segment     {materialize_s:8.2f} s   "
+        f"re-run {rematerialize_s:.2f} s   (target <= {TARGETS['materialize_s']} s)"
+    )
+    print(
+        f"      one customer's refresh (an order event), median "
+        f"{res['segment']['one_customer_refresh_ms_median']:.1f} ms"
+    )
+    print(
+        f"  (c) RFM recompute               {rfm_s:8.2f} s   next day "
+        f"{rfm_again_s:.2f} s, {rescored['changed']:,} changed   "
+        f"(target <= {TARGETS['rfm_s']} s)"
+    )
     print(f"  (d) {versus['question']}: {versus['customers']:,}")
-    print(f"      Saleor customers(where:) totalCount {versus['saleor_ms_median']:8.1f} ms"
-          f"   plugin crmSegmentPreview {versus['plugin_endpoint_ms_median']:.1f} ms"
-          f" (ratio {versus['saleor_over_plugin_endpoint']}x)   plugin count "
-          f"{versus['plugin_ms_median']:.1f} ms (ratio {versus['saleor_over_plugin']}x)"
-          f"   medians of {versus['runs']}")
+    print(
+        f"      Saleor customers(where:) totalCount {versus['saleor_ms_median']:8.1f} ms"
+        f"   plugin crmSegmentPreview {versus['plugin_endpoint_ms_median']:.1f} ms"
+        f" (ratio {versus['saleor_over_plugin_endpoint']}x)   plugin count "
+        f"{versus['plugin_ms_median']:.1f} ms (ratio {versus['saleor_over_plugin']}x)"
+        f"   medians of {versus['runs']}"
+    )
     print(f"  results: {OUT}")
     print("=" * 90)

@@ -106,8 +106,16 @@ CATEGORY_TREE = {
     "Office": ["Stationery", "Bags", "Tech", "Furniture"],
 }
 COLLECTIONS = (
-    "Summer Sale", "New Arrivals", "Best Sellers", "Gift Ideas", "Eco Picks",
-    "Staff Favourites", "Winter Warmers", "Under 20", "Premium", "Back to School",
+    "Summer Sale",
+    "New Arrivals",
+    "Best Sellers",
+    "Gift Ideas",
+    "Eco Picks",
+    "Staff Favourites",
+    "Winter Warmers",
+    "Under 20",
+    "Premium",
+    "Back to School",
 )
 
 
@@ -233,18 +241,26 @@ def create_catalogue(rng: random.Random, now: datetime) -> dict:
         channels = []
         for slug, name, currency, _dec, country, *_ in CHANNELS:
             channel = Channel.objects.create(
-                name=name, slug=slug, currency_code=currency, default_country=country,
+                name=name,
+                slug=slug,
+                currency_code=currency,
+                default_country=country,
                 is_active=True,
             )
             TaxConfiguration.objects.create(channel=channel)
             channels.append(channel)
 
         address = Address.objects.create(
-            company_name="Bench Fulfilment", street_address_1="1 Bench Way",
-            city="Springfield", postal_code="12345", country="US",
+            company_name="Bench Fulfilment",
+            street_address_1="1 Bench Way",
+            city="Springfield",
+            postal_code="12345",
+            country="US",
         )
         warehouse = Warehouse.objects.create(
-            name="Bench warehouse", slug="bench-warehouse", address=address,
+            name="Bench warehouse",
+            slug="bench-warehouse",
+            address=address,
             email="warehouse@bench.example",
         )
         for i, channel in enumerate(channels):
@@ -259,20 +275,26 @@ def create_catalogue(rng: random.Random, now: datetime) -> dict:
         methods = []
         for m, method_name in enumerate(("Standard", "Express")):
             method = ShippingMethod.objects.create(
-                name=method_name, type=ShippingMethodType.PRICE_BASED,
+                name=method_name,
+                type=ShippingMethodType.PRICE_BASED,
                 shipping_zone=zone,
             )
             for channel, spec in zip(channels, CHANNELS, strict=True):
                 ShippingMethodChannelListing.objects.create(
-                    shipping_method=method, channel=channel, currency=spec[2],
+                    shipping_method=method,
+                    channel=channel,
+                    currency=spec[2],
                     price_amount=Decimal(spec[5][m]),
                     minimum_order_price_amount=Decimal(0),
                 )
             methods.append(method)
 
         product_type = ProductType.objects.create(
-            name="Bench goods", slug="bench-goods", kind=ProductTypeKind.NORMAL,
-            has_variants=False, is_shipping_required=True,
+            name="Bench goods",
+            slug="bench-goods",
+            kind=ProductTypeKind.NORMAL,
+            has_variants=False,
+            is_shipping_required=True,
         )
 
         leaves = []
@@ -281,10 +303,13 @@ def create_catalogue(rng: random.Random, now: datetime) -> dict:
                 name=root_name, slug=f"bench-{slugify(root_name)}"
             )
             for child in children:
-                leaves.append(Category.objects.create(
-                    name=child, slug=f"bench-{slugify(root_name)}-{slugify(child)}",
-                    parent=root,
-                ))
+                leaves.append(
+                    Category.objects.create(
+                        name=child,
+                        slug=f"bench-{slugify(root_name)}-{slugify(child)}",
+                        parent=root,
+                    )
+                )
 
         collections = Collection.objects.bulk_create(
             Collection(name=name, slug=f"bench-{slugify(name)}") for name in COLLECTIONS
@@ -293,26 +318,35 @@ def create_catalogue(rng: random.Random, now: datetime) -> dict:
             CollectionChannelListing(
                 collection=c, channel=ch, is_published=True, published_at=since
             )
-            for c in collections for ch in channels
+            for c in collections
+            for ch in channels
         )
 
         products, variants, usd_prices = [], [], []
         for i in range(PRODUCTS):
             name = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {i + 1}"
-            products.append(Product(
-                product_type=product_type, name=name,
-                slug=f"bench-product-{i + 1}", category=rng.choice(leaves),
-                description_plaintext=f"{name}, a synthetic product.",
-                search_index_dirty=True,
-            ))
+            products.append(
+                Product(
+                    product_type=product_type,
+                    name=name,
+                    slug=f"bench-product-{i + 1}",
+                    category=rng.choice(leaves),
+                    description_plaintext=f"{name}, a synthetic product.",
+                    search_index_dirty=True,
+                )
+            )
             # log-normal prices around 30 USD, x.99
             usd = min(max(rng.lognormvariate(3.4, 0.8), 2), 900)
             usd_prices.append(int(usd) + 0.99)
         products = Product.objects.bulk_create(products)
         for i, product in enumerate(products):
-            variants.append(ProductVariant(
-                product=product, sku=f"BENCH-{i + 1:05d}", name=rng.choice(SIZES),
-            ))
+            variants.append(
+                ProductVariant(
+                    product=product,
+                    sku=f"BENCH-{i + 1:05d}",
+                    name=rng.choice(SIZES),
+                )
+            )
         variants = ProductVariant.objects.bulk_create(variants)
         for product, variant in zip(products, variants, strict=True):
             product.default_variant = variant
@@ -321,22 +355,35 @@ def create_catalogue(rng: random.Random, now: datetime) -> dict:
         product_listings, variant_listings = [], []
         for channel, spec in zip(channels, CHANNELS, strict=True):
             currency, decimals, multiplier = spec[2], spec[3], spec[7]
-            for product, variant, usd in zip(products, variants, usd_prices,
-                                             strict=True):
+            for product, variant, usd in zip(
+                products, variants, usd_prices, strict=True
+            ):
                 if decimals:
                     price = _money(usd * multiplier, decimals)
                 else:  # round yen prices to tens
                     price = Decimal(round(usd * multiplier, -1))
-                product_listings.append(ProductChannelListing(
-                    product=product, channel=channel, currency=currency,
-                    is_published=True, published_at=since, visible_in_listings=True,
-                    available_for_purchase_at=since, discounted_price_amount=price,
-                ))
-                variant_listings.append(ProductVariantChannelListing(
-                    variant=variant, channel=channel, currency=currency,
-                    price_amount=price, discounted_price_amount=price,
-                    cost_price_amount=_money(float(price) * 0.6, decimals),
-                ))
+                product_listings.append(
+                    ProductChannelListing(
+                        product=product,
+                        channel=channel,
+                        currency=currency,
+                        is_published=True,
+                        published_at=since,
+                        visible_in_listings=True,
+                        available_for_purchase_at=since,
+                        discounted_price_amount=price,
+                    )
+                )
+                variant_listings.append(
+                    ProductVariantChannelListing(
+                        variant=variant,
+                        channel=channel,
+                        currency=currency,
+                        price_amount=price,
+                        discounted_price_amount=price,
+                        cost_price_amount=_money(float(price) * 0.6, decimals),
+                    )
+                )
         ProductChannelListing.objects.bulk_create(product_listings)
         ProductVariantChannelListing.objects.bulk_create(variant_listings)
         Stock.objects.bulk_create(
@@ -367,7 +414,10 @@ def create_catalogue(rng: random.Random, now: datetime) -> dict:
 # ---------------------------------------------------------------- bulk (SQL)
 
 BULK_TABLES = (
-    "account_user", "order_order", "order_orderline", "payment_transactionitem",
+    "account_user",
+    "order_order",
+    "order_orderline",
+    "payment_transactionitem",
     "order_ordergrantedrefund",
 )
 
@@ -425,8 +475,9 @@ def _channel_case(column: str, values) -> str:
     return f"(CASE {column} {whens} END)"
 
 
-def _bulk_sql(*, seed, n_customers, n_orders, now, catalogue, customer_type_id,
-              transactions):
+def _bulk_sql(
+    *, seed, n_customers, n_orders, now, catalogue, customer_type_id, transactions
+):
     """The statements of the bulk load, in order: (label, sql)."""
     ch = catalogue["channels"]
     dec = [c[3] for c in CHANNELS]
@@ -448,14 +499,19 @@ def _bulk_sql(*, seed, n_customers, n_orders, now, catalogue, customer_type_id,
     steps = []
     add = lambda label, sql: steps.append((label, sql))  # noqa: E731
 
-    add("random function", f"""
+    add(
+        "random function",
+        f"""
         CREATE FUNCTION pg_temp.rnd(bigint, integer) RETURNS double precision
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
           SELECT (hashint8extended($1, {int(seed)}::bigint * 1000003 + $2)
                   & 4503599627370495)::float8 / 4503599627370496.0
-        $$""")
+        $$""",
+    )
 
-    add("variants", f"""
+    add(
+        "variants",
+        f"""
         CREATE TEMP TABLE synth_variant AS
         SELECT (row_number() OVER (ORDER BY pv.id) - 1)::int AS idx,
                pv.id AS variant_id, p.name AS product_name, pv.name AS variant_name,
@@ -471,10 +527,13 @@ def _bulk_sql(*, seed, n_customers, n_orders, now, catalogue, customer_type_id,
           ON l1.variant_id = pv.id AND l1.channel_id = {ch[1]}
         WHERE p.slug LIKE 'bench-product-%%';
         CREATE UNIQUE INDEX ON synth_variant (idx);
-        ANALYZE synth_variant""")
+        ANALYZE synth_variant""",
+    )
 
     # customers: k = number of orders; activity window [first_at, last_at]
-    add("customers (staging)", f"""
+    add(
+        "customers (staging)",
+        f"""
         CREATE TEMP TABLE synth_cust AS
         SELECT n, base.id + n AS user_id, 'c' || n || '@bench.example' AS email,
                k, slot, first_at, last_at,
@@ -500,10 +559,13 @@ def _bulk_sql(*, seed, n_customers, n_orders, now, catalogue, customer_type_id,
                       FROM generate_series(1, {n_customers}) n) r
             ) a
         ) c,
-        (SELECT COALESCE(max(id), 0) AS id FROM account_user) base""")
+        (SELECT COALESCE(max(id), 0) AS id FROM account_user) base""",
+    )
 
     # registered customers' orders, then guest orders up to n_orders in all
-    add("orders (staging)", f"""
+    add(
+        "orders (staging)",
+        f"""
         CREATE TEMP TABLE synth_order_raw AS
         SELECT c.n::bigint * 64 + i AS key, c.user_id, c.email, c.first_name,
                c.last_name,
@@ -530,9 +592,12 @@ def _bulk_sql(*, seed, n_customers, n_orders, now, catalogue, customer_type_id,
             CASE WHEN email LIKE 'g%%' THEN 1 + floor(power({R}(key, 15), 1.5)
                       * GREATEST({n_orders} * 0.075, 1))::bigint
                  ELSE 1 + floor({R}(key, 16) * {max(n_customers, 1)})::bigint END)
-        WHERE user_id IS NULL""")
+        WHERE user_id IS NULL""",
+    )
 
-    add("orders (statuses)", f"""
+    add(
+        "orders (statuses)",
+        f"""
         CREATE TEMP TABLE synth_order AS
         SELECT s.*,
                CASE WHEN refund IS NULL THEN status0
@@ -591,11 +656,14 @@ def _bulk_sql(*, seed, n_customers, n_orders, now, catalogue, customer_type_id,
         ) s;
         DROP TABLE synth_order_raw;
         CREATE UNIQUE INDEX ON synth_order (o);
-        ANALYZE synth_order""")
+        ANALYZE synth_order""",
+    )
 
     # lines: distinct variants within an order (popular ones more often)
     n_var = "(SELECT count(*) FROM synth_variant)"
-    add("lines (staging)", f"""
+    add(
+        "lines (staging)",
+        f"""
         CREATE TEMP TABLE synth_line AS
         SELECT l.*, round(unit_gross / 1.1, dec) AS unit_net,
                unit_gross * quantity AS total_gross,
@@ -631,9 +699,12 @@ def _bulk_sql(*, seed, n_customers, n_orders, now, catalogue, customer_type_id,
                min(total_gross) FILTER (WHERE j = 1) AS first_line_gross
         FROM synth_line GROUP BY o;
         CREATE UNIQUE INDEX ON synth_total (o);
-        ANALYZE synth_line; ANALYZE synth_total""")
+        ANALYZE synth_line; ANALYZE synth_total""",
+    )
 
-    add("order amounts (staging)", f"""
+    add(
+        "order amounts (staging)",
+        f"""
         CREATE TEMP TABLE synth_amount AS
         SELECT o, ship_list, ship, ship_net,
                sub_gross + ship AS total_gross,
@@ -655,16 +726,19 @@ def _bulk_sql(*, seed, n_customers, n_orders, now, catalogue, customer_type_id,
                         END AS refund
             FROM synth_order s
             JOIN synth_total t ON t.o = s.o
-            CROSS JOIN LATERAL (SELECT {_channel_case('s.slot', dec)} AS dec) d
+            CROSS JOIN LATERAL (SELECT {_channel_case("s.slot", dec)} AS dec) d
             CROSS JOIN LATERAL (SELECT CASE WHEN s.express THEN {exp_price}
                                             WHEN t.usub_gross >= {free_from} THEN 0
                                             ELSE {std_price} END::numeric AS ship_list
                                ) sh
         ) x;
         CREATE UNIQUE INDEX ON synth_amount (o);
-        ANALYZE synth_amount""")
+        ANALYZE synth_amount""",
+    )
 
-    add("account_user", f"""
+    add(
+        "account_user",
+        f"""
         INSERT INTO account_user (
             id, is_superuser, email, is_staff, is_active, password, date_joined,
             last_login, first_name, last_name, private_metadata, metadata,
@@ -680,16 +754,19 @@ def _bulk_sql(*, seed, n_customers, n_orders, now, catalogue, customer_type_id,
                setweight(to_tsvector('simple', c.first_name || ' ' || c.last_name), 'A')
                || setweight(to_tsvector('simple', c.email), 'A')
                || setweight(to_tsvector('simple', 'bench.example'), 'B'),
-               {customer_type_id if customer_type_id is not None else 'NULL'}
+               {customer_type_id if customer_type_id is not None else "NULL"}
         FROM synth_cust c
         LEFT JOIN (SELECT user_id, count(*) AS n FROM synth_order
                    WHERE status <> 'draft' AND user_id IS NOT NULL
                    GROUP BY user_id) cnt ON cnt.user_id = c.user_id
         ORDER BY c.n;
         SELECT setval(pg_get_serial_sequence('account_user', 'id'),
-                      GREATEST((SELECT max(id) FROM account_user), 1))""")
+                      GREATEST((SELECT max(id) FROM account_user), 1))""",
+    )
 
-    add("order_order", f"""
+    add(
+        "order_order",
+        f"""
         INSERT INTO order_order (
             id, number, created_at, updated_at, expired_at, status, authorize_status,
             charge_status, user_id, language_code, tracking_client_id, user_email,
@@ -746,9 +823,12 @@ def _bulk_sql(*, seed, n_customers, n_orders, now, catalogue, customer_type_id,
         (SELECT COALESCE(max(number), 0) AS number FROM order_order) base
         ORDER BY s.o;
         SELECT setval('order_order_number_seq',
-                      GREATEST((SELECT max(number) FROM order_order), 1))""")
+                      GREATEST((SELECT max(number) FROM order_order), 1))""",
+    )
 
-    add("order_orderline", f"""
+    add(
+        "order_orderline",
+        f"""
         INSERT INTO order_orderline (
             id, order_id, created_at, variant_id, product_name, variant_name,
             translated_product_name, translated_variant_name, product_sku,
@@ -778,13 +858,17 @@ def _bulk_sql(*, seed, n_customers, n_orders, now, catalogue, customer_type_id,
                l.unit_gross, l.price, {TAX_RATE}, '{{}}', '{{}}',
                CASE WHEN l.zero THEN 'BENCHFREE' END, '{{}}', '{{}}'
         FROM synth_line l
-        ORDER BY l.o, l.j""")
+        ORDER BY l.o, l.j""",
+    )
 
     txn_filter = (
         "s.pay IN ('full', 'partial') AND a.total_gross > 0"
-        if transactions == "all" else "a.refund IS NOT NULL"
+        if transactions == "all"
+        else "a.refund IS NOT NULL"
     )
-    add("payment_transactionitem", f"""
+    add(
+        "payment_transactionitem",
+        f"""
         INSERT INTO payment_transactionitem (
             token, created_at, modified_at, name, message, psp_reference,
             available_actions, currency, charged_value, authorized_value,
@@ -810,9 +894,12 @@ def _bulk_sql(*, seed, n_customers, n_orders, now, catalogue, customer_type_id,
         JOIN synth_amount a ON a.o = s.o
         JOIN order_order o ON o.id = s.id
         WHERE {txn_filter}
-        ORDER BY s.o""")
+        ORDER BY s.o""",
+    )
 
-    add("order_ordergrantedrefund", f"""
+    add(
+        "order_ordergrantedrefund",
+        f"""
         INSERT INTO order_ordergrantedrefund (
             created_at, updated_at, amount_value, currency, reason, order_id,
             shipping_costs_included, transaction_item_id, status)
@@ -825,7 +912,8 @@ def _bulk_sql(*, seed, n_customers, n_orders, now, catalogue, customer_type_id,
         JOIN payment_transactionitem ti
           ON ti.token = md5('{seed}:transaction:' || s.o)::uuid
         WHERE a.refund IS NOT NULL
-        ORDER BY s.o""")
+        ORDER BY s.o""",
+    )
     return steps
 
 
@@ -837,7 +925,8 @@ def _counts(cursor) -> dict:
     cursor.execute(
         "SELECT status, count(*) FROM order_order o JOIN channel_channel c "
         "ON c.id = o.channel_id WHERE c.slug LIKE 'bench-%%' GROUP BY status "
-        "ORDER BY 2 DESC", [],
+        "ORDER BY 2 DESC",
+        [],
     )
     statuses = dict(cursor.fetchall())
     return {
@@ -864,9 +953,16 @@ def _counts(cursor) -> dict:
     }
 
 
-def generate(database_url: str, scale: float, seed: int = 1, *,
-             recreate: bool = False, transactions: str = "all",
-             now: datetime | None = None, verbose: bool = True) -> dict:
+def generate(
+    database_url: str,
+    scale: float,
+    seed: int = 1,
+    *,
+    recreate: bool = False,
+    transactions: str = "all",
+    now: datetime | None = None,
+    verbose: bool = True,
+) -> dict:
     """Build the synthetic store in ``database_url``; return the counts created
     (and ``seconds``, the time it all took, and ``seconds_by_step``).
 
@@ -905,21 +1001,31 @@ def generate(database_url: str, scale: float, seed: int = 1, *,
     now = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
     n_customers = round(CUSTOMERS_AT_SCALE_1 * scale)
     n_orders = round(ORDERS_AT_SCALE_1 * scale)
-    log(verbose, f"synthetic store: scale {scale} ({n_customers:,} customers, "
-                 f"{n_orders:,} orders), seed {seed}, now {now.isoformat()}")
+    log(
+        verbose,
+        f"synthetic store: scale {scale} ({n_customers:,} customers, "
+        f"{n_orders:,} orders), seed {seed}, now {now.isoformat()}",
+    )
 
     catalogue = create_catalogue(random.Random(seed), now)
     step("catalogue (ORM)")
     default_type = CustomerType.objects.filter(is_default=True).first()
 
     steps = _bulk_sql(
-        seed=seed, n_customers=n_customers, n_orders=n_orders, now=now,
-        catalogue=catalogue, customer_type_id=default_type and default_type.pk,
+        seed=seed,
+        n_customers=n_customers,
+        n_orders=n_orders,
+        now=now,
+        catalogue=catalogue,
+        customer_type_id=default_type and default_type.pk,
         transactions=transactions,
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        for setting in ("work_mem = '256MB'", "maintenance_work_mem = '1GB'",
-                        "synchronous_commit = off"):
+        for setting in (
+            "work_mem = '256MB'",
+            "maintenance_work_mem = '1GB'",
+            "synchronous_commit = off",
+        ):
             cursor.execute(f"SET LOCAL {setting}")
         try:  # only possible before the session's first temporary table
             with transaction.atomic():
@@ -927,8 +1033,10 @@ def generate(database_url: str, scale: float, seed: int = 1, *,
         except Exception:  # noqa: BLE001
             pass
         dropped = _DroppedIndexes(cursor, BULK_TABLES)
-        step(f"dropped {len(dropped.indexes)} indexes and {len(dropped.fks)} "
-             "foreign keys")
+        step(
+            f"dropped {len(dropped.indexes)} indexes and {len(dropped.fks)} "
+            "foreign keys"
+        )
         for label, sql in steps:
             # one statement at a time (psycopg sends a string with parameters as
             # one prepared statement); '%%' in the SQL is a literal '%'
@@ -938,8 +1046,14 @@ def generate(database_url: str, scale: float, seed: int = 1, *,
             step(label)
         dropped.restore()
         step("indexes and foreign keys re-created")
-        for table in ("synth_line", "synth_total", "synth_amount", "synth_order",
-                      "synth_cust", "synth_variant"):
+        for table in (
+            "synth_line",
+            "synth_total",
+            "synth_amount",
+            "synth_order",
+            "synth_cust",
+            "synth_variant",
+        ):
             cursor.execute(f"DROP TABLE {table}")
         counts = _counts(cursor)
     step("commit")
@@ -949,12 +1063,16 @@ def generate(database_url: str, scale: float, seed: int = 1, *,
     step("vacuum (freeze, analyze)")
 
     counts.update({k: v for k, v in catalogue.items() if isinstance(v, int)})
-    counts.update({
-        "scale": scale, "seed": seed, "now": now.isoformat(),
-        "transactions": transactions,
-        "seconds": round(time.perf_counter() - started, 1),
-        "seconds_by_step": timings,
-    })
+    counts.update(
+        {
+            "scale": scale,
+            "seed": seed,
+            "now": now.isoformat(),
+            "transactions": transactions,
+            "seconds": round(time.perf_counter() - started, 1),
+            "seconds_by_step": timings,
+        }
+    )
     return counts
 
 
@@ -969,8 +1087,10 @@ def table_sizes(tables=BULK_TABLES) -> dict:
             "FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r' ORDER BY 1",
             [list(tables)],
         )
-        return {name: {"total": total, "indexes": idx, "rows": rows}
-                for name, total, idx, rows in cursor.fetchall()}
+        return {
+            name: {"total": total, "indexes": idx, "rows": rows}
+            for name, total, idx, rows in cursor.fetchall()
+        }
 
 
 def main(argv=None) -> None:
@@ -979,37 +1099,61 @@ def main(argv=None) -> None:
         "--database-url",
         default=os.environ.get(
             "BENCH_DATABASE_URL",
-            os.environ.get("DATABASE_URL",
-                           "postgres://saleor:saleor@127.0.0.1:5432/crm_bench"),
+            os.environ.get(
+                "DATABASE_URL", "postgres://saleor:saleor@127.0.0.1:5432/crm_bench"
+            ),
         ),
     )
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="1.0 = 100k customers, 1M orders (default)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="1.0 = 100k customers, 1M orders (default)",
+    )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--recreate", action="store_true",
-                        help="drop and re-create the database first")
-    parser.add_argument("--transactions", choices=("all", "refunds"), default="all",
-                        help="payment transactions for every paid order (default) "
-                             "or for the refunded ones only")
-    parser.add_argument("--now", type=datetime.fromisoformat, default=None,
-                        help="anchor of the dates (ISO, with time zone; default now)")
+    parser.add_argument(
+        "--recreate", action="store_true", help="drop and re-create the database first"
+    )
+    parser.add_argument(
+        "--transactions",
+        choices=("all", "refunds"),
+        default="all",
+        help="payment transactions for every paid order (default) "
+        "or for the refunded ones only",
+    )
+    parser.add_argument(
+        "--now",
+        type=datetime.fromisoformat,
+        default=None,
+        help="anchor of the dates (ISO, with time zone; default now)",
+    )
     args = parser.parse_args(argv)
 
-    counts = generate(args.database_url, args.scale, args.seed,
-                      recreate=args.recreate, transactions=args.transactions,
-                      now=args.now)
+    counts = generate(
+        args.database_url,
+        args.scale,
+        args.seed,
+        recreate=args.recreate,
+        transactions=args.transactions,
+        now=args.now,
+    )
     print()
     print(f"created in {counts['seconds']:.1f} s:")
     for key, value in counts.items():
         if key not in ("seconds", "seconds_by_step", "orders_by_status"):
-            print(f"  {key}: {value:,}" if isinstance(value, int)
-                  else f"  {key}: {value}")
-    print("  orders by status: " + ", ".join(
-        f"{k} {v:,}" for k, v in counts["orders_by_status"].items()))
+            print(
+                f"  {key}: {value:,}" if isinstance(value, int) else f"  {key}: {value}"
+            )
+    print(
+        "  orders by status: "
+        + ", ".join(f"{k} {v:,}" for k, v in counts["orders_by_status"].items())
+    )
     print("table sizes:")
     for name, size in table_sizes().items():
-        print(f"  {name}: {size['rows']:,} rows, {size['total']} "
-              f"(indexes {size['indexes']})")
+        print(
+            f"  {name}: {size['rows']:,} rows, {size['total']} "
+            f"(indexes {size['indexes']})"
+        )
 
 
 if __name__ == "__main__":

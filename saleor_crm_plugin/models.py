@@ -24,9 +24,7 @@ from django.utils import timezone
 
 
 def MoneyAmountField():
-    return models.DecimalField(
-        max_digits=20, decimal_places=3, default=0, db_default=0
-    )
+    return models.DecimalField(max_digits=20, decimal_places=3, default=0, db_default=0)
 
 
 class OrderEventKind(models.TextChoices):
@@ -128,7 +126,8 @@ class CustomerProfile(models.Model):
             # carries the order count: "N orders and a recent one" is an
             # index-only range scan (migration 0014_h3_recency_index)
             models.Index(
-                fields=["channel", "last_order_at"], name="crm_profile_last_order_idx",
+                fields=["channel", "last_order_at"],
+                name="crm_profile_last_order_idx",
                 include=["orders_count"],
             ),
             models.Index(
@@ -160,7 +159,9 @@ class CustomerOrder(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["profile", "placed_at"], name="crm_corder_profile_idx"),
+            models.Index(
+                fields=["profile", "placed_at"], name="crm_corder_profile_idx"
+            ),
             # time-based coupon triggers (N days after a purchase)
             models.Index(fields=["channel_id", "paid_at"], name="crm_corder_paid_idx"),
             GinIndex(fields=["product_ids"], name="crm_corder_products_gin"),
@@ -190,7 +191,8 @@ class PurchaseFact(models.Model):
     KIND_PRODUCT, KIND_CATEGORY, KIND_COLLECTION = 1, 2, 3
 
     pk = models.CompositePrimaryKey(
-        "kind", "item_id", "placed_at", "order_id", "profile_id")
+        "kind", "item_id", "placed_at", "order_id", "profile_id"
+    )
     kind = models.PositiveSmallIntegerField()
     item_id = models.IntegerField()
     placed_at = models.DateTimeField()
@@ -301,7 +303,9 @@ class LoyaltyProgram(models.Model):
     points_per_unit = models.DecimalField(max_digits=12, decimal_places=4, default=1)
     rounding = models.CharField(max_length=16, choices=ROUNDING_CHOICES, default="down")
     return_window_days = models.PositiveIntegerField(default=14)
-    points_validity_days = models.PositiveIntegerField(null=True, blank=True, default=365)
+    points_validity_days = models.PositiveIntegerField(
+        null=True, blank=True, default=365
+    )
     point_value = models.DecimalField(  # currency per point when redeemed
         max_digits=12, decimal_places=4, default=Decimal("0.01")
     )
@@ -333,8 +337,11 @@ class Tier(models.Model):
         ("paid_orders", "paid orders"),
         ("points", "points earned"),
     ]
-    DISCOUNT_CHOICES = [("none", "none"), ("percentage", "percentage"),
-                        ("fixed", "fixed")]
+    DISCOUNT_CHOICES = [
+        ("none", "none"),
+        ("percentage", "percentage"),
+        ("fixed", "fixed"),
+    ]
 
     program = models.ForeignKey(
         LoyaltyProgram, on_delete=models.CASCADE, related_name="tiers"
@@ -357,7 +364,10 @@ class Tier(models.Model):
     points_multiplier = models.DecimalField(max_digits=6, decimal_places=2, default=1)
     # Saleor's voucher carrying this tier's member discount (one code per member).
     voucher = models.ForeignKey(
-        "discount.Voucher", null=True, blank=True, on_delete=models.SET_NULL,
+        "discount.Voucher",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -436,7 +446,9 @@ class TierChange(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["membership", "created_at"], name="crm_tierchange_idx"),
+            models.Index(
+                fields=["membership", "created_at"], name="crm_tierchange_idx"
+            ),
             # tier-upgrade coupon triggers read recent changes
             models.Index(fields=["created_at"], name="crm_tierchange_time_idx"),
         ]
@@ -487,7 +499,9 @@ class PointsEntry(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["membership", "created_at"], name="crm_points_member_idx"),
+            models.Index(
+                fields=["membership", "created_at"], name="crm_points_member_idx"
+            ),
             models.Index(
                 fields=["expires_at"],
                 condition=Q(award__isnull=True),
@@ -510,11 +524,17 @@ class PointsRedemption(models.Model):
     currency = models.CharField(max_length=3)
     kind = models.CharField(max_length=16)  # gift_card | voucher
     gift_card = models.ForeignKey(
-        "giftcard.GiftCard", null=True, blank=True, on_delete=models.SET_NULL,
+        "giftcard.GiftCard",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     voucher = models.ForeignKey(
-        "discount.Voucher", null=True, blank=True, on_delete=models.SET_NULL,
+        "discount.Voucher",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     code = models.CharField(max_length=255)
@@ -554,7 +574,10 @@ class Segment(models.Model):
     description = models.CharField(max_length=512, blank=True, default="")
     # null: every channel
     channel = models.ForeignKey(
-        "channel.Channel", null=True, blank=True, on_delete=models.CASCADE,
+        "channel.Channel",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="+",
     )
     kind = models.CharField(max_length=16, choices=KIND_CHOICES, default="dynamic")
@@ -574,7 +597,9 @@ class Segment(models.Model):
 
 
 class SegmentMember(models.Model):
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members")
+    segment = models.ForeignKey(
+        Segment, on_delete=models.CASCADE, related_name="members"
+    )
     profile = models.ForeignKey(
         CustomerProfile, on_delete=models.CASCADE, related_name="segment_memberships"
     )
@@ -592,7 +617,9 @@ class SegmentMember(models.Model):
 class SegmentEvent(models.Model):
     ENTER, EXIT = "enter", "exit"
 
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="events")
+    segment = models.ForeignKey(
+        Segment, on_delete=models.CASCADE, related_name="events"
+    )
     profile = models.ForeignKey(
         CustomerProfile, on_delete=models.CASCADE, related_name="segment_events"
     )
@@ -617,16 +644,20 @@ class RfmSettings(models.Model):
     channel = models.OneToOneField(
         "channel.Channel", on_delete=models.CASCADE, related_name="+"
     )
-    method = models.CharField(max_length=16, choices=METHOD_CHOICES,
-                              default="quantiles")
+    method = models.CharField(
+        max_length=16, choices=METHOD_CHOICES, default="quantiles"
+    )
     # four ascending boundaries each (days since the last paid order; paid orders;
     # net spent in the channel currency)
-    recency_days = ArrayField(models.DecimalField(max_digits=20, decimal_places=3),
-                              default=list, blank=True)
-    frequency = ArrayField(models.DecimalField(max_digits=20, decimal_places=3),
-                           default=list, blank=True)
-    monetary = ArrayField(models.DecimalField(max_digits=20, decimal_places=3),
-                          default=list, blank=True)
+    recency_days = ArrayField(
+        models.DecimalField(max_digits=20, decimal_places=3), default=list, blank=True
+    )
+    frequency = ArrayField(
+        models.DecimalField(max_digits=20, decimal_places=3), default=list, blank=True
+    )
+    monetary = ArrayField(
+        models.DecimalField(max_digits=20, decimal_places=3), default=list, blank=True
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
 
@@ -640,13 +671,17 @@ class RfmScore(models.Model):
     cascades a profile's deletion to its row (also for raw-SQL deletes)."""
 
     profile = models.OneToOneField(
-        CustomerProfile, primary_key=True, on_delete=models.CASCADE,
+        CustomerProfile,
+        primary_key=True,
+        on_delete=models.CASCADE,
         related_name="rfm_score",
         # the constraint is added ON DELETE CASCADE by migration 0012
         db_constraint=False,
     )
     channel = models.ForeignKey(
-        "channel.Channel", on_delete=models.CASCADE, related_name="+",
+        "channel.Channel",
+        on_delete=models.CASCADE,
+        related_name="+",
         db_index=False,  # (channel, group_name) serves it
     )
     recency = models.PositiveSmallIntegerField()
@@ -658,7 +693,9 @@ class RfmScore(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["channel", "group_name"], name="crm_rfm_score_group_idx")
+            models.Index(
+                fields=["channel", "group_name"], name="crm_rfm_score_group_idx"
+            )
         ]
 
 
@@ -738,7 +775,9 @@ class CouponVoucher(models.Model):
     on one day (Saleor's end date is per voucher, so codes issued on the same day
     share one)."""
 
-    rule = models.ForeignKey(CouponRule, on_delete=models.CASCADE, related_name="vouchers")
+    rule = models.ForeignKey(
+        CouponRule, on_delete=models.CASCADE, related_name="vouchers"
+    )
     voucher = models.ForeignKey(
         "discount.Voucher", on_delete=models.CASCADE, related_name="+"
     )
@@ -759,7 +798,9 @@ class CouponGrant(models.Model):
     control group (``control``, no code). Unique per (rule, customer, trigger key),
     so a trigger seen twice issues once."""
 
-    rule = models.ForeignKey(CouponRule, on_delete=models.CASCADE, related_name="grants")
+    rule = models.ForeignKey(
+        CouponRule, on_delete=models.CASCADE, related_name="grants"
+    )
     profile = models.ForeignKey(
         CustomerProfile, on_delete=models.CASCADE, related_name="coupon_grants"
     )
@@ -787,7 +828,8 @@ class CouponGrant(models.Model):
         ordering = ["-granted_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["rule", "profile", "trigger_key"], name="crm_grant_unique_trigger"
+                fields=["rule", "profile", "trigger_key"],
+                name="crm_grant_unique_trigger",
             ),
             models.UniqueConstraint(
                 fields=["code"], condition=~Q(code=""), name="crm_grant_unique_code"

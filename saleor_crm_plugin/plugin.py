@@ -8,15 +8,15 @@ from django.http import HttpResponseNotFound
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from saleor.plugins.error_codes import PluginErrorCode
 
+from .core.config import PLUGIN_ID, config_from_items
 from .domain.config import FIELDS, ConfigError, CRMConfig
+from .loyalty.member_discount import apply_member_discount
+from .models import OrderEventKind
 from .pipeline.ingest import (
     erase_customer_safely,
     record_order_event,
     schedule_account_link,
 )
-from .models import OrderEventKind
-from .core.config import PLUGIN_ID, config_from_items
-from .loyalty.member_discount import apply_member_discount
 
 _TYPES = {
     "boolean": ConfigurationTypeField.BOOLEAN,
@@ -120,9 +120,7 @@ class CRMPlugin(BasePlugin):
         except ConfigError as exc:
             raise ValidationError(
                 {
-                    field: ValidationError(
-                        message, code=PluginErrorCode.INVALID.value
-                    )
+                    field: ValidationError(message, code=PluginErrorCode.INVALID.value)
                     for field, message in exc.errors.items()
                 }
             ) from exc

@@ -178,7 +178,8 @@ def loyalty() -> None:
     from django.db.models import Avg
     from saleor.channel.models import Channel
 
-    from saleor_crm_plugin.loyalty import periodic as loyalty_periodic, programs
+    from saleor_crm_plugin.loyalty import periodic as loyalty_periodic
+    from saleor_crm_plugin.loyalty import programs
     from saleor_crm_plugin.models import CustomerProfile, LoyaltyProgram
 
     for channel in Channel.objects.filter(
@@ -194,17 +195,33 @@ def loyalty() -> None:
         step = Decimal(avg).quantize(Decimal(1))
         program = programs.create_program(channel, window_months=12)
         programs.create_tier(program, name="Regular", rank=0, threshold=Decimal(0))
-        programs.create_tier(program, name="Silver", rank=1, threshold=3 * step,
-                             discount_type="percentage", discount_value=Decimal(5),
-                             points_multiplier=Decimal("1.5"))
-        programs.create_tier(program, name="Gold", rank=2, threshold=10 * step,
-                             discount_type="percentage", discount_value=Decimal(10),
-                             points_multiplier=Decimal(2))
-        print(f"loyalty program in {channel.slug}: Silver from {3 * step}, "
-              f"Gold from {10 * step} {channel.currency_code} net spend in 12 months")
+        programs.create_tier(
+            program,
+            name="Silver",
+            rank=1,
+            threshold=3 * step,
+            discount_type="percentage",
+            discount_value=Decimal(5),
+            points_multiplier=Decimal("1.5"),
+        )
+        programs.create_tier(
+            program,
+            name="Gold",
+            rank=2,
+            threshold=10 * step,
+            discount_type="percentage",
+            discount_value=Decimal(10),
+            points_multiplier=Decimal(2),
+        )
+        print(
+            f"loyalty program in {channel.slug}: Silver from {3 * step}, "
+            f"Gold from {10 * step} {channel.currency_code} net spend in 12 months"
+        )
     result = loyalty_periodic.review_tiers()
-    print(f"tier review: {result['enrolled']} customers enrolled, "
-          f"{result['upgraded']} placed on a tier")
+    print(
+        f"tier review: {result['enrolled']} customers enrolled, "
+        f"{result['upgraded']} placed on a tier"
+    )
 
 
 def playbook() -> None:
@@ -218,10 +235,12 @@ def playbook() -> None:
 
     from saleor.channel.models import Channel
 
-    from saleor_crm_plugin.coupons import rules as coupon_rules, issuing as coupons
-    from saleor_crm_plugin.segments import rfm, membership as segments
+    from saleor_crm_plugin.coupons import issuing as coupons
+    from saleor_crm_plugin.coupons import rules as coupon_rules
     from saleor_crm_plugin.domain.segments import PRESETS
     from saleor_crm_plugin.models import CouponRule, CustomerProfile, Segment
+    from saleor_crm_plugin.segments import membership as segments
+    from saleor_crm_plugin.segments import rfm
 
     for channel in Channel.objects.filter(
         pk__in=CustomerProfile.objects.values("channel_id")
@@ -232,8 +251,12 @@ def playbook() -> None:
             segment = Segment.objects.filter(channel=channel, preset=key).first()
             if segment is None:
                 segment = Segment.objects.create(
-                    name=preset.title, channel=channel, preset=key,
-                    preset_params=dict(preset.defaults), rule={})
+                    name=preset.title,
+                    channel=channel,
+                    preset=key,
+                    preset_params=dict(preset.defaults),
+                    rule={},
+                )
             result = segments.materialize(segment)
             print(f"  segment {preset.title:<34} {result['members']:>6} customers")
         # the channel in the name: the dashboard lists every channel's rules together
@@ -246,23 +269,36 @@ def playbook() -> None:
             print(f"  coupon rule {existing.name!r} already there (kept)")
             continue
         dormant = Segment.objects.get(channel=channel, preset="dormant_former_regulars")
-        rule = coupon_rules.save_rule(None, {
-            "name": name, "channel": channel,
-            "trigger": "schedule", "trigger_params": {"segment_id": dormant.pk},
-            "discount_type": "percentage", "discount_value": Decimal(15),
-            "validity_days": 30, "cooldown_days": 180, "max_per_customer": 3,
-            "control_share": Decimal("0.1"), "delivery": ["csv"]})
+        rule = coupon_rules.save_rule(
+            None,
+            {
+                "name": name,
+                "channel": channel,
+                "trigger": "schedule",
+                "trigger_params": {"segment_id": dormant.pk},
+                "discount_type": "percentage",
+                "discount_value": Decimal(15),
+                "validity_days": 30,
+                "cooldown_days": 180,
+                "max_per_customer": 3,
+                "control_share": Decimal("0.1"),
+                "delivery": ["csv"],
+            },
+        )
         dry = coupons.dry_run(rule)
         on, replay = dry.on_activation, dry.replayed_window
         print(f"  coupon rule {name!r}")
-        print(f"  dry run: switching on issues {on.codes} codes "
-              f"({on.held_out} held out, estimated cost {on.estimated_cost} "
-              f"{dry.currency}); over the replayed window it would have issued "
-              f"{replay.codes}")
+        print(
+            f"  dry run: switching on issues {on.codes} codes "
+            f"({on.held_out} held out, estimated cost {on.estimated_cost} "
+            f"{dry.currency}); over the replayed window it would have issued "
+            f"{replay.codes}"
+        )
         coupon_rules.activate(rule)
         run = coupons.run_rule(rule)
-        print(f"  switched on: {run.issued} Saleor codes issued, "
-              f"{run.held_out} held out")
+        print(
+            f"  switched on: {run.issued} Saleor codes issued, {run.held_out} held out"
+        )
 
 
 # ---- load: planning (pure, seeded) ---------------------------------------------------
@@ -1202,8 +1238,16 @@ def example_env() -> str:
     return "".join(f"{key}={shlex.quote(value)}\n" for key, value in values.items())
 
 
-COMMANDS = ("ensure-db", "state", "activate", "load", "loyalty", "playbook", "summary",
-            "example")
+COMMANDS = (
+    "ensure-db",
+    "state",
+    "activate",
+    "load",
+    "loyalty",
+    "playbook",
+    "summary",
+    "example",
+)
 
 
 def main(argv=None) -> None:
@@ -1240,8 +1284,12 @@ def main(argv=None) -> None:
         elif command == "example":
             print(example_env(), end="")
         else:
-            {"state": state, "activate": activate, "loyalty": loyalty,
-             "playbook": playbook}[command]()
+            {
+                "state": state,
+                "activate": activate,
+                "loyalty": loyalty,
+                "playbook": playbook,
+            }[command]()
 
 
 if __name__ == "__main__":

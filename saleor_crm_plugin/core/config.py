@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..domain.config import CRMConfig, parse_config
 
-
 PLUGIN_ID = "saleor-crm-plugin"
 
 

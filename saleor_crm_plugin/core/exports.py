@@ -42,6 +42,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib import import_module
 from typing import Any
+
 import graphene
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -60,7 +61,9 @@ from django.urls import reverse
 from django.utils import timezone
 from saleor.permission.enums import AccountPermissions
 from saleor.permission.utils import has_one_of_permissions, permission_required
+
 from .config import PLUGIN_ID
+
 logger = logging.getLogger(__name__)
 
 
@@ -140,8 +143,9 @@ class Ticket:
     columns: list[str]
 
 
-def allowed_columns(kind: ExportKind, fmt: str, personal: bool,
-                    now: datetime) -> list[Column]:
+def allowed_columns(
+    kind: ExportKind, fmt: str, personal: bool, now: datetime
+) -> list[Column]:
     return [c for c in kind.columns(fmt, now) if personal or not c.personal]
 
 
@@ -149,8 +153,15 @@ def may_see_personal(requestor) -> bool:
     return permission_required(requestor, (PERSONAL_PERMISSION,))
 
 
-def issue(kind_key: str, pk: int, fmt: str, requestor, *, bom: bool = False,
-          now: datetime | None = None) -> Ticket:
+def issue(
+    kind_key: str,
+    pk: int,
+    fmt: str,
+    requestor,
+    *,
+    bom: bool = False,
+    now: datetime | None = None,
+) -> Ticket:
     """A signed download URL for one export, for this requestor (a staff ``User``
     or an ``App``). Raises :class:`ExportNotAllowed`."""
     kind = get_kind(kind_key)
@@ -162,15 +173,23 @@ def issue(kind_key: str, pk: int, fmt: str, requestor, *, bom: bool = False,
     if fmt in kind.personal_formats and not personal:
         raise ExportNotAllowed((PERSONAL_PERMISSION,))
     now = now or timezone.now()
-    payload = {"k": kind.key, "o": pk, "f": fmt, "p": personal, "b": bool(bom),
-               **_bind(requestor)}
+    payload = {
+        "k": kind.key,
+        "o": pk,
+        "f": fmt,
+        "p": personal,
+        "b": bool(bom),
+        **_bind(requestor),
+    }
     token = signing.dumps(payload, salt=SALT, compress=True)
     path = reverse("plugins-global", kwargs={"plugin_id": PLUGIN_ID})
     from saleor.core.utils import build_absolute_uri
 
-    return Ticket(url=build_absolute_uri(f"{path}export/{token}/"),
-                  expires_at=now + TOKEN_MAX_AGE,
-                  columns=[c.name for c in allowed_columns(kind, fmt, personal, now)])
+    return Ticket(
+        url=build_absolute_uri(f"{path}export/{token}/"),
+        expires_at=now + TOKEN_MAX_AGE,
+        columns=[c.name for c in allowed_columns(kind, fmt, personal, now)],
+    )
 
 
 def _bind(requestor) -> dict:
@@ -191,8 +210,9 @@ def _requestor(payload: dict):
     from saleor.app.models import App
 
     if isinstance(payload.get("u"), int):
-        user = User.objects.filter(pk=payload["u"], is_active=True,
-                                   is_staff=True).first()
+        user = User.objects.filter(
+            pk=payload["u"], is_active=True, is_staff=True
+        ).first()
         if user is None or _session_version(user) != payload.get("v"):
             return None
         return user
@@ -225,13 +245,15 @@ def _serve(request, token: str) -> HttpResponse:
         response._has_been_logged = True
         return response
     try:
-        payload = signing.loads(token, salt=SALT,
-                                max_age=TOKEN_MAX_AGE.total_seconds())
+        payload = signing.loads(token, salt=SALT, max_age=TOKEN_MAX_AGE.total_seconds())
     except signing.BadSignature:  # also SignatureExpired
         return _forbidden()
     kind = get_kind(payload.get("k")) if isinstance(payload, dict) else None
-    if (kind is None or payload.get("f") not in kind.formats
-            or not isinstance(payload.get("o"), int)):
+    if (
+        kind is None
+        or payload.get("f") not in kind.formats
+        or not isinstance(payload.get("o"), int)
+    ):
         return _forbidden()
     requestor = _requestor(payload)
     personal = payload.get("p") is True
@@ -276,8 +298,14 @@ def cell(value) -> Any:
     return value
 
 
-def csv_chunks(sql: str, params: list, columns: Sequence[Column], *,
-               bom: bool = False, chunk: int = CHUNK) -> Iterator[bytes]:
+def csv_chunks(
+    sql: str,
+    params: list,
+    columns: Sequence[Column],
+    *,
+    bom: bool = False,
+    chunk: int = CHUNK,
+) -> Iterator[bytes]:
     """The file as UTF-8 chunks: the header, then ``chunk`` rows at a time read
     through a server-side cursor."""
     buffer = io.StringIO()
@@ -299,9 +327,12 @@ def csv_chunks(sql: str, params: list, columns: Sequence[Column], *,
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk):
             writer.writerows(
-                [cell(convert(value) if convert else value)
-                 for value, convert in zip(row, converters, strict=True)]
-                for row in rows)
+                [
+                    cell(convert(value) if convert else value)
+                    for value, convert in zip(row, converters, strict=True)
+                ]
+                for row in rows
+            )
             yield flush()
 
 
@@ -330,15 +361,30 @@ def customer_columns(fmt: str) -> list[Column]:
     postal = fmt == FORMAT_POSTAL
     # on a postal list, the name on the mailing address, else the account's
     names = [
-        Column(name, f"COALESCE(NULLIF(a.{name}, ''), u.{name})" if postal
-               else f"u.{name}", personal=True)
+        Column(
+            name,
+            f"COALESCE(NULLIF(a.{name}, ''), u.{name})" if postal else f"u.{name}",
+            personal=True,
+        )
         for name in ("first_name", "last_name")
     ]
-    address = [
-        Column(name, f"a.{name}", personal=True)
-        for name in ("company_name", "street_address_1", "street_address_2",
-                     "postal_code", "city", "city_area", "country_area", "country")
-    ] if postal else []
+    address = (
+        [
+            Column(name, f"a.{name}", personal=True)
+            for name in (
+                "company_name",
+                "street_address_1",
+                "street_address_2",
+                "postal_code",
+                "city",
+                "city_area",
+                "country_area",
+                "country",
+            )
+        ]
+        if postal
+        else []
+    )
     return [
         Column("customer_id", "p.user_id", convert=user_global_id),
         Column("email", "COALESCE(NULLIF(u.email, ''), p.email)"),
@@ -353,5 +399,7 @@ def postal_join(fmt: str, tables: dict) -> str:
     accounts without an address) are not on the list."""
     if fmt != FORMAT_POSTAL:
         return ""
-    return (f' JOIN "{tables["address"]}" a ON a.id = '
-            "COALESCE(u.default_shipping_address_id, u.default_billing_address_id)")
+    return (
+        f' JOIN "{tables["address"]}" a ON a.id = '
+        "COALESCE(u.default_shipping_address_id, u.default_billing_address_id)"
+    )

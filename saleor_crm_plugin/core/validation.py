@@ -15,8 +15,8 @@ from the models and cannot drift from the migrations."""
 from __future__ import annotations
 
 from decimal import Decimal
-from django.core.exceptions import ValidationError
 
+from django.core.exceptions import ValidationError
 
 NUL = "\x00"
 

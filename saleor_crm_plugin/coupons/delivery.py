@@ -21,15 +21,17 @@ import json
 import logging
 import time
 from datetime import datetime
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from ..models import CouponGrant, CouponRule
-logger = logging.getLogger(__name__)
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
-from ..core.config import load_config
 
+from ..core.config import load_config
+from ..models import CouponGrant, CouponRule
+
+logger = logging.getLogger(__name__)
 
 NOTIFY_EVENT = "crm_coupon_issued"
 
@@ -52,8 +54,14 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def verify(secret: str, body: bytes, header: str, *, now: int | None = None,
-           tolerance: int = 300) -> bool:
+def verify(
+    secret: str,
+    body: bytes,
+    header: str,
+    *,
+    now: int | None = None,
+    tolerance: int = 300,
+) -> bool:
     """What a receiver does (documented in the README; used by the tests)."""
     try:
         parts = dict(item.split("=", 1) for item in header.split(","))
@@ -108,9 +116,14 @@ def deliver(rule_id: int, now: datetime | None = None) -> dict:
     while True:
         grants = list(
             CouponGrant.objects.select_related("profile__user")
-            .filter(rule=rule, control=False, delivered_at__isnull=True,
-                    delivery_attempts__lt=MAX_ATTEMPTS)
-            .order_by("pk")[:WEBHOOK_BATCH])
+            .filter(
+                rule=rule,
+                control=False,
+                delivered_at__isnull=True,
+                delivery_attempts__lt=MAX_ATTEMPTS,
+            )
+            .order_by("pk")[:WEBHOOK_BATCH]
+        )
         if not grants:
             return {"delivered": delivered, "failed": 0}
         ids = [g.pk for g in grants]
@@ -121,35 +134,47 @@ def deliver(rule_id: int, now: datetime | None = None) -> dict:
             if "saleor_notify" in methods:
                 _notify(rule, payloads)
         except Exception as exc:  # noqa: BLE001 - recorded and retried
-            logger.warning("CRM: coupon delivery failed for rule %s (%s)", rule.pk,
-                           type(exc).__name__)
+            logger.warning(
+                "CRM: coupon delivery failed for rule %s (%s)",
+                rule.pk,
+                type(exc).__name__,
+            )
             CouponGrant.objects.filter(pk__in=ids).update(
                 delivery_attempts=F("delivery_attempts") + 1,
-                delivery_error=f"{type(exc).__name__}: {exc}"[:255])
+                delivery_error=f"{type(exc).__name__}: {exc}"[:255],
+            )
             return {"delivered": delivered, "failed": len(ids)}
         with transaction.atomic():
             CouponGrant.objects.filter(pk__in=ids).update(
-                delivered_at=now, delivery_attempts=F("delivery_attempts") + 1,
-                delivery_error="")
+                delivered_at=now,
+                delivery_attempts=F("delivery_attempts") + 1,
+                delivery_error="",
+            )
         delivered += len(ids)
 
 
 def _post(rule: CouponRule, payloads: list[dict]) -> None:
     from saleor.core.http_client import HTTPClient
 
-
     config = load_config()
     if not config.coupon_webhook_url:
         raise RuntimeError("no coupon webhook URL configured")
-    body = json.dumps({"event": WEBHOOK_EVENT, "coupons": payloads},
-                      separators=(",", ":")).encode()
+    body = json.dumps(
+        {"event": WEBHOOK_EVENT, "coupons": payloads}, separators=(",", ":")
+    ).encode()
     response = HTTPClient.send_request(
-        "POST", config.coupon_webhook_url, data=body,
-        headers={"Content-Type": "application/json",
-                 "X-CRM-Event": WEBHOOK_EVENT,
-                 "X-CRM-Signature": sign(config.coupon_webhook_secret, body,
-                                         int(time.time()))},
-        allow_redirects=False)
+        "POST",
+        config.coupon_webhook_url,
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-CRM-Event": WEBHOOK_EVENT,
+            "X-CRM-Signature": sign(
+                config.coupon_webhook_secret, body, int(time.time())
+            ),
+        },
+        allow_redirects=False,
+    )
     if not 200 <= response.status_code < 300:
         raise RuntimeError(f"webhook answered HTTP {response.status_code}")
 
@@ -159,22 +184,33 @@ def _notify(rule: CouponRule, payloads: list[dict]) -> None:
 
     manager = get_plugins_manager(allow_replica=False)
     for payload in payloads:
-        manager.notify(NOTIFY_EVENT, payload_func=lambda p=payload: p,
-                       channel_slug=rule.channel.slug)
+        manager.notify(
+            NOTIFY_EVENT,
+            payload_func=lambda p=payload: p,
+            channel_slug=rule.channel.slug,
+        )
 
 
 def pending_rules() -> list[int]:
     """Rules with codes still to push (for the periodic retry)."""
     return list(
-        CouponGrant.objects.filter(control=False, delivered_at__isnull=True,
-                                   delivery_attempts__lt=MAX_ATTEMPTS,
-                                   rule__delivery__overlap=list(PUSH_METHODS))
-        .values_list("rule_id", flat=True).distinct())
+        CouponGrant.objects.filter(
+            control=False,
+            delivered_at__isnull=True,
+            delivery_attempts__lt=MAX_ATTEMPTS,
+            rule__delivery__overlap=list(PUSH_METHODS),
+        )
+        .values_list("rule_id", flat=True)
+        .distinct()
+    )
 
 
 @app.task(
     name="saleor_crm_plugin.tasks.deliver_coupons_task",
-    bind=True, max_retries=5, autoretry_for=(Exception,), retry_backoff=30,
+    bind=True,
+    max_retries=5,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
 )
 def deliver_coupons_task(self, rule_id: int):
     """Push a rule's new codes (Saleor notification, signed webhook)."""

@@ -7,7 +7,9 @@ MANAGE_USERS. Hold-outs of the control group have no code and are not listed."""
 from __future__ import annotations
 
 from datetime import datetime
+
 from saleor.permission.enums import DiscountPermissions
+
 from ..core.exports import (
     FORMAT_EMAIL,
     FORMAT_POSTAL,
@@ -19,7 +21,6 @@ from ..core.exports import (
 )
 from ..core.tables import db_tables
 from ..models import CouponGrant, CouponRule
-
 
 KEY = "coupon_codes"
 
@@ -65,13 +66,15 @@ def _filename(pk: int, fmt: str, now: datetime) -> str:
     return f"coupon-rule-{pk}-codes-{fmt}-{now:%Y%m%d-%H%M}.csv"
 
 
-COUPON_CODES = register(ExportKind(
-    key=KEY,
-    permissions=(DiscountPermissions.MANAGE_DISCOUNTS,),
-    formats=(FORMAT_EMAIL, FORMAT_POSTAL),
-    columns=_columns,
-    source=_source,
-    exists=_exists,
-    filename=_filename,
-    personal_formats=frozenset({FORMAT_POSTAL}),
-))
+COUPON_CODES = register(
+    ExportKind(
+        key=KEY,
+        permissions=(DiscountPermissions.MANAGE_DISCOUNTS,),
+        formats=(FORMAT_EMAIL, FORMAT_POSTAL),
+        columns=_columns,
+        source=_source,
+        exists=_exists,
+        filename=_filename,
+        personal_formats=frozenset({FORMAT_POSTAL}),
+    )
+)

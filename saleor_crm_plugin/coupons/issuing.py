@@ -18,9 +18,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+
 from django.db import connection, transaction
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
+
+from ..core.tables import db_tables
 from ..domain.coupons import (
     CODE_PREFIX,
     EVENT_TRIGGERS,
@@ -31,13 +34,21 @@ from ..domain.coupons import (
     revenue_uplift,
     schedule_run,
 )
-from ..models import CouponGrant, CouponRule, CouponVoucher, CustomerOrder
-from ..core.tables import db_tables
-from ..models import CustomerProfile
-from ..models import Membership, SegmentEvent, SegmentMember, Tier, TierChange
+from ..models import (
+    CouponGrant,
+    CouponRule,
+    CouponVoucher,
+    CustomerOrder,
+    CustomerProfile,
+    Membership,
+    SegmentEvent,
+    SegmentMember,
+    Tier,
+    TierChange,
+)
 from .delivery import deliver_coupons_task
-from .rules import create_saleor_voucher
-from .rules import switched_on
+from .rules import create_saleor_voucher, switched_on
+
 logger = logging.getLogger(__name__)
 
 
@@ -190,9 +201,7 @@ _COST = f"""(CASE %(discount_type)s
 
 
 # 16 hex digits of a v4 UUID without its version nibble (position 13): 64 bits
-_RANDOM_HEX = (
-    "substr(h, 1, 12) || substr(h, 14, 3) || substr(h, 18, 1)"
-)
+_RANDOM_HEX = "substr(h, 1, 12) || substr(h, 14, 3) || substr(h, 18, 1)"
 
 
 # who of the trigger's candidates (``cand``) the rule's limits admit: in the
@@ -209,12 +218,15 @@ _ADMITTED = """
            WHERE g.rule_id = %(rule)s AND g.profile_id = c.profile_id) < %(cap)s"""
 
 
-_PICK_SQL = """
+_PICK_SQL = (
+    """
 CREATE TEMP TABLE crm_coupon_pick ON COMMIT DROP AS
 WITH cand AS ({candidates}),
 eligible AS (
     SELECT c.profile_id, min(c.trigger_key) AS trigger_key,
-           min(p.average_order_value_amount) AS aov""" + _ADMITTED + """
+           min(p.average_order_value_amount) AS aov"""
+    + _ADMITTED
+    + """
     GROUP BY c.profile_id
     ORDER BY c.profile_id
     LIMIT %(batch)s
@@ -239,6 +251,7 @@ SELECT profile_id, trigger_key, control, cost,
 FROM (SELECT ranked.*, {random_hex} AS r FROM ranked) x
 WHERE n_treated <= %(max_codes)s AND cost_treated <= %(max_amount)s
 """
+)
 
 
 _ISSUE_SQL = """
@@ -275,25 +288,39 @@ class RunResult:
     budget_exhausted: bool = False
 
 
-def _params(rule: CouponRule, now: datetime, since: datetime,
-            only: list[int] | None, *, dry: bool = False) -> tuple[dict, dict] | None:
+def _params(
+    rule: CouponRule,
+    now: datetime,
+    since: datetime,
+    only: list[int] | None,
+    *,
+    dry: bool = False,
+) -> tuple[dict, dict] | None:
     """The trigger's candidate query and its parameters, or None when nothing is
     due (a schedule between runs). A dry run takes a schedule's run as due now."""
     params = dict(rule.trigger_params or {})
     kind = rule.trigger
     fmt = {"only_e": "", "only_m": "", "only_p": "", "only_co": "", "to_tier": ""}
     if only is not None:
-        fmt.update({
-            "only_e": "AND e.profile_id = ANY(%(only)s)",
-            "only_m": "AND m.profile_id = ANY(%(only)s)",
-            "only_p": "AND p.id = ANY(%(only)s)",
-            "only_co": "AND co.profile_id = ANY(%(only)s)",
-        })
-    values = {"segment": params.get("segment_id"), "n": params.get("n", 1),
-              "days": params.get("days"), "before": params.get("days_before", 0),
-              "categories": list(params.get("category_ids") or []),
-              "catch_up": max(since, now - CATCH_UP), "key": BIRTHDAY_KEY,
-              "today": now.date(), "tier": params.get("tier_id")}
+        fmt.update(
+            {
+                "only_e": "AND e.profile_id = ANY(%(only)s)",
+                "only_m": "AND m.profile_id = ANY(%(only)s)",
+                "only_p": "AND p.id = ANY(%(only)s)",
+                "only_co": "AND co.profile_id = ANY(%(only)s)",
+            }
+        )
+    values = {
+        "segment": params.get("segment_id"),
+        "n": params.get("n", 1),
+        "days": params.get("days"),
+        "before": params.get("days_before", 0),
+        "categories": list(params.get("category_ids") or []),
+        "catch_up": max(since, now - CATCH_UP),
+        "key": BIRTHDAY_KEY,
+        "today": now.date(),
+        "tier": params.get("tier_id"),
+    }
     if kind == "schedule":
         anchor = now if dry else (rule.starts_at or rule.activated_at)
         run = schedule_run(anchor, params.get("every_days"), now)
@@ -317,8 +344,9 @@ def _used_budget(rule: CouponRule, now: datetime) -> tuple[int, Decimal]:
     agg = CouponGrant.objects.filter(rule=rule, control=False).aggregate(
         codes=Count("pk"),
         redeemed=Sum("discount_amount", filter=Q(redeemed_at__isnull=False)),
-        open=Sum("estimated_cost", filter=Q(redeemed_at__isnull=True,
-                                            expires_at__gt=now)),
+        open=Sum(
+            "estimated_cost", filter=Q(redeemed_at__isnull=True, expires_at__gt=now)
+        ),
     )
     return agg["codes"], (agg["redeemed"] or Decimal(0)) + (agg["open"] or Decimal(0))
 
@@ -340,17 +368,32 @@ def channel_averages(channel_id: int, now: datetime) -> tuple[Decimal, Decimal]:
 def _channel_averages(channel_id: int, now: datetime) -> tuple[Decimal, Decimal]:
     from saleor.order.models import Order
 
-    agg = Order.objects.filter(
-        channel_id=channel_id, created_at__gte=now - timedelta(days=90)
-    ).exclude(status__in=["draft", "unconfirmed", "canceled"]).aggregate(
-        aov=Avg("total_gross_amount"), shipping=Avg("shipping_price_gross_amount"))
-    return (Decimal(agg["aov"] or 0).quantize(Decimal("0.001")),
-            Decimal(agg["shipping"] or 0).quantize(Decimal("0.001")))
+    agg = (
+        Order.objects.filter(
+            channel_id=channel_id, created_at__gte=now - timedelta(days=90)
+        )
+        .exclude(status__in=["draft", "unconfirmed", "canceled"])
+        .aggregate(
+            aov=Avg("total_gross_amount"), shipping=Avg("shipping_price_gross_amount")
+        )
+    )
+    return (
+        Decimal(agg["aov"] or 0).quantize(Decimal("0.001")),
+        Decimal(agg["shipping"] or 0).quantize(Decimal("0.001")),
+    )
 
 
-def _pick(rule: CouponRule, now: datetime, since: datetime, only, *,
-          max_codes: int | None, max_amount: Decimal | None,
-          dry: bool = False, batch: int = BATCH) -> dict | None:
+def _pick(
+    rule: CouponRule,
+    now: datetime,
+    since: datetime,
+    only,
+    *,
+    max_codes: int | None,
+    max_amount: Decimal | None,
+    dry: bool = False,
+    batch: int = BATCH,
+) -> dict | None:
     """Fill ``crm_coupon_pick`` (inside the caller's transaction). Returns the
     parameters used, or None when the trigger has nothing due."""
     built = _params(rule, now, since, only, dry=dry)
@@ -360,19 +403,27 @@ def _pick(rule: CouponRule, now: datetime, since: datetime, only, *,
     channel_aov, shipping = channel_averages(rule.channel_id, now)
     params = {
         **values,
-        "rule": rule.pk or 0, "channel": rule.channel_id, "now": now, "since": since,
+        "rule": rule.pk or 0,
+        "channel": rule.channel_id,
+        "now": now,
+        "since": since,
         "only": list(only or []),
         "cooldown_since": now - timedelta(days=rule.cooldown_days),
-        "cap": rule.max_per_customer, "batch": batch,
+        "cap": rule.max_per_customer,
+        "batch": batch,
         "control": float(rule.control_share),
-        "discount_type": rule.discount_type, "value": rule.discount_value,
-        "min_spend": rule.min_spend, "channel_aov": channel_aov,
-        "shipping": shipping, "prefix": CODE_PREFIX,
+        "discount_type": rule.discount_type,
+        "value": rule.discount_value,
+        "min_spend": rule.min_spend,
+        "channel_aov": channel_aov,
+        "shipping": shipping,
+        "prefix": CODE_PREFIX,
         "max_codes": max_codes if max_codes is not None else 2**62,
         "max_amount": max_amount if max_amount is not None else Decimal(10) ** 17,
     }
-    sql = _PICK_SQL.format(candidates=candidates, cost=_COST,
-                           random_hex=_RANDOM_HEX, **_tables())
+    sql = _PICK_SQL.format(
+        candidates=candidates, cost=_COST, random_hex=_RANDOM_HEX, **_tables()
+    )
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("DROP TABLE IF EXISTS crm_coupon_pick")
@@ -387,27 +438,35 @@ def _voucher_for(rule: CouponRule, now: datetime):
     end of the last valid day (UTC)."""
 
     expires_at = (now + timedelta(days=rule.validity_days)).replace(
-        hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    found = CouponVoucher.objects.filter(
-        rule=rule, reward_version=rule.reward_version, expires_at=expires_at
-    ).values_list("voucher_id", flat=True).first()
+        hour=0, minute=0, second=0, microsecond=0
+    ) + timedelta(days=1)
+    found = (
+        CouponVoucher.objects.filter(
+            rule=rule, reward_version=rule.reward_version, expires_at=expires_at
+        )
+        .values_list("voucher_id", flat=True)
+        .first()
+    )
     if found is None:
         voucher = create_saleor_voucher(rule, now, expires_at)
-        CouponVoucher.objects.create(rule=rule, voucher=voucher,
-                                     reward_version=rule.reward_version,
-                                     expires_at=expires_at)
+        CouponVoucher.objects.create(
+            rule=rule,
+            voucher=voucher,
+            reward_version=rule.reward_version,
+            expires_at=expires_at,
+        )
         found = voucher.pk
     return found, expires_at
 
 
 # why a run of a rule issues nothing now
-IDLE_NOT_RUNNING = "not_running"   # not active, not started yet, or ended
+IDLE_NOT_RUNNING = "not_running"  # not active, not started yet, or ended
 
 
-IDLE_BUDGET = "budget"             # the budget is used up
+IDLE_BUDGET = "budget"  # the budget is used up
 
 
-IDLE_NOT_DUE = "not_due"           # a schedule between two runs
+IDLE_NOT_DUE = "not_due"  # a schedule between two runs
 
 
 def _due(rule: CouponRule, now: datetime) -> tuple[int | None, Decimal | None, str]:
@@ -417,23 +476,30 @@ def _due(rule: CouponRule, now: datetime) -> tuple[int | None, Decimal | None, s
     if not is_running(rule.status, rule.starts_at, rule.ends_at, now):
         return None, None, IDLE_NOT_RUNNING
     used_codes, used_amount = _used_budget(rule, now) if rule.pk else (0, Decimal(0))
-    max_codes = (rule.budget_codes - used_codes
-                 if rule.budget_codes is not None else None)
-    max_amount = (rule.budget_amount - used_amount
-                  if rule.budget_amount is not None else None)
+    max_codes = (
+        rule.budget_codes - used_codes if rule.budget_codes is not None else None
+    )
+    max_amount = (
+        rule.budget_amount - used_amount if rule.budget_amount is not None else None
+    )
     if (max_codes is not None and max_codes <= 0) or (
-            max_amount is not None and max_amount <= 0):
+        max_amount is not None and max_amount <= 0
+    ):
         return max_codes, max_amount, IDLE_BUDGET
     if rule.trigger == "schedule":
-        due = schedule_run(rule.starts_at or rule.activated_at,
-                           (rule.trigger_params or {}).get("every_days"), now)
+        due = schedule_run(
+            rule.starts_at or rule.activated_at,
+            (rule.trigger_params or {}).get("every_days"),
+            now,
+        )
         if due is None or (rule.schedule_run is not None and due <= rule.schedule_run):
             return max_codes, max_amount, IDLE_NOT_DUE  # this run is done
     return max_codes, max_amount, ""
 
 
-def run_rule(rule: CouponRule, now: datetime | None = None, *,
-             only: list[int] | None = None) -> RunResult:
+def run_rule(
+    rule: CouponRule, now: datetime | None = None, *, only: list[int] | None = None
+) -> RunResult:
     """Issue the codes a running rule owes now (to every customer its trigger
     selects, or only to ``only``). Idempotent; batches of ``BATCH`` customers, each
     committed."""
@@ -443,40 +509,61 @@ def run_rule(rule: CouponRule, now: datetime | None = None, *,
         with transaction.atomic():
             rule = CouponRule.objects.select_for_update().get(pk=rule.pk)
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
-                               [_LOCK_CLASS, rule.pk])
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, rule.pk]
+                )
             max_codes, max_amount, idle = _due(rule, now)
             if idle:
                 result.budget_exhausted = idle == IDLE_BUDGET
                 return result
-            params = _pick(rule, now, rule.activated_at or now, only,
-                           max_codes=max_codes, max_amount=max_amount)
+            params = _pick(
+                rule,
+                now,
+                rule.activated_at or now,
+                only,
+                max_codes=max_codes,
+                max_amount=max_amount,
+            )
             if params is None:
                 return result
             with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*), count(*) FILTER (WHERE NOT control) "
-                               "FROM crm_coupon_pick")
+                cursor.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE NOT control) "
+                    "FROM crm_coupon_pick"
+                )
                 picked, treated = cursor.fetchone()
             if picked == 0:
                 if rule.trigger == "schedule":
                     CouponRule.objects.filter(pk=rule.pk).update(
-                        schedule_run=params["run"])
+                        schedule_run=params["run"]
+                    )
                 return result
-            voucher_id, expires_at = (_voucher_for(rule, now) if treated
-                                      else (None, None))
+            voucher_id, expires_at = (
+                _voucher_for(rule, now) if treated else (None, None)
+            )
             from saleor.discount.models import VoucherCode
             from saleor.giftcard.models import GiftCard
 
             with connection.cursor() as cursor:
                 cursor.execute(
-                    _ISSUE_SQL.format(voucher_code=VoucherCode._meta.db_table,
-                                      gift_card=GiftCard._meta.db_table, **_tables()),
-                    {"voucher": voucher_id, "now": now, "rule": rule.pk,
-                     "expires": expires_at, "currency": rule.channel.currency_code})
+                    _ISSUE_SQL.format(
+                        voucher_code=VoucherCode._meta.db_table,
+                        gift_card=GiftCard._meta.db_table,
+                        **_tables(),
+                    ),
+                    {
+                        "voucher": voucher_id,
+                        "now": now,
+                        "rule": rule.pk,
+                        "expires": expires_at,
+                        "currency": rule.channel.currency_code,
+                    },
+                )
                 issued, held_out = cursor.fetchone()
             CouponRule.objects.filter(pk=rule.pk).update(
                 issued_count=rule.issued_count + issued,
-                control_count=rule.control_count + held_out)
+                control_count=rule.control_count + held_out,
+            )
             result.issued += issued
             result.held_out += held_out
             if issued and set(rule.delivery) & {"saleor_notify", "webhook"}:
@@ -496,9 +583,14 @@ def _schedule_delivery(rule_id: int) -> None:
 
 
 def running_rules(now: datetime, *, triggers=None, channel_ids=None):
-    qs = CouponRule.objects.select_related("channel").filter(status="active").filter(
-        Q(starts_at__isnull=True) | Q(starts_at__lte=now),
-        Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    qs = (
+        CouponRule.objects.select_related("channel")
+        .filter(status="active")
+        .filter(
+            Q(starts_at__isnull=True) | Q(starts_at__lte=now),
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now),
+        )
+    )
     if triggers is not None:
         qs = qs.filter(trigger__in=triggers)
     if channel_ids is not None:
@@ -526,8 +618,11 @@ def on_profiles_changed(profile_ids: list[int], now: datetime | None = None) -> 
     if not profile_ids:
         return 0
     now = now or timezone.now()
-    channels = set(CustomerProfile.objects.filter(pk__in=profile_ids)
-                   .values_list("channel_id", flat=True))
+    channels = set(
+        CustomerProfile.objects.filter(pk__in=profile_ids).values_list(
+            "channel_id", flat=True
+        )
+    )
     issued = 0
     for rule in running_rules(now, triggers=EVENT_TRIGGERS, channel_ids=channels):
         issued += run_rule(rule, now, only=list(profile_ids)).issued
@@ -538,11 +633,11 @@ def on_profiles_changed(profile_ids: list[int], now: datetime | None = None) -> 
 class DryRunPart:
     """What one run of the rule selects (nothing is written)."""
 
-    customers: int            # the trigger and the limits admit, before the budget
-    codes: int                # would receive a code
-    held_out: int             # would be held out (control group; a fresh draw)
-    estimated_cost: Decimal   # of those codes
-    budget_limited: bool      # the budget leaves some of ``customers`` out
+    customers: int  # the trigger and the limits admit, before the budget
+    codes: int  # would receive a code
+    held_out: int  # would be held out (control group; a fresh draw)
+    estimated_cost: Decimal  # of those codes
+    budget_limited: bool  # the budget leaves some of ``customers`` out
     sample: list[dict]
     explanation: str = ""
 
@@ -596,8 +691,10 @@ class DryRun:
         return self._legacy.sample
 
 
-_NO_BACKLOG = ("Counts only {what} after the switch-on: nothing that happened "
-               "before is caught up, so switching on issues nothing now.")
+_NO_BACKLOG = (
+    "Counts only {what} after the switch-on: nothing that happened "
+    "before is caught up, so switching on issues nothing now."
+)
 
 
 _PENDING = "Counts {what} since the switch-on ({since:%Y-%m-%d %H:%M} UTC)."
@@ -620,16 +717,22 @@ _IDLE = {
 }
 
 
-def _on_activation_explanation(rule: CouponRule, switched_on: bool,
-                               part: DryRunPart) -> str:
+def _on_activation_explanation(
+    rule: CouponRule, switched_on: bool, part: DryRunPart
+) -> str:
     kind = rule.trigger
     if kind == "schedule":
-        who = ("the segment's current members" if (rule.trigger_params or {}).get(
-            "segment_id") else "every customer of the channel")
+        who = (
+            "the segment's current members"
+            if (rule.trigger_params or {}).get("segment_id")
+            else "every customer of the channel"
+        )
         return f"The schedule's run due now issues to {who}."
     if kind == "birthday" and switched_on:
-        return ("Birthdays coming due today are issued at the switch-on; earlier "
-                "ones are not caught up.")
+        return (
+            "Birthdays coming due today are issued at the switch-on; earlier "
+            "ones are not caught up."
+        )
     if switched_on and not part.customers:
         return _NO_BACKLOG.format(what=_WHAT[kind])
     return _PENDING.format(what=_WHAT[kind], since=rule.activated_at)
@@ -642,19 +745,36 @@ def _replay_start(kind: str, now: datetime) -> datetime:
     if kind in EVENT_TRIGGERS:
         return now - DRY_RUN_LOOKBACK
     if kind == "birthday":
-        return datetime.combine(now.date() - timedelta(days=2), datetime.min.time(),
-                                tzinfo=now.tzinfo)
+        return datetime.combine(
+            now.date() - timedelta(days=2), datetime.min.time(), tzinfo=now.tzinfo
+        )
     if kind == "schedule":
         return now
     return now - CATCH_UP
 
 
-def _measure(rule: CouponRule, now: datetime, since: datetime, *, dry: bool,
-             max_codes, max_amount, sample_size: int) -> DryRunPart:
+def _measure(
+    rule: CouponRule,
+    now: datetime,
+    since: datetime,
+    *,
+    dry: bool,
+    max_codes,
+    max_amount,
+    sample_size: int,
+) -> DryRunPart:
     """Select as a run does (``_pick``, every customer in one batch) and count;
     inside the dry run's transaction, which is rolled back."""
-    params = _pick(rule, now, since, None, max_codes=max_codes,
-                   max_amount=max_amount, dry=dry, batch=2**62)
+    params = _pick(
+        rule,
+        now,
+        since,
+        None,
+        max_codes=max_codes,
+        max_amount=max_amount,
+        dry=dry,
+        batch=2**62,
+    )
     if params is None:
         return DryRunPart.nothing()
     with connection.cursor() as cursor:
@@ -662,36 +782,54 @@ def _measure(rule: CouponRule, now: datetime, since: datetime, *, dry: bool,
             "SELECT count(*) FILTER (WHERE NOT control), "
             "count(*) FILTER (WHERE control), "
             "COALESCE(sum(cost) FILTER (WHERE NOT control), 0) "
-            "FROM crm_coupon_pick")
+            "FROM crm_coupon_pick"
+        )
         codes, held_out, cost = cursor.fetchone()
         # everyone the trigger and limits admit, before the budget
-        cursor.execute(_ELIGIBLE_COUNT_SQL.format(
-            candidates=_params(rule, now, since, None, dry=dry)[0], **_tables()),
-            params)
+        cursor.execute(
+            _ELIGIBLE_COUNT_SQL.format(
+                candidates=_params(rule, now, since, None, dry=dry)[0], **_tables()
+            ),
+            params,
+        )
         customers = cursor.fetchone()[0]
         cursor.execute(
             "SELECT k.profile_id, k.control, k.cost, p.email, p.user_id "
             f'FROM crm_coupon_pick k JOIN "{db_tables()["profile"]}" p '
             "ON p.id = k.profile_id ORDER BY k.control, k.profile_id LIMIT %s",
-            [sample_size])
+            [sample_size],
+        )
         sample = [
-            {"profile_id": pid, "control": control, "estimated_cost": c,
-             "email": email, "user_id": user_id}
-            for pid, control, c, email, user_id in cursor.fetchall()]
-    return DryRunPart(customers=customers, codes=codes, held_out=held_out,
-                      estimated_cost=Decimal(cost).quantize(Decimal("0.001")),
-                      budget_limited=codes + held_out < customers, sample=sample)
+            {
+                "profile_id": pid,
+                "control": control,
+                "estimated_cost": c,
+                "email": email,
+                "user_id": user_id,
+            }
+            for pid, control, c, email, user_id in cursor.fetchall()
+        ]
+    return DryRunPart(
+        customers=customers,
+        codes=codes,
+        held_out=held_out,
+        estimated_cost=Decimal(cost).quantize(Decimal("0.001")),
+        budget_limited=codes + held_out < customers,
+        sample=sample,
+    )
 
 
 def _budget_left(rule: CouponRule, now: datetime):
     used_codes, used_amount = _used_budget(rule, now) if rule.pk else (0, Decimal(0))
-    return (rule.budget_codes - used_codes if rule.budget_codes is not None else None,
-            rule.budget_amount - used_amount if rule.budget_amount is not None
-            else None)
+    return (
+        rule.budget_codes - used_codes if rule.budget_codes is not None else None,
+        rule.budget_amount - used_amount if rule.budget_amount is not None else None,
+    )
 
 
-def dry_run(rule: CouponRule, now: datetime | None = None, *,
-            sample_size: int = 50) -> DryRun:
+def dry_run(
+    rule: CouponRule, now: datetime | None = None, *, sample_size: int = 50
+) -> DryRun:
     """What the rule would issue, and the estimated cost, in two plainly separate
     answers — writing nothing (every statement is rolled back):
 
@@ -718,34 +856,57 @@ def dry_run(rule: CouponRule, now: datetime | None = None, *,
             on = switched_on(rule, now)
             if on is None:
                 activation = DryRunPart.nothing(
-                    "The rule has ended: it cannot be switched on.")
+                    "The rule has ended: it cannot be switched on."
+                )
             else:
                 max_codes, max_amount, idle = _due(on, now)
                 if idle == IDLE_NOT_RUNNING:
                     activation = DryRunPart.nothing(
                         f"The rule starts at {on.starts_at:%Y-%m-%d %H:%M} UTC: "
-                        "nothing is issued before.")
+                        "nothing is issued before."
+                    )
                 elif idle:
                     activation = DryRunPart.nothing(
-                        _IDLE[idle], budget_limited=idle == IDLE_BUDGET)
+                        _IDLE[idle], budget_limited=idle == IDLE_BUDGET
+                    )
                 else:
-                    activation = _measure(on, now, on.activated_at, dry=False,
-                                          max_codes=max_codes,
-                                          max_amount=max_amount,
-                                          sample_size=sample_size)
+                    activation = _measure(
+                        on,
+                        now,
+                        on.activated_at,
+                        dry=False,
+                        max_codes=max_codes,
+                        max_amount=max_amount,
+                        sample_size=sample_size,
+                    )
                     activation.explanation = _on_activation_explanation(
-                        on, not active, activation)
+                        on, not active, activation
+                    )
             max_codes, max_amount = _budget_left(rule, now)
             if (max_codes is not None and max_codes <= 0) or (
-                    max_amount is not None and max_amount <= 0):
+                max_amount is not None and max_amount <= 0
+            ):
                 replay = DryRunPart.nothing(_IDLE[IDLE_BUDGET], budget_limited=True)
             else:
-                replay = _measure(rule, now, now - DRY_RUN_LOOKBACK, dry=True,
-                                  max_codes=max_codes, max_amount=max_amount,
-                                  sample_size=sample_size)
-            raise _Rollback(DryRun(
-                currency=currency, on_activation=activation, replayed_window=replay,
-                window_from=start, window_to=now, rule_is_active=active))
+                replay = _measure(
+                    rule,
+                    now,
+                    now - DRY_RUN_LOOKBACK,
+                    dry=True,
+                    max_codes=max_codes,
+                    max_amount=max_amount,
+                    sample_size=sample_size,
+                )
+            raise _Rollback(
+                DryRun(
+                    currency=currency,
+                    on_activation=activation,
+                    replayed_window=replay,
+                    window_from=start,
+                    window_to=now,
+                    rule_is_active=active,
+                )
+            )
     except _Rollback as done:
         return done.result
 
@@ -756,9 +917,12 @@ class _Rollback(Exception):
         self.result = result
 
 
-_ELIGIBLE_COUNT_SQL = """
+_ELIGIBLE_COUNT_SQL = (
+    """
 WITH cand AS ({candidates})
-SELECT count(DISTINCT c.profile_id)""" + _ADMITTED
+SELECT count(DISTINCT c.profile_id)"""
+    + _ADMITTED
+)
 
 
 _ATTRIBUTE_SQL = """
@@ -793,19 +957,25 @@ def attribute_orders(order_ids: list[str]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             _ATTRIBUTE_SQL.format(
-                grant=CouponGrant._meta.db_table, order=Order._meta.db_table,
+                grant=CouponGrant._meta.db_table,
+                order=Order._meta.db_table,
                 order_discount=OrderDiscount._meta.db_table,
                 order_line=OrderLine._meta.db_table,
-                line_discount=OrderLineDiscount._meta.db_table),
-            {"orders": orders, "prefix": CODE_PREFIX + "%"})
+                line_discount=OrderLineDiscount._meta.db_table,
+            ),
+            {"orders": orders, "prefix": CODE_PREFIX + "%"},
+        )
         return cursor.rowcount
 
 
 def code_owner(code: str) -> tuple[int | None, str] | None:
     """(user id, normalized guest email) of a CRM code's customer, or None if the
     code is not one of the rules' codes."""
-    row = (CouponGrant.objects.filter(code=code)
-           .values_list("profile__user_id", "profile__email").first())
+    row = (
+        CouponGrant.objects.filter(code=code)
+        .values_list("profile__user_id", "profile__email")
+        .first()
+    )
     return row
 
 
@@ -864,27 +1034,38 @@ def report(rule: CouponRule, now: datetime | None = None) -> Report:
     uplift of conversion and revenue per customer with 95 % intervals. Grants whose
     window is still open count as they stand (``open_windows``)."""
     now = now or timezone.now()
-    arms = {False: (0, 0, Decimal(0), Decimal(0), 0, Decimal(0), 0),
-            True: (0, 0, Decimal(0), Decimal(0), 0, Decimal(0), 0)}
+    arms = {
+        False: (0, 0, Decimal(0), Decimal(0), 0, Decimal(0), 0),
+        True: (0, 0, Decimal(0), Decimal(0), 0, Decimal(0), 0),
+    }
     with connection.cursor() as cursor:
-        cursor.execute(_REPORT_SQL.format(**_tables()),
-                       {"rule": rule.pk, "window": rule.report_window_days, "now": now})
+        cursor.execute(
+            _REPORT_SQL.format(**_tables()),
+            {"rule": rule.pk, "window": rule.report_window_days, "now": now},
+        )
         for control, *figures in cursor.fetchall():
             arms[control] = tuple(figures)
     groups = {
-        control: GroupFigures(customers=f[0], converted=f[1], revenue=Decimal(f[2]),
-                              revenue_sq=Decimal(f[3]))
+        control: GroupFigures(
+            customers=f[0],
+            converted=f[1],
+            revenue=Decimal(f[2]),
+            revenue_sq=Decimal(f[3]),
+        )
         for control, f in arms.items()
     }
     attributed = CouponGrant.objects.filter(
-        rule=rule, redeemed_at__isnull=False, order_id__in=CustomerOrder.objects.filter(
-            cancelled=False).values("order_id")
+        rule=rule,
+        redeemed_at__isnull=False,
+        order_id__in=CustomerOrder.objects.filter(cancelled=False).values("order_id"),
     ).aggregate(total=Sum("order_total"))["total"] or Decimal(0)
     return Report(
         currency=rule.channel.currency_code,
         window_days=rule.report_window_days,
-        treated=groups[False], control=groups[True],
-        redeemed=arms[False][4], discount_cost=Decimal(arms[False][5]),
+        treated=groups[False],
+        control=groups[True],
+        redeemed=arms[False][4],
+        discount_cost=Decimal(arms[False][5]),
         attributed_revenue=attributed,
         open_windows=arms[False][6] + arms[True][6],
         conversion_uplift=conversion_uplift(groups[False], groups[True]),

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
+
+from ..core.config import load_config
+from ..core.validation import first_column_problem
 from ..domain.coupons import (
     CouponRuleError,
     parse_delivery,
@@ -16,19 +20,31 @@ from ..domain.coupons import (
     parse_trigger,
 )
 from ..models import CouponGrant, CouponRule, CouponVoucher, Segment, Tier
-from ..core.validation import first_column_problem
-from ..core.config import load_config
-
 
 MANAGED_KEY = "saleor-crm-plugin.coupon-rule"
 
 
-REWARD_FIELDS = ("discount_type", "discount_value", "min_spend", "product_ids",
-                 "category_ids", "collection_ids", "validity_days")
+REWARD_FIELDS = (
+    "discount_type",
+    "discount_value",
+    "min_spend",
+    "product_ids",
+    "category_ids",
+    "collection_ids",
+    "validity_days",
+)
 
 
-LIMIT_FIELDS = ("max_per_customer", "cooldown_days", "budget_codes", "budget_amount",
-                "control_share", "report_window_days", "starts_at", "ends_at")
+LIMIT_FIELDS = (
+    "max_per_customer",
+    "cooldown_days",
+    "budget_codes",
+    "budget_amount",
+    "control_share",
+    "report_window_days",
+    "starts_at",
+    "ends_at",
+)
 
 
 # may be cleared with an explicit null
@@ -73,16 +89,29 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
     if len(rule.description) > 512:
         raise CouponRuleError("description", "Use at most 512 characters.")
     # numbers the columns cannot hold as typed are refused, never rounded
-    problem = first_column_problem(CouponRule, {
-        name: data.get(name) for name in (
-            "discount_value", "min_spend", "budget_amount", "control_share")})
+    problem = first_column_problem(
+        CouponRule,
+        {
+            name: data.get(name)
+            for name in (
+                "discount_value",
+                "min_spend",
+                "budget_amount",
+                "control_share",
+            )
+        },
+    )
     if problem:
         raise CouponRuleError(*problem)
     if data.get("channel") is not None:
-        if not creating and data["channel"].pk != rule.channel_id and (
-                CouponGrant.objects.filter(rule=rule).exists()):
-            raise CouponRuleError("channel", "A rule that issued codes stays in its "
-                                  "channel.")
+        if (
+            not creating
+            and data["channel"].pk != rule.channel_id
+            and (CouponGrant.objects.filter(rule=rule).exists())
+        ):
+            raise CouponRuleError(
+                "channel", "A rule that issued codes stays in its channel."
+            )
         rule.channel = data["channel"]
     if rule.channel_id is None:
         raise CouponRuleError("channel", "Choose a channel.", "REQUIRED")
@@ -99,34 +128,49 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
         if segment is None:
             raise CouponRuleError("segment_id", "Segment not found.", "NOT_FOUND")
         if segment.channel_id not in (None, rule.channel_id):
-            raise CouponRuleError("segment_id", "The segment belongs to another "
-                                  "channel.")
-    if trigger.tier_id is not None and not Tier.objects.filter(
-            pk=trigger.tier_id, program__channel_id=rule.channel_id).exists():
-        raise CouponRuleError("tier_id", "No such tier in this channel's loyalty "
-                              "program.", "NOT_FOUND")
+            raise CouponRuleError(
+                "segment_id", "The segment belongs to another channel."
+            )
+    if (
+        trigger.tier_id is not None
+        and not Tier.objects.filter(
+            pk=trigger.tier_id, program__channel_id=rule.channel_id
+        ).exists()
+    ):
+        raise CouponRuleError(
+            "tier_id", "No such tier in this channel's loyalty program.", "NOT_FOUND"
+        )
     _check_exists(Category, trigger.category_ids, "category_ids")
 
-    reward_values = _merged(rule, data, REWARD_FIELDS) if not creating else {
-        k: data.get(k) for k in REWARD_FIELDS}
+    reward_values = (
+        _merged(rule, data, REWARD_FIELDS)
+        if not creating
+        else {k: data.get(k) for k in REWARD_FIELDS}
+    )
     reward = parse_reward(
         reward_values,
-        currency_places=get_currency_precision(rule.channel.currency_code))
+        currency_places=get_currency_precision(rule.channel.currency_code),
+    )
     _check_exists(Product, reward.product_ids, "product_ids")
     _check_exists(Category, reward.category_ids, "category_ids")
     _check_exists(Collection, reward.collection_ids, "collection_ids")
-    limit_values = _merged(rule, data, LIMIT_FIELDS) if not creating else {
-        k: data[k] for k in LIMIT_FIELDS if data.get(k) is not None}
+    limit_values = (
+        _merged(rule, data, LIMIT_FIELDS)
+        if not creating
+        else {k: data[k] for k in LIMIT_FIELDS if data.get(k) is not None}
+    )
     limits = parse_limits(
-        limit_values,
-        currency_places=get_currency_precision(rule.channel.currency_code))
-    delivery = parse_delivery(data["delivery"] if data.get("delivery") is not None
-                              else rule.delivery)
+        limit_values, currency_places=get_currency_precision(rule.channel.currency_code)
+    )
+    delivery = parse_delivery(
+        data["delivery"] if data.get("delivery") is not None else rule.delivery
+    )
     if "webhook" in delivery:
-
         if not load_config().coupon_webhook_url:
-            raise CouponRuleError("delivery", "Set the coupon webhook URL in the "
-                                  "plugin's configuration first.")
+            raise CouponRuleError(
+                "delivery",
+                "Set the coupon webhook URL in the plugin's configuration first.",
+            )
 
     new_reward = {
         "discount_type": reward.discount_type,
@@ -138,7 +182,8 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
         "validity_days": reward.validity_days,
     }
     changed_reward = not creating and any(
-        _norm(getattr(rule, k)) != _norm(v) for k, v in new_reward.items())
+        _norm(getattr(rule, k)) != _norm(v) for k, v in new_reward.items()
+    )
     rule.trigger, rule.trigger_params = trigger.kind, trigger.as_params()
     for name, value in new_reward.items():
         setattr(rule, name, value)
@@ -205,11 +250,13 @@ def delete_rule(rule: CouponRule) -> None:
     from saleor.discount.models import Voucher
 
     if CouponGrant.objects.filter(rule=rule).exists():
-        raise CouponRuleError("id", "This rule has issued codes; pause it instead.",
-                              "INVALID")
+        raise CouponRuleError(
+            "id", "This rule has issued codes; pause it instead.", "INVALID"
+        )
     with transaction.atomic():
-        voucher_ids = list(CouponVoucher.objects.filter(rule=rule)
-                           .values_list("voucher_id", flat=True))
+        voucher_ids = list(
+            CouponVoucher.objects.filter(rule=rule).values_list("voucher_id", flat=True)
+        )
         rule.delete()
         Voucher.objects.filter(pk__in=voucher_ids).delete()
 
@@ -223,12 +270,16 @@ def create_saleor_voucher(rule: CouponRule, now: datetime, expires_at: datetime)
     if rule.discount_type == "free_shipping":
         voucher_type, value_type = VoucherType.SHIPPING, DiscountValueType.PERCENTAGE
     else:
-        voucher_type = (VoucherType.SPECIFIC_PRODUCT
-                        if rule.product_ids or rule.category_ids or rule.collection_ids
-                        else VoucherType.ENTIRE_ORDER)
-        value_type = (DiscountValueType.PERCENTAGE
-                      if rule.discount_type == "percentage"
-                      else DiscountValueType.FIXED)
+        voucher_type = (
+            VoucherType.SPECIFIC_PRODUCT
+            if rule.product_ids or rule.category_ids or rule.collection_ids
+            else VoucherType.ENTIRE_ORDER
+        )
+        value_type = (
+            DiscountValueType.PERCENTAGE
+            if rule.discount_type == "percentage"
+            else DiscountValueType.FIXED
+        )
     voucher = Voucher(
         name=f"{rule.name} (CRM coupon rule, until {expires_at.date().isoformat()})",
         type=voucher_type,

@@ -3,13 +3,11 @@ undelivered. Task name pinned (``saleor_crm_plugin.tasks.run_coupon_rules``)."""
 
 from __future__ import annotations
 
-import logging
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
-from .delivery import deliver_coupons_task
-from .delivery import pending_rules
+
+from .delivery import deliver_coupons_task, pending_rules
 from .issuing import run_all
-logger = logging.getLogger(__name__)
 
 
 @app.task(name="saleor_crm_plugin.tasks.run_coupon_rules")

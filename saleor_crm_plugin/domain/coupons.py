@@ -131,31 +131,38 @@ def parse_trigger(kind: str, params: dict | None) -> Trigger:
     params = dict(params or {})
     unknown = {k for k, v in params.items() if v is not None} - set(PARAMS[kind])
     if unknown:
-        raise CouponRuleError(
-            sorted(unknown)[0], f"Not used by the {kind} trigger.")
+        raise CouponRuleError(sorted(unknown)[0], f"Not used by the {kind} trigger.")
     if kind == "segment_entry":
-        return Trigger(kind, segment_id=_int("segment_id", params.get("segment_id"),
-                                             1, 2**63 - 1))
+        return Trigger(
+            kind, segment_id=_int("segment_id", params.get("segment_id"), 1, 2**63 - 1)
+        )
     if kind == "schedule":
         return Trigger(
             kind,
-            segment_id=_int("segment_id", params.get("segment_id"), 1, 2**63 - 1,
-                            required=False),
-            every_days=_int("every_days", params.get("every_days"), 1, 366,
-                            required=False),
+            segment_id=_int(
+                "segment_id", params.get("segment_id"), 1, 2**63 - 1, required=False
+            ),
+            every_days=_int(
+                "every_days", params.get("every_days"), 1, 366, required=False
+            ),
         )
     if kind == "first_order":
         return Trigger(kind, n=1)
     if kind == "nth_order":
         return Trigger(kind, n=_int("n", params.get("n"), 2, 1000))
     if kind == "birthday":
-        return Trigger(kind, days_before=_int(
-            "days_before", params.get("days_before", 0), 0, 60))
+        return Trigger(
+            kind, days_before=_int("days_before", params.get("days_before", 0), 0, 60)
+        )
     if kind == "days_without_order":
         return Trigger(kind, days=_int("days", params.get("days"), 1, MAX_DAYS))
     if kind == "tier_upgrade":
-        return Trigger(kind, tier_id=_int("tier_id", params.get("tier_id"), 1,
-                                          2**63 - 1, required=False))
+        return Trigger(
+            kind,
+            tier_id=_int(
+                "tier_id", params.get("tier_id"), 1, 2**63 - 1, required=False
+            ),
+        )
     return Trigger(
         kind,
         category_ids=_ids("category_ids", params.get("category_ids"), required=True),
@@ -208,21 +215,28 @@ def _places(number: Decimal) -> int:
 def _money(field: str, value: Decimal | None, places: int) -> None:
     """An amount of the currency as typed: at most its decimal places."""
     if value is not None and _places(value) > places:
-        raise CouponRuleError(field, f"Use at most {places} decimal places for this "
-                              "currency.")
+        raise CouponRuleError(
+            field, f"Use at most {places} decimal places for this currency."
+        )
 
 
 def parse_reward(values: dict, *, currency_places: int = 2) -> Reward:
     discount_type = values.get("discount_type")
     if discount_type not in DISCOUNT_TYPES:
-        raise CouponRuleError("discount_type", "Choose percentage, fixed or "
-                              "free_shipping.", "REQUIRED" if discount_type is None
-                              else "INVALID")
-    value = _decimal("discount_value", values.get("discount_value"),
-                     required=discount_type != "free_shipping") or Decimal(0)
+        raise CouponRuleError(
+            "discount_type",
+            "Choose percentage, fixed or free_shipping.",
+            "REQUIRED" if discount_type is None else "INVALID",
+        )
+    value = _decimal(
+        "discount_value",
+        values.get("discount_value"),
+        required=discount_type != "free_shipping",
+    ) or Decimal(0)
     if discount_type == "percentage" and not Decimal(0) < value <= 100:
-        raise CouponRuleError("discount_value", "A percentage is above 0 and at most "
-                              "100.")
+        raise CouponRuleError(
+            "discount_value", "A percentage is above 0 and at most 100."
+        )
     if discount_type == "fixed":
         if value <= 0:
             raise CouponRuleError("discount_value", "Enter an amount above 0.")
@@ -238,16 +252,24 @@ def parse_reward(values: dict, *, currency_places: int = 2) -> Reward:
     reward = Reward(
         discount_type=discount_type,
         discount_value=value,
-        validity_days=_int("validity_days", values.get("validity_days", 30)
-                           if values.get("validity_days") is not None else 30, 1, 365),
+        validity_days=_int(
+            "validity_days",
+            values.get("validity_days", 30)
+            if values.get("validity_days") is not None
+            else 30,
+            1,
+            365,
+        ),
         min_spend=min_spend,
         product_ids=_ids("product_ids", values.get("product_ids")),
         category_ids=_ids("category_ids", values.get("category_ids")),
         collection_ids=_ids("collection_ids", values.get("collection_ids")),
     )
     if reward.limited and discount_type == "free_shipping":
-        raise CouponRuleError("category_ids", "Free shipping applies to the whole "
-                              "order; remove the product limits.")
+        raise CouponRuleError(
+            "category_ids",
+            "Free shipping applies to the whole order; remove the product limits.",
+        )
     return reward
 
 
@@ -269,29 +291,35 @@ def parse_limits(values: dict, *, currency_places: int = 2) -> Limits:
         control = Decimal(0)
     if not Decimal(0) <= control <= Decimal("0.9"):
         raise CouponRuleError("control_share", "Hold out a share from 0 to 0.9.")
-    budget_amount = _decimal("budget_amount", values.get("budget_amount"),
-                             required=False)
+    budget_amount = _decimal(
+        "budget_amount", values.get("budget_amount"), required=False
+    )
     if budget_amount is not None and budget_amount <= 0:
         raise CouponRuleError("budget_amount", "Enter an amount above 0.")
     _money("budget_amount", budget_amount, currency_places)
     starts_at, ends_at = values.get("starts_at"), values.get("ends_at")
     for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
-        if moment is not None and (not isinstance(moment, datetime)
-                                   or moment.tzinfo is None):
+        if moment is not None and (
+            not isinstance(moment, datetime) or moment.tzinfo is None
+        ):
             raise CouponRuleError(name, "Enter a date and time with a time zone.")
     if starts_at and ends_at and ends_at <= starts_at:
         raise CouponRuleError("ends_at", "The end must come after the start.")
     return Limits(
-        max_per_customer=_int("max_per_customer",
-                              values.get("max_per_customer", 1), 1, 1000),
-        cooldown_days=_int("cooldown_days", values.get("cooldown_days", 0), 0,
-                           MAX_DAYS),
-        budget_codes=_int("budget_codes", values.get("budget_codes"), 1,
-                          10_000_000, required=False),
+        max_per_customer=_int(
+            "max_per_customer", values.get("max_per_customer", 1), 1, 1000
+        ),
+        cooldown_days=_int(
+            "cooldown_days", values.get("cooldown_days", 0), 0, MAX_DAYS
+        ),
+        budget_codes=_int(
+            "budget_codes", values.get("budget_codes"), 1, 10_000_000, required=False
+        ),
         budget_amount=budget_amount,
         control_share=control,
-        report_window_days=_int("report_window_days",
-                                values.get("report_window_days", 30), 1, 365),
+        report_window_days=_int(
+            "report_window_days", values.get("report_window_days", 30), 1, 365
+        ),
         starts_at=starts_at,
         ends_at=ends_at,
     )
@@ -307,12 +335,16 @@ def parse_delivery(methods) -> tuple[str, ...]:
 
 def is_running(status: str, starts_at, ends_at, now: datetime) -> bool:
     """An active rule issues codes only between its start and end."""
-    return (status == "active" and (starts_at is None or starts_at <= now)
-            and (ends_at is None or now < ends_at))
+    return (
+        status == "active"
+        and (starts_at is None or starts_at <= now)
+        and (ends_at is None or now < ends_at)
+    )
 
 
-def schedule_run(starts_at: datetime | None, every_days: int | None,
-                 now: datetime) -> int | None:
+def schedule_run(
+    starts_at: datetime | None, every_days: int | None, now: datetime
+) -> int | None:
     """The number of the scheduled run due at ``now`` (0 for the first; None before
     the start). A one-off schedule has only run 0."""
     if starts_at is None or now < starts_at:
@@ -322,8 +354,9 @@ def schedule_run(starts_at: datetime | None, every_days: int | None,
     return int((now - starts_at).total_seconds() // (every_days * 86400))
 
 
-def estimated_cost(reward: Reward, average_order_value: Decimal,
-                   average_shipping: Decimal) -> Decimal:
+def estimated_cost(
+    reward: Reward, average_order_value: Decimal, average_shipping: Decimal
+) -> Decimal:
     """What one code would cost if it is used once on an order of the customer's
     usual size (at least the minimum spend): the face value of a fixed code (never
     more than the order), the percentage of the order, or the channel's average
@@ -381,7 +414,9 @@ def conversion_uplift(treated: GroupFigures, control: GroupFigures) -> Uplift | 
     p1, p0 = treated.conversion, control.conversion
     if p1 is None or p0 is None:
         return None
-    se = math.sqrt(p1 * (1 - p1) / treated.customers + p0 * (1 - p0) / control.customers)
+    se = math.sqrt(
+        p1 * (1 - p1) / treated.customers + p0 * (1 - p0) / control.customers
+    )
     diff = p1 - p0
     return Uplift(diff, diff - Z95 * se, diff + Z95 * se)
 

@@ -35,7 +35,9 @@ class Award:
         return self.remaining
 
     def pending(self, now: datetime) -> int:
-        return self.remaining if self.available_at > now and not self.expired(now) else 0
+        return (
+            self.remaining if self.available_at > now and not self.expired(now) else 0
+        )
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
@@ -68,7 +70,9 @@ def _spend_order(awards: list[Award]):
     return sorted(awards, key=key)
 
 
-def allocate_spend(awards: list[Award], points: int, now: datetime) -> list[tuple[int, int]]:
+def allocate_spend(
+    awards: list[Award], points: int, now: datetime
+) -> list[tuple[int, int]]:
     """Take ``points`` from available awards, soonest-expiring first.
 
     Returns ``[(award_id, points_taken), ...]``; raises :class:`InsufficientPoints`
@@ -121,6 +125,4 @@ def reverse_award(
 
 def apply_taken(awards: list[Award], taken: list[tuple[int, int]]) -> list[Award]:
     by_id = dict(taken)
-    return [
-        replace(a, remaining=a.remaining - by_id.get(a.id, 0)) for a in awards
-    ]
+    return [replace(a, remaining=a.remaining - by_id.get(a.id, 0)) for a in awards]

@@ -83,8 +83,10 @@ TABLES = {
 
 # a member of the channel's loyalty program (unique per program and user)
 _MEMBER = 'FROM "{membership}" m JOIN "{program}" pr ON pr.id = m.program_id'
-_MEMBER_TIERS = (_MEMBER + ' LEFT JOIN "{tier}" t ON t.id = m.tier_id'
-                 ' LEFT JOIN "{tier}" ot ON ot.id = m.override_tier_id')
+_MEMBER_TIERS = (
+    _MEMBER + ' LEFT JOIN "{tier}" t ON t.id = m.tier_id'
+    ' LEFT JOIN "{tier}" ot ON ot.id = m.override_tier_id'
+)
 # ``loyalty.state.effective_tier``: an unexpired override, else the earned tier
 _EFFECTIVE_TIER = (
     "CASE WHEN m.override_tier_id IS NOT NULL AND (m.override_expires_at IS NULL"
@@ -99,8 +101,8 @@ _COUNTRY = (
     "(SELECT NULLIF(a.country, '') FROM \"{address}\" a"
     " WHERE a.id = u.default_shipping_address_id), "
     "(SELECT NULLIF(a.country, '') FROM \"{corder}\" o"
-    " JOIN \"{saleor_order}\" so ON so.id = o.order_id"
-    " JOIN \"{address}\" a ON a.id = so.billing_address_id"
+    ' JOIN "{saleor_order}" so ON so.id = o.order_id'
+    ' JOIN "{address}" a ON a.id = so.billing_address_id'
     " WHERE o.profile_id = p.id ORDER BY o.placed_at DESC, o.order_id DESC LIMIT 1))"
 )
 MEMBER_KEY = ("(p.channel_id, p.user_id)", "pr.channel_id, m.user_id")
@@ -127,8 +129,10 @@ FIELDS: dict[str, Field] = {
     "channel": Field("text", "c.slug"),
     "email_domain": Field("text", "lower(split_part(p.email, '@', 2))"),
     "customer_type": Field(
-        "text", "CASE WHEN p.user_id IS NULL THEN 'guest' ELSE 'account' END",
-        choices=("account", "guest")),
+        "text",
+        "CASE WHEN p.user_id IS NULL THEN 'guest' ELSE 'account' END",
+        choices=("account", "guest"),
+    ),
     "country": Field("text", _COUNTRY, country=True),
     # the effective tier's name in the profile's channel (program); guests and
     # non-members have none
@@ -138,15 +142,23 @@ FIELDS: dict[str, Field] = {
     # expire) — the exact figure is a sum over the ledger per member
     "points": Field("int", "m.mirrored_points", *MEMBER_KEY, _MEMBER),
     # Saleor's public customer metadata: {field, op, key, value}
-    "metadata": Field("metadata", "u2.metadata", "p.user_id", "u2.id",
-                      'FROM "{user}" u2'),
+    "metadata": Field(
+        "metadata", "u2.metadata", "p.user_id", "u2.id", 'FROM "{user}" u2'
+    ),
 }
 
 OPERATORS: dict[str, tuple[str, ...]] = {
     "int": ("eq", "ne", "gt", "gte", "lt", "lte", "between"),
     "decimal": ("eq", "ne", "gt", "gte", "lt", "lte", "between"),
-    "datetime": ("before", "after", "between", "more_than_days_ago",
-                 "less_than_days_ago", "is_set", "is_not_set"),
+    "datetime": (
+        "before",
+        "after",
+        "between",
+        "more_than_days_ago",
+        "less_than_days_ago",
+        "is_set",
+        "is_not_set",
+    ),
     "text": ("eq", "ne", "in", "not_in"),
     "metadata": ("eq", "ne", "exists", "not_exists"),
 }
@@ -155,8 +167,11 @@ _COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
 _CMP = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 # ``PurchaseFact.KIND_*``
 FACT_KINDS = {"products": 1, "categories": 2, "collections": 3}
-BOUGHT_KINDS = {"products": "product_ids", "categories": "category_ids",
-                "collections": "collection_ids"}
+BOUGHT_KINDS = {
+    "products": "product_ids",
+    "categories": "category_ids",
+    "collections": "collection_ids",
+}
 
 
 # --- validation ---------------------------------------------------------------------
@@ -223,13 +238,17 @@ def normalize(rule, path: str = "") -> dict:
 def _normalize(node, path, depth, counter):
     counter[0] += 1
     if counter[0] > MAX_NODES:
-        raise RuleError(path, f"A rule has at most {MAX_NODES} conditions.",
-                        "TOO_COMPLEX")
+        raise RuleError(
+            path, f"A rule has at most {MAX_NODES} conditions.", "TOO_COMPLEX"
+        )
     if depth > MAX_DEPTH:
         raise RuleError(path, f"Rules nest at most {MAX_DEPTH} levels.", "TOO_COMPLEX")
     if not isinstance(node, dict) or len(node) != 1 and "field" not in node:
-        raise RuleError(path, "Expected {and: [...]}, {or: [...]}, {not: {...}}, "
-                              "{bought: {...}} or {field, op, value}.")
+        raise RuleError(
+            path,
+            "Expected {and: [...]}, {or: [...]}, {not: {...}}, "
+            "{bought: {...}} or {field, op, value}.",
+        )
     if "field" in node:
         return _leaf(node, path)
     here = lambda key: f"{path}.{key}" if path else key  # noqa: E731
@@ -238,8 +257,12 @@ def _normalize(node, path, depth, counter):
         children = node[key]
         if not isinstance(children, list) or not children:
             raise RuleError(here(key), "Enter a non-empty list of conditions.")
-        return {key: [_normalize(child, f"{here(key)}.{i}", depth + 1, counter)
-                      for i, child in enumerate(children)]}
+        return {
+            key: [
+                _normalize(child, f"{here(key)}.{i}", depth + 1, counter)
+                for i, child in enumerate(children)
+            ]
+        }
     if "not" in node:
         return {"not": _normalize(node["not"], here("not"), depth + 1, counter)}
     if "bought" in node:
@@ -254,15 +277,17 @@ def _leaf(node, path):
     name, op = node.get("field"), node.get("op")
     unknown = set(node) - _LEAF_KEYS - ({"key"} if name == "metadata" else set())
     if unknown:
-        raise RuleError(path, "Unknown keys: "
-                        f"{', '.join(sorted(map(str, unknown)))}.")
+        raise RuleError(path, f"Unknown keys: {', '.join(sorted(map(str, unknown)))}.")
     if name not in FIELDS:
-        raise RuleError(f"{path}.field" if path else "field",
-                        f"Unknown field; use one of: {', '.join(sorted(FIELDS))}.")
+        raise RuleError(
+            f"{path}.field" if path else "field",
+            f"Unknown field; use one of: {', '.join(sorted(FIELDS))}.",
+        )
     kind = FIELDS[name].kind
     if op not in OPERATORS[kind]:
-        raise RuleError(f"{path}.op" if path else "op",
-                        f"Use one of: {', '.join(OPERATORS[kind])}.")
+        raise RuleError(
+            f"{path}.op" if path else "op", f"Use one of: {', '.join(OPERATORS[kind])}."
+        )
     vpath = f"{path}.value" if path else "value"
     value = node.get("value")
     if kind == "metadata":
@@ -272,8 +297,11 @@ def _leaf(node, path):
     elif op == "between":
         if not isinstance(value, list) or len(value) != 2:
             raise RuleError(vpath, "Enter [from, to].")
-        parse = (lambda v, p: _moment(v, p)) if kind == "datetime" else (
-            lambda v, p: _number(v, kind, p))
+        parse = (
+            (lambda v, p: _moment(v, p))
+            if kind == "datetime"
+            else (lambda v, p: _number(v, kind, p))
+        )
         low, high = parse(value[0], f"{vpath}.0"), parse(value[1], f"{vpath}.1")
         if low > high:
             raise RuleError(vpath, "The range starts after it ends.")
@@ -288,8 +316,9 @@ def _leaf(node, path):
                 raise RuleError(vpath, f"Enter a list of 1 to {MAX_LIST} values.")
             if not all(isinstance(v, str) for v in value):
                 raise RuleError(vpath, "Enter text values.")
-            value = [_text(FIELDS[name], v, f"{vpath}.{i}")
-                     for i, v in enumerate(value)]
+            value = [
+                _text(FIELDS[name], v, f"{vpath}.{i}") for i, v in enumerate(value)
+            ]
         elif not isinstance(value, str):
             raise RuleError(vpath, "Enter a text value.")
         else:
@@ -334,8 +363,11 @@ def _metadata_leaf(node, name, op, path):
 
 def _bought(spec, path):
     if not isinstance(spec, dict):
-        raise RuleError(path, "Expected {categories|products|collections: [...], "
-                              "min_times, within_days}.")
+        raise RuleError(
+            path,
+            "Expected {categories|products|collections: [...], "
+            "min_times, within_days}.",
+        )
     kinds = [k for k in BOUGHT_KINDS if k in spec]
     if len(kinds) != 1:
         raise RuleError(path, "Give exactly one of products, categories, collections.")
@@ -343,9 +375,11 @@ def _bought(spec, path):
     if unknown:
         raise RuleError(path, f"Unknown keys: {', '.join(sorted(unknown))}.")
     kind = kinds[0]
-    out = {kind: _ids(spec[kind], f"{path}.{kind}"),
-           "min_times": _number(spec.get("min_times", 1), "int", f"{path}.min_times"),
-           "within_days": None}
+    out = {
+        kind: _ids(spec[kind], f"{path}.{kind}"),
+        "min_times": _number(spec.get("min_times", 1), "int", f"{path}.min_times"),
+        "within_days": None,
+    }
     if not 1 <= out["min_times"] <= 1000:
         raise RuleError(f"{path}.min_times", "Enter 1 to 1000.")
     if spec.get("within_days") is not None:
@@ -356,9 +390,14 @@ def _bought(spec, path):
 # --- SQL ----------------------------------------------------------------------------
 
 
-def compile_sql(rule: dict, now: datetime, orders_table: str,
-                tables: dict | None = None, *,
-                per_profile: bool = False) -> tuple[str, list]:
+def compile_sql(
+    rule: dict,
+    now: datetime,
+    orders_table: str,
+    tables: dict | None = None,
+    *,
+    per_profile: bool = False,
+) -> tuple[str, list]:
     """A normalized rule as ``(condition, params)`` for a ``WHERE`` over the aliases
     ``p`` / ``u`` / ``c``; values only ever travel as parameters. ``orders_table``
     is the CRM order table's name and ``tables`` the other tables' (``TABLES``),
@@ -378,8 +417,9 @@ def has_purchase_condition(rule: dict) -> bool:
     """Whether a normalized rule holds a ``bought`` condition anywhere."""
     if "bought" in rule:
         return True
-    children = rule.get("and") or rule.get("or") or (
-        [rule["not"]] if "not" in rule else [])
+    children = (
+        rule.get("and") or rule.get("or") or ([rule["not"]] if "not" in rule else [])
+    )
     return any(has_purchase_condition(child) for child in children)
 
 
@@ -394,8 +434,9 @@ def aliases_read(rule: dict) -> frozenset[str]:
     the caller joins only those (``p``, the profile, is always there)."""
     if "bought" in rule:
         return frozenset()
-    children = rule.get("and") or rule.get("or") or (
-        [rule["not"]] if "not" in rule else None)
+    children = (
+        rule.get("and") or rule.get("or") or ([rule["not"]] if "not" in rule else None)
+    )
     if children is not None:
         return frozenset().union(*(aliases_read(child) for child in children))
     field = FIELDS[rule["field"]]
@@ -414,8 +455,9 @@ def _render(template: str, names: dict, now: datetime, params: list) -> str:
     return "%s".join(part.format(**names) for part in parts)
 
 
-def value_sql(name: str, now: datetime, orders_table: str,
-              tables: dict | None = None) -> tuple[str, list]:
+def value_sql(
+    name: str, now: datetime, orders_table: str, tables: dict | None = None
+) -> tuple[str, list]:
     """The value of a catalogue field for the current row of ``p`` / ``u`` / ``c``
     as ``(expression, params)`` — for reports and exports (a set-based field
     becomes a correlated lookup of its one row)."""
@@ -426,8 +468,10 @@ def value_sql(name: str, now: datetime, orders_table: str,
         return _render(field.sql, names, now, params), params
     expr = _render(field.sql, names, now, params)
     source = _render(field.source, names, now, params)
-    return (f"(SELECT {expr} {source} WHERE ({field.source_key}) = {field.key})",
-            params)
+    return (
+        f"(SELECT {expr} {source} WHERE ({field.source_key}) = {field.key})",
+        params,
+    )
 
 
 def _sql(node, now, names, params, per_profile=False, guarded=False) -> str:
@@ -439,8 +483,13 @@ def _sql(node, now, names, params, per_profile=False, guarded=False) -> str:
     if "and" in node or "or" in node:
         key = "and" if "and" in node else "or"
         joiner = " AND " if key == "and" else " OR "
-        return "(" + joiner.join(_sql(c, now, names, params, per_profile, guarded)
-                                 for c in node[key]) + ")"
+        return (
+            "("
+            + joiner.join(
+                _sql(c, now, names, params, per_profile, guarded) for c in node[key]
+            )
+            + ")"
+        )
     if "not" in node:
         return f"(NOT {_sql(node['not'], now, names, params, per_profile, True)})"
     if "bought" in node and per_profile:
@@ -472,9 +521,11 @@ def _sql(node, now, names, params, per_profile=False, guarded=False) -> str:
             # that many groups the planner would pick (1M customers, 255k facts →
             # 220k groups: ~95 vs ~155 ms). A sub-select with ORDER BY is not
             # flattened into the grouping, which then reads it in order.
-            inner = (f'SELECT s.profile_id FROM (SELECT {columns}'
-                     f' FROM "{facts}" f{where} ORDER BY f.profile_id) s'
-                     f" GROUP BY s.profile_id HAVING {orders} >= %s")
+            inner = (
+                f"SELECT s.profile_id FROM (SELECT {columns}"
+                f' FROM "{facts}" f{where} ORDER BY f.profile_id) s'
+                f" GROUP BY s.profile_id HAVING {orders} >= %s"
+            )
         return f"(p.id IN ({inner}))"
     field = FIELDS[node["field"]]
     if not field.key:
@@ -487,8 +538,14 @@ def _sql(node, now, names, params, per_profile=False, guarded=False) -> str:
         inner = _metadata_condition(field.sql, node, params)
     else:
         # the sub-select's own WHERE: an unknown row is not selected
-        inner = _condition(field.sql, {**node, "op": "is_set"} if negate else node,
-                           now, names, params, False)
+        inner = _condition(
+            field.sql,
+            {**node, "op": "is_set"} if negate else node,
+            now,
+            names,
+            params,
+            False,
+        )
     found = f"{field.key} IN (SELECT {field.source_key} {source} WHERE {inner})"
     if negate or guarded:
         found = f"COALESCE({found}, FALSE)"
@@ -500,8 +557,10 @@ def _bought_per_profile(spec, now, names, params) -> str:
     # facts of those items are, one per order
     kind = next(k for k in BOUGHT_KINDS if k in spec)
     params.append(spec[kind])
-    where = (f'FROM "{names["corder"]}" o WHERE o.profile_id = p.id'
-             f" AND NOT o.cancelled AND o.{BOUGHT_KINDS[kind]} && %s::int[]")
+    where = (
+        f'FROM "{names["corder"]}" o WHERE o.profile_id = p.id'
+        f" AND NOT o.cancelled AND o.{BOUGHT_KINDS[kind]} && %s::int[]"
+    )
     if spec["within_days"] is not None:
         params.append(now - timedelta(days=spec["within_days"]))
         where += " AND o.placed_at >= %s"
@@ -578,11 +637,16 @@ def evaluate(rule: dict, customer: dict, now: datetime) -> bool:
         spec = rule["bought"]
         kind = next(k for k in BOUGHT_KINDS if k in spec)
         wanted = set(spec[kind])
-        since = (now - timedelta(days=spec["within_days"])
-                 if spec["within_days"] is not None else None)
+        since = (
+            now - timedelta(days=spec["within_days"])
+            if spec["within_days"] is not None
+            else None
+        )
         times = sum(
-            1 for o in customer.get("orders", ())
-            if not o["cancelled"] and wanted & set(o[BOUGHT_KINDS[kind]])
+            1
+            for o in customer.get("orders", ())
+            if not o["cancelled"]
+            and wanted & set(o[BOUGHT_KINDS[kind]])
             and (since is None or o["placed_at"] >= since)
         )
         return times >= spec["min_times"]
@@ -617,8 +681,12 @@ def evaluate(rule: dict, customer: dict, now: datetime) -> bool:
     if op == "less_than_days_ago":
         return actual >= now - timedelta(days=value)
     return {
-        "eq": actual == value, "ne": actual != value, "gt": actual > value,
-        "gte": actual >= value, "lt": actual < value, "lte": actual <= value,
+        "eq": actual == value,
+        "ne": actual != value,
+        "gt": actual > value,
+        "gte": actual >= value,
+        "lt": actual < value,
+        "lte": actual <= value,
     }[op]
 
 
@@ -634,33 +702,44 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "first_time_buyers": Preset(
-        "First-time buyers", "One paid order, placed recently.",
-        {"within_days": 60}),
+        "First-time buyers", "One paid order, placed recently.", {"within_days": 60}
+    ),
     "second_purchase_candidates": Preset(
         "Second-purchase candidates",
         "One paid order, old enough to ask for the second and not yet lost.",
-        {"after_days": 30, "before_days": 90}),
+        {"after_days": 30, "before_days": 90},
+    ),
     "regulars": Preset(
-        "Regulars", "Several paid orders and a recent one.",
-        {"min_orders": 3, "within_days": 180}),
+        "Regulars",
+        "Several paid orders and a recent one.",
+        {"min_orders": 3, "within_days": 180},
+    ),
     "loyal_vip": Preset(
-        "Loyal / VIP", "Many paid orders and a high net spend.",
-        {"min_orders": 6, "min_spent": 1000}),
+        "Loyal / VIP",
+        "Many paid orders and a high net spend.",
+        {"min_orders": 6, "min_spent": 1000},
+    ),
     "at_risk": Preset(
-        "At risk", "Repeat buyers whose last order is getting old.",
-        {"min_orders": 2, "after_days": 90, "before_days": 180}),
+        "At risk",
+        "Repeat buyers whose last order is getting old.",
+        {"min_orders": 2, "after_days": 90, "before_days": 180},
+    ),
     "dormant_one_time": Preset(
-        "Dormant one-time buyers", "One paid order, long ago.",
-        {"after_days": 180}),
+        "Dormant one-time buyers", "One paid order, long ago.", {"after_days": 180}
+    ),
     "dormant_former_regulars": Preset(
-        "Dormant former regulars", "Used to buy often, nothing for a long time.",
-        {"min_orders": 3, "after_days": 180}),
+        "Dormant former regulars",
+        "Used to buy often, nothing for a long time.",
+        {"min_orders": 3, "after_days": 180},
+    ),
     "high_order_value": Preset(
-        "High order value", "A high average order value.",
-        {"min_average": 200}),
+        "High order value", "A high average order value.", {"min_average": 200}
+    ),
     "lapsed_since": Preset(
-        "Lapsed since a date", "No paid order since a given date.",
-        {"since": "2026-01-01T00:00:00+00:00"}),
+        "Lapsed since a date",
+        "No paid order since a given date.",
+        {"since": "2026-01-01T00:00:00+00:00"},
+    ),
 }
 
 
@@ -676,31 +755,50 @@ def preset_rule(key: str, params: dict | None = None) -> dict:
     params = params or {}
     unknown = set(params) - set(PRESETS[key].defaults)
     if unknown:
-        raise RuleError("preset_params", f"Unknown thresholds: {', '.join(sorted(unknown))}.")
+        raise RuleError(
+            "preset_params", f"Unknown thresholds: {', '.join(sorted(unknown))}."
+        )
     p = {**PRESETS[key].defaults, **params}
     one = _f("paid_orders_count", "eq", 1)
     rules = {
-        "first_time_buyers": lambda: [one, _f("first_paid_at", "less_than_days_ago",
-                                              p["within_days"])],
+        "first_time_buyers": lambda: [
+            one,
+            _f("first_paid_at", "less_than_days_ago", p["within_days"]),
+        ],
         "second_purchase_candidates": lambda: [
-            one, _f("last_paid_at", "more_than_days_ago", p["after_days"]),
-            _f("last_paid_at", "less_than_days_ago", p["before_days"])],
-        "regulars": lambda: [_f("paid_orders_count", "gte", p["min_orders"]),
-                             _f("last_paid_at", "less_than_days_ago", p["within_days"])],
-        "loyal_vip": lambda: [_f("paid_orders_count", "gte", p["min_orders"]),
-                              _f("total_spent", "gte", p["min_spent"])],
-        "at_risk": lambda: [_f("paid_orders_count", "gte", p["min_orders"]),
-                            _f("last_paid_at", "more_than_days_ago", p["after_days"]),
-                            _f("last_paid_at", "less_than_days_ago", p["before_days"])],
-        "dormant_one_time": lambda: [one, _f("last_paid_at", "more_than_days_ago",
-                                             p["after_days"])],
+            one,
+            _f("last_paid_at", "more_than_days_ago", p["after_days"]),
+            _f("last_paid_at", "less_than_days_ago", p["before_days"]),
+        ],
+        "regulars": lambda: [
+            _f("paid_orders_count", "gte", p["min_orders"]),
+            _f("last_paid_at", "less_than_days_ago", p["within_days"]),
+        ],
+        "loyal_vip": lambda: [
+            _f("paid_orders_count", "gte", p["min_orders"]),
+            _f("total_spent", "gte", p["min_spent"]),
+        ],
+        "at_risk": lambda: [
+            _f("paid_orders_count", "gte", p["min_orders"]),
+            _f("last_paid_at", "more_than_days_ago", p["after_days"]),
+            _f("last_paid_at", "less_than_days_ago", p["before_days"]),
+        ],
+        "dormant_one_time": lambda: [
+            one,
+            _f("last_paid_at", "more_than_days_ago", p["after_days"]),
+        ],
         "dormant_former_regulars": lambda: [
             _f("paid_orders_count", "gte", p["min_orders"]),
-            _f("last_paid_at", "more_than_days_ago", p["after_days"])],
-        "high_order_value": lambda: [_f("paid_orders_count", "gte", 1),
-                                     _f("average_order_value", "gte", p["min_average"])],
-        "lapsed_since": lambda: [_f("paid_orders_count", "gte", 1),
-                                 _f("last_paid_at", "before", p["since"])],
+            _f("last_paid_at", "more_than_days_ago", p["after_days"]),
+        ],
+        "high_order_value": lambda: [
+            _f("paid_orders_count", "gte", 1),
+            _f("average_order_value", "gte", p["min_average"]),
+        ],
+        "lapsed_since": lambda: [
+            _f("paid_orders_count", "gte", 1),
+            _f("last_paid_at", "before", p["since"]),
+        ],
     }
     rule = normalize({"and": rules[key]()}, "preset_params")
     if key in ("second_purchase_candidates", "at_risk") and (

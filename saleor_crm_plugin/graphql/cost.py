@@ -23,8 +23,8 @@ LOOKUP = {"complexity": 1}
 PAGE = {"complexity": 1, "multipliers": ["first", "last"]}
 
 CHANNEL_SCAN = 10_000
-CUSTOMER_FACTS = 10     # one customer's orders / loyalty figures
-EXPORT_TICKET = 1_000   # a signed URL streaming a whole segment / rule as CSV
+CUSTOMER_FACTS = 10  # one customer's orders / loyalty figures
+EXPORT_TICKET = 1_000  # a signed URL streaming a whole segment / rule as CSV
 
 CRM_COST_MAP = {
     "Query": {

@@ -9,13 +9,13 @@ from .rfm.schema import RfmMutations, RfmQueries
 from .segments.schema import SegmentMutations, SegmentQueries
 
 
-class Query(ProfileQueries, LoyaltyQueries, SegmentQueries, RfmQueries,
-            CouponQueries):
+class Query(ProfileQueries, LoyaltyQueries, SegmentQueries, RfmQueries, CouponQueries):
     pass
 
 
-class Mutation(ProfileMutations, LoyaltyMutations, SegmentMutations, RfmMutations,
-               CouponMutations):
+class Mutation(
+    ProfileMutations, LoyaltyMutations, SegmentMutations, RfmMutations, CouponMutations
+):
     pass
 
 

@@ -33,15 +33,20 @@ class CRMGraphQLView(GraphQLView):
             # a missing or unparsable query: Saleor answers it
             return super().execute_graphql_request(request, data)
         cost, cost_errors = validate_query_cost(
-            self.schema, document, variables, CRM_COST_MAP,
-            settings.GRAPHQL_QUERY_MAX_COMPLEXITY)
+            self.schema,
+            document,
+            variables,
+            CRM_COST_MAP,
+            settings.GRAPHQL_QUERY_MAX_COMPLEXITY,
+        )
         if settings.GRAPHQL_QUERY_MAX_COMPLEXITY and cost_errors:
             kind = document.get_operation_type(operation_name)
             error_type = cost_errors[0].__class__.__name__
             record_graphql_query_count(operation_type=kind, error_type=error_type)
             record_graphql_query_cost(cost, operation_type=kind, error_type=error_type)
             return set_query_cost_on_result(
-                ExecutionResult(errors=cost_errors, invalid=True), cost)
+                ExecutionResult(errors=cost_errors, invalid=True), cost
+            )
         result = super().execute_graphql_request(request, data)
         if isinstance(result, ExecutionResult) and result.extensions.get("cost"):
             # Saleor's figure was computed against its own schema (0 for CRM fields)
@@ -55,11 +60,17 @@ def _view():
     from .schema import schema
 
     # Saleor's configured GraphQL middleware, then the CRM's input guard
-    middleware = [GraphQLView.import_middleware(name)
-                  for name in settings.GRAPHQL_MIDDLEWARE or []]
-    return csrf_exempt(CRMGraphQLView.as_view(
-        backend=backend, schema=schema,
-        middleware=[*middleware, InputGuardMiddleware()]))
+    middleware = [
+        GraphQLView.import_middleware(name)
+        for name in settings.GRAPHQL_MIDDLEWARE or []
+    ]
+    return csrf_exempt(
+        CRMGraphQLView.as_view(
+            backend=backend,
+            schema=schema,
+            middleware=[*middleware, InputGuardMiddleware()],
+        )
+    )
 
 
 def crm_graphql_view(request):

@@ -11,14 +11,15 @@ and award, so a replayed event writes nothing. The arithmetic is
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+
 from django.db import connection, transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
+
 from ..domain.ledger import (
     Award,
     InsufficientPoints,
@@ -35,8 +36,6 @@ from ..models import (
 from .errors import LoyaltyError
 from .metadata import mirror_safely
 from .state import effective_tier
-logger = logging.getLogger(__name__)
-
 
 AWARD_KINDS = (PointsKind.EARN, PointsKind.ADJUST)
 
@@ -62,63 +61,96 @@ class Balances:
     expiring_soon: int  # available points whose award expires within ``soon``
 
 
-def balances(membership_id: int, now: datetime | None = None,
-             soon: timedelta = timedelta(days=30)) -> Balances:
+def balances(
+    membership_id: int,
+    now: datetime | None = None,
+    soon: timedelta = timedelta(days=30),
+) -> Balances:
     now = now or timezone.now()
     awards = awards_of(membership_id)
     b = ledger_balances(awards, now)
     expiring = sum(
-        a.available(now) for a in awards
+        a.available(now)
+        for a in awards
         if a.expires_at is not None and a.expires_at <= now + soon
     )
     return Balances(b["available"], b["pending"], expiring)
 
 
-def award_order_points(program, membership, order_id, total, paid_at, now) -> PointsEntry | None:
+def award_order_points(
+    program, membership, order_id, total, paid_at, now
+) -> PointsEntry | None:
     tier = effective_tier(membership, now)
     multiplier = tier.points_multiplier if tier else Decimal(1)
-    points = earn_points(max(total, Decimal(0)), program.points_per_unit, multiplier,
-                         program.rounding)
+    points = earn_points(
+        max(total, Decimal(0)), program.points_per_unit, multiplier, program.rounding
+    )
     if points <= 0:
         return None
     available_at = paid_at + timedelta(days=program.return_window_days)
     expires_at = (
         available_at + timedelta(days=program.points_validity_days)
-        if program.points_validity_days else None
+        if program.points_validity_days
+        else None
     )
     entry = PointsEntry(
-        membership=membership, kind=PointsKind.EARN, points=points,
-        order_id=order_id, available_at=available_at, expires_at=expires_at,
-        operation=f"earn:{order_id}", created_at=now,
+        membership=membership,
+        kind=PointsKind.EARN,
+        points=points,
+        order_id=order_id,
+        available_at=available_at,
+        expires_at=expires_at,
+        operation=f"earn:{order_id}",
+        created_at=now,
         reason=f"x{multiplier} ({tier.name})" if tier else "",
     )
     PointsEntry.objects.bulk_create([entry], ignore_conflicts=True)
-    return PointsEntry.objects.get(membership=membership, operation=entry.operation,
-                                   award__isnull=True)
+    return PointsEntry.objects.get(
+        membership=membership, operation=entry.operation, award__isnull=True
+    )
 
 
-def reverse_order_points(membership, award: PointsEntry, order_id, total, refunded, now) -> int:
+def reverse_order_points(
+    membership, award: PointsEntry, order_id, total, refunded, now
+) -> int:
     reversed_rows = award.taken.filter(kind=PointsKind.REVERSE)
     already = sum(-r.points + r.shortfall for r in reversed_rows)
     remaining = award.points + (award.taken.aggregate(s=Sum("points"))["s"] or 0)
-    state = Award(award.pk, award.points, remaining, award.available_at,
-                  award.expires_at)
+    state = Award(
+        award.pk, award.points, remaining, award.available_at, award.expires_at
+    )
     result = reverse_award(state, Decimal(refunded), Decimal(total), already)
     if result.points_removed == 0 and result.shortfall == 0:
         return 0
-    PointsEntry.objects.bulk_create([PointsEntry(
-        membership=membership, kind=PointsKind.REVERSE,
-        points=-result.points_removed, award=award, order_id=order_id,
-        shortfall=result.shortfall, created_at=now,
-        # cumulative: the operation names what has been reversed in total
-        operation=f"reverse:{order_id}:{already + result.points_removed + result.shortfall}",
-    )], ignore_conflicts=True)
+    PointsEntry.objects.bulk_create(
+        [
+            PointsEntry(
+                membership=membership,
+                kind=PointsKind.REVERSE,
+                points=-result.points_removed,
+                award=award,
+                order_id=order_id,
+                shortfall=result.shortfall,
+                created_at=now,
+                # cumulative: the operation names what has been reversed in total
+                operation=f"reverse:{order_id}:{already + result.points_removed + result.shortfall}",
+            )
+        ],
+        ignore_conflicts=True,
+    )
     return 1
 
 
-def spend_points(membership_id: int, points: int, *, kind=PointsKind.SPEND,
-                 reason: str = "", by: int | None = None,
-                 now: datetime | None = None, operation: str | None = None) -> str:
+def spend_points(
+    membership_id: int,
+    points: int,
+    *,
+    kind=PointsKind.SPEND,
+    reason: str = "",
+    by: int | None = None,
+    now: datetime | None = None,
+    operation: str | None = None,
+) -> str:
     """Take ``points`` from the member's available points, soonest-expiring first.
     Locks the membership row, so concurrent spends queue up and the available
     balance never goes negative. Returns the operation key; raises
@@ -129,8 +161,9 @@ def spend_points(membership_id: int, points: int, *, kind=PointsKind.SPEND,
     operation = operation or f"{kind}:{uuid.uuid4()}"
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership_id)
-        if PointsEntry.objects.filter(membership=membership,
-                                      operation=operation).exists():
+        if PointsEntry.objects.filter(
+            membership=membership, operation=operation
+        ).exists():
             return operation  # a replay of a request already applied
         try:
             taken = allocate_spend(awards_of(membership.pk), points, now)
@@ -138,19 +171,34 @@ def spend_points(membership_id: int, points: int, *, kind=PointsKind.SPEND,
             raise LoyaltyError(
                 "points", "INSUFFICIENT_POINTS", "Not enough points available."
             ) from exc
-        PointsEntry.objects.bulk_create([
-            PointsEntry(membership=membership, kind=kind, points=-n, award_id=award_id,
-                        operation=operation, reason=reason[:255], created_by_id=by,
-                        created_at=now)
-            for award_id, n in taken
-        ])
+        PointsEntry.objects.bulk_create(
+            [
+                PointsEntry(
+                    membership=membership,
+                    kind=kind,
+                    points=-n,
+                    award_id=award_id,
+                    operation=operation,
+                    reason=reason[:255],
+                    created_by_id=by,
+                    created_at=now,
+                )
+                for award_id, n in taken
+            ]
+        )
         transaction.on_commit(lambda: mirror_safely([membership_id]))
     return operation
 
 
-def grant_points(membership: Membership, points: int, *, reason: str,
-                 by: int | None, now: datetime | None = None,
-                 operation: str | None = None) -> PointsEntry:
+def grant_points(
+    membership: Membership,
+    points: int,
+    *,
+    reason: str,
+    by: int | None,
+    now: datetime | None = None,
+    operation: str | None = None,
+) -> PointsEntry:
     """A staff adjustment upwards: an award available at once, expiring like any."""
     if points <= 0:
         raise LoyaltyError("points", "INVALID", "Enter a positive number of points.")
@@ -160,11 +208,17 @@ def grant_points(membership: Membership, points: int, *, reason: str,
     days = membership.program.points_validity_days
     operation = operation or f"adjust:{uuid.uuid4()}"
     entry, _ = PointsEntry.objects.get_or_create(  # a replay returns the first
-        membership=membership, operation=operation, award=None,
+        membership=membership,
+        operation=operation,
+        award=None,
         defaults={
-            "kind": PointsKind.ADJUST, "points": points, "available_at": now,
+            "kind": PointsKind.ADJUST,
+            "points": points,
+            "available_at": now,
             "expires_at": now + timedelta(days=days) if days else None,
-            "reason": reason.strip()[:255], "created_by_id": by, "created_at": now,
+            "reason": reason.strip()[:255],
+            "created_by_id": by,
+            "created_at": now,
         },
     )
     transaction.on_commit(lambda: mirror_safely([membership.pk]))
@@ -193,15 +247,19 @@ def expire_points(now: datetime | None = None, chunk: int = 50_000) -> int:
     date. Set-based, by award id range (each chunk commits), idempotent."""
     now = now or timezone.now()
     table = PointsEntry._meta.db_table
-    bounds = PointsEntry.objects.filter(award__isnull=True).aggregate(lo=Min("id"), hi=Max("id"))
+    bounds = PointsEntry.objects.filter(award__isnull=True).aggregate(
+        lo=Min("id"), hi=Max("id")
+    )
     if bounds["lo"] is None:
         return 0
     written, after = 0, bounds["lo"] - 1
     while after < bounds["hi"]:
         upto = after + chunk
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_EXPIRE_SQL.format(points=table),
-                           {"now": now, "after": after, "upto": upto})
+            cursor.execute(
+                _EXPIRE_SQL.format(points=table),
+                {"now": now, "after": after, "upto": upto},
+            )
             written += cursor.rowcount
         after = upto
     return written

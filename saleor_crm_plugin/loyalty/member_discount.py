@@ -21,17 +21,20 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+
 from django.db import connection, transaction
 from django.db.models import IntegerField, Q, Subquery, Value
 from django.utils import timezone
+
+from ..core.failures import backoff
+from ..core.tables import db_tables
 from ..coupons.issuing import code_owner
 from ..domain.coupons import CODE_PREFIX as COUPON_PREFIX
 from ..domain.emails import normalize_email
-from .state import effective_tier
-from ..core.tables import db_tables
 from ..models import HookFailure, LoyaltyProgram, Membership, PointsRedemption, Tier
-from ..core.failures import backoff
 from ..profiles.activity import checkout_activity_recorded
+from .state import effective_tier
+
 logger = logging.getLogger(__name__)
 
 
@@ -316,8 +319,10 @@ def sync_member_codes(membership_ids: list[int], now=None) -> int:
             codes: set[str] = set()
             while len(codes) < len(ids):
                 codes.add(_draw_code())
-            cursor.execute(_ISSUE_SQL.format(**tables),
-                           {"ids": ids, "codes": list(codes), "now": now})
+            cursor.execute(
+                _ISSUE_SQL.format(**tables),
+                {"ids": ids, "codes": list(codes), "now": now},
+            )
             needed, given = cursor.fetchone()
             created += given
             if given == needed:
@@ -428,8 +433,12 @@ def _apply(checkout, *, recheck: bool, record_activity: bool = False) -> None:
     owner = next((m for m in rows if code and m.voucher_code == code), None)
     if owner is not None and owner is not member:
         # someone else's member code (or the member's code of another channel)
-        _refuse(checkout, OTHER_CHANNEL if owner.user_id == user_id
-                else _not_theirs(checkout, owner.user_id))
+        _refuse(
+            checkout,
+            OTHER_CHANNEL
+            if owner.user_id == user_id
+            else _not_theirs(checkout, owner.user_id),
+        )
         code = None
     elif owner is None and code and code.startswith(COUPON_PREFIX):
         holder = code_owner(code)
@@ -440,9 +449,7 @@ def _apply(checkout, *, recheck: bool, record_activity: bool = False) -> None:
         elif holder is not None:
             return  # the customer's own coupon: kept, never replaced
     elif owner is None and code:
-        redeemed_by = next(
-            (m.user_id for m in rows if m.pk == m.crm_redeemer_id), None
-        )
+        redeemed_by = next((m.user_id for m in rows if m.pk == m.crm_redeemer_id), None)
         if redeemed_by is not None and redeemed_by != user_id:
             _refuse(checkout, _not_theirs(checkout, redeemed_by))
             code = None
@@ -509,11 +516,13 @@ def note_refusal(checkout, reason: str) -> None:
 
     from saleor.checkout.models import CheckoutMetadata
 
-    value = json.dumps({
-        "reason": reason,
-        "message": REFUSAL_MESSAGES[reason],
-        "at": timezone.now().isoformat(),
-    })
+    value = json.dumps(
+        {
+            "reason": reason,
+            "message": REFUSAL_MESSAGES[reason],
+            "at": timezone.now().isoformat(),
+        }
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             _NOTE_SQL.format(table=CheckoutMetadata._meta.db_table),
@@ -528,7 +537,9 @@ def _expire_prices(checkout) -> None:
     now = timezone.now()
     checkout.price_expiration = now
     checkout.discount_expiration = now
-    checkout.save(update_fields=["price_expiration", "discount_expiration", "last_change"])
+    checkout.save(
+        update_fields=["price_expiration", "discount_expiration", "last_change"]
+    )
 
 
 def _attach(checkout, member: Membership, voucher_id: int, *, recheck: bool) -> None:
@@ -572,7 +583,9 @@ def _attach_in_transaction(checkout, member, voucher_id, *, recheck):
 
         def discount(v):
             try:
-                return get_voucher_discount_for_checkout(manager, v, info, lines, address)
+                return get_voucher_discount_for_checkout(
+                    manager, v, info, lines, address
+                )
             except NotApplicable:
                 return None
 

@@ -74,8 +74,12 @@ RETURNING m.id
 """
 
 
-def mirror_metadata(membership_ids: list[int] | None = None, *, chunk: int = 5000,
-                    now: datetime | None = None) -> int:
+def mirror_metadata(
+    membership_ids: list[int] | None = None,
+    *,
+    chunk: int = 5000,
+    now: datetime | None = None,
+) -> int:
     """Write each member's tier name and available points into Saleor's customer
     metadata (``User.metadata``) under the program's keys — only for members whose
     values changed since the last mirror; other metadata keys are left as they are.
@@ -85,7 +89,7 @@ def mirror_metadata(membership_ids: list[int] | None = None, *, chunk: int = 500
     written = 0
     if membership_ids is not None:
         ids = sorted(set(membership_ids))
-        batches = [ids[i:i + chunk] for i in range(0, len(ids), chunk)]
+        batches = [ids[i : i + chunk] for i in range(0, len(ids), chunk)]
         scope, key = "m.id = ANY(%(ids)s)", "ids"
     else:
         batches = list(id_chunks(Membership.objects.all(), chunk))
@@ -116,7 +120,10 @@ def mirror_safely(membership_ids: list[int]) -> None:
 
 @app.task(
     name="saleor_crm_plugin.tasks.mirror_loyalty_metadata",
-    bind=True, max_retries=5, autoretry_for=(Exception,), retry_backoff=5,
+    bind=True,
+    max_retries=5,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
 )
 def mirror_loyalty_metadata(self, membership_ids: list[int]):
     """Mirror tier and points of members whose tier the review just moved."""

@@ -4,10 +4,11 @@ applies the order (``pipeline.apply.process_orders``)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
+
 from ..models import (
     CustomerOrder,
     LoyaltyProgram,
@@ -15,10 +16,9 @@ from ..models import (
     PointsEntry,
 )
 from .ledger import award_order_points, reverse_order_points
+from .member_discount import on_tiers_changed_safely, sync_member_codes
 from .metadata import mirror_safely
 from .tiers import evaluate_tier
-from .member_discount import on_tiers_changed_safely, sync_member_codes
-logger = logging.getLogger(__name__)
 
 
 def apply_orders(order_ids: list[str], now: datetime | None = None) -> int:
@@ -30,8 +30,14 @@ def apply_orders(order_ids: list[str], now: datetime | None = None) -> int:
         CustomerOrder.objects.filter(
             order_id__in=order_ids, profile__user_id__isnull=False
         ).values_list(
-            "order_id", "profile__user_id", "profile__channel_id", "currency",
-            "total_amount", "refunded_amount", "paid_at", "cancelled",
+            "order_id",
+            "profile__user_id",
+            "profile__channel_id",
+            "currency",
+            "total_amount",
+            "refunded_amount",
+            "paid_at",
+            "cancelled",
         )
     )
     if not rows:
@@ -44,7 +50,16 @@ def apply_orders(order_ids: list[str], now: datetime | None = None) -> int:
     }
     written = 0
     touched: dict[int, Membership] = {}
-    for order_id, user_id, channel_id, currency, total, refunded, paid_at, cancelled in rows:
+    for (
+        order_id,
+        user_id,
+        channel_id,
+        currency,
+        total,
+        refunded,
+        paid_at,
+        cancelled,
+    ) in rows:
         program = programs.get(channel_id)
         if program is None or currency != program.channel.currency_code:
             continue
@@ -53,15 +68,22 @@ def apply_orders(order_ids: list[str], now: datetime | None = None) -> int:
             membership=membership, operation=f"earn:{order_id}", award__isnull=True
         ).first()
         if award is None and paid_at is not None and not cancelled:
-            award = award_order_points(program, membership, order_id, total, paid_at, now)
+            award = award_order_points(
+                program, membership, order_id, total, paid_at, now
+            )
             written += award is not None
         if award is not None and (cancelled or refunded > 0):
-            written += reverse_order_points(membership, award, order_id,
-                                total, total if cancelled else refunded, now)
+            written += reverse_order_points(
+                membership,
+                award,
+                order_id,
+                total,
+                total if cancelled else refunded,
+                now,
+            )
         touched[membership.pk] = membership
     changed = [m.pk for m in touched.values() if evaluate_tier(membership=m, now=now)]
     if changed:
-
         # the member's code comes with the move (same transaction); after the
         # commit the members' open checkouts are re-checked
         sync_member_codes(changed, now)
@@ -75,6 +97,9 @@ def apply_orders(order_ids: list[str], now: datetime | None = None) -> int:
 def _membership(program: LoyaltyProgram, user_id: int, now: datetime) -> Membership:
     membership, _ = Membership.objects.select_related(
         "tier", "override_tier", "program__channel"
-    ).get_or_create(program=program, user_id=user_id,
-                    defaults={"created_at": now, "updated_at": now})
+    ).get_or_create(
+        program=program,
+        user_id=user_id,
+        defaults={"created_at": now, "updated_at": now},
+    )
     return membership

@@ -21,20 +21,22 @@ import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime
+
 from django.db import connection, transaction
 from django.utils import timezone
+
+from ..core.sqltools import id_chunks, no_jit
+from ..core.tables import db_tables
 from ..domain.tiers import Window, WindowKind, add_months
 from ..models import (
     LoyaltyProgram,
     Membership,
     SyncCursor,
 )
-from ..core.tables import db_tables
-from .state import SINCE_EVER
-from ..core.sqltools import id_chunks, no_jit
-from .member_discount import on_tiers_changed_safely
-from .member_discount import sync_member_codes
+from .member_discount import on_tiers_changed_safely, sync_member_codes
 from .metadata import mirror_loyalty_metadata
+from .state import SINCE_EVER
+
 logger = logging.getLogger(__name__)
 
 
@@ -164,9 +166,14 @@ def review_tiers(now: datetime | None = None, *, chunk: int = 10_000) -> dict:
     with _review_lock() as locked:
         if not locked:
             logger.info("CRM: tier review already running elsewhere; skipped")
-            return {"reviewed": 0, "upgraded": 0, "downgraded": 0,
-                    "overrides_expired": 0, "skipped": True,
-                    "seconds": round(time.perf_counter() - started, 3)}
+            return {
+                "reviewed": 0,
+                "upgraded": 0,
+                "downgraded": 0,
+                "overrides_expired": 0,
+                "skipped": True,
+                "seconds": round(time.perf_counter() - started, 3),
+            }
         result = _review(now, chunk)
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
@@ -200,14 +207,20 @@ def _review(now: datetime | None, chunk: int) -> dict:
     else:
         run = now or timezone.now()
         SyncCursor.objects.create(key=REVIEW_KEY, value=run)
-    result = {"reviewed": 0, "upgraded": 0, "downgraded": 0, "overrides_expired": 0,
-              "run_at": run.isoformat()}
+    result = {
+        "reviewed": 0,
+        "upgraded": 0,
+        "downgraded": 0,
+        "overrides_expired": 0,
+        "run_at": run.isoformat(),
+    }
     sql = _REVIEW_SQL.format(**db_tables())
     for program in LoyaltyProgram.objects.select_related("channel").filter(
         is_active=True
     ):
         progress, _ = SyncCursor.objects.get_or_create(
-            key=f"{REVIEW_KEY}:{program.pk}", defaults={"value": run})
+            key=f"{REVIEW_KEY}:{program.pk}", defaults={"value": run}
+        )
         done_upto = progress.last_id.int if progress.last_id else None
         result["enrolled"] = result.get("enrolled", 0) + enrol_customers(program, run)
         expired = _expire_overrides(program, run)
@@ -265,9 +278,10 @@ def enrol_customers(program: LoyaltyProgram, now: datetime) -> int:
     from before the program, or imported by ``crm_backfill``), so the review places
     them on the ladder. Points are not awarded retroactively."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_ENROL_SQL.format(**db_tables()),
-                       {"program": program.pk, "channel": program.channel_id,
-                        "now": now})
+        cursor.execute(
+            _ENROL_SQL.format(**db_tables()),
+            {"program": program.pk, "channel": program.channel_id, "now": now},
+        )
         return cursor.rowcount
 
 
@@ -286,7 +300,6 @@ def _sync_codes(membership_ids: list[int], now: datetime) -> None:
     """Moved members' codes follow in the move's transaction (a member entering a
     tier with a discount gets one)."""
     if membership_ids:
-
         sync_member_codes(membership_ids, now)
 
 
@@ -298,7 +311,6 @@ def _after_changes(membership_ids: list[int]) -> None:
 
     on_tiers_changed_safely(membership_ids)
     try:
-
         mirror_loyalty_metadata.delay(membership_ids)
     except Exception:  # noqa: BLE001 - broker down: the hourly mirror catches up
         logger.warning("CRM: metadata mirror not enqueued after a tier review chunk")

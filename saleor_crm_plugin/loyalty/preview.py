@@ -44,14 +44,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+
 from django.db import connection, transaction
 from django.utils import timezone
-from ..domain.tiers import TierError, Window, WindowKind, add_months
-from .errors import LoyaltyError
-from .state import SINCE_EVER
+
 from ..core.tables import db_tables
+from ..domain.tiers import TierError, Window, WindowKind, add_months
 from ..models import LoyaltyProgram, Tier
+from .errors import LoyaltyError
 from .programs import validate_tier
+from .state import SINCE_EVER
 
 
 @dataclass(frozen=True)
@@ -215,9 +217,18 @@ def _saleor_tables() -> dict[str, str]:
 
 def _specs_of(program: LoyaltyProgram) -> list[TierSpec]:
     return [
-        TierSpec(t.name, t.rank, t.metric, t.threshold, t.discount_type,
-                 t.discount_value, t.min_spend, t.points_multiplier,
-                 tuple(t.category_ids), tuple(t.collection_ids))
+        TierSpec(
+            t.name,
+            t.rank,
+            t.metric,
+            t.threshold,
+            t.discount_type,
+            t.discount_value,
+            t.min_spend,
+            t.points_multiplier,
+            tuple(t.category_ids),
+            tuple(t.collection_ids),
+        )
         for t in program.tiers.order_by("rank")
     ]
 
@@ -225,22 +236,34 @@ def _specs_of(program: LoyaltyProgram) -> list[TierSpec]:
 def _validate(program, specs: list[TierSpec]) -> None:
 
     tiers = [
-        Tier(program=program, name=s.name, rank=s.rank, metric=s.metric,
-             threshold=Decimal(s.threshold), discount_type=s.discount_type,
-             discount_value=Decimal(s.discount_value),
-             min_spend=None if s.min_spend is None else Decimal(s.min_spend),
-             points_multiplier=Decimal(s.points_multiplier),
-             category_ids=list(s.category_ids), collection_ids=list(s.collection_ids))
+        Tier(
+            program=program,
+            name=s.name,
+            rank=s.rank,
+            metric=s.metric,
+            threshold=Decimal(s.threshold),
+            discount_type=s.discount_type,
+            discount_value=Decimal(s.discount_value),
+            min_spend=None if s.min_spend is None else Decimal(s.min_spend),
+            points_multiplier=Decimal(s.points_multiplier),
+            category_ids=list(s.category_ids),
+            collection_ids=list(s.collection_ids),
+        )
         for s in specs
     ]
     for i, tier in enumerate(tiers):
         validate_tier(tier, tiers[:i])
 
 
-def preview_program(program: LoyaltyProgram, *, tiers: list[TierSpec] | None = None,
-                    points_per_unit: Decimal | None = None,
-                    window_kind: str | None = None, window_months: int | None = None,
-                    now: datetime | None = None) -> Preview:
+def preview_program(
+    program: LoyaltyProgram,
+    *,
+    tiers: list[TierSpec] | None = None,
+    points_per_unit: Decimal | None = None,
+    window_kind: str | None = None,
+    window_months: int | None = None,
+    now: datetime | None = None,
+) -> Preview:
     now = now or timezone.now()
     specs = _specs_of(program) if tiers is None else list(tiers)
     if tiers is not None:
@@ -250,7 +273,8 @@ def preview_program(program: LoyaltyProgram, *, tiers: list[TierSpec] | None = N
         window = Window(
             WindowKind(program.window_kind if window_kind is None else window_kind),
             program.window_months if window_months is None else window_months,
-            program.time_zone)
+            program.time_zone,
+        )
     except ValueError as exc:
         field = exc.field if isinstance(exc, TierError) else "window_kind"
         raise LoyaltyError(field, "INVALID", str(exc)) from exc
@@ -280,8 +304,11 @@ def preview_program(program: LoyaltyProgram, *, tiers: list[TierSpec] | None = N
     points = orders = 0
     with transaction.atomic(), connection.cursor() as cursor:  # reads only
         cursor.execute("SET LOCAL jit = off")  # see loyalty_periodic.no_jit
-        sql = _PREVIEW_SQL.format(**db_tables(), **_saleor_tables(),
-                                  round_points=_ROUND_POINTS[program.rounding])
+        sql = _PREVIEW_SQL.format(
+            **db_tables(),
+            **_saleor_tables(),
+            round_points=_ROUND_POINTS[program.rounding],
+        )
         cursor.execute(sql, params)
         for rank, count, cost, earned, n_orders in cursor.fetchall():
             if count is not None:
@@ -292,16 +319,22 @@ def preview_program(program: LoyaltyProgram, *, tiers: list[TierSpec] | None = N
                 orders += n_orders
     current = _current(program)
     rows = [
-        TierPreview(s.name, s.rank, customers.get(s.rank, 0), current.get(s.rank, 0),
-                    discount.get(s.rank, Decimal("0.00")))
+        TierPreview(
+            s.name,
+            s.rank,
+            customers.get(s.rank, 0),
+            current.get(s.rank, 0),
+            discount.get(s.rank, Decimal("0.00")),
+        )
         for s in sorted(specs, key=lambda s: s.rank)
     ]
     return Preview(
         currency=currency,
         tiers=rows,
         customers_without_tier=customers.get(None, 0),
-        estimated_discount_total=sum((r.estimated_discount for r in rows),
-                                     Decimal("0.00")),
+        estimated_discount_total=sum(
+            (r.estimated_discount for r in rows), Decimal("0.00")
+        ),
         estimated_points=int(points),
         orders_considered=orders,
         period_start=period_start,
@@ -324,6 +357,7 @@ def _current(program: LoyaltyProgram) -> dict[int, int]:
 
     return dict(
         program.members.filter(tier__isnull=False)
-        .values("tier__rank").annotate(n=Count("id"))
+        .values("tier__rank")
+        .annotate(n=Count("id"))
         .values_list("tier__rank", "n")
     )

@@ -6,44 +6,80 @@ discount, and refused with a :class:`loyalty.LoyaltyError` naming the field."""
 from __future__ import annotations
 
 from decimal import Decimal
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from ..domain.tiers import Metric, TierError, TierRule, Window, WindowKind, validate_ladder
-from .errors import LoyaltyError
-from ..models import LoyaltyProgram, Membership, Tier
+
 from ..core.validation import decimal_places
+from ..domain.tiers import (
+    Metric,
+    TierError,
+    TierRule,
+    Window,
+    WindowKind,
+    validate_ladder,
+)
+from ..models import LoyaltyProgram, Membership, Tier
+from .errors import LoyaltyError
 from .member_discount import (
     drop_tier_voucher,
     on_tiers_changed_safely,
     sync_tier_voucher,
 )
 
-
 PROGRAM_FIELDS = (
-    "is_active", "points_per_unit", "rounding", "return_window_days",
-    "points_validity_days", "point_value", "min_redemption_points",
-    "redemption_kind", "window_kind", "window_months", "time_zone",
-    "review_period_months", "discount_policy", "metadata_tier_key",
-    "metadata_points_key", "expiry_warning_days",
+    "is_active",
+    "points_per_unit",
+    "rounding",
+    "return_window_days",
+    "points_validity_days",
+    "point_value",
+    "min_redemption_points",
+    "redemption_kind",
+    "window_kind",
+    "window_months",
+    "time_zone",
+    "review_period_months",
+    "discount_policy",
+    "metadata_tier_key",
+    "metadata_points_key",
+    "expiry_warning_days",
 )
 
 
 TIER_FIELDS = (
-    "name", "rank", "metric", "threshold", "discount_type", "discount_value",
-    "min_spend", "category_ids", "collection_ids", "free_shipping",
+    "name",
+    "rank",
+    "metric",
+    "threshold",
+    "discount_type",
+    "discount_value",
+    "min_spend",
+    "category_ids",
+    "collection_ids",
+    "free_shipping",
     "points_multiplier",
 )
 
 
 # benefits that live on the Saleor voucher
-VOUCHER_FIELDS = {"name", "discount_type", "discount_value", "min_spend",
-                  "category_ids", "collection_ids", "free_shipping"}
+VOUCHER_FIELDS = {
+    "name",
+    "discount_type",
+    "discount_value",
+    "min_spend",
+    "category_ids",
+    "collection_ids",
+    "free_shipping",
+}
 
 
 def _choice(model, field: str, value) -> None:
     choices = {c for c, _ in model._meta.get_field(field).choices}
     if value not in choices:
-        raise LoyaltyError(field, "INVALID", f"Choose one of: {', '.join(sorted(choices))}.")
+        raise LoyaltyError(
+            field, "INVALID", f"Choose one of: {', '.join(sorted(choices))}."
+        )
 
 
 def _positive(field: str, value, *, allow_zero=False) -> None:
@@ -68,8 +104,9 @@ def _fits(model, field: str, value) -> None:
         raise LoyaltyError(field, "INVALID", "Enter a number.")
     places = decimal_places(value)  # exact: normalize() would round to 28 digits
     if places > column.decimal_places:
-        raise LoyaltyError(field, "INVALID",
-                           f"Use at most {column.decimal_places} decimal places.")
+        raise LoyaltyError(
+            field, "INVALID", f"Use at most {column.decimal_places} decimal places."
+        )
     if abs(value) >= Decimal(10) ** (column.max_digits - column.decimal_places):
         raise LoyaltyError(field, "INVALID", "The number is too large.")
 
@@ -78,8 +115,10 @@ def metadata_keys(program: LoyaltyProgram) -> tuple[str, str]:
     """The Saleor ``User.metadata`` keys the program mirrors into (a blank key
     means the default ``crm.<channel>.tier`` / ``crm.<channel>.points``)."""
     slug = program.channel.slug
-    return (program.metadata_tier_key or f"crm.{slug}.tier",
-            program.metadata_points_key or f"crm.{slug}.points")
+    return (
+        program.metadata_tier_key or f"crm.{slug}.tier",
+        program.metadata_points_key or f"crm.{slug}.points",
+    )
 
 
 def _validate_metadata_keys(program: LoyaltyProgram) -> None:
@@ -88,23 +127,32 @@ def _validate_metadata_keys(program: LoyaltyProgram) -> None:
         if len(key) > 128:
             raise LoyaltyError(field, "INVALID", "Use at most 128 characters.")
         if key != key.strip() or any(not c.isprintable() for c in key):
-            raise LoyaltyError(field, "INVALID",
-                               "No leading or trailing spaces or control characters.")
+            raise LoyaltyError(
+                field, "INVALID", "No leading or trailing spaces or control characters."
+            )
     tier_key, points_key = metadata_keys(program)
     if tier_key == points_key:
-        raise LoyaltyError("metadata_points_key", "INVALID",
-                           "The tier and points keys must differ.")
+        raise LoyaltyError(
+            "metadata_points_key", "INVALID", "The tier and points keys must differ."
+        )
     # another channel's program writing the same key would overwrite this one's
-    for other in (LoyaltyProgram.objects.select_related("channel")
-                  .exclude(pk=program.pk).exclude(channel_id=program.channel_id)):
+    for other in (
+        LoyaltyProgram.objects.select_related("channel")
+        .exclude(pk=program.pk)
+        .exclude(channel_id=program.channel_id)
+    ):
         taken = set(metadata_keys(other))
-        for field, key in (("metadata_tier_key", tier_key),
-                           ("metadata_points_key", points_key)):
+        for field, key in (
+            ("metadata_tier_key", tier_key),
+            ("metadata_points_key", points_key),
+        ):
             if key in taken:
                 raise LoyaltyError(
-                    field, "UNIQUE",
+                    field,
+                    "UNIQUE",
                     f"The program of channel {other.channel.slug} already mirrors "
-                    f"into the metadata key {key!r}.")
+                    f"into the metadata key {key!r}.",
+                )
 
 
 def validate_program(program: LoyaltyProgram) -> None:
@@ -113,24 +161,35 @@ def validate_program(program: LoyaltyProgram) -> None:
     for field in ("points_per_unit", "point_value"):
         _fits(LoyaltyProgram, field, getattr(program, field))
         _positive(field, getattr(program, field))
-    for field in ("return_window_days", "min_redemption_points", "expiry_warning_days",
-                  "window_months"):
+    for field in (
+        "return_window_days",
+        "min_redemption_points",
+        "expiry_warning_days",
+        "window_months",
+    ):
         _positive(field, getattr(program, field), allow_zero=True)
     if program.return_window_days > 365:
         raise LoyaltyError("return_window_days", "INVALID", "At most 365 days.")
     if program.points_validity_days is not None and not (
-            1 <= program.points_validity_days <= 36_500):
-        raise LoyaltyError("points_validity_days", "INVALID",
-                           "Enter 1 to 36500 days, or null for points that never expire.")
+        1 <= program.points_validity_days <= 36_500
+    ):
+        raise LoyaltyError(
+            "points_validity_days",
+            "INVALID",
+            "Enter 1 to 36500 days, or null for points that never expire.",
+        )
     if program.expiry_warning_days > 3650:
         raise LoyaltyError("expiry_warning_days", "INVALID", "At most 3650 days.")
     if not 1 <= program.review_period_months <= 60:
-        raise LoyaltyError("review_period_months", "INVALID",
-                           "Enter a number of months from 1 to 60.")
+        raise LoyaltyError(
+            "review_period_months", "INVALID", "Enter a number of months from 1 to 60."
+        )
     if len(program.time_zone or "") > 64:
         raise LoyaltyError("time_zone", "INVALID", "Enter an IANA time zone.")
     try:
-        Window(WindowKind(program.window_kind), program.window_months, program.time_zone)
+        Window(
+            WindowKind(program.window_kind), program.window_months, program.time_zone
+        )
     except TierError as exc:
         raise LoyaltyError(exc.field, "INVALID", str(exc)) from exc
     _validate_metadata_keys(program)
@@ -145,8 +204,9 @@ def create_program(channel, **values) -> LoyaltyProgram:
         with transaction.atomic():
             program.save()
     except IntegrityError as exc:  # a concurrent create for the same channel
-        raise LoyaltyError("channel", "UNIQUE",
-                           "This channel already has a program.") from exc
+        raise LoyaltyError(
+            "channel", "UNIQUE", "This channel already has a program."
+        ) from exc
     return program
 
 
@@ -177,8 +237,11 @@ def update_program(program: LoyaltyProgram, **values) -> LoyaltyProgram:
     with transaction.atomic():
         program.save()
         if "is_active" in values:  # member codes switch on or off with the program
-            ids = list(Membership.objects.filter(program=program)
-                       .exclude(voucher_code="").values_list("pk", flat=True))
+            ids = list(
+                Membership.objects.filter(program=program)
+                .exclude(voucher_code="")
+                .values_list("pk", flat=True)
+            )
             if ids:
                 transaction.on_commit(lambda: on_tiers_changed_safely(ids))
     return program
@@ -190,9 +253,11 @@ def delete_program(program: LoyaltyProgram) -> None:
     members = program.members.count()
     if members:
         raise LoyaltyError(
-            "id", "INVALID",
+            "id",
+            "INVALID",
             f"The program has {members} members with their points and history; "
-            "deactivate it instead (isActive: false).")
+            "deactivate it instead (isActive: false).",
+        )
     with transaction.atomic():
         for tier in program.tiers.all():
             drop_tier_voucher(tier)
@@ -217,36 +282,54 @@ def validate_tier(tier: Tier, others: list[Tier]) -> None:
     for field in ("threshold", "discount_value", "min_spend", "points_multiplier"):
         _fits(Tier, field, getattr(tier, field))
     if any(o.name.lower() == tier.name.strip().lower() for o in others):
-        raise LoyaltyError("name", "UNIQUE", "Another tier of this program has that name.")
+        raise LoyaltyError(
+            "name", "UNIQUE", "Another tier of this program has that name."
+        )
     _choice(Tier, "metric", tier.metric)
     if tier.metric != "spend" and Decimal(tier.threshold) % 1:
-        raise LoyaltyError("threshold", "INVALID",
-                           "Orders and points are counted: enter a whole number.")
+        raise LoyaltyError(
+            "threshold",
+            "INVALID",
+            "Orders and points are counted: enter a whole number.",
+        )
     _choice(Tier, "discount_type", tier.discount_type)
     if tier.discount_type == "percentage" and not 0 < tier.discount_value <= 100:
-        raise LoyaltyError("discount_value", "INVALID",
-                           "A percentage must be above 0 and at most 100.")
+        raise LoyaltyError(
+            "discount_value", "INVALID", "A percentage must be above 0 and at most 100."
+        )
     if tier.discount_type == "fixed" and tier.discount_value <= 0:
         raise LoyaltyError("discount_value", "INVALID", "Enter an amount above 0.")
     if tier.discount_type == "none" and tier.discount_value:
-        raise LoyaltyError("discount_value", "INVALID",
-                           "A tier without a discount has no discount value.")
+        raise LoyaltyError(
+            "discount_value",
+            "INVALID",
+            "A tier without a discount has no discount value.",
+        )
     if tier.min_spend is not None and tier.min_spend < 0:
         raise LoyaltyError("min_spend", "INVALID", "Enter an amount of 0 or more.")
     if tier.discount_type != "none" and tier.free_shipping:
         raise LoyaltyError(
-            "free_shipping", "INVALID",
+            "free_shipping",
+            "INVALID",
             "Saleor applies one voucher per checkout: a tier gives either a discount "
-            "or free shipping.")
+            "or free shipping.",
+        )
     if tier.discount_type == "none" and (tier.category_ids or tier.collection_ids):
-        raise LoyaltyError("category_ids", "INVALID",
-                           "Categories and collections limit a discount; set one first.")
+        raise LoyaltyError(
+            "category_ids",
+            "INVALID",
+            "Categories and collections limit a discount; set one first.",
+        )
     if tier.points_multiplier is None or tier.points_multiplier <= 0:
-        raise LoyaltyError("points_multiplier", "INVALID", "Enter a multiplier above 0.")
+        raise LoyaltyError(
+            "points_multiplier", "INVALID", "Enter a multiplier above 0."
+        )
     _exists("category_ids", tier.category_ids, "product.Category")
     _exists("collection_ids", tier.collection_ids, "product.Collection")
-    rules = [TierRule(t.pk or 0, t.rank, Metric(t.metric), Decimal(t.threshold))
-             for t in [*others, tier]]
+    rules = [
+        TierRule(t.pk or 0, t.rank, Metric(t.metric), Decimal(t.threshold))
+        for t in [*others, tier]
+    ]
     try:
         validate_ladder(rules)
     except TierError as exc:
@@ -280,11 +363,15 @@ def update_tier(tier: Tier, **values) -> Tier:
     values = _only(values, TIER_FIELDS)
     if "name" in values:
         values["name"] = (values["name"] or "").strip()
-    with _Changed(tier, {**values, "voucher_id": tier.voucher_id}), \
-            transaction.atomic():
+    with (
+        _Changed(tier, {**values, "voucher_id": tier.voucher_id}),
+        transaction.atomic(),
+    ):
         LoyaltyProgram.objects.select_for_update().filter(pk=tier.program_id).first()
-        validate_tier(tier, list(Tier.objects.filter(program_id=tier.program_id)
-                                 .exclude(pk=tier.pk)))
+        validate_tier(
+            tier,
+            list(Tier.objects.filter(program_id=tier.program_id).exclude(pk=tier.pk)),
+        )
         tier.save()
         if VOUCHER_FIELDS & set(values):
             sync_tier_voucher(tier)
@@ -295,8 +382,11 @@ def delete_tier(tier: Tier) -> None:
     """Members on the tier keep their place in history (names are kept on each
     change); their current tier becomes none until the next order or review."""
     with transaction.atomic():
-        ids = list(Membership.objects.filter(tier=tier).exclude(voucher_code="")
-                   .values_list("pk", flat=True))
+        ids = list(
+            Membership.objects.filter(tier=tier)
+            .exclude(voucher_code="")
+            .values_list("pk", flat=True)
+        )
         drop_tier_voucher(tier)
         tier.delete()
         if ids:  # their codes move (or go) once the deletion is committed

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
+
 from django.db import transaction
 from django.utils import timezone
+
+from ..models import Membership, PointsKind, PointsRedemption
 from .errors import LoyaltyError
 from .ledger import spend_points
-from ..models import Membership, PointsKind, PointsRedemption
 
 
 def redemption_value(points: int, point_value: Decimal, currency: str) -> Decimal:

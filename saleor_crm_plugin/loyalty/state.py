@@ -18,7 +18,9 @@ def effective_tier(membership: Membership, now: datetime | None = None) -> Tier 
     now = now or timezone.now()
     state = MemberState(
         tier_rank=membership.tier.rank if membership.tier else None,
-        override_rank=membership.override_tier.rank if membership.override_tier else None,
+        override_rank=membership.override_tier.rank
+        if membership.override_tier
+        else None,
         override_expires_at=membership.override_expires_at,
     )
     rank = effective_rank(state, now)

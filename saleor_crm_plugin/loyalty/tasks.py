@@ -4,14 +4,12 @@ are pinned (``saleor_crm_plugin.tasks.*``)."""
 
 from __future__ import annotations
 
-import logging
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
+
 from .ledger import expire_points
 from .metadata import mirror_metadata
-from .periodic import review_tiers
-from .periodic import warn_expiring
-logger = logging.getLogger(__name__)
+from .periodic import review_tiers, warn_expiring
 
 
 @app.task(name="saleor_crm_plugin.tasks.review_loyalty_tiers")

@@ -4,12 +4,13 @@ code and the checkout re-pricing follow a move in the same flow)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from decimal import Decimal
+
 from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
+
 from ..domain.tiers import Membership as MemberState
 from ..domain.tiers import (
     Metric,
@@ -30,14 +31,14 @@ from ..models import (
     TierChange,
 )
 from .errors import LoyaltyError
-from .metadata import mirror_safely
 from .member_discount import on_tiers_changed_safely, sync_member_codes
-logger = logging.getLogger(__name__)
+from .metadata import mirror_safely
 
 
 def _window(program: LoyaltyProgram) -> Window:
-    return Window(WindowKind(program.window_kind), program.window_months,
-                  program.time_zone)
+    return Window(
+        WindowKind(program.window_kind), program.window_months, program.time_zone
+    )
 
 
 def _rules(program: LoyaltyProgram) -> tuple[list[TierRule], dict[int, Tier]]:
@@ -48,8 +49,9 @@ def _rules(program: LoyaltyProgram) -> tuple[list[TierRule], dict[int, Tier]]:
     )
 
 
-def figures(program: LoyaltyProgram, membership: Membership,
-            now: datetime) -> dict[Metric, Decimal]:
+def figures(
+    program: LoyaltyProgram, membership: Membership, now: datetime
+) -> dict[Metric, Decimal]:
     """Net spend and paid orders in the program's channel and currency, and points
     earned, within the qualification window."""
     start = _window(program).start(now)
@@ -62,17 +64,22 @@ def figures(program: LoyaltyProgram, membership: Membership,
         currency=program.channel.currency_code,
     )
     earned = PointsEntry.objects.filter(
-        membership=membership, award__isnull=True, points__gt=0,
+        membership=membership,
+        award__isnull=True,
+        points__gt=0,
         created_at__lte=now,
     )
     if start is not None:
         orders = orders.filter(paid_at__gte=start)
         earned = earned.filter(created_at__gte=start)
     agg = orders.aggregate(
-        spent=Sum("total_amount"), refunded=Sum("refunded_amount"),
+        spent=Sum("total_amount"),
+        refunded=Sum("refunded_amount"),
     )
     # paid orders that are not fully refunded
-    paid = orders.filter(~Q(refunded_amount__gte=F("total_amount"), total_amount__gt=0)).count()
+    paid = orders.filter(
+        ~Q(refunded_amount__gte=F("total_amount"), total_amount__gt=0)
+    ).count()
     spent = (agg["spent"] or Decimal(0)) - (agg["refunded"] or Decimal(0))
     return {
         Metric.SPEND: max(spent, Decimal(0)),
@@ -86,25 +93,40 @@ def retention_until(program: LoyaltyProgram, now: datetime) -> datetime:
     return add_months(now, program.review_period_months)
 
 
-def _set_tier(membership: Membership, tier: Tier | None, reason: str, now: datetime,
-              *, retained_until=None, note: str = "", by: int | None = None):
+def _set_tier(
+    membership: Membership,
+    tier: Tier | None,
+    reason: str,
+    now: datetime,
+    *,
+    retained_until=None,
+    note: str = "",
+    by: int | None = None,
+):
     old = membership.tier
     TierChange.objects.create(
         membership=membership,
-        from_tier=old, to_tier=tier,
-        from_name=old.name if old else "", to_name=tier.name if tier else "",
-        reason=reason, note=note[:255], changed_by_id=by, created_at=now,
+        from_tier=old,
+        to_tier=tier,
+        from_name=old.name if old else "",
+        to_name=tier.name if tier else "",
+        reason=reason,
+        note=note[:255],
+        changed_by_id=by,
+        created_at=now,
     )
     membership.tier = tier
     membership.tier_since = now
     membership.retained_until = retained_until
     membership.updated_at = now
-    membership.save(update_fields=["tier", "tier_since", "retained_until",
-                                   "updated_at"])
+    membership.save(
+        update_fields=["tier", "tier_since", "retained_until", "updated_at"]
+    )
 
 
-def evaluate_tier(membership: Membership, now: datetime | None = None, *,
-                  at_review: bool = False) -> bool:
+def evaluate_tier(
+    membership: Membership, now: datetime | None = None, *, at_review: bool = False
+) -> bool:
     """Move the member if the figures say so (upgrade any time, downgrade only at
     review). Returns whether the tier changed."""
     now = now or timezone.now()
@@ -116,20 +138,38 @@ def evaluate_tier(membership: Membership, now: datetime | None = None, *,
     state = MemberState(
         tier_rank=membership.tier.rank if membership.tier else None,
         retained_until=membership.retained_until,
-        override_rank=membership.override_tier.rank if membership.override_tier else None,
+        override_rank=membership.override_tier.rank
+        if membership.override_tier
+        else None,
         override_expires_at=membership.override_expires_at,
     )
-    move = decide(state, reached.rank if reached else None, now,
-                  at_review=at_review, retention_until=retention_until(program, now))
+    move = decide(
+        state,
+        reached.rank if reached else None,
+        now,
+        at_review=at_review,
+        retention_until=retention_until(program, now),
+    )
     if move is None:
         return False
-    _set_tier(membership, by_rank.get(move.rank) if move.rank is not None else None,
-              move.reason, now, retained_until=move.retained_until)
+    _set_tier(
+        membership,
+        by_rank.get(move.rank) if move.rank is not None else None,
+        move.reason,
+        now,
+        retained_until=move.retained_until,
+    )
     return True
 
 
-def override_tier(membership: Membership, tier: Tier | None, *, reason: str,
-                  expires_at: datetime | None, by: int | None) -> None:
+def override_tier(
+    membership: Membership,
+    tier: Tier | None,
+    *,
+    reason: str,
+    expires_at: datetime | None,
+    by: int | None,
+) -> None:
     if not reason.strip():
         raise LoyaltyError("reason", "REQUIRED", "Give a reason for the override.")
     if tier is not None and tier.program_id != membership.program_id:
@@ -142,13 +182,24 @@ def override_tier(membership: Membership, tier: Tier | None, *, reason: str,
         membership.override_reason = reason.strip()[:255]
         membership.override_expires_at = expires_at
         membership.updated_at = now
-        membership.save(update_fields=["override_tier", "override_reason",
-                                       "override_expires_at", "updated_at"])
+        membership.save(
+            update_fields=[
+                "override_tier",
+                "override_reason",
+                "override_expires_at",
+                "updated_at",
+            ]
+        )
         TierChange.objects.create(
-            membership=membership, from_tier=membership.tier, to_tier=tier,
+            membership=membership,
+            from_tier=membership.tier,
+            to_tier=tier,
             from_name=membership.tier.name if membership.tier else "",
-            to_name=tier.name if tier else "", reason=Reason.OVERRIDE,
-            note=reason.strip()[:255], changed_by_id=by, created_at=now,
+            to_name=tier.name if tier else "",
+            reason=Reason.OVERRIDE,
+            note=reason.strip()[:255],
+            changed_by_id=by,
+            created_at=now,
         )
 
         sync_member_codes([membership.pk], now)  # the code comes with the move

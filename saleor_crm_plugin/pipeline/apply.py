@@ -18,14 +18,13 @@ from django.utils import timezone
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
 
-from ..coupons.issuing import attribute_orders as attribute_coupons
 from ..core.config import load_config
+from ..coupons.issuing import attribute_orders as attribute_coupons
+from ..coupons.issuing import on_profiles_changed as run_coupon_triggers
 from ..domain.emails import normalize_email
 from ..loyalty.orders import apply_orders as apply_loyalty
-from ..models import CustomerOrder, CustomerProfile, OrderEvent
+from ..models import CouponGrant, CustomerOrder, CustomerProfile, OrderEvent
 from ..profiles.sync import sync_orders
-from ..coupons.issuing import on_profiles_changed as run_coupon_triggers
-from ..models import CouponGrant
 from ..segments.membership import refresh_for_profiles
 
 logger = logging.getLogger(__name__)
@@ -133,19 +132,25 @@ def _move_guest_grants(user_id: int, email: str) -> None:
     profile of the same channel (the emptied guest profile is then deleted)."""
     from django.db.models import Exists, OuterRef
 
-
-    guests = (CouponGrant.objects.filter(profile__user__isnull=True,
-                                         profile__email=email)
-              .values_list("profile_id", "profile__channel_id", "profile__currency")
-              .distinct())
+    guests = (
+        CouponGrant.objects.filter(profile__user__isnull=True, profile__email=email)
+        .values_list("profile_id", "profile__channel_id", "profile__currency")
+        .distinct()
+    )
     for profile_id, channel_id, currency in guests:
         target, _ = CustomerProfile.objects.get_or_create(
-            channel_id=channel_id, user_id=user_id,
-            defaults={"email": email, "currency": currency})
-        same = CouponGrant.objects.filter(profile_id=target.pk, rule_id=OuterRef("rule_id"),
-                                          trigger_key=OuterRef("trigger_key"))
+            channel_id=channel_id,
+            user_id=user_id,
+            defaults={"email": email, "currency": currency},
+        )
+        same = CouponGrant.objects.filter(
+            profile_id=target.pk,
+            rule_id=OuterRef("rule_id"),
+            trigger_key=OuterRef("trigger_key"),
+        )
         CouponGrant.objects.filter(profile_id=profile_id).exclude(Exists(same)).update(
-            profile_id=target.pk)
+            profile_id=target.pk
+        )
 
 
 def resync_customer(user_id: int, *, config=None) -> list[int]:
@@ -187,7 +192,10 @@ def process_order_events(self, order_id: str):
 
 @app.task(
     name="saleor_crm_plugin.tasks.link_account",
-    bind=True, max_retries=5, autoretry_for=(Exception,), retry_backoff=5,
+    bind=True,
+    max_retries=5,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
 )
 def link_account_task(self, user_id: int):
     with allow_writer():

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
+
 from django.db import connection, transaction
 from django.utils import timezone
+
+from ..core.failures import record_failure, savepoint
 from ..domain.emails import email_hash
 from ..domain.orders import UNCONFIRMED
 from ..models import (
@@ -20,10 +23,9 @@ from ..models import (
     OrderEvent,
     OrderEventKind,
 )
-from ..core.failures import savepoint, record_failure
 from ..profiles.erasure import erase_customer
-from .apply import link_account_task
-from .apply import process_order_events
+from .apply import link_account_task, process_order_events
+
 if TYPE_CHECKING:
     from saleor.account.models import User
     from saleor.order.models import Order
@@ -82,9 +84,7 @@ def insert_fact(order: Order, kind: str, source: str = EventSource.HOOK) -> None
         cursor.execute(_insert_fact_sql(), params)
 
 
-def record_order_event(
-    order: Order, kind: str, source: str = EventSource.HOOK
-) -> bool:
+def record_order_event(order: Order, kind: str, source: str = EventSource.HOOK) -> bool:
     """Append the fact and schedule its processing. Returns ``False`` when the
     event could not be recorded (the failure is stored for retry). Never raises."""
     try:

@@ -27,13 +27,11 @@ Saleor copies from the checkout's metadata into the order's."""
 
 from __future__ import annotations
 
-import logging
 from django.db import connection, transaction
-from ..domain.coupons import CODE_PREFIX as COUPON_PREFIX
-from ..core.failures import record_failure
-from ..loyalty.member_discount import REFUSED_KEY
-logger = logging.getLogger(__name__)
 
+from ..core.failures import record_failure
+from ..domain.coupons import CODE_PREFIX as COUPON_PREFIX
+from ..loyalty.member_discount import REFUSED_KEY
 
 HOOK_NAME = "checkout_order_codes"
 
@@ -100,7 +98,7 @@ def corrected_reason(reason: str | None, code: str) -> str | None:
     """The line reason naming ``code`` (what the UPDATE writes, in Python)."""
     if not reason or not reason.startswith(ENTIRE_ORDER_REASON):
         return reason
-    rest = reason[len(ENTIRE_ORDER_REASON):]
+    rest = reason[len(ENTIRE_ORDER_REASON) :]
     cut = rest.find(REASON_SEPARATOR)
     return ENTIRE_ORDER_REASON + code + (rest[cut:] if cut >= 0 else "")
 
@@ -115,7 +113,8 @@ def _correct_loaded_lines(order) -> None:
         return
     for line in lines._result_cache:
         line.unit_discount_reason = corrected_reason(
-            line.unit_discount_reason, order.voucher_code)
+            line.unit_discount_reason, order.voucher_code
+        )
 
 
 def _drop_refused_note(order) -> None:
@@ -128,8 +127,9 @@ def _drop_refused_note(order) -> None:
     type(order).objects.filter(pk=order.pk).update(metadata=order.metadata)
 
 
-def on_order_saved(sender, instance, created, update_fields=None, raw=False,
-                   **kwargs) -> None:
+def on_order_saved(
+    sender, instance, created, update_fields=None, raw=False, **kwargs
+) -> None:
     """``post_save`` of Saleor's ``Order``: checkout completion ends with a full
     save of the new order, after its lines (both of Saleor's completion paths).
     Costs nothing for any other save. Never raises: inside Saleor's transaction
@@ -150,7 +150,6 @@ def on_order_saved(sender, instance, created, update_fields=None, raw=False,
             if has_note:
                 _drop_refused_note(instance)
     except Exception as exc:  # noqa: BLE001 - never break Saleor's order
-
         record_failure(HOOK_NAME, exc, order_id=instance.pk)
 
 

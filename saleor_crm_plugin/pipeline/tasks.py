@@ -9,23 +9,26 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
-from ..core.failures import backoff
-from ..profiles.erasure import erase_customer
-from .ingest import insert_fact
-from ..models import EventSource, HookFailure, OrderEvent, OrderEventKind, SyncCursor
-from .order_codes import HOOK_NAME as ORDER_CODES_HOOK
-from .order_codes import retry as retry_order_codes
-from .apply import link_account as link_account_service
-from .apply import on_profiles_changed, process_orders
+
 from ..core.config import load_config
-from ..profiles.sync import changed_orders, sync_orders
+from ..core.failures import backoff
 from ..loyalty.member_discount import HOOK_NAME as CHECKOUT_HOOK
 from ..loyalty.member_discount import retry_checkout
+from ..models import EventSource, HookFailure, OrderEvent, OrderEventKind, SyncCursor
+from ..profiles.erasure import erase_customer
+from ..profiles.sync import changed_orders, sync_orders
+from .apply import link_account as link_account_service
+from .apply import on_profiles_changed, process_orders
+from .ingest import insert_fact
+from .order_codes import HOOK_NAME as ORDER_CODES_HOOK
+from .order_codes import retry as retry_order_codes
+
 logger = logging.getLogger(__name__)
 
 

@@ -4,18 +4,19 @@ same statement as the checkout hook's membership lookup."""
 from __future__ import annotations
 
 import contextlib
-import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
+
 from django.db import connection
 from django.utils import timezone
+
+from ..core.failures import savepoint
 from ..models import (
     CustomerProfile,
 )
-from ..core.failures import savepoint
+
 if TYPE_CHECKING:
     from saleor.checkout.models import Checkout
-logger = logging.getLogger(__name__)
 
 
 CHECKOUT_TOUCH_GRANULARITY = timedelta(minutes=1)

@@ -13,13 +13,16 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime
+from datetime import time as dtime
+
 from django.db import connection, reset_queries, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
+
+from ..core.config import load_config
 from ..domain.orders import skip_reason
 from ..models import BackfillRun, CustomerOrder, CustomerProfile
-from ..core.config import load_config
 from .sync import import_orders, recompute_profile_range
 
 
@@ -97,8 +100,15 @@ def _import_orders(run, stats, options, batch, config, progress):
                 params=[run.cursor_created_at, run.cursor_order_id],
             )
         rows = list(
-            qs.values_list("id", "created_at", "status", "user_id", "user_email",
-                           "currency", "total_gross_amount")[:batch]
+            qs.values_list(
+                "id",
+                "created_at",
+                "status",
+                "user_id",
+                "user_email",
+                "currency",
+                "total_gross_amount",
+            )[:batch]
         )
         if not rows:
             break
@@ -126,8 +136,14 @@ def _import_orders(run, stats, options, batch, config, progress):
             run.cursor_created_at, run.cursor_order_id = rows[-1][1], rows[-1][0]
             run.imported = stats["imported"]
             run.stats = dict(stats)
-            run.save(update_fields=[
-                "cursor_created_at", "cursor_order_id", "imported", "stats"])
+            run.save(
+                update_fields=[
+                    "cursor_created_at",
+                    "cursor_order_id",
+                    "imported",
+                    "stats",
+                ]
+            )
         if progress:
             progress("orders", stats["scanned"], max(total, stats["scanned"]), stats)
     run.phase = BackfillRun.PHASE_PROFILES
@@ -156,7 +172,9 @@ def _recompute(run, stats, options, batch, progress):
                 run.stats = dict(stats)
                 run.save(update_fields=["cursor_profile_id", "stats"])
             if progress:
-                progress("profiles", min(hi, bounds["hi"] + 1) - bounds["lo"], span, stats)
+                progress(
+                    "profiles", min(hi, bounds["hi"] + 1) - bounds["lo"], span, stats
+                )
             lo = hi
     run.phase = BackfillRun.PHASE_DONE
     run.finished_at = timezone.now()

@@ -4,18 +4,19 @@ orders are never imported again."""
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
+
 from django.utils import timezone
+
 from ..domain.emails import email_hash, normalize_email
-from .sync import EMAIL_HASH_SQL
 from ..models import (
     CustomerProfile,
     ErasureTombstone,
 )
+from .sync import EMAIL_HASH_SQL
+
 if TYPE_CHECKING:
     pass
-logger = logging.getLogger(__name__)
 
 
 def erase_customer(
@@ -38,9 +39,9 @@ def erase_customer(
             user__isnull=True, email=normalize_email(email)
         )
     elif hashed:
-        profiles = profiles | CustomerProfile.objects.filter(
-            user__isnull=True
-        ).extra(where=[f"{EMAIL_HASH_SQL.format(col='email')} = %s"], params=[hashed])
+        profiles = profiles | CustomerProfile.objects.filter(user__isnull=True).extra(
+            where=[f"{EMAIL_HASH_SQL.format(col='email')} = %s"], params=[hashed]
+        )
     if hashed:
         # one INSERT ... ON CONFLICT DO UPDATE: it runs inside Saleor's delete
         # transaction (post_delete), where update_or_create took four statements

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
+
 from django.apps import apps
 from django.db import connection
-from ..domain.orders import FULLY_CHARGED, SKIPPED_STATUSES
 
+from ..domain.orders import FULLY_CHARGED, SKIPPED_STATUSES
 
 # Must match ``domain.emails.email_hash``.
 EMAIL_HASH_SQL = "encode(sha256(convert_to(lower(btrim({col})), 'UTF8')), 'hex')"

@@ -3,9 +3,10 @@ with the signed-export engine of :mod:`saleor_crm_plugin.core.exports`."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
+
 from saleor.permission.enums import AccountPermissions, DiscountPermissions
+
 from ..core.exports import (
     FORMAT_EMAIL,
     FORMAT_POSTAL,
@@ -17,10 +18,8 @@ from ..core.exports import (
 )
 from ..core.tables import db_tables
 from ..domain.segments import value_sql
-from ..models import CustomerOrder
-from ..models import Segment
+from ..models import CustomerOrder, Segment
 from .membership import FROM
-logger = logging.getLogger(__name__)
 
 
 def _segment_columns(fmt: str, now: datetime) -> list[Column]:
@@ -66,13 +65,18 @@ def _segment_filename(pk: int, fmt: str, now: datetime) -> str:
     return f"segment-{pk}-{fmt}-{now:%Y%m%d-%H%M}.csv"
 
 
-SEGMENT = register(ExportKind(
-    key="segment",
-    permissions=(AccountPermissions.MANAGE_USERS, DiscountPermissions.MANAGE_DISCOUNTS),
-    formats=(FORMAT_EMAIL, FORMAT_POSTAL),
-    columns=_segment_columns,
-    source=_segment_source,
-    exists=_segment_exists,
-    filename=_segment_filename,
-    personal_formats=frozenset({FORMAT_POSTAL}),
-))
+SEGMENT = register(
+    ExportKind(
+        key="segment",
+        permissions=(
+            AccountPermissions.MANAGE_USERS,
+            DiscountPermissions.MANAGE_DISCOUNTS,
+        ),
+        formats=(FORMAT_EMAIL, FORMAT_POSTAL),
+        columns=_segment_columns,
+        source=_segment_source,
+        exists=_segment_exists,
+        filename=_segment_filename,
+        personal_formats=frozenset({FORMAT_POSTAL}),
+    )
+)

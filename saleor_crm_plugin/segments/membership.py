@@ -8,9 +8,12 @@ as query parameters). Profiles are the customer-per-channel rows of
 from __future__ import annotations
 
 from datetime import datetime
+
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+
+from ..core.tables import db_tables
 from ..domain.segments import (
     aliases_read,
     compile_sql,
@@ -19,8 +22,6 @@ from ..domain.segments import (
     preset_rule,
 )
 from ..models import CustomerOrder, ProfileCount, Segment
-from ..core.tables import db_tables
-
 
 FROM = (
     'FROM "{profile}" p JOIN channel_channel c ON c.id = p.channel_id '
@@ -54,9 +55,11 @@ WORK_MEM = "SET LOCAL work_mem = '64MB'"
 # conditions ran the same either way). The live count therefore asks for at most
 # one worker when its rule has a purchase condition — lowering the server's
 # setting, never raising it (0 stays 0).
-ONE_WORKER = ("SELECT set_config('max_parallel_workers_per_gather', LEAST("
-              "current_setting('max_parallel_workers_per_gather')::int, 1)::text,"
-              " true)")
+ONE_WORKER = (
+    "SELECT set_config('max_parallel_workers_per_gather', LEAST("
+    "current_setting('max_parallel_workers_per_gather')::int, 1)::text,"
+    " true)"
+)
 
 
 def rule_of(segment: Segment) -> dict:
@@ -65,11 +68,20 @@ def rule_of(segment: Segment) -> dict:
     return normalize(segment.rule)
 
 
-def _condition(rule: dict, channel_id: int | None, now: datetime,
-               profile_ids: list[int] | None = None) -> tuple[str, list]:
+def _condition(
+    rule: dict,
+    channel_id: int | None,
+    now: datetime,
+    profile_ids: list[int] | None = None,
+) -> tuple[str, list]:
     # a few named profiles: purchase conditions count their own order rows
-    condition, params = compile_sql(rule, now, CustomerOrder._meta.db_table,
-                                    db_tables(), per_profile=profile_ids is not None)
+    condition, params = compile_sql(
+        rule,
+        now,
+        CustomerOrder._meta.db_table,
+        db_tables(),
+        per_profile=profile_ids is not None,
+    )
     scope, scope_params = [], []
     if channel_id is not None:
         scope.append("p.channel_id = %s")
@@ -91,8 +103,9 @@ def scope_size(channel_id: int | None = None) -> int:
     return rows.aggregate(n=Sum("profiles"))["n"] or 0
 
 
-def count(rule: dict, channel_id: int | None = None,
-          now: datetime | None = None) -> tuple[int, int]:
+def count(
+    rule: dict, channel_id: int | None = None, now: datetime | None = None
+) -> tuple[int, int]:
     """How many profiles a (normalized) rule matches — one count statement over
     the profiles, joined only to what the rule reads — and how many there are in
     scope (``scope_size``: no scan)."""
@@ -102,8 +115,10 @@ def count(rule: dict, channel_id: int | None = None,
     scope = "WHERE channel_id = %s" if channel_id is not None else ""
     # the settings in one round trip, then the match and the scope size (≤ 16
     # rows by primary key, see ``scope_size``) in one statement
-    settings = ["set_config('jit', 'off', true)",
-                "set_config('work_mem', '64MB', true)"]
+    settings = [
+        "set_config('jit', 'off', true)",
+        "set_config('work_mem', '64MB', true)",
+    ]
     if has_purchase_condition(rule):
         settings.append(ONE_WORKER.removeprefix("SELECT "))
     with transaction.atomic(), connection.cursor() as cursor:
@@ -111,7 +126,8 @@ def count(rule: dict, channel_id: int | None = None,
         cursor.execute(
             f"SELECT (SELECT count(*) {from_clause(rule)} WHERE {condition}),"
             f' (SELECT COALESCE(sum(profiles), 0) FROM "{counts}" {scope})',
-            [*params, *([channel_id] if channel_id is not None else [])])
+            [*params, *([channel_id] if channel_id is not None else [])],
+        )
         matched, total = cursor.fetchone()
     return matched, int(total)
 
@@ -142,8 +158,12 @@ SELECT (SELECT count(*) FROM came), (SELECT count(*) FROM gone)
 """
 
 
-def materialize(segment: Segment, now: datetime | None = None, *,
-                profile_ids: list[int] | None = None) -> dict:
+def materialize(
+    segment: Segment,
+    now: datetime | None = None,
+    *,
+    profile_ids: list[int] | None = None,
+) -> dict:
     """Bring the segment's stored members in line with its rule — all profiles,
     or only ``profile_ids`` (an order just changed them) — in one transaction,
     recording an ``enter`` / ``exit`` event per customer who moved. A static
@@ -157,19 +177,28 @@ def materialize(segment: Segment, now: datetime | None = None, *,
         condition = condition.replace("%s", f"%(p{i})s", 1)
     restrict = "AND m.profile_id = ANY(%(only)s)" if profile_ids is not None else ""
     sql = _MATERIALIZE_SQL.format(
-        from_=from_clause(rule), condition=condition, restrict=restrict,
-        **db_tables())
+        from_=from_clause(rule), condition=condition, restrict=restrict, **db_tables()
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(WORK_MEM)
-        cursor.execute(sql, {**named, "segment": segment.pk, "now": now,
-                             "only": list(profile_ids or [])})
+        cursor.execute(
+            sql,
+            {
+                **named,
+                "segment": segment.pk,
+                "now": now,
+                "only": list(profile_ids or []),
+            },
+        )
         entered, exited = cursor.fetchone()
         # the statement's triggers already added who came and went to the
         # stored count (migration 0014): read it, never recount the members
         cursor.execute(
             f'UPDATE "{Segment._meta.db_table}" SET computed_at = %s'
-            " WHERE id = %s RETURNING members_count", [now, segment.pk])
+            " WHERE id = %s RETURNING members_count",
+            [now, segment.pk],
+        )
         row = cursor.fetchone()
     members = row[0] if row else 0
     segment.members_count, segment.computed_at = members, now

@@ -9,18 +9,16 @@ paid order, and records this period's movement between groups. Rules:
 from __future__ import annotations
 
 from datetime import datetime
+
 from django.db import connection, transaction
 from django.utils import timezone
-from ..domain.rfm import group_case_sql, validate_thresholds
-from ..models import RfmMovement, RfmSettings
+
 from ..core.tables import db_tables
 from ..core.validation import first_column_problem
-from ..domain.rfm import RfmError
+from ..domain.rfm import RfmError, group_case_sql, validate_thresholds
+from ..models import RfmMovement, RfmSettings
 
-
-_QUANTILE = (
-    "LEAST(5, 1 + floor(5 * percent_rank() OVER (ORDER BY {expr})))::int"
-)
+_QUANTILE = "LEAST(5, 1 + floor(5 * percent_rank() OVER (ORDER BY {expr})))::int"
 
 
 def _threshold(expr: str, name: str, *, lower_is_better: bool) -> str:
@@ -86,8 +84,11 @@ def recompute(channel_id: int, now: datetime | None = None) -> dict:
         r = _threshold("days", "r", lower_is_better=True)
         f = _threshold("freq", "f", lower_is_better=False)
         m = _threshold("money", "m", lower_is_better=False)
-        for prefix, values in (("r", settings.recency_days), ("f", settings.frequency),
-                               ("m", settings.monetary)):
+        for prefix, values in (
+            ("r", settings.recency_days),
+            ("f", settings.frequency),
+            ("m", settings.monetary),
+        ):
             params.update({f"{prefix}{k}": v for k, v in enumerate(values)})
     else:
         # fewer days since the last paid order ranks higher
@@ -95,8 +96,13 @@ def recompute(channel_id: int, now: datetime | None = None) -> dict:
         f = _QUANTILE.format(expr="freq")
         m = _QUANTILE.format(expr="money")
     sql = _RECOMPUTE_SQL.format(
-        r=r, f=f, m=m, group_case=group_case_sql("r", "f", "m"),
-        movement=RfmMovement._meta.db_table, **db_tables())
+        r=r,
+        f=f,
+        m=m,
+        group_case=group_case_sql("r", "f", "m"),
+        movement=RfmMovement._meta.db_table,
+        **db_tables(),
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         # the three window sorts and the hashes over every scored customer stay in
@@ -109,8 +115,9 @@ def recompute(channel_id: int, now: datetime | None = None) -> dict:
     return {"scored": scored, "changed": changed, "cleared": cleared}
 
 
-def save_settings(channel, method: str, recency_days=None, frequency=None,
-                  monetary=None) -> RfmSettings:
+def save_settings(
+    channel, method: str, recency_days=None, frequency=None, monetary=None
+) -> RfmSettings:
     """Store a channel's scoring method; boundaries are required for
     ``thresholds`` and validated (:class:`domain.rfm.RfmError`)."""
 
@@ -129,6 +136,7 @@ def save_settings(channel, method: str, recency_days=None, frequency=None,
         if problem:
             raise RfmError(*problem)
     settings, _ = RfmSettings.objects.update_or_create(
-        channel=channel, defaults={"method": method, **values,
-                                   "updated_at": timezone.now()})
+        channel=channel,
+        defaults={"method": method, **values, "updated_at": timezone.now()},
+    )
     return settings

@@ -4,12 +4,14 @@ the daily RFM recompute. Task names are pinned (``saleor_crm_plugin.tasks.*``)."
 from __future__ import annotations
 
 import logging
+
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
-from ..models import CustomerProfile
-from ..models import Segment
+
+from ..models import CustomerProfile, Segment
 from .membership import materialize
 from .rfm import recompute
+
 logger = logging.getLogger(__name__)
 
 
@@ -35,5 +37,7 @@ def recompute_rfm():
     """Daily: RFM scores and groups of every channel that has customers."""
 
     with allow_writer():
-        channels = CustomerProfile.objects.values_list("channel_id", flat=True).distinct()
+        channels = CustomerProfile.objects.values_list(
+            "channel_id", flat=True
+        ).distinct()
         return {channel_id: recompute(channel_id) for channel_id in channels}

@@ -13,7 +13,11 @@ def test_defaults_when_empty():
 
 def test_values_are_parsed_from_dashboard_strings():
     config = parse_config(
-        {"attribute_guest_orders": "false", "batch_size": "500", "max_retry_attempts": 3}
+        {
+            "attribute_guest_orders": "false",
+            "batch_size": "500",
+            "max_retry_attempts": 3,
+        }
     )
     assert config == CRMConfig(
         attribute_guest_orders=False, batch_size=500, max_retry_attempts=3
@@ -42,11 +46,23 @@ def test_non_integers_rejected(value):
 @pytest.mark.parametrize(
     "value, expected",
     [
-        (True, True), (False, False),
-        ("true", True), ("TRUE", True), (" True ", True), ("1", True),
-        ("yes", True), ("on", True), ("ON", True),
-        ("false", False), ("False", False), (" false\n", False), ("0", False),
-        ("no", False), ("off", False), ("", False), ("   ", False),
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("TRUE", True),
+        (" True ", True),
+        ("1", True),
+        ("yes", True),
+        ("on", True),
+        ("ON", True),
+        ("false", False),
+        ("False", False),
+        (" false\n", False),
+        ("0", False),
+        ("no", False),
+        ("off", False),
+        ("", False),
+        ("   ", False),
     ],
 )
 def test_boolean_variants(value, expected):
@@ -67,9 +83,15 @@ def test_bad_booleans_rejected(value):
 
 @pytest.mark.parametrize(
     "name, value",
-    [("batch_size", 100), ("batch_size", 50000), ("batch_size", "100"),
-     ("batch_size", " 50000 "), ("max_retry_attempts", 1),
-     ("max_retry_attempts", 100), ("max_retry_attempts", "100")],
+    [
+        ("batch_size", 100),
+        ("batch_size", 50000),
+        ("batch_size", "100"),
+        ("batch_size", " 50000 "),
+        ("max_retry_attempts", 1),
+        ("max_retry_attempts", 100),
+        ("max_retry_attempts", "100"),
+    ],
 )
 def test_range_bounds_are_inclusive(name, value):
     assert getattr(parse_config({name: value}), name) == int(str(value).strip())
@@ -97,9 +119,16 @@ def test_out_of_range_and_non_integers_explain_themselves(name, value, message):
 
 
 def test_none_means_default():
-    assert parse_config(
-        {"attribute_guest_orders": None, "batch_size": None, "max_retry_attempts": None}
-    ) == CRMConfig()
+    assert (
+        parse_config(
+            {
+                "attribute_guest_orders": None,
+                "batch_size": None,
+                "max_retry_attempts": None,
+            }
+        )
+        == CRMConfig()
+    )
 
 
 def test_config_error_is_a_value_error_naming_each_field():
@@ -137,8 +166,9 @@ def test_any_integer_in_range_round_trips(name, data):
 @given(st.sampled_from(["batch_size", "max_retry_attempts"]), st.data())
 def test_any_integer_out_of_range_is_rejected(name, data):
     lo, hi = FIELDS[name]["min"], FIELDS[name]["max"]
-    value = data.draw(st.one_of(st.integers(max_value=lo - 1),
-                                st.integers(min_value=hi + 1)))
+    value = data.draw(
+        st.one_of(st.integers(max_value=lo - 1), st.integers(min_value=hi + 1))
+    )
     with pytest.raises(ConfigError) as exc:
         parse_config({name: value})
     assert exc.value.errors == {name: f"Enter a number from {lo} to {hi}."}
@@ -148,18 +178,25 @@ def test_any_integer_out_of_range_is_rejected(name, data):
 
 
 def test_coupon_webhook_settings():
-    config = parse_config({"coupon_webhook_url": " https://hooks.example.com/crm ",
-                           "coupon_webhook_secret": "s" * 16,
-                           "birthday_metadata_key": "dob"})
+    config = parse_config(
+        {
+            "coupon_webhook_url": " https://hooks.example.com/crm ",
+            "coupon_webhook_secret": "s" * 16,
+            "birthday_metadata_key": "dob",
+        }
+    )
     assert (config.coupon_webhook_url, config.birthday_metadata_key) == (
-        "https://hooks.example.com/crm", "dob")
+        "https://hooks.example.com/crm",
+        "dob",
+    )
     with pytest.raises(ConfigError) as exc:
         parse_config({"coupon_webhook_url": "ftp://x", "birthday_metadata_key": " "})
     assert set(exc.value.errors) == {"coupon_webhook_url", "birthday_metadata_key"}
     with pytest.raises(ConfigError) as exc:
         parse_config({"coupon_webhook_url": "https://x.example"})
     assert exc.value.errors == {
-        "coupon_webhook_secret": "A webhook needs a secret to sign with."}
+        "coupon_webhook_secret": "A webhook needs a secret to sign with."
+    }
     with pytest.raises(ConfigError) as exc:
         parse_config({"coupon_webhook_secret": "short"})
     assert exc.value.errors == {"coupon_webhook_secret": "Use at least 16 characters."}

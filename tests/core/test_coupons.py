@@ -39,34 +39,46 @@ def error(call, *args, **kwargs) -> CouponRuleError:
 
 def test_each_trigger_keeps_only_its_parameters():
     assert parse_trigger("segment_entry", {"segment_id": 3}).as_params() == {
-        "segment_id": 3}
+        "segment_id": 3
+    }
     assert parse_trigger("first_order", {}).as_params() == {}
     assert parse_trigger("nth_order", {"n": 2}).as_params() == {"n": 2}
     assert parse_trigger("birthday", {}).as_params() == {"days_before": 0}
-    assert parse_trigger("schedule", {"every_days": 7}).as_params() == {
-        "every_days": 7}
-    assert parse_trigger("category_purchase", {"category_ids": [5, 2, 5],
-                                               "days": 30}).as_params() == {
-        "category_ids": [2, 5], "days": 30}
+    assert parse_trigger("schedule", {"every_days": 7}).as_params() == {"every_days": 7}
+    assert parse_trigger(
+        "category_purchase", {"category_ids": [5, 2, 5], "days": 30}
+    ).as_params() == {"category_ids": [2, 5], "days": 30}
     assert parse_trigger("tier_upgrade", {}).as_params() == {}
 
 
-@pytest.mark.parametrize("kind, params, field, code", [
-    ("nope", {}, "trigger", "INVALID"),
-    ("segment_entry", {}, "segment_id", "REQUIRED"),
-    ("segment_entry", {"segment_id": "3"}, "segment_id", "INVALID"),
-    ("first_order", {"n": 3}, "n", "INVALID"),
-    ("nth_order", {"n": 1}, "n", "INVALID"),
-    ("nth_order", {"n": True}, "n", "INVALID"),
-    ("days_without_order", {}, "days", "REQUIRED"),
-    ("days_without_order", {"days": 0}, "days", "INVALID"),
-    ("birthday", {"days_before": 61}, "days_before", "INVALID"),
-    ("category_purchase", {"days": 30}, "category_ids", "REQUIRED"),
-    ("category_purchase", {"days": 30, "category_ids": [0]}, "category_ids", "INVALID"),
-    ("category_purchase", {"days": 30, "category_ids": list(range(1, 102))},
-     "category_ids", "TOO_COMPLEX"),
-    ("schedule", {"every_days": 400}, "every_days", "INVALID"),
-])
+@pytest.mark.parametrize(
+    "kind, params, field, code",
+    [
+        ("nope", {}, "trigger", "INVALID"),
+        ("segment_entry", {}, "segment_id", "REQUIRED"),
+        ("segment_entry", {"segment_id": "3"}, "segment_id", "INVALID"),
+        ("first_order", {"n": 3}, "n", "INVALID"),
+        ("nth_order", {"n": 1}, "n", "INVALID"),
+        ("nth_order", {"n": True}, "n", "INVALID"),
+        ("days_without_order", {}, "days", "REQUIRED"),
+        ("days_without_order", {"days": 0}, "days", "INVALID"),
+        ("birthday", {"days_before": 61}, "days_before", "INVALID"),
+        ("category_purchase", {"days": 30}, "category_ids", "REQUIRED"),
+        (
+            "category_purchase",
+            {"days": 30, "category_ids": [0]},
+            "category_ids",
+            "INVALID",
+        ),
+        (
+            "category_purchase",
+            {"days": 30, "category_ids": list(range(1, 102))},
+            "category_ids",
+            "TOO_COMPLEX",
+        ),
+        ("schedule", {"every_days": 400}, "every_days", "INVALID"),
+    ],
+)
 def test_bad_triggers_are_typed(kind, params, field, code):
     exc = error(parse_trigger, kind, params)
     assert (exc.field, exc.code) == (field, code)
@@ -76,55 +88,97 @@ def test_bad_triggers_are_typed(kind, params, field, code):
 
 
 def test_rewards():
-    reward = parse_reward({"discount_type": "percentage", "discount_value": "15",
-                           "category_ids": [4]})
+    reward = parse_reward(
+        {"discount_type": "percentage", "discount_value": "15", "category_ids": [4]}
+    )
     assert reward == Reward("percentage", Decimal(15), 30, Decimal(0), (), (4,), ())
     assert reward.limited
-    shipping = parse_reward({"discount_type": "free_shipping", "discount_value": 15,
-                             "validity_days": 7, "min_spend": "50"})
+    shipping = parse_reward(
+        {
+            "discount_type": "free_shipping",
+            "discount_value": 15,
+            "validity_days": 7,
+            "min_spend": "50",
+        }
+    )
     assert (shipping.discount_value, shipping.validity_days, shipping.min_spend) == (
-        Decimal(100), 7, Decimal(50))
-    assert parse_reward({"discount_type": "fixed", "discount_value": "500"},
-                        currency_places=0).discount_value == 500
+        Decimal(100),
+        7,
+        Decimal(50),
+    )
+    assert (
+        parse_reward(
+            {"discount_type": "fixed", "discount_value": "500"}, currency_places=0
+        ).discount_value
+        == 500
+    )
 
 
-@pytest.mark.parametrize("values, places, field", [
-    ({}, 2, "discount_type"),
-    ({"discount_type": "percentage"}, 2, "discount_value"),
-    ({"discount_type": "percentage", "discount_value": "100.5"}, 2, "discount_value"),
-    ({"discount_type": "percentage", "discount_value": 0}, 2, "discount_value"),
-    ({"discount_type": "fixed", "discount_value": "-1"}, 2, "discount_value"),
-    ({"discount_type": "fixed", "discount_value": "10.5"}, 0, "discount_value"),
-    ({"discount_type": "fixed", "discount_value": "NaN"}, 2, "discount_value"),
-    ({"discount_type": "fixed", "discount_value": "1", "min_spend": "-1"}, 2,
-     "min_spend"),
-    ({"discount_type": "fixed", "discount_value": "1", "validity_days": 0}, 2,
-     "validity_days"),
-    ({"discount_type": "free_shipping", "category_ids": [1]}, 2, "category_ids"),
-    # never rounded to the currency in silence, never overflowing (issue 13)
-    ({"discount_type": "fixed", "discount_value": "1e30"}, 2, None),
-    ({"discount_type": "fixed", "discount_value": "1.001"}, 2, "discount_value"),
-    ({"discount_type": "percentage", "discount_value": "5", "min_spend": "10.005"}, 2,
-     "min_spend"),
-    ({"discount_type": "percentage", "discount_value": "5", "min_spend": "10.5"}, 0,
-     "min_spend"),
-])
+@pytest.mark.parametrize(
+    "values, places, field",
+    [
+        ({}, 2, "discount_type"),
+        ({"discount_type": "percentage"}, 2, "discount_value"),
+        (
+            {"discount_type": "percentage", "discount_value": "100.5"},
+            2,
+            "discount_value",
+        ),
+        ({"discount_type": "percentage", "discount_value": 0}, 2, "discount_value"),
+        ({"discount_type": "fixed", "discount_value": "-1"}, 2, "discount_value"),
+        ({"discount_type": "fixed", "discount_value": "10.5"}, 0, "discount_value"),
+        ({"discount_type": "fixed", "discount_value": "NaN"}, 2, "discount_value"),
+        (
+            {"discount_type": "fixed", "discount_value": "1", "min_spend": "-1"},
+            2,
+            "min_spend",
+        ),
+        (
+            {"discount_type": "fixed", "discount_value": "1", "validity_days": 0},
+            2,
+            "validity_days",
+        ),
+        ({"discount_type": "free_shipping", "category_ids": [1]}, 2, "category_ids"),
+        # never rounded to the currency in silence, never overflowing (issue 13)
+        ({"discount_type": "fixed", "discount_value": "1e30"}, 2, None),
+        ({"discount_type": "fixed", "discount_value": "1.001"}, 2, "discount_value"),
+        (
+            {
+                "discount_type": "percentage",
+                "discount_value": "5",
+                "min_spend": "10.005",
+            },
+            2,
+            "min_spend",
+        ),
+        (
+            {"discount_type": "percentage", "discount_value": "5", "min_spend": "10.5"},
+            0,
+            "min_spend",
+        ),
+    ],
+)
 def test_bad_rewards_are_refused(values, places, field):
     if field is None:  # whole, if huge: the column check of the Saleor layer
         assert parse_reward(values, currency_places=places).discount_value == (
-            Decimal(values["discount_value"]))
+            Decimal(values["discount_value"])
+        )
         return
     assert error(parse_reward, values, currency_places=places).field == field
 
 
 def test_amounts_with_trailing_zeros_fit_the_currency():
-    reward = parse_reward({"discount_type": "fixed", "discount_value": "5.000",
-                           "min_spend": "20.10"}, currency_places=2)
+    reward = parse_reward(
+        {"discount_type": "fixed", "discount_value": "5.000", "min_spend": "20.10"},
+        currency_places=2,
+    )
     assert (reward.discount_value, reward.min_spend) == (Decimal(5), Decimal("20.1"))
     assert parse_limits({"budget_amount": "12.340"}).budget_amount == Decimal("12.34")
     assert error(parse_limits, {"budget_amount": "12.345"}).field == "budget_amount"
-    assert error(parse_limits, {"budget_amount": "12.5"},
-                 currency_places=0).field == "budget_amount"
+    assert (
+        error(parse_limits, {"budget_amount": "12.5"}, currency_places=0).field
+        == "budget_amount"
+    )
 
 
 # --- limits -------------------------------------------------------------------------
@@ -132,15 +186,20 @@ def test_amounts_with_trailing_zeros_fit_the_currency():
 
 def test_limits_defaults_and_bounds():
     limits = parse_limits({})
-    assert (limits.max_per_customer, limits.cooldown_days, limits.budget_codes,
-            limits.control_share) == (1, 0, None, Decimal(0))
+    assert (
+        limits.max_per_customer,
+        limits.cooldown_days,
+        limits.budget_codes,
+        limits.control_share,
+    ) == (1, 0, None, Decimal(0))
     assert parse_limits({"control_share": "0.1"}).control_share == Decimal("0.1")
     assert error(parse_limits, {"control_share": "0.95"}).field == "control_share"
     assert error(parse_limits, {"budget_amount": "0"}).field == "budget_amount"
     assert error(parse_limits, {"max_per_customer": 0}).field == "max_per_customer"
     assert error(parse_limits, {"starts_at": NOW, "ends_at": NOW}).field == "ends_at"
     assert error(parse_limits, {"starts_at": NOW.replace(tzinfo=None)}).field == (
-        "starts_at")
+        "starts_at"
+    )
     assert parse_delivery(["webhook", "csv", "webhook"]) == ("csv", "webhook")
     assert error(parse_delivery, ["fax"]).field == "delivery"
 
@@ -179,7 +238,8 @@ def test_cost_estimate():
     # the minimum spend is the smallest order the code can be used on
     assert estimated_cost(reward("percentage", 10, 100), Decimal(80), shipping) == 10
     assert estimated_cost(reward("free_shipping", 100), Decimal(80), shipping) == (
-        shipping)
+        shipping
+    )
 
 
 # --- report statistics --------------------------------------------------------------
@@ -193,17 +253,22 @@ def test_conversion_uplift_by_hand():
     assert uplift.estimate == pytest.approx(0.05)
     assert uplift.low == pytest.approx(0.05 - 1.96 * se, abs=1e-4)
     assert uplift.high == pytest.approx(0.05 + 1.96 * se, abs=1e-4)
-    assert conversion_uplift(treated, GroupFigures(0, 0, Decimal(0), Decimal(0))) is None
+    assert (
+        conversion_uplift(treated, GroupFigures(0, 0, Decimal(0), Decimal(0))) is None
+    )
 
 
 def figures(values):
     revenue = sum(Decimal(v) for v in values)
-    return GroupFigures(len(values), sum(1 for v in values if v > 0), revenue,
-                        sum(Decimal(v) * Decimal(v) for v in values))
+    return GroupFigures(
+        len(values),
+        sum(1 for v in values if v > 0),
+        revenue,
+        sum(Decimal(v) * Decimal(v) for v in values),
+    )
 
 
-amounts = st.lists(st.integers(min_value=0, max_value=100_000), min_size=2,
-                   max_size=60)
+amounts = st.lists(st.integers(min_value=0, max_value=100_000), min_size=2, max_size=60)
 
 
 @given(amounts, amounts)
@@ -214,8 +279,9 @@ def test_revenue_uplift_matches_welch_from_the_raw_values(a, b):
     diff = statistics.fmean(a) - statistics.fmean(b)
     se = math.sqrt(statistics.variance(a) / len(a) + statistics.variance(b) / len(b))
     assert uplift.estimate == pytest.approx(diff, rel=1e-9, abs=1e-6)
-    assert uplift.high - uplift.low == pytest.approx(2 * 1.959963984540054 * se,
-                                                     rel=1e-6, abs=1e-3)
+    assert uplift.high - uplift.low == pytest.approx(
+        2 * 1.959963984540054 * se, rel=1e-6, abs=1e-3
+    )
     assert uplift.low <= uplift.estimate <= uplift.high
 
 

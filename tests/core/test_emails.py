@@ -47,23 +47,30 @@ def test_different_emails_hash_differently():
 
 
 def test_non_ascii_is_hashed_as_utf8():
-    assert email_hash("Zoë@Example.com") == hashlib.sha256(
-        "zoë@example.com".encode("utf-8")
-    ).hexdigest()
+    assert (
+        email_hash("Zoë@Example.com")
+        == hashlib.sha256("zoë@example.com".encode("utf-8")).hexdigest()
+    )
 
 
 local = st.text(string.ascii_letters + string.digits + "._+-", min_size=1, max_size=20)
 domain = st.text(string.ascii_letters + string.digits + "-", min_size=1, max_size=15)
-emails = st.builds(lambda a, b, tld: f"{a}@{b}.{tld}", local, domain,
-                   st.sampled_from(["com", "ORG", "De"]))
+emails = st.builds(
+    lambda a, b, tld: f"{a}@{b}.{tld}",
+    local,
+    domain,
+    st.sampled_from(["com", "ORG", "De"]),
+)
 
 
 @given(emails, st.data())
 def test_hash_is_stable_across_case_and_space_variants(email, data):
     flips = data.draw(st.lists(st.booleans(), min_size=len(email), max_size=len(email)))
     variant = "".join(c.swapcase() if f else c for c, f in zip(email, flips))
-    padded = " " * data.draw(st.integers(0, 3)) + variant + " " * data.draw(
-        st.integers(0, 3)
+    padded = (
+        " " * data.draw(st.integers(0, 3))
+        + variant
+        + " " * data.draw(st.integers(0, 3))
     )
     assert normalize_email(padded) == email.lower()
     assert email_hash(padded) == email_hash(email)
@@ -73,12 +80,14 @@ def test_hash_is_stable_across_case_and_space_variants(email, data):
 def _pg_lower_btrim(value: str) -> str:
     """PostgreSQL ``lower(btrim(value))`` for ASCII input: btrim with no second
     argument removes spaces only; lower() maps A-Z to a-z in every collation."""
-    return value.strip(" ").translate(str.maketrans(string.ascii_uppercase,
-                                                    string.ascii_lowercase))
+    return value.strip(" ").translate(
+        str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+    )
 
 
-@pytest.mark.parametrize("raw", ["\talice@example.com", "alice@example.com\n",
-                                 " \r\nAlice@Example.com\t "])
+@pytest.mark.parametrize(
+    "raw", ["\talice@example.com", "alice@example.com\n", " \r\nAlice@Example.com\t "]
+)
 def test_normalize_trims_exactly_what_sql_btrim_trims(raw):
     # email_hash must match EMAIL_HASH_SQL (lower(btrim(email))), otherwise an
     # erasure tombstone written from Python would not block re-import in SQL.
@@ -88,6 +97,7 @@ def test_normalize_trims_exactly_what_sql_btrim_trims(raw):
 @given(st.text(string.printable + "\x0b\x0c", max_size=40))
 def test_normalize_matches_sql_lower_btrim_for_ascii(raw):
     assert normalize_email(raw) == _pg_lower_btrim(raw)
-    assert email_hash(raw) == hashlib.sha256(
-        _pg_lower_btrim(raw).encode("utf-8")
-    ).hexdigest()
+    assert (
+        email_hash(raw)
+        == hashlib.sha256(_pg_lower_btrim(raw).encode("utf-8")).hexdigest()
+    )

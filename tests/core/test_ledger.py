@@ -77,8 +77,11 @@ def test_spending_more_than_available_takes_nothing():
 
 
 def test_expire_reports_what_is_left_of_each_expired_award():
-    awards = [award(1, 50, remaining=20, expires=-1), award(2, 10, expires=1),
-              award(3, 5, remaining=0, expires=-2)]
+    awards = [
+        award(1, 50, remaining=20, expires=-1),
+        award(2, 10, expires=1),
+        award(3, 5, remaining=0, expires=-2),
+    ]
     assert expire(awards, NOW) == [(1, 20)]
 
 
@@ -108,7 +111,9 @@ def test_replayed_reversal_removes_nothing_more():
 awards_st = st.lists(
     st.builds(
         lambda i, p, av, ex: award(i, p, available=av, expires=ex),
-        st.integers(1, 10_000), st.integers(1, 500), st.integers(-30, 30),
+        st.integers(1, 10_000),
+        st.integers(1, 500),
+        st.integers(-30, 30),
         st.one_of(st.none(), st.integers(-30, 400)),
     ),
     max_size=12,
@@ -134,8 +139,9 @@ def test_spending_never_overspends_and_takes_in_expiry_order(awards, points):
     # an award emptied by this spend expires no later than any award still holding
     # available points (soonest-expiring first)
     far = NOW + 10_000 * DAY
-    emptied = [by_id[i].expires_at or far for i, n in taken
-               if n == by_id[i].available(NOW)]
+    emptied = [
+        by_id[i].expires_at or far for i, n in taken if n == by_id[i].available(NOW)
+    ]
     left = [a.expires_at or far for a in after if a.available(NOW) > 0]
     if emptied and left:
         assert max(emptied) <= min(left)
@@ -147,8 +153,9 @@ def test_stepwise_refunds_equal_a_single_refund(points, steps):
     cumulative, already, remaining = Decimal(0), 0, points
     for step in steps:
         cumulative = min(cumulative + step, total)
-        r = reverse_award(award(1, points, remaining=remaining), cumulative, total,
-                          already)
+        r = reverse_award(
+            award(1, points, remaining=remaining), cumulative, total, already
+        )
         already += r.points_removed + r.shortfall
         remaining -= r.points_removed
     single = reverse_award(award(1, points), cumulative, total)

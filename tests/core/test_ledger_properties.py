@@ -30,14 +30,26 @@ DAY = timedelta(days=1)
 
 
 def _award(ident, points, used, available_days, expires_days):
-    return Award(ident, points, points - min(used, points), NOW + available_days * DAY,
-                 None if expires_days is None else NOW + expires_days * DAY)
+    return Award(
+        ident,
+        points,
+        points - min(used, points),
+        NOW + available_days * DAY,
+        None if expires_days is None else NOW + expires_days * DAY,
+    )
 
 
 awards_st = st.lists(
-    st.builds(_award, st.integers(1, 10_000), st.integers(1, 400), st.integers(0, 400),
-              st.integers(-40, 20), st.one_of(st.none(), st.integers(-20, 400))),
-    max_size=10, unique_by=lambda a: a.id,
+    st.builds(
+        _award,
+        st.integers(1, 10_000),
+        st.integers(1, 400),
+        st.integers(0, 400),
+        st.integers(-40, 20),
+        st.one_of(st.none(), st.integers(-20, 400)),
+    ),
+    max_size=10,
+    unique_by=lambda a: a.id,
 )
 
 
@@ -80,16 +92,20 @@ def test_pending_and_expired_awards_are_never_touched_by_spending(awards, points
 def _due(points: int, refunded: Decimal, total: Decimal) -> int:
     """The rule stated in ledger.reverse_award: points x refunded share (clamped to
     [0, 1], full when the order total is not positive), rounded half up."""
-    share = Decimal(1) if total <= 0 else min(max(refunded / total, Decimal(0)),
-                                              Decimal(1))
+    share = (
+        Decimal(1) if total <= 0 else min(max(refunded / total, Decimal(0)), Decimal(1))
+    )
     return int((Decimal(points) * share).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 @given(
     st.integers(1, 2000),
     st.decimals("0.01", 1000, places=2),
-    st.lists(st.tuples(st.decimals(0, 400, places=2), st.integers(0, 2000)),
-             min_size=1, max_size=6),
+    st.lists(
+        st.tuples(st.decimals(0, 400, places=2), st.integers(0, 2000)),
+        min_size=1,
+        max_size=6,
+    ),
 )
 def test_refunds_in_steps_with_spending_between_them_account_for_the_one_shot_due(
     points, total, steps
@@ -102,8 +118,9 @@ def test_refunds_in_steps_with_spending_between_them_account_for_the_one_shot_du
     for refund_step, spent in steps:
         remaining -= min(spent, remaining)  # spent or expired meanwhile
         refunded = min(refunded + refund_step, total)
-        r = reverse_award(Award(1, points, remaining, NOW, None), refunded, total,
-                          already)
+        r = reverse_award(
+            Award(1, points, remaining, NOW, None), refunded, total, already
+        )
         assert r.points_removed >= 0 and r.shortfall >= 0
         assert r.points_removed <= remaining
         remaining -= r.points_removed
@@ -116,8 +133,12 @@ def test_refunds_in_steps_with_spending_between_them_account_for_the_one_shot_du
     assert removed_sum <= points
 
 
-@given(st.integers(1, 2000), st.integers(0, 2000),
-       st.decimals(0, 1000, places=2), st.decimals(-10, 0, places=2))
+@given(
+    st.integers(1, 2000),
+    st.integers(0, 2000),
+    st.decimals(0, 1000, places=2),
+    st.decimals(-10, 0, places=2),
+)
 def test_an_order_without_a_positive_total_reverses_everything_due(
     points, used, refunded, total
 ):
@@ -126,15 +147,24 @@ def test_an_order_without_a_positive_total_reverses_everything_due(
     assert (r.points_removed, r.shortfall) == (remaining, points - remaining)
 
 
-@given(st.integers(1, 2000), st.integers(0, 2000), st.decimals(0, 1000, places=2),
-       st.decimals("0.01", 1000, places=2))
-def test_replaying_a_reversal_with_its_own_result_adds_nothing(points, used, refunded,
-                                                                total):
+@given(
+    st.integers(1, 2000),
+    st.integers(0, 2000),
+    st.decimals(0, 1000, places=2),
+    st.decimals("0.01", 1000, places=2),
+)
+def test_replaying_a_reversal_with_its_own_result_adds_nothing(
+    points, used, refunded, total
+):
     remaining = points - min(used, points)
     a = Award(1, points, remaining, NOW, None)
     r = reverse_award(a, refunded, total)
-    again = reverse_award(Award(1, points, remaining - r.points_removed, NOW, None),
-                          refunded, total, r.points_removed + r.shortfall)
+    again = reverse_award(
+        Award(1, points, remaining - r.points_removed, NOW, None),
+        refunded,
+        total,
+        r.points_removed + r.shortfall,
+    )
     assert (again.points_removed, again.shortfall) == (0, 0)
 
 
@@ -159,10 +189,12 @@ def test_balances_never_go_negative_under_any_sequence_of_operations(awards, ops
             awards = apply_taken(awards, expire(awards, now))
         elif op == "refund" and awards:
             target = awards[pick % len(awards)]
-            r = reverse_award(target, Decimal(arg), Decimal(100),
-                              reversed_so_far.get(target.id, 0))
-            reversed_so_far[target.id] = (reversed_so_far.get(target.id, 0)
-                                          + r.points_removed + r.shortfall)
+            r = reverse_award(
+                target, Decimal(arg), Decimal(100), reversed_so_far.get(target.id, 0)
+            )
+            reversed_so_far[target.id] = (
+                reversed_so_far.get(target.id, 0) + r.points_removed + r.shortfall
+            )
             awards = apply_taken(awards, [(target.id, r.points_removed)])
         else:
             now += arg * DAY
@@ -183,38 +215,47 @@ roundings = st.sampled_from(sorted(ROUNDING))
 def test_earning_is_monotonic_in_the_rate(amount, r1, r2, multiplier, rounding):
     low, high = sorted([r1, r2])
     assert earn_points(amount, low, multiplier, rounding) <= earn_points(
-        amount, high, multiplier, rounding)
+        amount, high, multiplier, rounding
+    )
 
 
 @given(amounts, rates, multipliers, multipliers, roundings)
 def test_earning_is_monotonic_in_the_multiplier(amount, rate, m1, m2, rounding):
     low, high = sorted([m1, m2])
     assert earn_points(amount, rate, low, rounding) <= earn_points(
-        amount, rate, high, rounding)
+        amount, rate, high, rounding
+    )
 
 
 @given(amounts, amounts, rates, multipliers, roundings)
-def test_earning_is_monotonic_in_the_amount_with_any_multiplier(a1, a2, rate,
-                                                                multiplier, rounding):
+def test_earning_is_monotonic_in_the_amount_with_any_multiplier(
+    a1, a2, rate, multiplier, rounding
+):
     low, high = sorted([a1, a2])
     assert earn_points(low, rate, multiplier, rounding) <= earn_points(
-        high, rate, multiplier, rounding)
+        high, rate, multiplier, rounding
+    )
 
 
 @given(amounts, rates, multipliers)
-def test_each_rounding_rule_stays_within_its_bound_of_the_exact_figure(amount, rate,
-                                                                       multiplier):
+def test_each_rounding_rule_stays_within_its_bound_of_the_exact_figure(
+    amount, rate, multiplier
+):
     exact = amount * rate * multiplier
     assert earn_points(amount, rate, multiplier, "floor") == earn_points(
-        amount, rate, multiplier, "down")  # the same for amounts that are never < 0
+        amount, rate, multiplier, "down"
+    )  # the same for amounts that are never < 0
     assert abs(earn_points(amount, rate, multiplier, "half_up") - exact) <= Decimal(
-        "0.5")
+        "0.5"
+    )
 
 
 @given(amounts, amounts, rates, multipliers)
-def test_rounding_down_per_order_loses_less_than_a_point_per_order(a1, a2, rate,
-                                                                   multiplier):
-    apart = (earn_points(a1, rate, multiplier, "down")
-             + earn_points(a2, rate, multiplier, "down"))
+def test_rounding_down_per_order_loses_less_than_a_point_per_order(
+    a1, a2, rate, multiplier
+):
+    apart = earn_points(a1, rate, multiplier, "down") + earn_points(
+        a2, rate, multiplier, "down"
+    )
     together = earn_points(a1 + a2, rate, multiplier, "down")
     assert apart <= together <= apart + 1

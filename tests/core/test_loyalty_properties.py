@@ -38,13 +38,17 @@ def award(draw, ident):
     points = draw(st.integers(1, 500))
     remaining = draw(st.integers(0, points))
     available = NOW + timedelta(days=draw(st.integers(-60, 30)))
-    expires = draw(st.one_of(st.none(), st.integers(-30, 400).map(
-        lambda d: NOW + timedelta(days=d))))
+    expires = draw(
+        st.one_of(
+            st.none(), st.integers(-30, 400).map(lambda d: NOW + timedelta(days=d))
+        )
+    )
     return Award(ident, points, remaining, available, expires)
 
 
 awards_st = st.integers(0, 8).flatmap(
-    lambda n: st.tuples(*[award(i + 1) for i in range(n)]).map(list))
+    lambda n: st.tuples(*[award(i + 1) for i in range(n)]).map(list)
+)
 
 
 @given(awards_st, st.integers(1, 2000))
@@ -61,12 +65,16 @@ def test_spending_takes_only_available_points_and_exactly_the_amount(awards, poi
         assert 0 < n <= a.available(NOW)  # never pending, expired or more than left
     after = apply_taken(awards, taken)
     assert all(a.remaining >= 0 for a in after)
-    assert balances(after, NOW)["available"] == balances(awards, NOW)["available"] - points
+    assert (
+        balances(after, NOW)["available"] == balances(awards, NOW)["available"] - points
+    )
     assert balances(after, NOW)["pending"] == balances(awards, NOW)["pending"]
 
 
 @given(awards_st, st.integers(1, 2000))
-def test_an_award_is_touched_only_once_the_sooner_expiring_ones_are_used_up(awards, points):
+def test_an_award_is_touched_only_once_the_sooner_expiring_ones_are_used_up(
+    awards, points
+):
     assume(balances(awards, NOW)["available"] >= points)
     taken = dict(allocate_spend(awards, points, NOW))
     usable = [a for a in awards if a.available(NOW) > 0]
@@ -83,14 +91,19 @@ def test_an_award_is_touched_only_once_the_sooner_expiring_ones_are_used_up(awar
 def test_expiry_removes_nothing_that_was_spendable(awards):
     expired = expire(awards, NOW)
     assert {i for i, _ in expired} == {
-        a.id for a in awards if a.expired(NOW) and a.remaining > 0}
+        a.id for a in awards if a.expired(NOW) and a.remaining > 0
+    }
     after = apply_taken(awards, expired)
     assert balances(after, NOW) == balances(awards, NOW)
     assert expire(after, NOW) == []  # idempotent
 
 
-@given(st.integers(1, 5000), st.integers(0, 5000),
-       st.decimals(0, 1000, places=2), st.decimals("0.01", 1000, places=2))
+@given(
+    st.integers(1, 5000),
+    st.integers(0, 5000),
+    st.decimals(0, 1000, places=2),
+    st.decimals("0.01", 1000, places=2),
+)
 def test_reversal_accounts_for_every_point_due(points, remaining, refunded, total):
     assume(remaining <= points)
     a = Award(1, points, remaining, NOW, None)
@@ -103,14 +116,17 @@ def test_reversal_accounts_for_every_point_due(points, remaining, refunded, tota
         assert r.points_removed + r.shortfall == points
 
 
-@given(st.integers(1, 5000), st.decimals(0, 500, places=2),
-       st.decimals(0, 500, places=2))
+@given(
+    st.integers(1, 5000), st.decimals(0, 500, places=2), st.decimals(0, 500, places=2)
+)
 def test_reversal_is_monotonic_in_the_refund(points, r1, r2):
     a = Award(1, points, points, NOW, None)
     low, high = sorted([r1, r2])
     total = Decimal(500)
-    assert reverse_award(a, low, total).points_removed <= reverse_award(
-        a, high, total).points_removed
+    assert (
+        reverse_award(a, low, total).points_removed
+        <= reverse_award(a, high, total).points_removed
+    )
 
 
 amounts = st.decimals(0, 100_000, places=3)
@@ -120,8 +136,11 @@ rates = st.decimals(0, 10, places=4)
 @given(amounts, amounts, rates, st.sampled_from(["down", "half_up", "floor"]))
 def test_earning_is_monotonic_in_the_amount(a1, a2, rate, rounding):
     low, high = sorted([a1, a2])
-    assert 0 <= earn_points(low, rate, Decimal(1), rounding) <= earn_points(
-        high, rate, Decimal(1), rounding)
+    assert (
+        0
+        <= earn_points(low, rate, Decimal(1), rounding)
+        <= earn_points(high, rate, Decimal(1), rounding)
+    )
 
 
 @given(amounts, rates, st.decimals(0, 5, places=2))
@@ -132,8 +151,11 @@ def test_rounding_down_never_gives_a_point_not_earned(amount, rate, multiplier):
     assert earn_points(amount, rate, multiplier, "half_up") - down in (0, 1)
 
 
-moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 12, 31),
-                       timezones=st.just(UTC))
+moments = st.datetimes(
+    min_value=datetime(2000, 1, 1),
+    max_value=datetime(2090, 12, 31),
+    timezones=st.just(UTC),
+)
 
 
 @given(moments, st.integers(-240, 240))
@@ -142,13 +164,24 @@ def test_add_months_lands_in_the_right_month_on_a_clamped_day(moment, months):
     assert moved.year * 12 + moved.month == moment.year * 12 + moment.month + months
     assert moved.day <= moment.day
     assert (moved.hour, moved.minute, moved.second) == (
-        moment.hour, moment.minute, moment.second)
+        moment.hour,
+        moment.minute,
+        moment.second,
+    )
     if moment.day <= 28:
         assert add_months(moved, -months) == moment
 
 
-zones = st.sampled_from(["UTC", "Asia/Tokyo", "America/New_York", "Europe/Warsaw",
-                         "Pacific/Kiritimati", "America/St_Johns"])
+zones = st.sampled_from(
+    [
+        "UTC",
+        "Asia/Tokyo",
+        "America/New_York",
+        "Europe/Warsaw",
+        "Pacific/Kiritimati",
+        "America/St_Johns",
+    ]
+)
 
 
 @given(moments, zones, st.integers(1, 120))
@@ -157,8 +190,13 @@ def test_windows_start_before_now_at_the_right_local_instant(now, zone, months):
     year = Window(WindowKind.CALENDAR_YEAR, time_zone=zone).start(now)
     assert year <= now
     start_local = year.astimezone(ZoneInfo(zone))
-    assert (start_local.year, start_local.month, start_local.day, start_local.hour,
-            start_local.minute) == (local.year, 1, 1, 0, 0)
+    assert (
+        start_local.year,
+        start_local.month,
+        start_local.day,
+        start_local.hour,
+        start_local.minute,
+    ) == (local.year, 1, 1, 0, 0)
     rolling = Window(WindowKind.ROLLING_MONTHS, months, zone)
     assert rolling.start(now) <= now
     assert rolling.contains(now, now)
@@ -168,7 +206,8 @@ def test_windows_start_before_now_at_the_right_local_instant(now, zone, months):
 
 ladder_st = st.lists(
     st.tuples(st.sampled_from(list(Metric)), st.decimals(0, 1000, places=2)),
-    min_size=1, max_size=6,
+    min_size=1,
+    max_size=6,
 ).map(lambda rungs: [TierRule(i, i, m, t) for i, (m, t) in enumerate(rungs)])
 figures_st = st.fixed_dictionaries({m: st.decimals(0, 2000, places=2) for m in Metric})
 
@@ -184,8 +223,11 @@ def test_more_of_every_figure_never_lands_lower(ladder, f1, f2):
         assert qualifying_tier(ladder, exact).rank >= tier.rank
 
 
-@given(st.one_of(st.none(), st.integers(0, 5)), st.integers(0, 5),
-       st.one_of(st.none(), st.integers(-10, 10)))
+@given(
+    st.one_of(st.none(), st.integers(0, 5)),
+    st.integers(0, 5),
+    st.one_of(st.none(), st.integers(-10, 10)),
+)
 def test_an_override_applies_exactly_until_it_expires(tier_rank, override, days):
     expires = None if days is None else NOW + timedelta(days=days)
     member = Membership(tier_rank, override_rank=override, override_expires_at=expires)

@@ -11,8 +11,11 @@ from saleor_crm_plugin.domain.money import CurrencyMismatch, Money, quantize
 D = Decimal
 
 amounts = st.decimals(
-    min_value=D("-1000000000"), max_value=D("1000000000"), places=4,
-    allow_nan=False, allow_infinity=False,
+    min_value=D("-1000000000"),
+    max_value=D("1000000000"),
+    places=4,
+    allow_nan=False,
+    allow_infinity=False,
 )
 
 
@@ -126,8 +129,13 @@ def _pg_round(value: Decimal, places: int) -> Fraction:
 
 
 @given(
-    st.decimals(min_value=D("-1000000"), max_value=D("1000000"), places=8,
-                allow_nan=False, allow_infinity=False),
+    st.decimals(
+        min_value=D("-1000000"),
+        max_value=D("1000000"),
+        places=8,
+        allow_nan=False,
+        allow_infinity=False,
+    ),
     st.integers(min_value=0, max_value=6),
 )
 def test_quantize_matches_postgres_round(value, places):

@@ -75,8 +75,12 @@ def test_fully_charged_statuses():
 )
 def test_is_paid(status, total, charged, refunded, expected):
     assert (
-        is_paid(total=D(total), charged=D(charged), refunded=D(refunded),
-                charge_status=status)
+        is_paid(
+            total=D(total),
+            charged=D(charged),
+            refunded=D(refunded),
+            charge_status=status,
+        )
         is expected
     )
 
@@ -91,8 +95,12 @@ def test_is_paid_takes_keyword_arguments_only():
 
 def state(total="100", refunded="0", paid=True, cancelled=False):
     return OrderState(
-        currency="USD", total=D(total), refunded=D(refunded), placed_at=T0,
-        paid_at=T0 if paid else None, cancelled=cancelled,
+        currency="USD",
+        total=D(total),
+        refunded=D(refunded),
+        placed_at=T0,
+        paid_at=T0 if paid else None,
+        cancelled=cancelled,
     )
 
 

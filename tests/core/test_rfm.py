@@ -26,12 +26,21 @@ def test_every_combination_has_a_group_and_every_group_is_reachable():
     assert len(GROUP_NAMES) == 10
 
 
-@pytest.mark.parametrize(("scores", "group"), [
-    ((5, 5, 5), "champions"), ((5, 1, 3), "new"), ((4, 3, 1), "potential_loyalists"),
-    ((3, 4, 2), "loyal"), ((3, 2, 5), "needs_attention"), ((3, 1, 1), "promising"),
-    ((1, 5, 5), "cant_lose"), ((2, 4, 1), "at_risk"), ((2, 1, 5), "hibernating"),
-    ((1, 2, 1), "lost"),
-])
+@pytest.mark.parametrize(
+    ("scores", "group"),
+    [
+        ((5, 5, 5), "champions"),
+        ((5, 1, 3), "new"),
+        ((4, 3, 1), "potential_loyalists"),
+        ((3, 4, 2), "loyal"),
+        ((3, 2, 5), "needs_attention"),
+        ((3, 1, 1), "promising"),
+        ((1, 5, 5), "cant_lose"),
+        ((2, 4, 1), "at_risk"),
+        ((2, 1, 5), "hibernating"),
+        ((1, 2, 1), "lost"),
+    ],
+)
 def test_named_examples(scores, group):
     assert group_of(*scores) == group
 
@@ -55,12 +64,17 @@ def test_threshold_scores_are_monotonic(a, b):
     assert threshold_score(low, bounds) <= threshold_score(high, bounds)
     # recency: more days since the last order never scores higher
     assert threshold_score(low, bounds, lower_is_better=True) >= threshold_score(
-        high, bounds, lower_is_better=True)
+        high, bounds, lower_is_better=True
+    )
 
 
 def test_thresholds_are_validated():
     assert validate_thresholds("recency", [30, 60, 90, 180]) == [
-        Decimal(30), Decimal(60), Decimal(90), Decimal(180)]
+        Decimal(30),
+        Decimal(60),
+        Decimal(90),
+        Decimal(180),
+    ]
     for bad in ([1, 2, 3], [1, 2, 2, 3], [4, 3, 2, 1], [-1, 2, 3, 4], "1,2,3,4"):
         with pytest.raises(RfmError):
             validate_thresholds("recency", bad)

@@ -24,12 +24,14 @@ from saleor_crm_plugin.domain.segments import (
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
-DORMANT_REGULAR = {"and": [
-    {"field": "paid_orders_count", "op": "gte", "value": 2},
-    {"field": "last_order_at", "op": "more_than_days_ago", "value": 90},
-    {"field": "channel", "op": "in", "value": ["jp"]},
-    {"bought": {"categories": [12], "min_times": 2, "within_days": 365}},
-]}
+DORMANT_REGULAR = {
+    "and": [
+        {"field": "paid_orders_count", "op": "gte", "value": 2},
+        {"field": "last_order_at", "op": "more_than_days_ago", "value": 90},
+        {"field": "channel", "op": "in", "value": ["jp"]},
+        {"bought": {"categories": [12], "min_times": 2, "within_days": 365}},
+    ]
+}
 
 
 def customer(**fields):
@@ -40,63 +42,113 @@ def customer(**fields):
 
 
 def order(days_ago, *, categories=(), products=(), collections=(), cancelled=False):
-    return {"placed_at": NOW - timedelta(days=days_ago), "cancelled": cancelled,
-            "category_ids": list(categories), "product_ids": list(products),
-            "collection_ids": list(collections)}
+    return {
+        "placed_at": NOW - timedelta(days=days_ago),
+        "cancelled": cancelled,
+        "category_ids": list(categories),
+        "product_ids": list(products),
+        "collection_ids": list(collections),
+    }
 
 
 def test_the_playbook_example():
     rule = normalize(DORMANT_REGULAR)
-    fits = customer(paid_orders_count=3, last_order_at=NOW - timedelta(days=120),
-                    channel="jp", orders=[order(120, categories=[12]),
-                                          order(200, categories=[12, 3])])
+    fits = customer(
+        paid_orders_count=3,
+        last_order_at=NOW - timedelta(days=120),
+        channel="jp",
+        orders=[order(120, categories=[12]), order(200, categories=[12, 3])],
+    )
     assert evaluate(rule, fits, NOW)
     assert not evaluate(rule, {**fits, "channel": "us"}, NOW)
     assert not evaluate(rule, {**fits, "last_order_at": NOW - timedelta(days=30)}, NOW)
-    once = {**fits, "orders": [order(120, categories=[12]),
-                               order(200, categories=[12], cancelled=True)]}
+    once = {
+        **fits,
+        "orders": [
+            order(120, categories=[12]),
+            order(200, categories=[12], cancelled=True),
+        ],
+    }
     assert not evaluate(rule, once, NOW)
     old = {**fits, "orders": [order(120, categories=[12]), order(400, categories=[12])]}
     assert not evaluate(rule, old, NOW)
 
 
 def test_missing_values_make_a_condition_false_also_under_not():
-    rule = normalize({"field": "last_order_at", "op": "before",
-                      "value": "2026-01-01T00:00:00+00:00"})
+    rule = normalize(
+        {"field": "last_order_at", "op": "before", "value": "2026-01-01T00:00:00+00:00"}
+    )
     never = customer()
     assert not evaluate(rule, never, NOW)
     assert evaluate({"not": rule}, never, NOW)
-    assert evaluate(normalize({"field": "last_order_at", "op": "is_not_set"}), never, NOW)
+    assert evaluate(
+        normalize({"field": "last_order_at", "op": "is_not_set"}), never, NOW
+    )
 
 
-@pytest.mark.parametrize(("rule", "path", "code"), [
-    ({"field": "password", "op": "eq", "value": "x"}, "field", "INVALID"),
-    ({"field": "orders_count", "op": "like", "value": 1}, "op", "INVALID"),
-    ({"field": "orders_count", "op": "gte", "value": "1; DROP TABLE x"}, "value",
-     "INVALID"),
-    ({"field": "orders_count", "op": "gte", "value": 1.5}, "value", "INVALID"),
-    ({"field": "orders_count", "op": "gte"}, "value", "REQUIRED"),
-    ({"field": "total_spent", "op": "between", "value": [10, 5]}, "value", "INVALID"),
-    ({"field": "last_order_at", "op": "before", "value": "2026-01-01"}, "value",
-     "INVALID"),
-    ({"field": "last_order_at", "op": "more_than_days_ago", "value": -1}, "value",
-     "INVALID"),
-    ({"and": []}, "and", "INVALID"),
-    ({"or": [{"field": "channel", "op": "in", "value": []}]}, "or.0.value", "INVALID"),
-    ({"bought": {"categories": [1], "products": [2]}}, "bought", "INVALID"),
-    ({"bought": {"categories": ["1"]}}, "bought.categories.0", "INVALID"),
-    ({"bought": {"categories": [1], "since": 3}}, "bought", "INVALID"),
-    ("orders_count > 1", "", "INVALID"),
-    # unknown keys are refused, never ignored (issue 13)
-    ({"field": "orders_count", "op": "gte", "value": 1, "sql": "1=1"}, "",
-     "INVALID"),
-    ({"and": [{"field": "channel", "op": "eq", "value": "x", "key": "k"}]}, "and.0",
-     "INVALID"),
-    ({"field": "metadata", "op": "exists", "key": "vip", "value2": 1}, "",
-     "INVALID"),
-    ({"and": [{"field": "orders_count", "op": "gte", "value": 1}],
-      "field": "orders_count"}, "", "INVALID"),
-])
+@pytest.mark.parametrize(
+    ("rule", "path", "code"),
+    [
+        ({"field": "password", "op": "eq", "value": "x"}, "field", "INVALID"),
+        ({"field": "orders_count", "op": "like", "value": 1}, "op", "INVALID"),
+        (
+            {"field": "orders_count", "op": "gte", "value": "1; DROP TABLE x"},
+            "value",
+            "INVALID",
+        ),
+        ({"field": "orders_count", "op": "gte", "value": 1.5}, "value", "INVALID"),
+        ({"field": "orders_count", "op": "gte"}, "value", "REQUIRED"),
+        (
+            {"field": "total_spent", "op": "between", "value": [10, 5]},
+            "value",
+            "INVALID",
+        ),
+        (
+            {"field": "last_order_at", "op": "before", "value": "2026-01-01"},
+            "value",
+            "INVALID",
+        ),
+        (
+            {"field": "last_order_at", "op": "more_than_days_ago", "value": -1},
+            "value",
+            "INVALID",
+        ),
+        ({"and": []}, "and", "INVALID"),
+        (
+            {"or": [{"field": "channel", "op": "in", "value": []}]},
+            "or.0.value",
+            "INVALID",
+        ),
+        ({"bought": {"categories": [1], "products": [2]}}, "bought", "INVALID"),
+        ({"bought": {"categories": ["1"]}}, "bought.categories.0", "INVALID"),
+        ({"bought": {"categories": [1], "since": 3}}, "bought", "INVALID"),
+        ("orders_count > 1", "", "INVALID"),
+        # unknown keys are refused, never ignored (issue 13)
+        (
+            {"field": "orders_count", "op": "gte", "value": 1, "sql": "1=1"},
+            "",
+            "INVALID",
+        ),
+        (
+            {"and": [{"field": "channel", "op": "eq", "value": "x", "key": "k"}]},
+            "and.0",
+            "INVALID",
+        ),
+        (
+            {"field": "metadata", "op": "exists", "key": "vip", "value2": 1},
+            "",
+            "INVALID",
+        ),
+        (
+            {
+                "and": [{"field": "orders_count", "op": "gte", "value": 1}],
+                "field": "orders_count",
+            },
+            "",
+            "INVALID",
+        ),
+    ],
+)
 def test_invalid_rules_name_the_culprit(rule, path, code):
     with pytest.raises(RuleError) as exc:
         normalize(rule)
@@ -122,35 +174,50 @@ def test_purchase_conditions_are_found_at_any_depth():
     spent = {"field": "total_spent", "op": "gte", "value": 10}
     assert not has_purchase_condition(normalize({"and": [spent, {"not": spent}]}))
     assert has_purchase_condition(normalize(bought))
-    assert has_purchase_condition(normalize(
-        {"and": [spent, {"or": [spent, {"not": bought}]}]}))
+    assert has_purchase_condition(
+        normalize({"and": [spent, {"or": [spent, {"not": bought}]}]})
+    )
 
 
 def test_a_rule_names_the_joins_it_needs():
     """Only ``date_joined`` and ``country`` read Saleor's user row, only
     ``channel`` the channel; set-based fields and purchase conditions read their
     own tables by the profile's columns."""
+
     def read(rule):
         return aliases_read(normalize(rule))
 
     assert read(DORMANT_REGULAR) == {"c"}
     assert read({"field": "orders_count", "op": "gte", "value": 2}) == set()
     assert read({"not": {"field": "date_joined", "op": "is_set"}}) == {"u"}
-    assert read({"or": [{"field": "country", "op": "eq", "value": "jp"},
-                        {"field": "channel", "op": "eq", "value": "x"}]}) == {"u", "c"}
-    for rule in ({"field": "metadata", "op": "exists", "key": "k"},
-                 {"field": "tier", "op": "eq", "value": "Gold"},
-                 {"field": "points", "op": "gte", "value": 1},
-                 {"field": "rfm_group", "op": "eq", "value": "champions"},
-                 {"field": "customer_type", "op": "eq", "value": "guest"},
-                 {"bought": {"products": [1]}}):
+    assert read(
+        {
+            "or": [
+                {"field": "country", "op": "eq", "value": "jp"},
+                {"field": "channel", "op": "eq", "value": "x"},
+            ]
+        }
+    ) == {"u", "c"}
+    for rule in (
+        {"field": "metadata", "op": "exists", "key": "k"},
+        {"field": "tier", "op": "eq", "value": "Gold"},
+        {"field": "points", "op": "gte", "value": 1},
+        {"field": "rfm_group", "op": "eq", "value": "champions"},
+        {"field": "customer_type", "op": "eq", "value": "guest"},
+        {"bought": {"products": [1]}},
+    ):
         assert read(rule) == set(), rule
 
 
 def test_the_per_customer_form_reads_the_order_rows_not_the_facts():
-    rule = normalize({"or": [{"bought": {"products": [5]}},
-                             {"bought": {"categories": [3], "min_times": 2,
-                                         "within_days": 30}}]})
+    rule = normalize(
+        {
+            "or": [
+                {"bought": {"products": [5]}},
+                {"bought": {"categories": [3], "min_times": 2, "within_days": 30}},
+            ]
+        }
+    )
     grouped, _ = compile_sql(rule, NOW, "orders")
     mine, params = compile_sql(rule, NOW, "orders", per_profile=True)
     assert "GROUP BY" in grouped and "purchasefact" in grouped
@@ -162,8 +229,9 @@ def test_the_per_customer_form_reads_the_order_rows_not_the_facts():
 
 def test_sql_carries_values_only_as_parameters():
     hostile = "x') OR 1=1; --"
-    rule = normalize({"and": [{"field": "channel", "op": "eq", "value": hostile},
-                              DORMANT_REGULAR]})
+    rule = normalize(
+        {"and": [{"field": "channel", "op": "eq", "value": hostile}, DORMANT_REGULAR]}
+    )
     sql, params = compile_sql(rule, NOW, "saleor_crm_plugin_customerorder")
     assert hostile not in sql and hostile in params
     assert sql.count("%s") == len(params)
@@ -173,16 +241,32 @@ def test_sql_carries_values_only_as_parameters():
 def test_leaves_are_coalesced_only_under_not():
     """A bare comparison where an unknown cannot make a match (an index can serve
     it); two-valued under NOT, where it could."""
-    rule = normalize({"and": [
-        {"field": "last_order_at", "op": "less_than_days_ago", "value": 90},
-        {"or": [{"field": "orders_count", "op": "gte", "value": 2},
-                {"field": "tier", "op": "eq", "value": "Gold"}]},
-        {"not": {"and": [{"field": "total_spent", "op": "gte", "value": 500},
-                         {"field": "points", "op": "gte", "value": 10}]}},
-    ]})
+    rule = normalize(
+        {
+            "and": [
+                {"field": "last_order_at", "op": "less_than_days_ago", "value": 90},
+                {
+                    "or": [
+                        {"field": "orders_count", "op": "gte", "value": 2},
+                        {"field": "tier", "op": "eq", "value": "Gold"},
+                    ]
+                },
+                {
+                    "not": {
+                        "and": [
+                            {"field": "total_spent", "op": "gte", "value": 500},
+                            {"field": "points", "op": "gte", "value": 10},
+                        ]
+                    }
+                },
+            ]
+        }
+    )
     sql, _ = compile_sql(rule, NOW, "orders")
-    assert sql.startswith("((p.last_order_at >= %s) AND ((p.orders_count >= %s) OR"
-                          " ((p.channel_id, p.user_id) IN (SELECT")
+    assert sql.startswith(
+        "((p.last_order_at >= %s) AND ((p.orders_count >= %s) OR"
+        " ((p.channel_id, p.user_id) IN (SELECT"
+    )
     assert "(NOT (COALESCE(p.net_spent_amount >= %s, FALSE) AND (COALESCE(" in sql
     assert sql.count("COALESCE(") == 2
 
@@ -190,26 +274,41 @@ def test_leaves_are_coalesced_only_under_not():
 # --- properties -----------------------------------------------------------------------
 
 leaf_st = st.one_of(
-    st.builds(lambda f, op, v: {"field": f, "op": op, "value": v},
-              st.sampled_from([n for n, f in FIELDS.items() if f.kind == "int"]),
-              st.sampled_from(["eq", "ne", "gt", "gte", "lt", "lte"]),
-              st.integers(0, 20)),
-    st.builds(lambda f, op, d: {"field": f, "op": op, "value": d},
-              st.sampled_from([n for n, f in FIELDS.items() if f.kind == "datetime"]),
-              st.sampled_from(["more_than_days_ago", "less_than_days_ago"]),
-              st.integers(0, 400)),
-    st.builds(lambda vals: {"field": "channel", "op": "in", "value": vals},
-              st.lists(st.sampled_from(["jp", "us", "eu"]), min_size=1, max_size=3)),
-    st.builds(lambda ids, n, d: {"bought": {"categories": ids, "min_times": n,
-                                            "within_days": d}},
-              st.lists(st.integers(1, 5), min_size=1, max_size=3),
-              st.integers(1, 3), st.one_of(st.none(), st.integers(1, 400))),
-    st.builds(lambda op, k, v: {"field": "metadata", "op": op, "key": k, "value": v},
-              st.sampled_from(["eq", "ne", "exists", "not_exists"]),
-              st.sampled_from(["vip", "source"]), st.sampled_from(["yes", "no"])),
-    st.builds(lambda op, vals: {"field": "tier", "op": op, "value": vals},
-              st.sampled_from(["in", "not_in"]),
-              st.lists(st.sampled_from(["Silver", "Gold"]), min_size=1, max_size=2)),
+    st.builds(
+        lambda f, op, v: {"field": f, "op": op, "value": v},
+        st.sampled_from([n for n, f in FIELDS.items() if f.kind == "int"]),
+        st.sampled_from(["eq", "ne", "gt", "gte", "lt", "lte"]),
+        st.integers(0, 20),
+    ),
+    st.builds(
+        lambda f, op, d: {"field": f, "op": op, "value": d},
+        st.sampled_from([n for n, f in FIELDS.items() if f.kind == "datetime"]),
+        st.sampled_from(["more_than_days_ago", "less_than_days_ago"]),
+        st.integers(0, 400),
+    ),
+    st.builds(
+        lambda vals: {"field": "channel", "op": "in", "value": vals},
+        st.lists(st.sampled_from(["jp", "us", "eu"]), min_size=1, max_size=3),
+    ),
+    st.builds(
+        lambda ids, n, d: {
+            "bought": {"categories": ids, "min_times": n, "within_days": d}
+        },
+        st.lists(st.integers(1, 5), min_size=1, max_size=3),
+        st.integers(1, 3),
+        st.one_of(st.none(), st.integers(1, 400)),
+    ),
+    st.builds(
+        lambda op, k, v: {"field": "metadata", "op": op, "key": k, "value": v},
+        st.sampled_from(["eq", "ne", "exists", "not_exists"]),
+        st.sampled_from(["vip", "source"]),
+        st.sampled_from(["yes", "no"]),
+    ),
+    st.builds(
+        lambda op, vals: {"field": "tier", "op": op, "value": vals},
+        st.sampled_from(["in", "not_in"]),
+        st.lists(st.sampled_from(["Silver", "Gold"]), min_size=1, max_size=2),
+    ),
 )
 rule_st = st.recursive(
     leaf_st,
@@ -222,22 +321,36 @@ rule_st = st.recursive(
 )
 _base_customer_st = st.builds(
     lambda counts, days, channel, orders: customer(
-        orders_count=counts[0], paid_orders_count=counts[1],
+        orders_count=counts[0],
+        paid_orders_count=counts[1],
         cancelled_orders_count=counts[2],
         last_order_at=None if days is None else NOW - timedelta(days=days),
         first_order_at=None if days is None else NOW - timedelta(days=days + 30),
-        channel=channel, orders=orders),
-    st.tuples(*[st.integers(0, 20)] * 3), st.one_of(st.none(), st.integers(0, 500)),
+        channel=channel,
+        orders=orders,
+    ),
+    st.tuples(*[st.integers(0, 20)] * 3),
+    st.one_of(st.none(), st.integers(0, 500)),
     st.sampled_from(["jp", "us", "eu"]),
-    st.lists(st.builds(lambda d, cats, c: order(d, categories=cats, cancelled=c),
-                       st.integers(0, 500), st.lists(st.integers(1, 5), max_size=3),
-                       st.booleans()), max_size=5),
+    st.lists(
+        st.builds(
+            lambda d, cats, c: order(d, categories=cats, cancelled=c),
+            st.integers(0, 500),
+            st.lists(st.integers(1, 5), max_size=3),
+            st.booleans(),
+        ),
+        max_size=5,
+    ),
 )
 customer_st = st.builds(
     lambda base, metadata, tier: {**base, "metadata": metadata, "tier": tier},
     _base_customer_st,
-    st.one_of(st.none(), st.dictionaries(st.sampled_from(["vip", "source"]),
-                                         st.sampled_from(["yes", "no"]))),
+    st.one_of(
+        st.none(),
+        st.dictionaries(
+            st.sampled_from(["vip", "source"]), st.sampled_from(["yes", "no"])
+        ),
+    ),
     st.sampled_from([None, "Silver", "Gold"]),
 )
 
@@ -266,29 +379,49 @@ def test_catalogue_operators_are_all_known():
     assert {f.kind for f in FIELDS.values()} <= set(OPERATORS)
     for name, field in FIELDS.items():
         assert field.sql and not set(field.sql) & {";", "%"}, name
-    assert Decimal("1.5") == normalize(
-        {"field": "total_spent", "op": "gte", "value": "1.5"})["value"]
+    assert (
+        Decimal("1.5")
+        == normalize({"field": "total_spent", "op": "gte", "value": "1.5"})["value"]
+    )
 
 
 # --- customer type, country, loyalty tier and points, metadata ----------------------
 
 
-@pytest.mark.parametrize(("rule", "path", "code"), [
-    ({"field": "country", "op": "eq", "value": "JPN"}, "value", "INVALID"),
-    ({"field": "country", "op": "in", "value": ["JP", "1A"]}, "value.1", "INVALID"),
-    ({"field": "customer_type", "op": "eq", "value": "vip"}, "value", "INVALID"),
-    ({"field": "tier", "op": "gte", "value": "Gold"}, "op", "INVALID"),
-    ({"field": "points", "op": "gte", "value": "many"}, "value", "INVALID"),
-    ({"field": "metadata", "op": "eq", "value": "x"}, "key", "REQUIRED"),
-    ({"field": "metadata", "op": "eq", "key": "  ", "value": "x"}, "key", "INVALID"),
-    ({"field": "metadata", "op": "eq", "key": 7, "value": "x"}, "key", "INVALID"),
-    ({"field": "metadata", "op": "eq", "key": "k" * 257, "value": "x"}, "key",
-     "INVALID"),
-    ({"field": "metadata", "op": "eq", "key": "vip"}, "value", "REQUIRED"),
-    ({"field": "metadata", "op": "ne", "key": "vip", "value": 1}, "value", "INVALID"),
-    ({"field": "metadata", "op": "in", "key": "vip", "value": ["x"]}, "op", "INVALID"),
-    ({"not": {"field": "metadata", "op": "exists"}}, "not.key", "REQUIRED"),
-])
+@pytest.mark.parametrize(
+    ("rule", "path", "code"),
+    [
+        ({"field": "country", "op": "eq", "value": "JPN"}, "value", "INVALID"),
+        ({"field": "country", "op": "in", "value": ["JP", "1A"]}, "value.1", "INVALID"),
+        ({"field": "customer_type", "op": "eq", "value": "vip"}, "value", "INVALID"),
+        ({"field": "tier", "op": "gte", "value": "Gold"}, "op", "INVALID"),
+        ({"field": "points", "op": "gte", "value": "many"}, "value", "INVALID"),
+        ({"field": "metadata", "op": "eq", "value": "x"}, "key", "REQUIRED"),
+        (
+            {"field": "metadata", "op": "eq", "key": "  ", "value": "x"},
+            "key",
+            "INVALID",
+        ),
+        ({"field": "metadata", "op": "eq", "key": 7, "value": "x"}, "key", "INVALID"),
+        (
+            {"field": "metadata", "op": "eq", "key": "k" * 257, "value": "x"},
+            "key",
+            "INVALID",
+        ),
+        ({"field": "metadata", "op": "eq", "key": "vip"}, "value", "REQUIRED"),
+        (
+            {"field": "metadata", "op": "ne", "key": "vip", "value": 1},
+            "value",
+            "INVALID",
+        ),
+        (
+            {"field": "metadata", "op": "in", "key": "vip", "value": ["x"]},
+            "op",
+            "INVALID",
+        ),
+        ({"not": {"field": "metadata", "op": "exists"}}, "not.key", "REQUIRED"),
+    ],
+)
 def test_new_fields_refuse_bad_input(rule, path, code):
     with pytest.raises(RuleError) as exc:
         normalize(rule)
@@ -297,10 +430,11 @@ def test_new_fields_refuse_bad_input(rule, path, code):
 
 def test_country_codes_are_upper_cased_and_metadata_keeps_its_key():
     assert normalize({"field": "country", "op": "in", "value": ["jp", "Us"]})[
-        "value"] == ["JP", "US"]
-    assert normalize({"field": "metadata", "op": "exists", "key": "crm.vip",
-                      "value": "ignored"}) == {
-        "field": "metadata", "op": "exists", "key": "crm.vip", "value": None}
+        "value"
+    ] == ["JP", "US"]
+    assert normalize(
+        {"field": "metadata", "op": "exists", "key": "crm.vip", "value": "ignored"}
+    ) == {"field": "metadata", "op": "exists", "key": "crm.vip", "value": None}
 
 
 def test_metadata_semantics():
@@ -311,14 +445,30 @@ def test_metadata_semantics():
     yes, no = customer(metadata={"vip": "yes"}), customer(metadata={"vip": "no"})
     without, guest = customer(metadata={"other": "yes"}), customer(metadata=None)
     assert [evaluate(eq, c, NOW) for c in (yes, no, without, guest)] == [
-        True, False, False, False]
+        True,
+        False,
+        False,
+        False,
+    ]
     # a missing key is a missing value: "ne" is false, its negation true
     assert [evaluate(ne, c, NOW) for c in (yes, no, without, guest)] == [
-        False, True, False, False]
+        False,
+        True,
+        False,
+        False,
+    ]
     assert [evaluate(exists, c, NOW) for c in (yes, no, without, guest)] == [
-        True, True, False, False]
+        True,
+        True,
+        False,
+        False,
+    ]
     assert [evaluate(missing, c, NOW) for c in (yes, no, without, guest)] == [
-        False, False, True, True]
+        False,
+        False,
+        True,
+        True,
+    ]
 
 
 def test_non_members_have_no_tier_and_guests_are_guests():
@@ -335,13 +485,17 @@ def test_non_members_have_no_tier_and_guests_are_guests():
 
 def test_new_fields_carry_values_only_as_parameters():
     hostile = "x') OR 1=1; --"
-    rule = normalize({"and": [
-        {"field": "metadata", "op": "ne", "key": hostile, "value": hostile},
-        {"field": "tier", "op": "in", "value": [hostile]},
-        {"field": "points", "op": "between", "value": [10, 20]},
-        {"field": "country", "op": "eq", "value": "jp"},
-        {"not": {"field": "metadata", "op": "not_exists", "key": hostile}},
-    ]})
+    rule = normalize(
+        {
+            "and": [
+                {"field": "metadata", "op": "ne", "key": hostile, "value": hostile},
+                {"field": "tier", "op": "in", "value": [hostile]},
+                {"field": "points", "op": "between", "value": [10, 20]},
+                {"field": "country", "op": "eq", "value": "jp"},
+                {"not": {"field": "metadata", "op": "not_exists", "key": hostile}},
+            ]
+        }
+    )
     sql, params = compile_sql(rule, NOW, "orders", {"membership": "m_t"})
     assert hostile not in sql and sql.count("%s") == len(params)
     assert '"m_t" m' in sql and '"orders" o' in sql

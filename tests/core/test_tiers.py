@@ -133,12 +133,21 @@ def test_mixed_metrics_take_the_highest_rank_reached():
 @pytest.mark.parametrize(
     "ladder, field",
     [
-        ([TierRule(1, 1, Metric.SPEND, Decimal(1)), TierRule(2, 1, Metric.SPEND,
-                                                             Decimal(2))], "rank"),
+        (
+            [
+                TierRule(1, 1, Metric.SPEND, Decimal(1)),
+                TierRule(2, 1, Metric.SPEND, Decimal(2)),
+            ],
+            "rank",
+        ),
         ([TierRule(1, 1, Metric.SPEND, Decimal(-1))], "threshold"),
-        ([TierRule(1, 1, Metric.SPEND, Decimal(10)), TierRule(2, 2, Metric.SPEND,
-                                                              Decimal(10))],
-         "threshold"),
+        (
+            [
+                TierRule(1, 1, Metric.SPEND, Decimal(10)),
+                TierRule(2, 2, Metric.SPEND, Decimal(10)),
+            ],
+            "threshold",
+        ),
     ],
 )
 def test_invalid_ladders(ladder, field):
@@ -152,7 +161,9 @@ def test_valid_ladder_passes():
 
 
 def test_missing_for_next_tier():
-    assert missing_for(LADDER[2], {Metric.SPEND: Decimal("120.50")}) == Decimal("379.50")
+    assert missing_for(LADDER[2], {Metric.SPEND: Decimal("120.50")}) == Decimal(
+        "379.50"
+    )
     assert missing_for(LADDER[2], {Metric.SPEND: Decimal("900")}) == 0
 
 
@@ -162,20 +173,24 @@ RETAIN = NOW + timedelta(days=365)
 
 
 def test_upgrade_happens_at_once_with_retention():
-    move = decide(Membership(tier_rank=0), 2, NOW, at_review=False,
-                  retention_until=RETAIN)
+    move = decide(
+        Membership(tier_rank=0), 2, NOW, at_review=False, retention_until=RETAIN
+    )
     assert move == Move(2, Reason.QUALIFIED, RETAIN)
 
 
 def test_upgrade_from_no_tier():
-    move = decide(Membership(tier_rank=None), 0, NOW, at_review=False,
-                  retention_until=RETAIN)
+    move = decide(
+        Membership(tier_rank=None), 0, NOW, at_review=False, retention_until=RETAIN
+    )
     assert move.rank == 0 and move.reason == Reason.QUALIFIED
 
 
 def test_no_downgrade_between_reviews():
-    assert decide(Membership(tier_rank=2), 0, NOW, at_review=False,
-                  retention_until=RETAIN) is None
+    assert (
+        decide(Membership(tier_rank=2), 0, NOW, at_review=False, retention_until=RETAIN)
+        is None
+    )
 
 
 def test_downgrade_at_review_once_retention_is_over():
@@ -204,12 +219,15 @@ def test_downgrade_can_leave_the_ladder():
 def test_same_tier_is_no_move():
     member = Membership(tier_rank=1)
     for at_review in (False, True):
-        assert decide(member, 1, NOW, at_review=at_review, retention_until=RETAIN) is None
+        assert (
+            decide(member, 1, NOW, at_review=at_review, retention_until=RETAIN) is None
+        )
 
 
 def test_override_wins_until_it_expires():
-    member = Membership(tier_rank=0, override_rank=2,
-                        override_expires_at=NOW + timedelta(days=1))
+    member = Membership(
+        tier_rank=0, override_rank=2, override_expires_at=NOW + timedelta(days=1)
+    )
     assert effective_rank(member, NOW) == 2
     assert decide(member, 1, NOW, at_review=True, retention_until=RETAIN) is None
     later = NOW + timedelta(days=1)
@@ -225,8 +243,12 @@ def test_override_without_expiry_is_permanent():
 ranks = st.one_of(st.none(), st.integers(0, 5))
 
 
-@given(current=ranks, qualified=ranks, at_review=st.booleans(),
-       retained_days=st.one_of(st.none(), st.integers(-30, 30)))
+@given(
+    current=ranks,
+    qualified=ranks,
+    at_review=st.booleans(),
+    retained_days=st.one_of(st.none(), st.integers(-30, 30)),
+)
 def test_moves_never_go_down_outside_a_review_and_never_up_at_a_loss(
     current, qualified, at_review, retained_days
 ):
@@ -245,9 +267,13 @@ def test_moves_never_go_down_outside_a_review_and_never_up_at_a_loss(
         assert move.reason == Reason.QUALIFIED and move.retained_until == RETAIN
 
 
-@given(st.lists(st.decimals(0, 10_000, places=2), min_size=1, max_size=6, unique=True),
-       st.decimals(0, 20_000, places=2))
-def test_qualifying_tier_is_the_highest_threshold_not_above_the_figure(thresholds, spend):
+@given(
+    st.lists(st.decimals(0, 10_000, places=2), min_size=1, max_size=6, unique=True),
+    st.decimals(0, 20_000, places=2),
+)
+def test_qualifying_tier_is_the_highest_threshold_not_above_the_figure(
+    thresholds, spend
+):
     ladder = [
         TierRule(id=i, rank=i, metric=Metric.SPEND, threshold=t)
         for i, t in enumerate(sorted(thresholds))

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 from saleor.plugins.models import PluginConfiguration
 
-from saleor_crm_plugin.plugin import CRMPlugin
 from saleor_crm_plugin.core.config import PLUGIN_ID
+from saleor_crm_plugin.plugin import CRMPlugin
 
 
 def crm_url():

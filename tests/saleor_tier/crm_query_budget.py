@@ -36,8 +36,8 @@ from django.test.utils import CaptureQueriesContext
 
 import saleor_crm_plugin
 from saleor_crm_plugin.pipeline import ingest
-from saleor_crm_plugin.profiles import erasure as ingest_erasure
 from saleor_crm_plugin.plugin import CRMPlugin
+from saleor_crm_plugin.profiles import erasure as ingest_erasure
 
 _PACKAGE = str(Path(saleor_crm_plugin.__file__).parent)
 _TASKS = str(Path(_PACKAGE) / "tasks.py")
@@ -148,8 +148,9 @@ def _assert_num_queries(
     if connection is None:
         connection = connections[using or DEFAULT_DB_ALIAS]
     tally = Tally()
-    with CaptureQueriesContext(connection) as context, connection.execute_wrapper(
-        tally
+    with (
+        CaptureQueriesContext(connection) as context,
+        connection.execute_wrapper(tally),
     ):
         yield context
     saleor = len(tally.statements["saleor"])

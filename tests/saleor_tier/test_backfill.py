@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from saleor.order import OrderChargeStatus, OrderStatus
 
+from saleor_crm_plugin.models import BackfillRun, CustomerOrder, CustomerProfile
 from saleor_crm_plugin.profiles import backfill as backfill_module
 from saleor_crm_plugin.profiles.backfill import BackfillOptions, run_backfill
-from saleor_crm_plugin.models import BackfillRun, CustomerOrder, CustomerProfile
 
 
 def _paid(order, total):
@@ -19,7 +19,9 @@ def _paid(order, total):
     order.charge_status = OrderChargeStatus.FULL
     order.save(
         update_fields=[
-            "total_gross_amount", "total_net_amount", "total_charged_amount",
+            "total_gross_amount",
+            "total_net_amount",
+            "total_charged_amount",
             "charge_status",
         ]
     )
@@ -32,7 +34,9 @@ def history(order_generator, order_with_lines, customer_user, channel_PLN):
     orders = {
         "with_lines": _paid(order_with_lines, "30.00"),
         "second": _paid(order_generator(), "10.00"),
-        "guest": _paid(order_generator(user=None, user_email="Guest@Example.com "), "7.00"),
+        "guest": _paid(
+            order_generator(user=None, user_email="Guest@Example.com "), "7.00"
+        ),
         "draft": order_generator(status=OrderStatus.DRAFT),
         "unconfirmed": order_generator(status=OrderStatus.UNCONFIRMED),
         "no_customer": order_generator(user=None, user_email=""),
@@ -52,9 +56,16 @@ def history(order_generator, order_with_lines, customer_user, channel_PLN):
 def _snapshot():
     return sorted(
         CustomerProfile.objects.values_list(
-            "channel_id", "user_id", "email", "orders_count", "paid_orders_count",
-            "cancelled_orders_count", "total_spent_amount", "net_spent_amount",
-            "first_order_at", "last_order_at",
+            "channel_id",
+            "user_id",
+            "email",
+            "orders_count",
+            "paid_orders_count",
+            "cancelled_orders_count",
+            "total_spent_amount",
+            "net_spent_amount",
+            "first_order_at",
+            "last_order_at",
         ),
         key=repr,
     )
@@ -132,7 +143,10 @@ def test_interrupted_backfill_resumes_to_the_same_result(history, monkeypatch):
 
 def test_backfill_channel_and_since_filters(history, customer_user, channel_PLN):
     call_command(
-        "crm_backfill", "--no-progress", "--channel", channel_PLN.slug,
+        "crm_backfill",
+        "--no-progress",
+        "--channel",
+        channel_PLN.slug,
         stdout=StringIO(),
     )
     assert list(CustomerProfile.objects.values_list("channel__slug", flat=True)) == [

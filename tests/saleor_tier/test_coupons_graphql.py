@@ -26,7 +26,8 @@ from saleor.account.models import User
 from saleor.discount.models import Voucher
 from saleor.graphql.tests.utils import assert_no_permission
 
-from saleor_crm_plugin.coupons import delivery as coupon_delivery, issuing as coupons
+from saleor_crm_plugin.coupons import delivery as coupon_delivery
+from saleor_crm_plugin.coupons import issuing as coupons
 from saleor_crm_plugin.models import CouponGrant, CouponRule, CustomerProfile
 
 FIELDS = """
@@ -94,19 +95,31 @@ def errors(payload):
 
 
 def rule_input(channel_obj, **overrides):
-    return {"name": "Come back", "channel": channel_obj.slug,
-            "trigger": {"kind": "DAYS_WITHOUT_ORDER", "days": 90},
-            "discountType": "PERCENTAGE", "discountValue": "15", "validityDays": 30,
-            **overrides}
+    return {
+        "name": "Come back",
+        "channel": channel_obj.slug,
+        "trigger": {"kind": "DAYS_WITHOUT_ORDER", "days": 90},
+        "discountType": "PERCENTAGE",
+        "discountValue": "15",
+        "validityDays": 30,
+        **overrides,
+    }
 
 
 def lapsed(channel, n, email=None):
     user = User.objects.create(email=email or f"l{n}@example.com")
     last = timezone.now() - timedelta(days=91)
     return CustomerProfile.objects.create(
-        channel=channel, user=user, email=user.email, currency="USD",
-        orders_count=1, paid_orders_count=1, last_order_at=last, last_paid_at=last,
-        average_order_value_amount=Decimal(40))
+        channel=channel,
+        user=user,
+        email=user.email,
+        currency="USD",
+        orders_count=1,
+        paid_orders_count=1,
+        last_order_at=last,
+        last_paid_at=last,
+        average_order_value_amount=Decimal(40),
+    )
 
 
 def create(client, channel_obj, **overrides):
@@ -119,31 +132,56 @@ def activated(rule_id, days=2):
     count (a time-based trigger fires for crossings since activation)."""
     pk = int(graphene.Node.from_global_id(rule_id)[1])
     CouponRule.objects.filter(pk=pk).update(
-        status="active", activated_at=timezone.now() - timedelta(days=days))
+        status="active", activated_at=timezone.now() - timedelta(days=days)
+    )
     return CouponRule.objects.get(pk=pk)
 
 
-def test_create_update_activate_run_pause_delete(staff_discounts_admin, channel_USD,
-                                                  category):
+def test_create_update_activate_run_pause_delete(
+    staff_discounts_admin, channel_USD, category
+):
     for n in range(3):
         lapsed(channel_USD, n)
-    created = create(staff_discounts_admin, channel_USD, minSpend="20",
-                     budgetCodes=2, controlShare="0")
+    created = create(
+        staff_discounts_admin,
+        channel_USD,
+        minSpend="20",
+        budgetCodes=2,
+        controlShare="0",
+    )
     assert errors(created) == []
     rule = created["rule"]
-    assert (rule["status"], rule["isRunning"], rule["trigger"]["days"],
-            rule["minSpend"], rule["budgetCodes"]) == (
-        "DRAFT", False, 90, {"amount": 20.0, "currency": "USD"}, 2)
+    assert (
+        rule["status"],
+        rule["isRunning"],
+        rule["trigger"]["days"],
+        rule["minSpend"],
+        rule["budgetCodes"],
+    ) == ("DRAFT", False, 90, {"amount": 20.0, "currency": "USD"}, 2)
 
     # the reward changes before anything is issued
-    data = crm_gql(staff_discounts_admin, UPDATE, {"id": rule["id"], "input": {
-        "discountType": "FIXED", "discountValue": "5", "budgetCodes": None,
-        "categoryIds": [gid("Category", category.pk)]}})["crmCouponRuleUpdate"]
+    data = crm_gql(
+        staff_discounts_admin,
+        UPDATE,
+        {
+            "id": rule["id"],
+            "input": {
+                "discountType": "FIXED",
+                "discountValue": "5",
+                "budgetCodes": None,
+                "categoryIds": [gid("Category", category.pk)],
+            },
+        },
+    )["crmCouponRuleUpdate"]
     assert errors(data) == []
-    assert (data["rule"]["discountType"], data["rule"]["budgetCodes"]) == ("FIXED", None)
+    assert (data["rule"]["discountType"], data["rule"]["budgetCodes"]) == (
+        "FIXED",
+        None,
+    )
 
     assert crm_gql(staff_discounts_admin, ACTION, {"id": rule["id"]})["activate"][
-        "rule"] == {"status": "ACTIVE", "isRunning": True}
+        "rule"
+    ] == {"status": "ACTIVE", "isRunning": True}
     activated(rule["id"])
     ran = crm_gql(staff_discounts_admin, RUN, {"id": rule["id"]})["crmCouponRuleRun"]
     assert (ran["issued"], ran["heldOut"], ran["rule"]["issuedCount"]) == (3, 0, 3)
@@ -153,39 +191,59 @@ def test_create_update_activate_run_pause_delete(staff_discounts_admin, channel_
     paused = crm_gql(staff_discounts_admin, PAUSE, {"id": rule["id"]})
     assert paused["crmCouponRulePause"]["rule"]["status"] == "PAUSED"
     refused = crm_gql(staff_discounts_admin, DELETE, {"id": rule["id"]})[
-        "crmCouponRuleDelete"]
+        "crmCouponRuleDelete"
+    ]
     assert errors(refused) == [("id", "INVALID")]
 
     draft = create(staff_discounts_admin, channel_USD, name="Never used")["rule"]
     gone = crm_gql(staff_discounts_admin, DELETE, {"id": draft["id"]})[
-        "crmCouponRuleDelete"]
+        "crmCouponRuleDelete"
+    ]
     assert errors(gone) == [] and gone["rule"]["id"] == draft["id"]
     assert CouponRule.objects.count() == 1
 
 
-@pytest.mark.parametrize(("overrides", "expected"), [
-    ({"name": " "}, [("name", "REQUIRED")]),
-    ({"channel": "nowhere"}, [("channel", "NOT_FOUND")]),
-    ({"trigger": {"kind": "SEGMENT_ENTRY"}}, [("segmentId", "REQUIRED")]),
-    ({"trigger": {"kind": "SEGMENT_ENTRY", "segmentId": "bad"}},
-     [("segmentId", "GRAPHQL_ERROR")]),
-    ({"trigger": {"kind": "SEGMENT_ENTRY", "segmentId": gid("CRMSegment", 999)}},
-     [("segmentId", "NOT_FOUND")]),
-    ({"trigger": {"kind": "NTH_ORDER", "n": 1}}, [("n", "INVALID")]),
-    ({"trigger": {"kind": "FIRST_ORDER", "days": 4}}, [("days", "INVALID")]),
-    ({"discountValue": "150"}, [("discountValue", "INVALID")]),
-    ({"discountType": "FIXED", "discountValue": "1.005"}, [("discountValue", "INVALID")]),
-    ({"discountType": "FREE_SHIPPING", "categoryIds": [gid("Category", 1)]},
-     [("categoryIds", "INVALID")]),
-    ({"productIds": [gid("Product", 987654)]}, [("productIds", "NOT_FOUND")]),
-    ({"controlShare": "0.95"}, [("controlShare", "INVALID")]),
-    ({"budgetAmount": "0"}, [("budgetAmount", "INVALID")]),
-    ({"startsAt": "2026-12-01T00:00:00+00:00", "endsAt": "2026-11-01T00:00:00+00:00"},
-     [("endsAt", "INVALID")]),
-    ({"delivery": ["WEBHOOK"]}, [("delivery", "INVALID")]),  # no URL configured
-])
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"name": " "}, [("name", "REQUIRED")]),
+        ({"channel": "nowhere"}, [("channel", "NOT_FOUND")]),
+        ({"trigger": {"kind": "SEGMENT_ENTRY"}}, [("segmentId", "REQUIRED")]),
+        (
+            {"trigger": {"kind": "SEGMENT_ENTRY", "segmentId": "bad"}},
+            [("segmentId", "GRAPHQL_ERROR")],
+        ),
+        (
+            {"trigger": {"kind": "SEGMENT_ENTRY", "segmentId": gid("CRMSegment", 999)}},
+            [("segmentId", "NOT_FOUND")],
+        ),
+        ({"trigger": {"kind": "NTH_ORDER", "n": 1}}, [("n", "INVALID")]),
+        ({"trigger": {"kind": "FIRST_ORDER", "days": 4}}, [("days", "INVALID")]),
+        ({"discountValue": "150"}, [("discountValue", "INVALID")]),
+        (
+            {"discountType": "FIXED", "discountValue": "1.005"},
+            [("discountValue", "INVALID")],
+        ),
+        (
+            {"discountType": "FREE_SHIPPING", "categoryIds": [gid("Category", 1)]},
+            [("categoryIds", "INVALID")],
+        ),
+        ({"productIds": [gid("Product", 987654)]}, [("productIds", "NOT_FOUND")]),
+        ({"controlShare": "0.95"}, [("controlShare", "INVALID")]),
+        ({"budgetAmount": "0"}, [("budgetAmount", "INVALID")]),
+        (
+            {
+                "startsAt": "2026-12-01T00:00:00+00:00",
+                "endsAt": "2026-11-01T00:00:00+00:00",
+            },
+            [("endsAt", "INVALID")],
+        ),
+        ({"delivery": ["WEBHOOK"]}, [("delivery", "INVALID")]),  # no URL configured
+    ],
+)
 def test_invalid_rules_are_typed_errors_and_write_nothing(
-        staff_discounts_admin, channel_USD, overrides, expected):
+    staff_discounts_admin, channel_USD, overrides, expected
+):
     payload = create(staff_discounts_admin, channel_USD, **overrides)
     assert errors(payload) == expected, payload["crmErrors"]
     assert payload["rule"] is None
@@ -195,16 +253,22 @@ def test_invalid_rules_are_typed_errors_and_write_nothing(
 def test_list_filter_sort_detail_dry_run_report(staff_discounts_admin, channel_USD):
     for n in range(4):
         lapsed(channel_USD, n)
-    ids = [create(staff_discounts_admin, channel_USD, name=name)["rule"]["id"]
-           for name in ("Beta", "alpha", "Gamma")]
+    ids = [
+        create(staff_discounts_admin, channel_USD, name=name)["rule"]["id"]
+        for name in ("Beta", "alpha", "Gamma")
+    ]
     activated(ids[0])
     data = crm_gql(staff_discounts_admin, LIST, {"filter": {"status": "ACTIVE"}})
     assert [e["node"]["name"] for e in data["crmCouponRules"]["edges"]] == ["Beta"]
-    data = crm_gql(staff_discounts_admin, LIST, {
-        "sort": {"field": "NAME", "direction": "DESC"}})
+    data = crm_gql(
+        staff_discounts_admin, LIST, {"sort": {"field": "NAME", "direction": "DESC"}}
+    )
     # by name as PostgreSQL compares it (like Saleor's own voucher sorting)
     assert [e["node"]["name"] for e in data["crmCouponRules"]["edges"]] == [
-        "alpha", "Gamma", "Beta"]
+        "alpha",
+        "Gamma",
+        "Beta",
+    ]
 
     detail = crm_gql(staff_discounts_admin, DETAIL, {"id": ids[0]})
     dry = detail["crmCouponRuleDryRun"]
@@ -220,7 +284,10 @@ def test_list_filter_sort_detail_dry_run_report(staff_discounts_admin, channel_U
     assert node["estimatedCost"] == {"amount": 6.0, "currency": "USD"}
     report = detail["crmCouponRuleReport"]
     assert (report["windowDays"], report["treated"], report["control"]) == (
-        30, {"customers": 4, "converted": 0}, {"customers": 0})
+        30,
+        {"customers": 4, "converted": 0},
+        {"customers": 0},
+    )
     assert report["conversionUplift"] is None  # no held-out customers
 
 
@@ -238,64 +305,103 @@ DEPRECATED = """
   name isDeprecated } } }"""
 
 
-def test_dry_run_answers_switch_on_and_replayed_window_apart(staff_discounts_admin,
-                                                             channel_USD):
+def test_dry_run_answers_switch_on_and_replayed_window_apart(
+    staff_discounts_admin, channel_USD
+):
     for n in range(4):
-        lapsed(channel_USD, n)            # crossed 90 days without an order a day ago
+        lapsed(channel_USD, n)  # crossed 90 days without an order a day ago
     rule_id = create(staff_discounts_admin, channel_USD)["rule"]["id"]
     dry = crm_gql(staff_discounts_admin, DRY_RUN, {"id": rule_id})[
-        "crmCouponRuleDryRun"]
+        "crmCouponRuleDryRun"
+    ]
     assert dry["onActivation"] == {
-        "codes": 0, "customers": 0, "heldOut": 0, "budgetLimited": False,
+        "codes": 0,
+        "customers": 0,
+        "heldOut": 0,
+        "budgetLimited": False,
         "explanation": "Counts only customers crossing the days-without-order line "
-                       "after the switch-on: nothing that happened before is caught "
-                       "up, so switching on issues nothing now.",
-        "estimatedCost": {"amount": 0.0, "currency": "USD"}, "sample": []}
+        "after the switch-on: nothing that happened before is caught "
+        "up, so switching on issues nothing now.",
+        "estimatedCost": {"amount": 0.0, "currency": "USD"},
+        "sample": [],
+    }
     replay = dry["replayedWindow"]
-    assert (replay["codes"], replay["customers"], replay["heldOut"],
-            replay["budgetLimited"], replay["estimatedCost"], len(replay["sample"])) == (
-        4, 4, 0, False, {"amount": 24.0, "currency": "USD"}, 4)  # 4 x 15 % of 40
-    window = (datetime.fromisoformat(replay["to"])
-              - datetime.fromisoformat(replay["from"]))
-    assert window == timedelta(days=7)    # a line crossed by time: its catch-up
+    assert (
+        replay["codes"],
+        replay["customers"],
+        replay["heldOut"],
+        replay["budgetLimited"],
+        replay["estimatedCost"],
+        len(replay["sample"]),
+    ) == (4, 4, 0, False, {"amount": 24.0, "currency": "USD"}, 4)  # 4 x 15 % of 40
+    window = datetime.fromisoformat(replay["to"]) - datetime.fromisoformat(
+        replay["from"]
+    )
+    assert window == timedelta(days=7)  # a line crossed by time: its catch-up
 
     answer = crm_gql(staff_discounts_admin, SWITCH_ON, {"id": rule_id})[
-        "crmCouponRuleActivate"]
-    assert answer == {"issued": 0, "heldOut": 0, "budgetExhausted": False,
-                      "rule": {"status": "ACTIVE", "issuedCount": 0}, "crmErrors": []}
+        "crmCouponRuleActivate"
+    ]
+    assert answer == {
+        "issued": 0,
+        "heldOut": 0,
+        "budgetExhausted": False,
+        "rule": {"status": "ACTIVE", "issuedCount": 0},
+        "crmErrors": [],
+    }
     fields = crm_gql(staff_discounts_admin, DEPRECATED)["__type"]["fields"]
     assert {f["name"] for f in fields if f["isDeprecated"]} == {
-        "eligible", "treated", "heldOut", "estimatedCost", "budgetLimited", "sample"}
+        "eligible",
+        "treated",
+        "heldOut",
+        "estimatedCost",
+        "budgetLimited",
+        "sample",
+    }
 
 
-def test_permission_matrix(staff_discounts_admin, staff_users_admin, api_client,
-                           user_api_client, channel_USD):
+def test_permission_matrix(
+    staff_discounts_admin, staff_users_admin, api_client, user_api_client, channel_USD
+):
     rule_id = create(staff_discounts_admin, channel_USD)["rule"]["id"]
     staff_discounts_admin.user.user_permissions.clear()
     # staff with MANAGE_USERS only, customers and anonymous: no coupon rules
     for client in (staff_users_admin, user_api_client, api_client):
         assert_no_permission(crm_post(client, LIST, {}))
         assert_no_permission(crm_post(client, DETAIL, {"id": rule_id}))
-        assert_no_permission(crm_post(client, CREATE, {
-            "input": rule_input(channel_USD, name="x")}))
+        assert_no_permission(
+            crm_post(client, CREATE, {"input": rule_input(channel_USD, name="x")})
+        )
         assert_no_permission(crm_post(client, RUN, {"id": rule_id}))
         assert_no_permission(crm_post(client, DELETE, {"id": rule_id}))
     assert_no_permission(crm_post(api_client, MINE, {}))
     assert CouponRule.objects.count() == 1
 
 
-def test_customers_see_only_their_own_codes(user_api_client, customer_user,
-                                            channel_USD):
+def test_customers_see_only_their_own_codes(
+    user_api_client, customer_user, channel_USD
+):
     mine = CustomerProfile.objects.create(
-        channel=channel_USD, user=customer_user, email=customer_user.email,
-        currency="USD", orders_count=1, paid_orders_count=1,
-        last_order_at=timezone.now() - timedelta(days=91))
+        channel=channel_USD,
+        user=customer_user,
+        email=customer_user.email,
+        currency="USD",
+        orders_count=1,
+        paid_orders_count=1,
+        last_order_at=timezone.now() - timedelta(days=91),
+    )
     lapsed(channel_USD, 1)
     rule = CouponRule.objects.create(
-        name="Come back", channel=channel_USD, status="active",
-        trigger="days_without_order", trigger_params={"days": 90},
-        discount_type="percentage", discount_value=Decimal(10), min_spend=Decimal(5),
-        activated_at=timezone.now() - timedelta(days=2))
+        name="Come back",
+        channel=channel_USD,
+        status="active",
+        trigger="days_without_order",
+        trigger_params={"days": 90},
+        discount_type="percentage",
+        discount_value=Decimal(10),
+        min_spend=Decimal(5),
+        activated_at=timezone.now() - timedelta(days=2),
+    )
     assert coupons.run_rule(rule).issued == 2
     own = CouponGrant.objects.get(profile=mine)
     data = crm_gql(user_api_client, MINE)["crmMyCoupons"]
@@ -308,9 +414,15 @@ def test_customers_see_only_their_own_codes(user_api_client, customer_user,
 def test_deleting_a_customer_erases_their_grants(staff_users_admin, channel_USD):
     profile = lapsed(channel_USD, 1)
     rule = CouponRule.objects.create(
-        name="R", channel=channel_USD, status="active", trigger="days_without_order",
-        trigger_params={"days": 90}, discount_type="fixed", discount_value=5,
-        activated_at=timezone.now() - timedelta(days=2))
+        name="R",
+        channel=channel_USD,
+        status="active",
+        trigger="days_without_order",
+        trigger_params={"days": 90},
+        discount_type="fixed",
+        discount_value=5,
+        activated_at=timezone.now() - timedelta(days=2),
+    )
     coupons.run_rule(rule)
     assert CouponGrant.objects.filter(profile=profile).exists()
     profile.user.delete()
@@ -356,11 +468,16 @@ SECRET = "s3cret-signing-key-0123"
 
 
 def configure_webhook(plugin_configuration, url):
-    config = [item for item in plugin_configuration.configuration
-              if item["name"] not in ("coupon_webhook_url", "coupon_webhook_secret")]
+    config = [
+        item
+        for item in plugin_configuration.configuration
+        if item["name"] not in ("coupon_webhook_url", "coupon_webhook_secret")
+    ]
     plugin_configuration.configuration = [
-        *config, {"name": "coupon_webhook_url", "value": url},
-        {"name": "coupon_webhook_secret", "value": SECRET}]
+        *config,
+        {"name": "coupon_webhook_url", "value": url},
+        {"name": "coupon_webhook_secret", "value": SECRET},
+    ]
     plugin_configuration.save()
 
 
@@ -369,30 +486,46 @@ def test_signed_webhook_delivery_with_retry(crm_plugin_active, receiver, channel
     for n in range(3):
         lapsed(channel_USD, n)
     rule = CouponRule.objects.create(
-        name="R", channel=channel_USD, status="active", trigger="days_without_order",
-        trigger_params={"days": 90}, discount_type="fixed", discount_value=5,
-        delivery=["webhook", "csv"], activated_at=timezone.now() - timedelta(days=2))
+        name="R",
+        channel=channel_USD,
+        status="active",
+        trigger="days_without_order",
+        trigger_params={"days": 90},
+        discount_type="fixed",
+        discount_value=5,
+        delivery=["webhook", "csv"],
+        activated_at=timezone.now() - timedelta(days=2),
+    )
     coupons.run_rule(rule)
 
     receiver.status = 500
     assert coupon_delivery.deliver(rule.pk) == {"delivered": 0, "failed": 3}
     failed = CouponGrant.objects.filter(rule=rule)
-    assert all(g.delivered_at is None and g.delivery_attempts == 1
-               and "500" in g.delivery_error for g in failed)
+    assert all(
+        g.delivered_at is None
+        and g.delivery_attempts == 1
+        and "500" in g.delivery_error
+        for g in failed
+    )
 
     receiver.status = 200
     assert coupon_delivery.deliver(rule.pk) == {"delivered": 3, "failed": 0}
     headers, body = receiver.requests[-1]
     assert coupon_delivery.verify(SECRET, body, headers["X-CRM-Signature"])
     assert not coupon_delivery.verify(SECRET, body + b" ", headers["X-CRM-Signature"])
-    assert not coupon_delivery.verify("another-secret-000000", body,
-                                      headers["X-CRM-Signature"])
+    assert not coupon_delivery.verify(
+        "another-secret-000000", body, headers["X-CRM-Signature"]
+    )
     payload = json.loads(body)
     assert payload["event"] == "crm.coupons.issued"
     assert sorted(c["code"] for c in payload["coupons"]) == sorted(
-        CouponGrant.objects.values_list("code", flat=True))
+        CouponGrant.objects.values_list("code", flat=True)
+    )
     assert {c["email"] for c in payload["coupons"]} == {
-        "l0@example.com", "l1@example.com", "l2@example.com"}
+        "l0@example.com",
+        "l1@example.com",
+        "l2@example.com",
+    }
     assert all(g.delivered_at for g in CouponGrant.objects.all())
     # nothing left: a second delivery posts nothing
     posts = len(receiver.requests)
@@ -400,23 +533,33 @@ def test_signed_webhook_delivery_with_retry(crm_plugin_active, receiver, channel
     assert len(receiver.requests) == posts
 
 
-def test_saleor_notify_user_webhook_receives_the_codes(receiver, channel_USD, app,
-                                                       permission_manage_users,
-                                                       settings):
+def test_saleor_notify_user_webhook_receives_the_codes(
+    receiver, channel_USD, app, permission_manage_users, settings
+):
     """Saleor's own notification path: an app subscribed to NOTIFY_USER gets one
     notification per code through Saleor's webhook machinery."""
     from saleor.webhook.event_types import WebhookEventAsyncType
     from saleor.webhook.models import Webhook
 
-    settings.PLUGINS = [*settings.PLUGINS, "saleor.plugins.webhook.plugin.WebhookPlugin"]
+    settings.PLUGINS = [
+        *settings.PLUGINS,
+        "saleor.plugins.webhook.plugin.WebhookPlugin",
+    ]
     app.permissions.add(permission_manage_users)
     webhook = Webhook.objects.create(app=app, name="mailer", target_url=receiver.url)
     webhook.events.create(event_type=WebhookEventAsyncType.NOTIFY_USER)
     lapsed(channel_USD, 1, email="notify-me@example.com")
     rule = CouponRule.objects.create(
-        name="R", channel=channel_USD, status="active", trigger="days_without_order",
-        trigger_params={"days": 90}, discount_type="percentage", discount_value=10,
-        delivery=["saleor_notify"], activated_at=timezone.now() - timedelta(days=2))
+        name="R",
+        channel=channel_USD,
+        status="active",
+        trigger="days_without_order",
+        trigger_params={"days": 90},
+        discount_type="percentage",
+        discount_value=10,
+        delivery=["saleor_notify"],
+        activated_at=timezone.now() - timedelta(days=2),
+    )
     coupons.run_rule(rule)
     assert coupon_delivery.deliver(rule.pk) == {"delivered": 1, "failed": 0}
     bodies = [json.loads(body) for _, body in receiver.requests]
@@ -449,40 +592,57 @@ def download(url) -> list[dict]:
 
 
 def test_codes_export_for_email_and_postal_tools(
-        staff_discounts_admin, permission_manage_users, channel_USD):
+    staff_discounts_admin, permission_manage_users, channel_USD
+):
     from saleor.account.models import Address
 
     named = lapsed(channel_USD, 1)
     named.user.first_name, named.user.last_name = "Hanako", "Yamada"
     named.user.default_shipping_address = Address.objects.create(
-        first_name="Hanako", last_name="Yamada", street_address_1="1-1 Chiyoda",
-        city="Chiyoda-ku", postal_code="100-0001", country="JP")
+        first_name="Hanako",
+        last_name="Yamada",
+        street_address_1="1-1 Chiyoda",
+        city="Chiyoda-ku",
+        postal_code="100-0001",
+        country="JP",
+    )
     named.user.save()
     lapsed(channel_USD, 2)
     rule = CouponRule.objects.create(
-        name="R", channel=channel_USD, status="active", trigger="days_without_order",
-        trigger_params={"days": 90}, discount_type="fixed", discount_value=5,
-        delivery=["csv"], activated_at=timezone.now() - timedelta(days=2))
+        name="R",
+        channel=channel_USD,
+        status="active",
+        trigger="days_without_order",
+        trigger_params={"days": 90},
+        discount_type="fixed",
+        discount_value=5,
+        delivery=["csv"],
+        activated_at=timezone.now() - timedelta(days=2),
+    )
     coupons.run_rule(rule)
     codes = set(CouponGrant.objects.values_list("code", flat=True))
     rule_id = gid("CRMCouponRule", rule.pk)
 
     # MANAGE_DISCOUNTS alone: codes and emails, no names, no postal list
     data = crm_gql(staff_discounts_admin, EXPORT, {"id": rule_id})[
-        "crmCouponCodesExport"]
+        "crmCouponCodesExport"
+    ]
     assert "first_name" not in data["columns"] and "email" in data["columns"]
     rows = download(data["url"])
     assert {r["code"] for r in rows} == codes
     assert {r["email"] for r in rows} == {"l1@example.com", "l2@example.com"}
     assert all("first_name" not in r for r in rows)
-    assert_no_permission(crm_post(staff_discounts_admin, EXPORT, {
-        "id": rule_id, "format": "POSTAL"}))
+    assert_no_permission(
+        crm_post(staff_discounts_admin, EXPORT, {"id": rule_id, "format": "POSTAL"})
+    )
 
     # with MANAGE_USERS too: the postal list, only customers with an address
     staff_discounts_admin.user.user_permissions.add(permission_manage_users)
     data = crm_gql(staff_discounts_admin, EXPORT, {"id": rule_id, "format": "POSTAL"})[
-        "crmCouponCodesExport"]
+        "crmCouponCodesExport"
+    ]
     rows = download(data["url"])
     assert [(r["first_name"], r["postal_code"], r["country"]) for r in rows] == [
-        ("Hanako", "100-0001", "JP")]
+        ("Hanako", "100-0001", "JP")
+    ]
     assert rows[0]["code"] == CouponGrant.objects.get(profile=named).code

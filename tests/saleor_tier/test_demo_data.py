@@ -33,11 +33,18 @@ def two_channels_with_customers(channel_USD, channel_PLN):
     for channel in (channel_USD, channel_PLN):
         user = User.objects.create(email=f"demo@{channel.slug}.example.com")
         CustomerProfile.objects.create(
-            channel=channel, user=user, email=user.email,
-            currency=channel.currency_code, orders_count=1, paid_orders_count=1,
-            last_paid_at=timezone.now(), first_paid_at=timezone.now(),
-            last_order_at=timezone.now(), net_spent_amount=Decimal(40),
-            average_order_value_amount=Decimal(40))
+            channel=channel,
+            user=user,
+            email=user.email,
+            currency=channel.currency_code,
+            orders_count=1,
+            paid_orders_count=1,
+            last_paid_at=timezone.now(),
+            first_paid_at=timezone.now(),
+            last_order_at=timezone.now(),
+            net_spent_amount=Decimal(40),
+            average_order_value_amount=Decimal(40),
+        )
     return channel_USD, channel_PLN
 
 

@@ -30,8 +30,9 @@ from saleor_crm_plugin.models import CustomerOrder, CustomerProfile
 
 
 @pytest.fixture
-def two_customers(user_api_client, user2_api_client, shop_usd, customer_user,
-                  customer_user2):
+def two_customers(
+    user_api_client, user2_api_client, shop_usd, customer_user, customer_user2
+):
     """customer_user bought twice (40.00 USD), customer_user2 once (20.00 USD)."""
     place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)
     place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)
@@ -63,7 +64,12 @@ def _client(request, who):
 MANAGERS = {"staff_manage_users", "app_manage_users"}
 SIGNED_IN_USERS = {"customer", "other_customer", "staff", "staff_manage_users"}
 EVERYONE = [
-    "anonymous", "customer", "other_customer", "staff", "staff_manage_users", "app",
+    "anonymous",
+    "customer",
+    "other_customer",
+    "staff",
+    "staff_manage_users",
+    "app",
     "app_manage_users",
 ]
 
@@ -166,8 +172,11 @@ def test_bad_ids_on_queries_are_errors_not_crashes(
     bad_id, manager_client, one_customer, channel_USD
 ):
     for query, variables, field in (
-        (CRM_PROFILE, {"id": bad_id, "channel": channel_USD.slug},
-         "crmCustomerProfile"),
+        (
+            CRM_PROFILE,
+            {"id": bad_id, "channel": channel_USD.slug},
+            "crmCustomerProfile",
+        ),
         (CRM_PROFILES, {"id": bad_id}, "crmCustomerProfiles"),
     ):
         response = crm_post(manager_client, query, variables)
@@ -222,8 +231,11 @@ def test_resync_rebuilds_profiles_from_saleor(
     payload = data["crmCustomerResync"]
     assert payload["errors"] == []
     assert payload["profiles"] == [
-        {"channel": channel_USD.slug, "ordersCount": 2,
-         "totalSpent": {"amount": 40.0, "currency": "USD"}}
+        {
+            "channel": channel_USD.slug,
+            "ordersCount": 2,
+            "totalSpent": {"amount": 40.0, "currency": "USD"},
+        }
     ]
     rebuilt = CustomerProfile.objects.get(user=first)
     assert rebuilt.total_spent_amount == expected.total_spent_amount == Decimal("40")

@@ -41,14 +41,21 @@ def test_guest_orders_merge_into_the_account_on_register(
         api_client, shop_usd, quantity=2, email=GUEST_EMAIL, token=CHARGE
     )
     unpaid = place_order(
-        api_client, shop_usd, quantity=1, email=GUEST_EMAIL.lower(),
+        api_client,
+        shop_usd,
+        quantity=1,
+        email=GUEST_EMAIL.lower(),
         token=AUTHORIZE_ONLY,
     )
     assert (paid.user_id, paid.user_email) == (None, GUEST_EMAIL)
     guest = profile_of(None, channel_USD, email=NORMALISED)
     assert_figures(
-        guest, orders_count=2, paid_orders_count=1, total_spent="30.00",
-        first_order_at=paid.created_at, last_order_at=unpaid.created_at,
+        guest,
+        orders_count=2,
+        paid_orders_count=1,
+        total_spent="30.00",
+        first_order_at=paid.created_at,
+        last_order_at=unpaid.created_at,
     )
     guest_figures = money_figures(guest)
 
@@ -85,17 +92,25 @@ def test_guest_orders_in_two_channels_merge_on_customer_create(
 
     assert not _guest_profiles().exists()
     assert_figures(
-        profile_of(user, channel_USD), currency="USD", orders_count=1,
+        profile_of(user, channel_USD),
+        currency="USD",
+        orders_count=1,
         total_spent="20.00",
     )
     assert_figures(
-        profile_of(user, channel_PLN), currency="PLN", orders_count=1,
+        profile_of(user, channel_PLN),
+        currency="PLN",
+        orders_count=1,
         total_spent="70.00",
     )
 
 
 def test_changing_an_accounts_email_to_a_guest_email_merges(
-    user_api_client, api_client, customer_user, shop_usd, staff_users_admin,
+    user_api_client,
+    api_client,
+    customer_user,
+    shop_usd,
+    staff_users_admin,
     channel_USD,
 ):
     place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)  # 20 USD
@@ -115,7 +130,10 @@ def test_changing_an_accounts_email_to_a_guest_email_merges(
     account = profile_of(customer_user, channel_USD)
     assert account.email == NORMALISED
     assert_figures(
-        account, orders_count=2, paid_orders_count=2, total_spent="50.00",
+        account,
+        orders_count=2,
+        paid_orders_count=2,
+        total_spent="50.00",
         average_order_value="25.00",
     )
 
@@ -134,8 +152,13 @@ def test_guest_order_of_a_registered_email_goes_to_the_account(
 
 
 def test_guest_attribution_switched_off(
-    crm_plugin_active, api_client, user_api_client, customer_user, shop_usd,
-    channel_USD, staff_users_admin,
+    crm_plugin_active,
+    api_client,
+    user_api_client,
+    customer_user,
+    shop_usd,
+    channel_USD,
+    staff_users_admin,
 ):
     crm_plugin_active.configuration = [
         {**item, "value": False} if item["name"] == "attribute_guest_orders" else item

@@ -28,7 +28,6 @@ from saleor.account.models import User
 from saleor.order.models import Order
 from saleor.plugins.manager import get_plugins_manager
 
-from saleor_crm_plugin.pipeline import ingest, apply as services
 from saleor_crm_plugin import tasks
 from saleor_crm_plugin.domain.emails import email_hash
 from saleor_crm_plugin.models import (
@@ -38,6 +37,8 @@ from saleor_crm_plugin.models import (
     HookFailure,
     OrderEvent,
 )
+from saleor_crm_plugin.pipeline import apply as services
+from saleor_crm_plugin.pipeline import ingest
 from saleor_crm_plugin.pipeline.tasks import (
     process_pending_events,
     reconcile_orders,
@@ -184,7 +185,10 @@ def test_broker_down_facts_are_swept_later(
 
 
 def test_transient_processing_failure_is_retried_by_the_task(
-    monkeypatch, order_with_lines, customer_user, channel_USD,
+    monkeypatch,
+    order_with_lines,
+    customer_user,
+    channel_USD,
     django_capture_on_commit_callbacks,
 ):
     real_sync = services.sync_orders
@@ -208,7 +212,10 @@ def test_transient_processing_failure_is_retried_by_the_task(
 
 
 def test_persistent_processing_failure_is_caught_by_the_reconcile_sweep(
-    monkeypatch, order_with_lines, customer_user, channel_USD,
+    monkeypatch,
+    order_with_lines,
+    customer_user,
+    channel_USD,
     django_capture_on_commit_callbacks,
 ):
     real_sync = services.sync_orders
@@ -297,6 +304,4 @@ def test_failed_account_link_is_retried(
 
     assert retry_hook_failures() == 1
     assert profile_of(None, channel_USD, email="late@example.com") is None
-    assert_figures(
-        profile_of(user, channel_USD), orders_count=1, total_spent="30.00"
-    )
+    assert_figures(profile_of(user, channel_USD), orders_count=1, total_spent="30.00")

@@ -34,7 +34,9 @@ def manager(checkout_with_item):
 @pytest.fixture
 def profile(customer_user, channel_USD):
     return CustomerProfile.objects.create(
-        user=customer_user, channel=channel_USD, email=customer_user.email,
+        user=customer_user,
+        channel=channel_USD,
+        email=customer_user.email,
         currency=channel_USD.currency_code,
     )
 
@@ -96,8 +98,12 @@ def test_member_with_the_code_attached_costs_one_statement(
 ):
     program = LoyaltyProgram.objects.create(channel=channel_USD)
     tier = Tier.objects.create(
-        program=program, name="Gold", rank=1, threshold=0,
-        discount_type="percentage", discount_value=Decimal(10),
+        program=program,
+        name="Gold",
+        rank=1,
+        threshold=0,
+        discount_type="percentage",
+        discount_value=Decimal(10),
     )
     vouchers.sync_tier_voucher(tier)
     Membership.objects.create(program=program, user=customer_user, tier=tier)
@@ -122,7 +128,9 @@ def test_a_failing_activity_write_never_breaks_the_checkout_hook_nor_the_transac
 
     checkout_with_item.user = customer_user
     checkout_with_item.save(update_fields=["user"])
-    failing = ingest_activity._TOUCH_CTE.replace("RETURNING 1", "AND 1 / 0 = 1 RETURNING 1")
+    failing = ingest_activity._TOUCH_CTE.replace(
+        "RETURNING 1", "AND 1 / 0 = 1 RETURNING 1"
+    )
     monkeypatch.setattr(ingest_activity, "_TOUCH_CTE", failing)
 
     manager.checkout_updated(checkout_with_item)  # does not raise
@@ -154,9 +162,9 @@ def test_erasing_a_customer_without_crm_data_costs_two_statements(customer_user)
     """The erasure runs inside Saleor's delete transaction (a ``post_delete``
     signal), on every customer or staff deletion: the tombstone and the lookup of
     profiles to delete."""
-    from saleor_crm_plugin.profiles import erasure as ingest_erasure
     from saleor_crm_plugin.domain.emails import email_hash
     from saleor_crm_plugin.models import ErasureTombstone
+    from saleor_crm_plugin.profiles import erasure as ingest_erasure
 
     sqls = statements(
         lambda: ingest_erasure.erase_customer(customer_user.pk, customer_user.email)

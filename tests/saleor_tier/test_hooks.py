@@ -36,6 +36,7 @@ from saleor.checkout.models import Checkout
 from saleor.plugins.base_plugin import BasePlugin
 from saleor.plugins.manager import get_plugins_manager
 
+from saleor_crm_plugin.core.config import PLUGIN_ID
 from saleor_crm_plugin.models import (
     CustomerOrder,
     CustomerProfile,
@@ -44,7 +45,6 @@ from saleor_crm_plugin.models import (
     OrderEventKind,
 )
 from saleor_crm_plugin.plugin import CRMPlugin
-from saleor_crm_plugin.core.config import PLUGIN_ID
 
 ORDER_KINDS = [k for k in OrderEventKind.values if k != OrderEventKind.BACKFILLED]
 
@@ -78,8 +78,15 @@ def test_every_order_hook_fires_through_saleors_api(
     cancel(staff_orders, second)
 
     assert fact_kinds(first) == sorted(
-        ["created", "confirmed", "paid", "fully_paid", "fulfilled", "refunded",
-         "fully_refunded"]
+        [
+            "created",
+            "confirmed",
+            "paid",
+            "fully_paid",
+            "fulfilled",
+            "refunded",
+            "fully_refunded",
+        ]
     )
     assert fact_kinds(second) == ["cancelled", "confirmed", "created"]
     recorded = set(OrderEvent.objects.values_list("kind", flat=True))
@@ -116,7 +123,12 @@ def test_plugins_manager_dispatches_order_hook(
 
 
 def test_checkout_activity_of_signed_in_customer(
-    user_api_client, api_client, customer_user, shop_usd, shop_pln, channel_USD,
+    user_api_client,
+    api_client,
+    customer_user,
+    shop_usd,
+    shop_pln,
+    channel_USD,
     channel_PLN,
 ):
     place_order(user_api_client, shop_usd, token=CHARGE)
@@ -130,8 +142,10 @@ def test_checkout_activity_of_signed_in_customer(
     assert created_at is not None
 
     # checkout_updated within a minute of the last write: nothing is written
-    add_line = {"id": checkout_id, "lines": [{"variantId": shop_usd.variant_id,
-                                              "quantity": 1}]}
+    add_line = {
+        "id": checkout_id,
+        "lines": [{"variantId": shop_usd.variant_id, "quantity": 1}],
+    }
     ok(gql(user_api_client, CHECKOUT_LINES_ADD, add_line)["checkoutLinesAdd"])
     profile.refresh_from_db()
     assert profile.last_checkout_at == created_at
@@ -161,7 +175,10 @@ def test_checkout_activity_of_signed_in_customer(
 
 
 def test_checkout_hooks_through_the_manager(
-    checkout_with_item, customer_user, order_with_lines, channel_USD,
+    checkout_with_item,
+    customer_user,
+    order_with_lines,
+    channel_USD,
     django_capture_on_commit_callbacks,
 ):
     manager = get_plugins_manager(allow_replica=False)
@@ -197,8 +214,10 @@ def test_customer_updated_keeps_profile_email_in_step(
         gql(
             staff_users_admin,
             CUSTOMER_UPDATE,
-            {"id": gid("User", customer_user.pk),
-             "input": {"email": "Renamed@Example.com"}},
+            {
+                "id": gid("User", customer_user.pk),
+                "input": {"email": "Renamed@Example.com"},
+            },
         )["customerUpdate"]
     )
     profile = profile_of(customer_user, channel_USD)
@@ -240,9 +259,7 @@ def test_unpaid_order_confirmed_by_staff_is_counted(
     assert profile_of(customer_user, channel_USD) is None  # unconfirmed: not yet
 
     data = ok(
-        gql(staff_orders, ORDER_CONFIRM, {"id": gid("Order", order.pk)})[
-            "orderConfirm"
-        ]
+        gql(staff_orders, ORDER_CONFIRM, {"id": gid("Order", order.pk)})["orderConfirm"]
     )
     assert data["order"]["status"] == "UNFULFILLED"
     assert fact_kinds(order) == ["confirmed", "confirmed", "created"]

@@ -23,15 +23,14 @@ from crm_helpers import (  # noqa: F401 - fixtures
 from saleor.order.models import Order
 from saleor.plugins.manager import get_plugins_manager
 
+from saleor_crm_plugin.core.config import PLUGIN_ID
 from saleor_crm_plugin.models import (
     CustomerOrder,
     CustomerProfile,
     HookFailure,
     OrderEvent,
 )
-from saleor_crm_plugin.pipeline.apply import process_orders
-from saleor_crm_plugin.core.config import PLUGIN_ID
-from saleor_crm_plugin.pipeline.apply import process_order_events
+from saleor_crm_plugin.pipeline.apply import process_order_events, process_orders
 from saleor_crm_plugin.pipeline.tasks import process_pending_events
 
 
@@ -46,16 +45,25 @@ def _crm_state():
         ),
         "orders": sorted(
             CustomerOrder.objects.values_list(
-                "order_id", "profile_id", "currency", "total_amount",
-                "refunded_amount", "status", "placed_at", "paid_at", "cancelled",
+                "order_id",
+                "profile_id",
+                "currency",
+                "total_amount",
+                "refunded_amount",
+                "status",
+                "placed_at",
+                "paid_at",
+                "cancelled",
                 "product_ids",
             ),
             key=repr,
         ),
         "failures": list(HookFailure.objects.values_list("hook", "order_id")),
         "profiles": sorted(
-            ((p.pk, p.user_id, p.email, p.channel_id, tuple(figures(p).items()))
-             for p in CustomerProfile.objects.all()),
+            (
+                (p.pk, p.user_id, p.email, p.channel_id, tuple(figures(p).items()))
+                for p in CustomerProfile.objects.all()
+            ),
             key=repr,
         ),
     }
@@ -195,7 +203,11 @@ def test_events_out_of_order_end_in_the_same_profile(
 
 
 def test_cancellation_processed_before_the_payment_fact(
-    user_api_client, shop_usd, staff_orders, customer_user, channel_USD,
+    user_api_client,
+    shop_usd,
+    staff_orders,
+    customer_user,
+    channel_USD,
     django_capture_on_commit_callbacks,
 ):
     """The payment hook was recorded but its processing lagged (worker down); the

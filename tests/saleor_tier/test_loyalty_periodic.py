@@ -16,14 +16,20 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from saleor.account.models import User
 
-from saleor_crm_plugin.loyalty import (
-    tiers as loyalty_tiers,
-    ledger as loyalty,
-    periodic as loyalty_periodic,
-    metadata as loyalty_periodic_metadata,
-)
 from saleor_crm_plugin import tasks
 from saleor_crm_plugin.domain.tiers import Window, WindowKind
+from saleor_crm_plugin.loyalty import (
+    ledger as loyalty,
+)
+from saleor_crm_plugin.loyalty import (
+    metadata as loyalty_periodic_metadata,
+)
+from saleor_crm_plugin.loyalty import (
+    periodic as loyalty_periodic,
+)
+from saleor_crm_plugin.loyalty import (
+    tiers as loyalty_tiers,
+)
 from saleor_crm_plugin.models import (
     CustomerOrder,
     CustomerProfile,
@@ -41,14 +47,16 @@ NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def ladder(channel_USD):
-    program = LoyaltyProgram.objects.create(channel=channel_USD, window_months=12,
-                                            review_period_months=12)
+    program = LoyaltyProgram.objects.create(
+        channel=channel_USD, window_months=12, review_period_months=12
+    )
     tiers = [
         Tier.objects.create(program=program, name="Regular", rank=0, threshold=0),
         Tier.objects.create(program=program, name="Silver", rank=1, threshold=100),
         Tier.objects.create(program=program, name="Gold", rank=2, threshold=500),
-        Tier.objects.create(program=program, name="Club", rank=3, metric="paid_orders",
-                            threshold=10),
+        Tier.objects.create(
+            program=program, name="Club", rank=3, metric="paid_orders", threshold=10
+        ),
     ]
     return program, {t.name: t for t in tiers}
 
@@ -56,16 +64,25 @@ def ladder(channel_USD):
 def customer(program, n, *orders, tier=None, retained_until=None, **member):
     user = User.objects.create(email=f"member{n}-{uuid.uuid4().hex[:6]}@example.com")
     profile = CustomerProfile.objects.create(
-        channel=program.channel, user=user, currency=program.channel.currency_code)
+        channel=program.channel, user=user, currency=program.channel.currency_code
+    )
     for total, paid_at, *rest in orders:
         extra = rest[0] if rest else {}
         CustomerOrder.objects.create(
-            order_id=uuid.uuid4(), profile=profile, channel_id=program.channel_id,
-            currency=extra.get("currency", "USD"), total_amount=Decimal(total),
-            refunded_amount=Decimal(extra.get("refunded", 0)), status="fulfilled",
-            placed_at=paid_at, paid_at=paid_at, cancelled=extra.get("cancelled", False))
-    return Membership.objects.create(program=program, user=user, tier=tier,
-                                     retained_until=retained_until, **member)
+            order_id=uuid.uuid4(),
+            profile=profile,
+            channel_id=program.channel_id,
+            currency=extra.get("currency", "USD"),
+            total_amount=Decimal(total),
+            refunded_amount=Decimal(extra.get("refunded", 0)),
+            status="fulfilled",
+            placed_at=paid_at,
+            paid_at=paid_at,
+            cancelled=extra.get("cancelled", False),
+        )
+    return Membership.objects.create(
+        program=program, user=user, tier=tier, retained_until=retained_until, **member
+    )
 
 
 def state(program):
@@ -106,20 +123,39 @@ def population(ladder):
         customer(program, 1),  # nothing: Regular (threshold 0)
         customer(program, 2, (100, ago)),  # exactly Silver's threshold
         customer(program, 3, (99.99, ago)),  # a cent short: Regular
-        customer(program, 4, (600, out_of_window), tier=t["Gold"],
-                 retained_until=past),  # old spend, retention over: down to Regular
-        customer(program, 5, (150, ago), tier=t["Gold"],
-                 retained_until=future),  # retained: stays Gold
-        customer(program, 6, (700, ago, {"refunded": 300}), tier=t["Gold"],
-                 retained_until=past),  # net 400: Silver
+        customer(
+            program, 4, (600, out_of_window), tier=t["Gold"], retained_until=past
+        ),  # old spend, retention over: down to Regular
+        customer(
+            program, 5, (150, ago), tier=t["Gold"], retained_until=future
+        ),  # retained: stays Gold
+        customer(
+            program,
+            6,
+            (700, ago, {"refunded": 300}),
+            tier=t["Gold"],
+            retained_until=past,
+        ),  # net 400: Silver
         customer(program, 7, (700, ago, {"cancelled": True}), (120, ago)),  # Silver
         customer(program, 8, (900, ago, {"currency": "EUR"})),  # other currency
         customer(program, 9, *[(1, ago)] * 10),  # 10 paid orders: Club
-        customer(program, 10, (600, ago), override_tier=t["Regular"],
-                 override_reason="frozen", override_expires_at=future),
-        customer(program, 11, (600, ago), tier=t["Silver"],
-                 override_tier=t["Regular"], override_reason="ended",
-                 override_expires_at=past),  # expired override: up to Gold
+        customer(
+            program,
+            10,
+            (600, ago),
+            override_tier=t["Regular"],
+            override_reason="frozen",
+            override_expires_at=future,
+        ),
+        customer(
+            program,
+            11,
+            (600, ago),
+            tier=t["Silver"],
+            override_tier=t["Regular"],
+            override_reason="ended",
+            override_expires_at=past,
+        ),  # expired override: up to Gold
     ]
     return program, t, members
 
@@ -129,24 +165,44 @@ def test_review_matches_evaluate_tier_member_by_member(population):
     expected = expected_by_evaluate_tier(program, NOW)
     result = loyalty_periodic.review_tiers(NOW, chunk=3)
     assert state(program) == expected
-    names = {m.pk: (Membership.objects.get(pk=m.pk).tier.name
-                    if Membership.objects.get(pk=m.pk).tier else None)
-             for m in members}
+    names = {
+        m.pk: (
+            Membership.objects.get(pk=m.pk).tier.name
+            if Membership.objects.get(pk=m.pk).tier
+            else None
+        )
+        for m in members
+    }
     assert [names[m.pk] for m in members] == [
-        "Regular", "Silver", "Regular", "Regular", "Gold", "Silver", "Silver",
-        "Regular", "Club", None, "Gold"]
+        "Regular",
+        "Silver",
+        "Regular",
+        "Regular",
+        "Gold",
+        "Silver",
+        "Silver",
+        "Regular",
+        "Club",
+        None,
+        "Gold",
+    ]
     assert result["reviewed"] == len(members)
     assert result["overrides_expired"] == 1
     assert (result["upgraded"], result["downgraded"]) == (7, 2)
     eleven = Membership.objects.get(pk=members[10].pk)
     assert eleven.override_tier_id is None and eleven.override_reason == ""
-    assert TierChange.objects.filter(membership=eleven, reason="override_expired",
-                                     from_name="Regular", to_name="Silver").exists()
+    assert TierChange.objects.filter(
+        membership=eleven,
+        reason="override_expired",
+        from_name="Regular",
+        to_name="Silver",
+    ).exists()
     # a qualified move is retained for the review period
     two = Membership.objects.get(pk=members[1].pk)
     assert two.retained_until == NOW.replace(year=2027)
     assert not SyncCursor.objects.filter(
-        key__startswith=loyalty_periodic.REVIEW_KEY).exists()
+        key__startswith=loyalty_periodic.REVIEW_KEY
+    ).exists()
 
 
 def test_second_run_moves_nobody(population):
@@ -169,8 +225,10 @@ def test_an_interrupted_review_resumes_as_of_its_start(population):
                 raise RuntimeError("worker killed")
             yield bounds
 
-    with mock.patch.object(loyalty_periodic, "id_chunks", first_two_chunks), \
-            pytest.raises(RuntimeError):
+    with (
+        mock.patch.object(loyalty_periodic, "id_chunks", first_two_chunks),
+        pytest.raises(RuntimeError),
+    ):
         loyalty_periodic.review_tiers(NOW, chunk=3)
     assert SyncCursor.objects.get(key=loyalty_periodic.REVIEW_KEY).value == NOW
     progress = SyncCursor.objects.get(key=f"{loyalty_periodic.REVIEW_KEY}:{program.pk}")
@@ -181,14 +239,16 @@ def test_an_interrupted_review_resumes_as_of_its_start(population):
     assert result["reviewed"] == len(members) - 6
     assert state(program) == expected
     per_member = TierChange.objects.exclude(reason="override_expired").values_list(
-        "membership_id", flat=True)
+        "membership_id", flat=True
+    )
     assert len(per_member) == len(set(per_member))  # nobody moved twice
 
 
 def test_calendar_year_window_in_the_programs_time_zone(ladder):
     program, t = ladder
     LoyaltyProgram.objects.filter(pk=program.pk).update(
-        window_kind="calendar_year", time_zone="Asia/Tokyo")
+        window_kind="calendar_year", time_zone="Asia/Tokyo"
+    )
     now = datetime(2025, 12, 31, 15, 30, tzinfo=UTC)  # 2026-01-01 00:30 in Tokyo
     inside = datetime(2025, 12, 31, 15, 10, tzinfo=UTC)  # 00:10 on 1 January, Tokyo
     outside = datetime(2025, 12, 31, 14, 50, tzinfo=UTC)  # 23:50 on 31 December
@@ -221,10 +281,14 @@ def test_metadata_mirror_writes_changed_members_only(
     slug = program.channel.slug
     customer_user.refresh_from_db()
     assert customer_user.metadata == {
-        "newsletter": "yes", f"crm.{slug}.tier": "Gold", f"crm.{slug}.points": "42"}
+        "newsletter": "yes",
+        f"crm.{slug}.tier": "Gold",
+        f"crm.{slug}.points": "42",
+    }
     assert loyalty_periodic_metadata.mirror_metadata() == 0  # nothing changed
     LoyaltyProgram.objects.filter(pk=program.pk).update(
-        metadata_tier_key="loyalty_tier", metadata_points_key="loyalty_points")
+        metadata_tier_key="loyalty_tier", metadata_points_key="loyalty_points"
+    )
     Membership.objects.filter(pk=m.pk).update(tier=t["Silver"])
     assert loyalty_periodic_metadata.mirror_metadata([m.pk]) == 1
     customer_user.refresh_from_db()
@@ -235,8 +299,9 @@ def test_metadata_mirror_writes_changed_members_only(
 
 def test_expiry_warnings(ladder, customer_user):
     program, _ = ladder
-    LoyaltyProgram.objects.filter(pk=program.pk).update(points_validity_days=40,
-                                                        expiry_warning_days=30)
+    LoyaltyProgram.objects.filter(pk=program.pk).update(
+        points_validity_days=40, expiry_warning_days=30
+    )
     program.refresh_from_db()
     m = Membership.objects.create(program=program, user=customer_user)
     m.program = program
@@ -266,8 +331,9 @@ def test_review_enrols_customers_with_paid_orders_from_before_the_program(ladder
     profile = CustomerProfile.objects.get(user_id=member.user_id)
     CustomerProfile.objects.filter(pk=profile.pk).update(paid_orders_count=1)
     never_paid = User.objects.create(email="never-paid@example.com")
-    CustomerProfile.objects.create(channel=program.channel, user=never_paid,
-                                   currency="USD")
+    CustomerProfile.objects.create(
+        channel=program.channel, user=never_paid, currency="USD"
+    )
     result = loyalty_periodic.review_tiers(NOW)
     assert result["enrolled"] == 1
     enrolled = Membership.objects.get(program=program, user_id=member.user_id)
@@ -281,12 +347,23 @@ def test_review_enrols_customers_with_paid_orders_from_before_the_program(ladder
 
 def award(membership, points, created_at, *, expires_at=None, spent=0):
     entry = PointsEntry.objects.create(
-        membership=membership, kind="earn", points=points, available_at=created_at,
-        expires_at=expires_at, operation=f"earn:{uuid.uuid4()}", created_at=created_at)
+        membership=membership,
+        kind="earn",
+        points=points,
+        available_at=created_at,
+        expires_at=expires_at,
+        operation=f"earn:{uuid.uuid4()}",
+        created_at=created_at,
+    )
     if spent:
-        PointsEntry.objects.create(membership=membership, kind="spend", points=-spent,
-                                   award=entry, operation=f"spend:{uuid.uuid4()}",
-                                   created_at=created_at)
+        PointsEntry.objects.create(
+            membership=membership,
+            kind="spend",
+            points=-spent,
+            award=entry,
+            operation=f"spend:{uuid.uuid4()}",
+            created_at=created_at,
+        )
     return entry
 
 
@@ -301,8 +378,15 @@ def outcome(program):
     moves = sorted(
         TierChange.objects.filter(membership__program=program)
         .exclude(reason="override_expired")
-        .values_list("membership_id", "from_tier_id", "to_tier_id", "from_name",
-                     "to_name", "reason", "created_at")
+        .values_list(
+            "membership_id",
+            "from_tier_id",
+            "to_tier_id",
+            "from_name",
+            "to_name",
+            "reason",
+            "created_at",
+        )
     )
     return members, moves
 
@@ -323,20 +407,27 @@ WINDOWS = {
 def test_random_population_moves_exactly_as_evaluate_tier(channel_USD, window, seed):
     kind, months, zone = WINDOWS[window]
     program = LoyaltyProgram.objects.create(
-        channel=channel_USD, window_kind=kind, window_months=months, time_zone=zone,
-        review_period_months=6)
+        channel=channel_USD,
+        window_kind=kind,
+        window_months=months,
+        time_zone=zone,
+        review_period_months=6,
+    )
     ladder = [
         Tier.objects.create(program=program, name="Regular", rank=0, threshold=0),
         Tier.objects.create(program=program, name="Silver", rank=1, threshold=100),
         Tier.objects.create(program=program, name="Gold", rank=2, threshold=500),
-        Tier.objects.create(program=program, name="Star", rank=3, metric="points",
-                            threshold=300),
-        Tier.objects.create(program=program, name="Club", rank=4, metric="paid_orders",
-                            threshold=6),
+        Tier.objects.create(
+            program=program, name="Star", rank=3, metric="points", threshold=300
+        ),
+        Tier.objects.create(
+            program=program, name="Club", rank=4, metric="paid_orders", threshold=6
+        ),
     ]
     rng = random.Random(seed)
     start = Window(WindowKind(kind), months, zone).start(NOW) or NOW - timedelta(
-        days=3650)
+        days=3650
+    )
     moments = [start, start - timedelta(microseconds=1), NOW, NOW + timedelta(hours=1)]
 
     def moment():
@@ -347,7 +438,9 @@ def test_random_population_moves_exactly_as_evaluate_tier(channel_USD, window, s
     for n in range(45):
         orders = []
         for _ in range(rng.choice([0, 1, 2, 3, 6, 7])):
-            total = Decimal(rng.choice(["1", "50", "99.99", "100", "250", "500", "900"]))
+            total = Decimal(
+                rng.choice(["1", "50", "99.99", "100", "250", "500", "900"])
+            )
             extra = {}
             roll = rng.random()
             if roll < 0.15:
@@ -362,17 +455,30 @@ def test_random_population_moves_exactly_as_evaluate_tier(channel_USD, window, s
         member = {}
         roll = rng.random()
         if roll < 0.15:
-            member.update(override_tier=rng.choice(ladder), override_reason="staff",
-                          override_expires_at=rng.choice(
-                              [None, NOW + timedelta(days=3), NOW,
-                               NOW - timedelta(days=3)]))
-        m = customer(program, n, *orders, tier=rng.choice([None, *ladder]),
-                     retained_until=rng.choice([None, NOW - timedelta(days=1), NOW,
-                                                NOW + timedelta(days=1)]),
-                     **member)
+            member.update(
+                override_tier=rng.choice(ladder),
+                override_reason="staff",
+                override_expires_at=rng.choice(
+                    [None, NOW + timedelta(days=3), NOW, NOW - timedelta(days=3)]
+                ),
+            )
+        m = customer(
+            program,
+            n,
+            *orders,
+            tier=rng.choice([None, *ladder]),
+            retained_until=rng.choice(
+                [None, NOW - timedelta(days=1), NOW, NOW + timedelta(days=1)]
+            ),
+            **member,
+        )
         for _ in range(rng.choice([0, 1, 2])):
-            award(m, rng.choice([100, 150, 299, 300]), moment(),
-                  spent=rng.choice([0, 0, 50]))
+            award(
+                m,
+                rng.choice([100, 150, 299, 300]),
+                moment(),
+                spent=rng.choice([0, 0, 50]),
+            )
 
     expected_members, expected_moves = outcome_of_evaluate_tier(program, NOW)
     result = loyalty_periodic.review_tiers(NOW, chunk=7)
@@ -383,10 +489,15 @@ def test_random_population_moves_exactly_as_evaluate_tier(channel_USD, window, s
     assert result["upgraded"] == reasons.count("qualified")
     assert result["downgraded"] == reasons.count("review")
     assert result["reviewed"] == 45
-    assert result["overrides_expired"] == Membership.objects.filter(
-        program=program, tier_changes__reason="override_expired").count()
+    assert (
+        result["overrides_expired"]
+        == Membership.objects.filter(
+            program=program, tier_changes__reason="override_expired"
+        ).count()
+    )
     assert not Membership.objects.filter(
-        program=program, override_expires_at__lte=NOW).exists()
+        program=program, override_expires_at__lte=NOW
+    ).exists()
 
 
 # --- boundaries ----------------------------------------------------------------------
@@ -395,10 +506,12 @@ def test_random_population_moves_exactly_as_evaluate_tier(channel_USD, window, s
 def test_every_metric_qualifies_exactly_at_its_threshold(channel_USD):
     program = LoyaltyProgram.objects.create(channel=channel_USD)
     silver = Tier.objects.create(program=program, name="Silver", rank=1, threshold=100)
-    star = Tier.objects.create(program=program, name="Star", rank=2, metric="points",
-                               threshold=250)
-    club = Tier.objects.create(program=program, name="Club", rank=3,
-                               metric="paid_orders", threshold=3)
+    star = Tier.objects.create(
+        program=program, name="Star", rank=2, metric="points", threshold=250
+    )
+    club = Tier.objects.create(
+        program=program, name="Club", rank=3, metric="paid_orders", threshold=3
+    )
     ago = NOW - timedelta(days=5)
     spend_at = customer(program, 1, (60, ago), (40, ago))
     spend_below = customer(program, 2, (60, ago), (40, ago, {"refunded": "0.01"}))
@@ -413,22 +526,41 @@ def test_every_metric_qualifies_exactly_at_its_threshold(channel_USD):
     loyalty_periodic.review_tiers(NOW)
     assert outcome(program)[0] == expected
     tiers = dict(Membership.objects.filter(program=program).values_list("pk", "tier"))
-    assert [tiers[m.pk] for m in (spend_at, spend_below, points_at, points_below,
-                                  orders_at, orders_below)] == [
-        silver.pk, None, star.pk, None, club.pk, None]
+    assert [
+        tiers[m.pk]
+        for m in (
+            spend_at,
+            spend_below,
+            points_at,
+            points_below,
+            orders_at,
+            orders_below,
+        )
+    ] == [silver.pk, None, star.pk, None, club.pk, None]
 
 
 def test_retention_and_override_expiry_at_the_exact_moment(ladder):
     program, t = ladder
     run_out = customer(program, 1, tier=t["Gold"], retained_until=NOW)
-    retained = customer(program, 2, tier=t["Gold"],
-                        retained_until=NOW + timedelta(microseconds=1))
-    override_over = customer(program, 3, (600, NOW - timedelta(days=1)),
-                             override_tier=t["Silver"], override_reason="x",
-                             override_expires_at=NOW)
-    override_on = customer(program, 4, (600, NOW - timedelta(days=1)),
-                           override_tier=t["Silver"], override_reason="x",
-                           override_expires_at=NOW + timedelta(seconds=1))
+    retained = customer(
+        program, 2, tier=t["Gold"], retained_until=NOW + timedelta(microseconds=1)
+    )
+    override_over = customer(
+        program,
+        3,
+        (600, NOW - timedelta(days=1)),
+        override_tier=t["Silver"],
+        override_reason="x",
+        override_expires_at=NOW,
+    )
+    override_on = customer(
+        program,
+        4,
+        (600, NOW - timedelta(days=1)),
+        override_tier=t["Silver"],
+        override_reason="x",
+        override_expires_at=NOW + timedelta(seconds=1),
+    )
     result = loyalty_periodic.review_tiers(NOW)
     after = {m.pk: m for m in Membership.objects.filter(program=program)}
     assert after[run_out.pk].tier == t["Regular"]
@@ -438,16 +570,23 @@ def test_retention_and_override_expiry_at_the_exact_moment(ladder):
     assert after[override_on.pk].override_tier == t["Silver"]
     assert after[override_on.pk].tier is None  # frozen: no move under an override
     assert result["overrides_expired"] == 1
-    assert list(TierChange.objects.filter(membership=override_over).order_by(
-        "pk").values_list("reason", "from_name", "to_name")) == [
-        ("override_expired", "Silver", ""), ("qualified", "", "Gold")]
+    assert list(
+        TierChange.objects.filter(membership=override_over)
+        .order_by("pk")
+        .values_list("reason", "from_name", "to_name")
+    ) == [("override_expired", "Silver", ""), ("qualified", "", "Gold")]
 
 
 def test_inactive_programs_are_not_reviewed(ladder):
     program, t = ladder
     LoyaltyProgram.objects.filter(pk=program.pk).update(is_active=False)
-    member = customer(program, 1, (600, NOW - timedelta(days=1)), tier=t["Silver"],
-                      retained_until=NOW - timedelta(days=1))
+    member = customer(
+        program,
+        1,
+        (600, NOW - timedelta(days=1)),
+        tier=t["Silver"],
+        retained_until=NOW - timedelta(days=1),
+    )
     result = loyalty_periodic.review_tiers(NOW)
     assert (result["reviewed"], result["upgraded"]) == (0, 0)
     assert Membership.objects.get(pk=member.pk).tier == t["Silver"]
@@ -461,13 +600,17 @@ def test_a_review_started_while_another_runs_is_skipped(population):
     try:
         other.autocommit = True
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [loyalty_periodic.REVIEW_LOCK])
+            cursor.execute(
+                "SELECT pg_advisory_lock(%s)", [loyalty_periodic.REVIEW_LOCK]
+            )
         result = loyalty_periodic.review_tiers(NOW)
         assert result["skipped"] is True and result["reviewed"] == 0
         assert outcome(program) == before
         assert not SyncCursor.objects.exists()
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [loyalty_periodic.REVIEW_LOCK])
+            cursor.execute(
+                "SELECT pg_advisory_unlock(%s)", [loyalty_periodic.REVIEW_LOCK]
+            )
     finally:
         other.close()
     result = loyalty_periodic.review_tiers(NOW)
@@ -481,8 +624,10 @@ def test_a_review_started_while_another_runs_is_skipped(population):
 def row_versions(user_ids):
     """The physical row version of each user: an UPDATE always makes a new one."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id, ctid::text FROM account_user WHERE id = ANY(%s)",
-                       [list(user_ids)])
+        cursor.execute(
+            "SELECT id, ctid::text FROM account_user WHERE id = ANY(%s)",
+            [list(user_ids)],
+        )
         return dict(cursor.fetchall())
 
 
@@ -502,7 +647,10 @@ def test_mirror_writes_only_changed_users_one_statement_per_chunk(ladder):
     assert len(mirror_statements(first.captured_queries)) == chunks
     slug = program.channel.slug
     assert User.objects.get(pk=users[0]).metadata == {
-        "newsletter": "yes", f"crm.{slug}.tier": "Silver", f"crm.{slug}.points": "0"}
+        "newsletter": "yes",
+        f"crm.{slug}.tier": "Silver",
+        f"crm.{slug}.points": "0",
+    }
 
     versions = row_versions(users)
     Membership.objects.filter(pk=members[2].pk).update(tier=t["Gold"])
@@ -521,7 +669,8 @@ def test_mirror_writes_only_changed_users_one_statement_per_chunk(ladder):
 
     # the review's follow-up mirrors just the members it names
     Membership.objects.filter(pk__in=[members[3].pk, members[4].pk]).update(
-        tier=t["Regular"])
+        tier=t["Regular"]
+    )
     assert loyalty_periodic_metadata.mirror_metadata([members[3].pk]) == 1
     assert User.objects.get(pk=users[3]).metadata[f"crm.{slug}.tier"] == "Regular"
     assert User.objects.get(pk=users[4]).metadata[f"crm.{slug}.tier"] == "Silver"
@@ -529,12 +678,20 @@ def test_mirror_writes_only_changed_users_one_statement_per_chunk(ladder):
 
 def test_mirror_shows_the_override_and_nothing_for_an_inactive_program(ladder):
     program, t = ladder
-    m = customer(program, 1, tier=t["Silver"], override_tier=t["Gold"],
-                 override_reason="vip", override_expires_at=NOW + timedelta(days=1))
+    m = customer(
+        program,
+        1,
+        tier=t["Silver"],
+        override_tier=t["Gold"],
+        override_reason="vip",
+        override_expires_at=NOW + timedelta(days=1),
+    )
     slug = program.channel.slug
     loyalty_periodic_metadata.mirror_metadata(now=NOW)
     assert User.objects.get(pk=m.user_id).metadata[f"crm.{slug}.tier"] == "Gold"
-    loyalty_periodic_metadata.mirror_metadata(now=NOW + timedelta(days=2))  # override over
+    loyalty_periodic_metadata.mirror_metadata(
+        now=NOW + timedelta(days=2)
+    )  # override over
     assert User.objects.get(pk=m.user_id).metadata[f"crm.{slug}.tier"] == "Silver"
     LoyaltyProgram.objects.filter(pk=program.pk).update(is_active=False)
     loyalty_periodic_metadata.mirror_metadata(now=NOW + timedelta(days=2))
@@ -564,8 +721,9 @@ def test_hourly_task_expires_points_then_mirrors_the_balance(ladder, customer_us
 
 def test_expiry_warnings_per_day_in_the_programs_time_zone(ladder, channel_PLN):
     program, _ = ladder
-    LoyaltyProgram.objects.filter(pk=program.pk).update(time_zone="Asia/Tokyo",
-                                                        expiry_warning_days=30)
+    LoyaltyProgram.objects.filter(pk=program.pk).update(
+        time_zone="Asia/Tokyo", expiry_warning_days=30
+    )
     a, b = customer(program, 1), customer(program, 2)
     had = NOW - timedelta(days=100)
     award(a, 10, had, expires_at=datetime(2026, 6, 20, 14, 0, tzinfo=UTC))  # 23:00
@@ -578,8 +736,8 @@ def test_expiry_warnings_per_day_in_the_programs_time_zone(ladder, channel_PLN):
     inactive = LoyaltyProgram.objects.create(channel=channel_PLN, is_active=False)
     award(customer(inactive, 3), 80, had, expires_at=NOW + timedelta(days=1))
     assert loyalty_periodic.warn_expiring(NOW) == 2
-    assert sorted(PointsExpiryWarning.objects.values_list(
-        "membership_id", "expires_on", "points")) == [
-        (a.pk, date(2026, 6, 20), 10), (a.pk, date(2026, 6, 21), 45)]
+    assert sorted(
+        PointsExpiryWarning.objects.values_list("membership_id", "expires_on", "points")
+    ) == [(a.pk, date(2026, 6, 20), 10), (a.pk, date(2026, 6, 21), 45)]
     assert loyalty_periodic.warn_expiring(NOW) == 0
     assert loyalty_periodic.warn_expiring(NOW + timedelta(hours=1)) == 0

@@ -26,12 +26,17 @@ from django.utils import timezone
 from saleor.plugins.manager import get_plugins_manager
 
 from saleor_crm_plugin.loyalty import (
-    tiers as loyalty_tiers,
-    ledger as loyalty,
     errors as loyalty_errors,
+)
+from saleor_crm_plugin.loyalty import (
+    ledger as loyalty,
+)
+from saleor_crm_plugin.loyalty import (
     state as loyalty_state,
 )
-from saleor_crm_plugin.pipeline.apply import process_orders
+from saleor_crm_plugin.loyalty import (
+    tiers as loyalty_tiers,
+)
 from saleor_crm_plugin.models import (
     LoyaltyProgram,
     Membership,
@@ -40,19 +45,33 @@ from saleor_crm_plugin.models import (
     Tier,
     TierChange,
 )
+from saleor_crm_plugin.pipeline.apply import process_orders
 
 
 @pytest.fixture
 def program(channel_USD):
     program = LoyaltyProgram.objects.create(
-        channel=channel_USD, points_per_unit=Decimal("1"), return_window_days=14,
-        points_validity_days=365, review_period_months=12,
+        channel=channel_USD,
+        points_per_unit=Decimal("1"),
+        return_window_days=14,
+        points_validity_days=365,
+        review_period_months=12,
     )
     Tier.objects.create(program=program, name="Regular", rank=0, threshold=0)
-    Tier.objects.create(program=program, name="Silver", rank=1, threshold=50,
-                        points_multiplier=Decimal("1.5"))
-    Tier.objects.create(program=program, name="Gold", rank=2, threshold=100,
-                        points_multiplier=Decimal("2"))
+    Tier.objects.create(
+        program=program,
+        name="Silver",
+        rank=1,
+        threshold=50,
+        points_multiplier=Decimal("1.5"),
+    )
+    Tier.objects.create(
+        program=program,
+        name="Gold",
+        rank=2,
+        threshold=100,
+        points_multiplier=Decimal("2"),
+    )
     return program
 
 
@@ -110,7 +129,11 @@ def test_upgrade_at_once_when_a_paid_order_reaches_the_threshold(
 
 
 def test_replayed_events_write_nothing(
-    program, user_api_client, customer_user, shop_usd, django_capture_on_commit_callbacks
+    program,
+    user_api_client,
+    customer_user,
+    shop_usd,
+    django_capture_on_commit_callbacks,
 ):
     order = place_order(user_api_client, shop_usd, quantity=2, token=CHARGE)
     rows = PointsEntry.objects.count()
@@ -223,18 +246,24 @@ def test_staff_override_holds_until_it_expires_and_is_recorded(
     m = Membership.objects.create(program=program, user=customer_user)
     gold = Tier.objects.get(program=program, name="Gold")
     with pytest.raises(loyalty_errors.LoyaltyError) as exc:
-        loyalty_tiers.override_tier(m, gold, reason="  ", expires_at=None, by=staff_user.pk)
+        loyalty_tiers.override_tier(
+            m, gold, reason="  ", expires_at=None, by=staff_user.pk
+        )
     assert exc.value.field == "reason"
     expires = timezone.now() + timedelta(days=30)
-    loyalty_tiers.override_tier(m, gold, reason="VIP event", expires_at=expires,
-                          by=staff_user.pk)
+    loyalty_tiers.override_tier(
+        m, gold, reason="VIP event", expires_at=expires, by=staff_user.pk
+    )
     m = member(customer_user, program)
     assert loyalty_state.effective_tier(m) == gold
     # Reviews and new orders do not move a member under an active override.
     assert loyalty_tiers.evaluate_tier(m, at_review=True) is False
     change = TierChange.objects.get(reason="override")
     assert (change.to_name, change.note, change.changed_by_id) == (
-        "Gold", "VIP event", staff_user.pk)
+        "Gold",
+        "VIP event",
+        staff_user.pk,
+    )
     # Once it expires, the earned tier applies again.
     after = expires + timedelta(seconds=1)
     assert loyalty_state.effective_tier(m, after) is None

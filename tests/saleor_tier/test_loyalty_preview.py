@@ -35,10 +35,13 @@ from saleor.product.models import Category, Collection
 from test_loyalty_periodic import customer
 
 from saleor_crm_plugin.loyalty import (
-    tiers as loyalty_tiers,
     periodic as loyalty_periodic,
 )
+from saleor_crm_plugin.loyalty import (
+    tiers as loyalty_tiers,
+)
 from saleor_crm_plugin.loyalty.errors import LoyaltyError
+from saleor_crm_plugin.loyalty.preview import TierSpec, preview_program
 from saleor_crm_plugin.models import (
     CustomerOrder,
     LoyaltyProgram,
@@ -47,13 +50,27 @@ from saleor_crm_plugin.models import (
     Tier,
     TierChange,
 )
-from saleor_crm_plugin.loyalty.preview import TierSpec, preview_program
 
 PROPOSAL = [
-    TierSpec("Silver", 1, "spend", Decimal(100), "percentage", Decimal(10),
-             points_multiplier=Decimal("1.5")),
-    TierSpec("Gold", 2, "spend", Decimal(500), "fixed", Decimal(30),
-             min_spend=Decimal(200), points_multiplier=Decimal(2)),
+    TierSpec(
+        "Silver",
+        1,
+        "spend",
+        Decimal(100),
+        "percentage",
+        Decimal(10),
+        points_multiplier=Decimal("1.5"),
+    ),
+    TierSpec(
+        "Gold",
+        2,
+        "spend",
+        Decimal(500),
+        "fixed",
+        Decimal(30),
+        min_spend=Decimal(200),
+        points_multiplier=Decimal(2),
+    ),
 ]
 
 
@@ -73,8 +90,9 @@ def shop(channel_USD):
 
 def test_estimates_match_a_hand_computation(shop):
     program, now, _ = shop
-    result = preview_program(program, tiers=PROPOSAL, points_per_unit=Decimal(1),
-                             now=now)
+    result = preview_program(
+        program, tiers=PROPOSAL, points_per_unit=Decimal(1), now=now
+    )
     by_name = {t.name: t for t in result.tiers}
     assert (by_name["Silver"].customers, by_name["Gold"].customers) == (2, 1)
     assert result.customers_without_tier == 2  # c (50) and the old customer
@@ -92,26 +110,31 @@ def test_estimates_match_a_hand_computation(shop):
 def test_minimum_spend_is_honoured_exactly_at_the_limit(shop):
     program, now, _ = shop
     gold = {
-        limit: next(t for t in preview_program(
-            program, tiers=[PROPOSAL[0], replace(PROPOSAL[1], min_spend=Decimal(limit))],
-            now=now).tiers if t.name == "Gold").estimated_discount
+        limit: next(
+            t
+            for t in preview_program(
+                program,
+                tiers=[PROPOSAL[0], replace(PROPOSAL[1], min_spend=Decimal(limit))],
+                now=now,
+            ).tiers
+            if t.name == "Gold"
+        ).estimated_discount
         for limit in (599, 600, 601)
     }
     # b's only channel-currency order is 600.00: at the minimum it counts, above not
     assert gold == {599: Decimal("30.00"), 600: Decimal("30.00"), 601: Decimal("0.00")}
 
 
-def test_a_proposed_earn_rate_recomputes_the_points_metric_with_todays_multiplier(
-    shop
-):
+def test_a_proposed_earn_rate_recomputes_the_points_metric_with_todays_multiplier(shop):
     program, now, (a, *_) = shop
     old = program.tiers.get()
     old.points_multiplier = Decimal(2)
     old.save()
     Membership.objects.filter(pk=a.pk).update(tier=old)
     proposal = [TierSpec("Points", 1, "points", Decimal(200))]
-    result = preview_program(program, tiers=proposal, points_per_unit=Decimal(1),
-                             now=now)
+    result = preview_program(
+        program, tiers=proposal, points_per_unit=Decimal(1), now=now
+    )
     # a: (100 + 20) x 1 x 2 (a's tier today) = 240; b: 600 (the EUR order left
     # out); d: 200 net, exactly at the threshold; c: 50; the old order is outside
     # the 12-month window
@@ -124,12 +147,20 @@ def test_points_follow_the_programs_rounding_rule(shop):
     program, now, _ = shop
     proposal = [TierSpec("Any", 1, "spend", Decimal(0))]
     # orders 100, 20 (a), 600 (b), 50 (c), 200 net (d) at 0.25 a unit: c's 12.5
-    assert preview_program(program, tiers=proposal, points_per_unit=Decimal("0.25"),
-                           now=now).estimated_points == 25 + 5 + 150 + 12 + 50
+    assert (
+        preview_program(
+            program, tiers=proposal, points_per_unit=Decimal("0.25"), now=now
+        ).estimated_points
+        == 25 + 5 + 150 + 12 + 50
+    )
     program.rounding = "half_up"
     program.save()
-    assert preview_program(program, tiers=proposal, points_per_unit=Decimal("0.25"),
-                           now=now).estimated_points == 25 + 5 + 150 + 13 + 50
+    assert (
+        preview_program(
+            program, tiers=proposal, points_per_unit=Decimal("0.25"), now=now
+        ).estimated_points
+        == 25 + 5 + 150 + 13 + 50
+    )
 
 
 def test_counts_agree_with_the_real_review_after_the_change(shop):
@@ -139,46 +170,77 @@ def test_counts_agree_with_the_real_review_after_the_change(shop):
     # now make the change for real and review
     program.tiers.all().delete()
     for spec in PROPOSAL:
-        Tier.objects.create(program=program, name=spec.name, rank=spec.rank,
-                            metric=spec.metric, threshold=spec.threshold)
+        Tier.objects.create(
+            program=program,
+            name=spec.name,
+            rank=spec.rank,
+            metric=spec.metric,
+            threshold=spec.threshold,
+        )
     loyalty_periodic.review_tiers(now)
-    real = {rank: Membership.objects.filter(program=program, tier__rank=rank).count()
-            for rank in counts}
+    real = {
+        rank: Membership.objects.filter(program=program, tier__rank=rank).count()
+        for rank in counts
+    }
     assert real == counts
     assert Membership.objects.filter(program=program, tier__isnull=True).count() == (
-        result.customers_without_tier)
+        result.customers_without_tier
+    )
 
 
 def test_current_ladder_and_nothing_written(shop):
     program, now, (a, *_) = shop
     Membership.objects.filter(pk=a.pk).update(tier=program.tiers.get())
-    before = (Membership.objects.values_list("tier_id", flat=True).order_by("pk"),
-              TierChange.objects.count(), Tier.objects.count())
+    before = (
+        Membership.objects.values_list("tier_id", flat=True).order_by("pk"),
+        TierChange.objects.count(),
+        Tier.objects.count(),
+    )
     before = (list(before[0]), *before[1:])
     with CaptureQueriesContext(connection) as queries:
         result = preview_program(program, now=now)
-    writes = [q["sql"] for q in queries.captured_queries
-              if q["sql"].lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+    ]
     assert writes == []
     assert [(t.name, t.customers, t.current_customers) for t in result.tiers] == [
-        ("Old", 0, 1)]
-    after = (list(Membership.objects.values_list("tier_id", flat=True).order_by("pk")),
-             TierChange.objects.count(), Tier.objects.count())
+        ("Old", 0, 1)
+    ]
+    after = (
+        list(Membership.objects.values_list("tier_id", flat=True).order_by("pk")),
+        TierChange.objects.count(),
+        Tier.objects.count(),
+    )
     assert after == before
 
 
 def test_a_proposal_that_cannot_work_is_refused(shop):
     program, now, _ = shop
     with pytest.raises(LoyaltyError) as exc:
-        preview_program(program, tiers=[TierSpec(
-            "A", 1, "spend", Decimal(5), "percentage", Decimal(5),
-            category_ids=(999_999,))])
+        preview_program(
+            program,
+            tiers=[
+                TierSpec(
+                    "A",
+                    1,
+                    "spend",
+                    Decimal(5),
+                    "percentage",
+                    Decimal(5),
+                    category_ids=(999_999,),
+                )
+            ],
+        )
     assert (exc.value.field, exc.value.code) == ("category_ids", "NOT_FOUND")
     with pytest.raises(LoyaltyError) as exc:
         preview_program(program, window_kind="rolling_months", window_months=0)
     assert exc.value.field == "window_months"
-    bad = [TierSpec("A", 1, "spend", Decimal(500)), TierSpec("B", 2, "spend",
-                                                             Decimal(100))]
+    bad = [
+        TierSpec("A", 1, "spend", Decimal(500)),
+        TierSpec("B", 2, "spend", Decimal(100)),
+    ]
     with pytest.raises(LoyaltyError) as exc:
         preview_program(program, tiers=bad, now=now)
     assert exc.value.field == "threshold"
@@ -198,27 +260,47 @@ mutation P($channel: String!, $input: CRMLoyaltyPreviewInput!) {
 }"""
 
 
-def test_preview_through_graphql(shop, staff_discounts_admin, user_api_client,
-                                 channel_USD):
-    variables = {"channel": channel_USD.slug, "input": {
-        "pointsPerUnit": 1,
-        "tiers": [
-            {"name": "Silver", "rank": 1, "threshold": 100,
-             "discountType": "PERCENTAGE", "discountValue": 10,
-             "pointsMultiplier": 1.5},
-            {"name": "Gold", "rank": 2, "threshold": 500, "discountType": "FIXED",
-             "discountValue": 30, "minSpend": 200, "pointsMultiplier": 2},
-        ]}}
+def test_preview_through_graphql(
+    shop, staff_discounts_admin, user_api_client, channel_USD
+):
+    variables = {
+        "channel": channel_USD.slug,
+        "input": {
+            "pointsPerUnit": 1,
+            "tiers": [
+                {
+                    "name": "Silver",
+                    "rank": 1,
+                    "threshold": 100,
+                    "discountType": "PERCENTAGE",
+                    "discountValue": 10,
+                    "pointsMultiplier": 1.5,
+                },
+                {
+                    "name": "Gold",
+                    "rank": 2,
+                    "threshold": 500,
+                    "discountType": "FIXED",
+                    "discountValue": 30,
+                    "minSpend": 200,
+                    "pointsMultiplier": 2,
+                },
+            ],
+        },
+    }
     data = crm_gql(staff_discounts_admin, PREVIEW, variables)["crmLoyaltyPreview"]
     assert data["crmErrors"] == []
     assert data["preview"]["estimatedDiscountTotal"] == {"amount": 62.0}
     assert data["preview"]["tiers"][1] == {
-        "name": "Gold", "customers": 1,
-        "estimatedDiscount": {"amount": 30.0, "currency": "USD"}}
+        "name": "Gold",
+        "customers": 1,
+        "estimatedDiscount": {"amount": 30.0, "currency": "USD"},
+    }
     variables["input"]["tiers"][1]["threshold"] = 50
     data = crm_gql(staff_discounts_admin, PREVIEW, variables)["crmLoyaltyPreview"]
     assert [(e["field"], e["code"]) for e in data["crmErrors"]] == [
-        ("threshold", "INVALID")]
+        ("threshold", "INVALID")
+    ]
     assert data["preview"] is None
     assert_no_permission(crm_post(user_api_client, PREVIEW, variables))
 
@@ -227,8 +309,16 @@ def test_preview_through_graphql(shop, staff_discounts_admin, user_api_client,
 
 
 @pytest.fixture
-def real_orders(channel_USD, user_api_client, customer_user, shop_usd, shop_pln,
-                staff_orders, product, collection):
+def real_orders(
+    channel_USD,
+    user_api_client,
+    customer_user,
+    shop_usd,
+    shop_pln,
+    staff_orders,
+    product,
+    collection,
+):
     """Five customers who bought through Saleor's API (10.00 a unit, 10.00 shipping):
     A 50.00 (and 70.00 PLN in another channel); B 100.00 and 20.00; C 50.00 with
     30.00 refunded and 100.00 cancelled; D 100.00 with 40.00 refunded; E 20.00
@@ -238,21 +328,25 @@ def real_orders(channel_USD, user_api_client, customer_user, shop_usd, shop_pln,
     Tier.objects.create(program=program, name="Regular", rank=0, threshold=0)
 
     def client(name):
-        return ApiClient(user=User.objects.create(email=f"{name}@example.com",
-                                                  is_active=True))
+        return ApiClient(
+            user=User.objects.create(email=f"{name}@example.com", is_active=True)
+        )
 
     b, c, d, e = (client(n) for n in "bcde")
     place_order(user_api_client, shop_usd, quantity=4, token=CHARGE)
     place_order(user_api_client, shop_pln, quantity=1, token=CHARGE)
     place_order(b, shop_usd, quantity=9, token=CHARGE)
     place_order(b, shop_usd, quantity=1, token=CHARGE)
-    refund(staff_orders, place_order(c, shop_usd, quantity=4, token=CHARGE),
-           Decimal(30))
+    refund(
+        staff_orders, place_order(c, shop_usd, quantity=4, token=CHARGE), Decimal(30)
+    )
     cancel(staff_orders, place_order(c, shop_usd, quantity=9, token=CHARGE))
-    refund(staff_orders, place_order(d, shop_usd, quantity=9, token=CHARGE),
-           Decimal(40))
-    refund(staff_orders, place_order(e, shop_usd, quantity=1, token=CHARGE),
-           Decimal(20))
+    refund(
+        staff_orders, place_order(d, shop_usd, quantity=9, token=CHARGE), Decimal(40)
+    )
+    refund(
+        staff_orders, place_order(e, shop_usd, quantity=1, token=CHARGE), Decimal(20)
+    )
     assert Membership.objects.filter(program=program).count() == 5
     return program, product, collection
 
@@ -260,11 +354,27 @@ def real_orders(channel_USD, user_api_client, customer_user, shop_usd, shop_pln,
 def real_proposal(category_id, collection_id):
     return [
         TierSpec("Club", 0, "paid_orders", Decimal(1)),
-        TierSpec("Silver", 1, "spend", Decimal(50), "percentage", Decimal(10),
-                 points_multiplier=Decimal("1.5"), category_ids=(category_id,)),
-        TierSpec("Gold", 2, "spend", Decimal(100), "fixed", Decimal(5),
-                 min_spend=Decimal(40), points_multiplier=Decimal(2),
-                 collection_ids=(collection_id,)),
+        TierSpec(
+            "Silver",
+            1,
+            "spend",
+            Decimal(50),
+            "percentage",
+            Decimal(10),
+            points_multiplier=Decimal("1.5"),
+            category_ids=(category_id,),
+        ),
+        TierSpec(
+            "Gold",
+            2,
+            "spend",
+            Decimal(100),
+            "fixed",
+            Decimal(5),
+            min_spend=Decimal(40),
+            points_multiplier=Decimal(2),
+            collection_ids=(collection_id,),
+        ),
     ]
 
 
@@ -274,11 +384,12 @@ def test_real_orders_hand_computed_cost_points_and_counts(real_orders):
     tables = (Membership, Tier, TierChange, PointsEntry, CustomerOrder)
     before = [m.objects.count() for m in tables]
     with CaptureQueriesContext(connection) as queries:
-        result = preview_program(program, tiers=proposal,
-                                 points_per_unit=Decimal(2))
-    assert not [q["sql"] for q in queries.captured_queries
-                if q["sql"].lstrip().split()[0].upper()
-                in {"INSERT", "UPDATE", "DELETE"}]
+        result = preview_program(program, tiers=proposal, points_per_unit=Decimal(2))
+    assert not [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+    ]
     assert [m.objects.count() for m in tables] == before
     # one aggregate statement for every customer and order, whatever their number
     assert sum("WITH tiers AS" in q["sql"] for q in queries.captured_queries) == 1
@@ -288,7 +399,10 @@ def test_real_orders_hand_computed_cost_points_and_counts(real_orders):
     # Club: C (one paid order, 20.00 net); Silver: A (50.00), D (60.00 net);
     # Gold: B (120.00); E's only order is fully refunded: no tier
     assert {n: t.customers for n, t in by_name.items()} == {
-        "Club": 1, "Silver": 2, "Gold": 1}
+        "Club": 1,
+        "Silver": 2,
+        "Gold": 1,
+    }
     assert result.customers_without_tier == 1
     # today all five hold Regular (rank 0; a refund does not demote), nobody above
     assert [t.current_customers for t in result.tiers] == [5, 0, 0]
@@ -308,8 +422,10 @@ def test_real_orders_hand_computed_cost_points_and_counts(real_orders):
     assert result.currency == "USD"
 
     # limited to a category / collection none of the lines belong to: no cost
-    elsewhere = real_proposal(Category.objects.create(name="Other", slug="other").pk,
-                              Collection.objects.create(name="Other", slug="other").pk)
+    elsewhere = real_proposal(
+        Category.objects.create(name="Other", slug="other").pk,
+        Collection.objects.create(name="Other", slug="other").pk,
+    )
     other = preview_program(program, tiers=elsewhere, points_per_unit=Decimal(2))
     assert other.estimated_discount_total == Decimal("0.00")
     assert [t.customers for t in other.tiers] == [1, 2, 1]
@@ -326,22 +442,34 @@ def test_real_orders_counts_equal_evaluate_tier_after_the_change(real_orders):
     program.tiers.all().delete()  # members' tiers go to NULL
     for spec in proposal:
         Tier.objects.create(
-            program=program, name=spec.name, rank=spec.rank, metric=spec.metric,
-            threshold=spec.threshold, discount_type=spec.discount_type,
-            discount_value=spec.discount_value, min_spend=spec.min_spend,
+            program=program,
+            name=spec.name,
+            rank=spec.rank,
+            metric=spec.metric,
+            threshold=spec.threshold,
+            discount_type=spec.discount_type,
+            discount_value=spec.discount_value,
+            min_spend=spec.min_spend,
             points_multiplier=spec.points_multiplier,
             category_ids=list(spec.category_ids),
-            collection_ids=list(spec.collection_ids))
+            collection_ids=list(spec.collection_ids),
+        )
     for m in Membership.objects.filter(program=program).select_related(
         "tier", "override_tier", "program__channel"
     ):
         loyalty_tiers.evaluate_tier(m, now, at_review=True)
-    real = {rank: Membership.objects.filter(program=program, tier__rank=rank).count()
-            for rank in predicted}
+    real = {
+        rank: Membership.objects.filter(program=program, tier__rank=rank).count()
+        for rank in predicted
+    }
     assert real == predicted == {0: 1, 1: 2, 2: 1}
     assert Membership.objects.filter(program=program, tier__isnull=True).count() == (
-        result.customers_without_tier)
+        result.customers_without_tier
+    )
     # and now the ladder is in place, the preview of it shows its holders
     again = preview_program(program, now=now)
     assert [(t.customers, t.current_customers) for t in again.tiers] == [
-        (1, 1), (2, 2), (1, 1)]
+        (1, 1),
+        (2, 2),
+        (1, 1),
+    ]

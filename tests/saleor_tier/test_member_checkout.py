@@ -31,11 +31,13 @@ from saleor.discount.models import (
 )
 from saleor.order.models import Order
 
+from saleor_crm_plugin import tasks
 from saleor_crm_plugin.loyalty import (
-    tiers as loyalty_tiers,
     member_discount as vouchers,
 )
-from saleor_crm_plugin import tasks
+from saleor_crm_plugin.loyalty import (
+    tiers as loyalty_tiers,
+)
 from saleor_crm_plugin.models import HookFailure, LoyaltyProgram, Membership, Tier
 
 CHECKOUT_FIELDS = """
@@ -80,12 +82,20 @@ def ladder(channel_USD):
     tiers = {
         "Regular": Tier.objects.create(program=program, name="Regular", rank=0),
         "Silver": Tier.objects.create(
-            program=program, name="Silver", rank=1, threshold=50,
-            discount_type="percentage", discount_value=Decimal(10),
+            program=program,
+            name="Silver",
+            rank=1,
+            threshold=50,
+            discount_type="percentage",
+            discount_value=Decimal(10),
         ),
         "Gold": Tier.objects.create(
-            program=program, name="Gold", rank=2, threshold=100,
-            discount_type="percentage", discount_value=Decimal(25),
+            program=program,
+            name="Gold",
+            rank=2,
+            threshold=100,
+            discount_type="percentage",
+            discount_value=Decimal(25),
         ),
     }
     for tier in tiers.values():
@@ -103,19 +113,28 @@ def typed_voucher(channel, code, amount):
     )
     VoucherCode.objects.create(voucher=voucher, code=code)
     VoucherChannelListing.objects.create(
-        voucher=voucher, channel=channel, discount_value=Decimal(amount),
+        voucher=voucher,
+        channel=channel,
+        discount_value=Decimal(amount),
         currency=channel.currency_code,
     )
     return voucher
 
 
 def create(client, shop, quantity=2):
-    data = gql(client, CREATE, {"input": {
-        "channel": shop.channel_slug,
-        "lines": [{"variantId": shop.variant_id, "quantity": quantity}],
-        "shippingAddress": shop.address, "billingAddress": shop.address,
-        "email": "buyer@example.com",
-    }})["checkoutCreate"]
+    data = gql(
+        client,
+        CREATE,
+        {
+            "input": {
+                "channel": shop.channel_slug,
+                "lines": [{"variantId": shop.variant_id, "quantity": quantity}],
+                "shippingAddress": shop.address,
+                "billingAddress": shop.address,
+                "email": "buyer@example.com",
+            }
+        },
+    )["checkoutCreate"]
     return read(client, ok(data)["checkout"])
 
 
@@ -127,8 +146,12 @@ def read(client, checkout):
 
 
 def run(client, query, checkout, **variables):
-    key = {DELIVERY: "checkoutDeliveryMethodUpdate", ADD_CODE: "checkoutAddPromoCode",
-           LINES_ADD: "checkoutLinesAdd", CUSTOMER_ATTACH: "checkoutCustomerAttach"}
+    key = {
+        DELIVERY: "checkoutDeliveryMethodUpdate",
+        ADD_CODE: "checkoutAddPromoCode",
+        LINES_ADD: "checkoutLinesAdd",
+        CUSTOMER_ATTACH: "checkoutCustomerAttach",
+    }
     ok(gql(client, query, {"id": checkout["id"], **variables})[key[query]])
     return read(client, checkout)
 
@@ -141,10 +164,19 @@ def amount(node, field):
 
 def complete(client, checkout) -> Order:
     total = amount(checkout, "totalPrice")
-    ok(gql(client, CHECKOUT_PAYMENT_CREATE, {"id": checkout["id"], "input": {
-        "amount": total, "gateway": DUMMY_GATEWAY, "token": CHARGE}})[
-        "checkoutPaymentCreate"])
-    data = ok(gql(client, CHECKOUT_COMPLETE, {"id": checkout["id"]})["checkoutComplete"])
+    ok(
+        gql(
+            client,
+            CHECKOUT_PAYMENT_CREATE,
+            {
+                "id": checkout["id"],
+                "input": {"amount": total, "gateway": DUMMY_GATEWAY, "token": CHARGE},
+            },
+        )["checkoutPaymentCreate"]
+    )
+    data = ok(
+        gql(client, CHECKOUT_COMPLETE, {"id": checkout["id"]})["checkoutComplete"]
+    )
     _, pk = graphene.Node.from_global_id(data["order"]["id"])
     return Order.objects.get(pk=pk)
 
@@ -251,8 +283,14 @@ def test_member_code_leaves_the_checkout_when_another_customer_takes_it_over(
     ],
 )
 def test_typed_in_voucher_policy(
-    ladder, user_api_client, customer_user, shop_usd, channel_USD,
-    policy, typed, expect_member,
+    ladder,
+    user_api_client,
+    customer_user,
+    shop_usd,
+    channel_USD,
+    policy,
+    typed,
+    expect_member,
 ):
     program, tiers = ladder
     LoyaltyProgram.objects.filter(pk=program.pk).update(discount_policy=policy)
@@ -281,8 +319,12 @@ def test_minimum_spend_attaches_once_reached(
     make_member(customer_user, program, silver)
     checkout = create(user_api_client, shop_usd)  # 20.00 < 50.00
     assert checkout["voucherCode"] is None
-    after = run(user_api_client, LINES_ADD, checkout,
-                lines=[{"variantId": shop_usd.variant_id, "quantity": 4}])  # 60.00
+    after = run(
+        user_api_client,
+        LINES_ADD,
+        checkout,
+        lines=[{"variantId": shop_usd.variant_id, "quantity": 4}],
+    )  # 60.00
     assert after["voucherCode"]
     assert amount(after, "discount") == Decimal("6.00")
 
@@ -291,8 +333,9 @@ def test_free_shipping_tier_uses_a_shipping_voucher(
     ladder, user_api_client, customer_user, shop_usd
 ):
     program, _ = ladder
-    vip = Tier.objects.create(program=program, name="VIP", rank=3, threshold=500,
-                              free_shipping=True)
+    vip = Tier.objects.create(
+        program=program, name="VIP", rank=3, threshold=500, free_shipping=True
+    )
     vouchers.sync_tier_voucher(vip)
     make_member(customer_user, program, vip)
     checkout = create(user_api_client, shop_usd)
@@ -340,8 +383,9 @@ def test_tier_change_rechecks_open_checkouts(
     code = member.voucher_code
 
     # staff override to Gold: same code, now on Gold's voucher, checkout re-priced
-    loyalty_tiers.override_tier(member, tiers["Gold"], reason="VIP event",
-                          expires_at=None, by=staff_user.pk)
+    loyalty_tiers.override_tier(
+        member, tiers["Gold"], reason="VIP event", expires_at=None, by=staff_user.pk
+    )
     assert vouchers.on_tiers_changed([member.pk]) == 1
     assert VoucherCode.objects.get(code=code).voucher_id == tiers["Gold"].voucher_id
     after = run(user_api_client, DELIVERY, checkout, m=shop_usd.shipping_method_id)
@@ -349,8 +393,13 @@ def test_tier_change_rechecks_open_checkouts(
     assert amount(after, "discount") == Decimal("5.00")
 
     # override to a tier with no discount: the code is switched off and removed
-    loyalty_tiers.override_tier(member, tiers["Regular"], reason="downgrade test",
-                          expires_at=None, by=staff_user.pk)
+    loyalty_tiers.override_tier(
+        member,
+        tiers["Regular"],
+        reason="downgrade test",
+        expires_at=None,
+        by=staff_user.pk,
+    )
     vouchers.on_tiers_changed([member.pk])
     assert VoucherCode.objects.get(code=code).is_active is False
     stored = db_checkout(checkout)

@@ -98,13 +98,19 @@ def test_payment_refund_and_cancellation_flow(
     # Refund of the rest: the order no longer counts as a purchase that stands.
     refund(staff_orders, order, Decimal("25.00"))
     assert fact_kinds(order) == [
-        "confirmed", "created", "fully_paid", "fully_refunded", "paid", "refunded",
+        "confirmed",
+        "created",
+        "fully_paid",
+        "fully_refunded",
+        "paid",
+        "refunded",
         "refunded",
     ]
     # Each partial refund is its own fact, told apart by the amount still charged.
-    assert sorted(
-        key for kind, key, _ in facts(order) if kind == "refunded"
-    ) == ["charged:0.000", "charged:25.000"]
+    assert sorted(key for kind, key, _ in facts(order) if kind == "refunded") == [
+        "charged:0.000",
+        "charged:25.000",
+    ]
     assert_figures(
         profile,
         orders_count=1,
@@ -131,7 +137,11 @@ def test_payment_refund_and_cancellation_flow(
     )
     cancel(staff_orders, second)
     assert fact_kinds(second) == [
-        "cancelled", "confirmed", "created", "fully_paid", "paid"
+        "cancelled",
+        "confirmed",
+        "created",
+        "fully_paid",
+        "paid",
     ]
     assert CustomerOrder.objects.get(order_id=second.pk).cancelled is True
     assert_figures(
@@ -184,8 +194,11 @@ def test_transaction_api_payment_and_refunds(
             TRANSACTION_CREATE,
             {
                 "id": gid("Order", order.pk),
-                "transaction": {"name": "Card", "pspReference": "psp-1",
-                                **amounts("40.00", "0")},
+                "transaction": {
+                    "name": "Card",
+                    "pspReference": "psp-1",
+                    **amounts("40.00", "0"),
+                },
             },
         )["transactionCreate"]
     )["transaction"]

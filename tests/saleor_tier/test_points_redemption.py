@@ -13,10 +13,15 @@ from crm_helpers import race, shop_usd  # noqa: F401 - fixture
 from saleor.discount.models import VoucherCode
 from saleor.giftcard import GiftCardEvents
 from saleor.giftcard.models import GiftCard, GiftCardEvent
+from test_member_checkout import ADD_CODE, create, run
 
 from saleor_crm_plugin.loyalty import (
-    ledger as loyalty,
     errors as loyalty_errors,
+)
+from saleor_crm_plugin.loyalty import (
+    ledger as loyalty,
+)
+from saleor_crm_plugin.loyalty import (
     redemption,
 )
 from saleor_crm_plugin.models import (
@@ -26,7 +31,6 @@ from saleor_crm_plugin.models import (
     PointsKind,
     PointsRedemption,
 )
-from test_member_checkout import ADD_CODE, create, run
 
 
 @pytest.fixture
@@ -43,13 +47,22 @@ def test_redeem_into_a_gift_card_assigned_to_the_member(member, customer_user):
     result = redemption.redeem_points(member, 350)
 
     assert (result.points, result.amount, result.currency, result.kind) == (
-        350, Decimal("3.50"), "USD", "gift_card")
+        350,
+        Decimal("3.50"),
+        "USD",
+        "gift_card",
+    )
     card = GiftCard.objects.get(pk=result.gift_card_id)
     assert card.code == result.code
     assert (card.initial_balance_amount, card.current_balance_amount) == (
-        Decimal("3.50"), Decimal("3.50"))
+        Decimal("3.50"),
+        Decimal("3.50"),
+    )
     assert (card.currency, card.assigned_to_id, card.is_active) == (
-        "USD", customer_user.pk, True)
+        "USD",
+        customer_user.pk,
+        True,
+    )
     assert GiftCardEvent.objects.filter(
         gift_card=card, type=GiftCardEvents.ISSUED
     ).exists()
@@ -60,7 +73,8 @@ def test_redeem_into_a_gift_card_assigned_to_the_member(member, customer_user):
 
 def test_value_is_rounded_down_to_the_currency(member):
     LoyaltyProgram.objects.filter(pk=member.program_id).update(
-        point_value=Decimal("0.0133"))
+        point_value=Decimal("0.0133")
+    )
     member.program.refresh_from_db()
     # 123 x 0.0133 = 1.6359 USD -> 1.63 (never more than the points are worth)
     assert redemption.redeem_points(member, 123).amount == Decimal("1.63")
@@ -69,26 +83,34 @@ def test_value_is_rounded_down_to_the_currency(member):
 def test_redeem_into_a_single_use_voucher_only_the_member_can_use(
     member, user_api_client, user2_api_client, shop_usd
 ):
-    LoyaltyProgram.objects.filter(pk=member.program_id).update(redemption_kind="voucher")
+    LoyaltyProgram.objects.filter(pk=member.program_id).update(
+        redemption_kind="voucher"
+    )
     member.program.refresh_from_db()
     result = redemption.redeem_points(member, 200)
     code = VoucherCode.objects.select_related("voucher").get(code=result.code)
     assert (code.voucher.single_use, code.voucher.usage_limit) == (True, 1)
     assert code.voucher.channel_listings.get().discount_value == Decimal("2.00")
 
-    mine = run(user_api_client, ADD_CODE, create(user_api_client, shop_usd),
-               code=result.code)
+    mine = run(
+        user_api_client, ADD_CODE, create(user_api_client, shop_usd), code=result.code
+    )
     assert mine["voucherCode"] == result.code
     assert Decimal(str(mine["discount"]["amount"])) == Decimal("2.00")
-    theirs = run(user2_api_client, ADD_CODE, create(user2_api_client, shop_usd),
-                 code=result.code)
+    theirs = run(
+        user2_api_client, ADD_CODE, create(user2_api_client, shop_usd), code=result.code
+    )
     assert theirs["voucherCode"] is None
 
 
 @pytest.mark.parametrize(
     ("points", "code"),
-    [(0, "INVALID"), (-5, "INVALID"), (99, "BELOW_MINIMUM"),
-     (501, "INSUFFICIENT_POINTS")],
+    [
+        (0, "INVALID"),
+        (-5, "INVALID"),
+        (99, "BELOW_MINIMUM"),
+        (501, "INSUFFICIENT_POINTS"),
+    ],
 )
 def test_refused_requests_write_nothing(member, points, code):
     with pytest.raises(loyalty_errors.LoyaltyError) as exc:
@@ -108,10 +130,13 @@ def test_inactive_program_refuses(member):
 
 
 def test_a_failure_while_issuing_the_card_keeps_the_points(member):
-    with mock.patch(
-        "saleor.giftcard.events.gift_card_issued_event",
-        side_effect=RuntimeError("event store down"),
-    ), pytest.raises(RuntimeError):
+    with (
+        mock.patch(
+            "saleor.giftcard.events.gift_card_issued_event",
+            side_effect=RuntimeError("event store down"),
+        ),
+        pytest.raises(RuntimeError),
+    ):
         redemption.redeem_points(member, 300)
     assert loyalty.balances(member.pk).available == 500
     assert not GiftCard.objects.exists()
@@ -127,9 +152,11 @@ def test_parallel_redemptions_on_separate_connections_never_overspend(
     )
     m = Membership.objects.create(program=program, user=customer_user)
     loyalty.grant_points(m, 1000, reason="seed", by=None)
+
     def redeem():
         member = Membership.objects.select_related("program__channel", "user").get(
-            pk=m.pk)
+            pk=m.pk
+        )
         redemption.redeem_points(member, 300)
 
     assert race(5, redeem) == ["INSUFFICIENT_POINTS"] * 2 + ["ok"] * 3
@@ -143,12 +170,18 @@ def test_a_members_own_redemption_voucher_is_never_replaced_by_the_member_discou
     from saleor_crm_plugin.loyalty import member_discount as vouchers
     from saleor_crm_plugin.models import Tier
 
-    gold = Tier.objects.create(program=member.program, name="Gold", rank=1,
-                               discount_type="percentage", discount_value=10)
+    gold = Tier.objects.create(
+        program=member.program,
+        name="Gold",
+        rank=1,
+        discount_type="percentage",
+        discount_value=10,
+    )
     vouchers.sync_tier_voucher(gold)
     Membership.objects.filter(pk=member.pk).update(tier=gold)
     LoyaltyProgram.objects.filter(pk=member.program_id).update(
-        redemption_kind="voucher", discount_policy="member_first")
+        redemption_kind="voucher", discount_policy="member_first"
+    )
     member.program.refresh_from_db()
     result = redemption.redeem_points(member, 300)
     checkout = create(user_api_client, shop_usd)  # the member code is attached

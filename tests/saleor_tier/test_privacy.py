@@ -51,8 +51,9 @@ def erasable(api_client, shop_usd, shop_pln, channel_USD, channel_PLN):
     """A customer with profiles in two channels, and a guest profile under the same
     email (guest purchase before the account existed; the account was created
     while the plugin was not listening)."""
-    guest_order = place_order(api_client, shop_usd, quantity=1, email=EMAIL,
-                              token=CHARGE)
+    guest_order = place_order(
+        api_client, shop_usd, quantity=1, email=EMAIL, token=CHARGE
+    )
     user = User.objects.create(email=EMAIL.lower(), is_active=True)
     client = ApiClient(user=user)
     usd_order = place_order(client, shop_usd, quantity=2, token=CHARGE)
@@ -111,7 +112,11 @@ def _assert_nothing_comes_back(
 
 
 def test_staff_customer_delete_erases_and_tombstone_holds(
-    erasable, staff_users_admin, api_client, shop_usd, channel_USD,
+    erasable,
+    staff_users_admin,
+    api_client,
+    shop_usd,
+    channel_USD,
     django_capture_on_commit_callbacks,
 ):
     user, _, orders = erasable
@@ -167,7 +172,11 @@ def test_everything_erased_even_with_the_plugin_off(
 
 
 def test_other_customers_are_untouched(
-    erasable, user_api_client, customer_user, shop_usd, staff_users_admin,
+    erasable,
+    user_api_client,
+    customer_user,
+    shop_usd,
+    staff_users_admin,
     channel_USD,
 ):
     user, _, _ = erasable
@@ -191,9 +200,13 @@ def test_customer_delete_erases_loyalty_data_and_saleor_keeps_its_gift_card(
     from saleor.giftcard.models import GiftCard
 
     from saleor_crm_plugin.loyalty import (
-        tiers as loyalty_tiers,
         ledger as loyalty,
+    )
+    from saleor_crm_plugin.loyalty import (
         redemption,
+    )
+    from saleor_crm_plugin.loyalty import (
+        tiers as loyalty_tiers,
     )
     from saleor_crm_plugin.models import (
         LoyaltyProgram,
@@ -204,8 +217,9 @@ def test_customer_delete_erases_loyalty_data_and_saleor_keeps_its_gift_card(
         TierChange,
     )
 
-    program = LoyaltyProgram.objects.create(channel=channel_USD,
-                                            min_redemption_points=10)
+    program = LoyaltyProgram.objects.create(
+        channel=channel_USD, min_redemption_points=10
+    )
     gold = Tier.objects.create(program=program, name="Gold", rank=1)
     m = Membership.objects.create(program=program, user=customer_user)
     loyalty.grant_points(m, 100, reason="welcome", by=None)
@@ -213,8 +227,13 @@ def test_customer_delete_erases_loyalty_data_and_saleor_keeps_its_gift_card(
     m = Membership.objects.select_related("program__channel", "user").get(pk=m.pk)
     card_pk = redemption.redeem_points(m, 50).gift_card_id
     with django_capture_on_commit_callbacks(execute=True):
-        ok(gql(staff_users_admin, CUSTOMER_DELETE,
-               {"id": gid("User", customer_user.pk)})["customerDelete"])
+        ok(
+            gql(
+                staff_users_admin,
+                CUSTOMER_DELETE,
+                {"id": gid("User", customer_user.pk)},
+            )["customerDelete"]
+        )
     assert not User.objects.filter(pk=customer_user.pk).exists()
     for model in (Membership, PointsEntry, PointsRedemption, TierChange):
         assert not model.objects.exists(), model

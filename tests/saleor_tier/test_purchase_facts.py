@@ -25,14 +25,16 @@ from crm_helpers import (  # noqa: F401 - fixtures
 )
 from django.db import connection
 
-from saleor_crm_plugin.segments import membership as segments
 from saleor_crm_plugin.domain.segments import normalize
 from saleor_crm_plugin.models import CustomerOrder, CustomerProfile, PurchaseFact
+from saleor_crm_plugin.segments import membership as segments
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
-KINDS = ((PurchaseFact.KIND_PRODUCT, "product_ids"),
-         (PurchaseFact.KIND_CATEGORY, "category_ids"),
-         (PurchaseFact.KIND_COLLECTION, "collection_ids"))
+KINDS = (
+    (PurchaseFact.KIND_PRODUCT, "product_ids"),
+    (PurchaseFact.KIND_CATEGORY, "category_ids"),
+    (PurchaseFact.KIND_COLLECTION, "collection_ids"),
+)
 
 
 def expected_facts() -> set[tuple]:
@@ -47,7 +49,8 @@ def expected_facts() -> set[tuple]:
 
 def stored_facts() -> set[tuple]:
     rows = PurchaseFact.objects.values_list(
-        "order_id", "kind", "item_id", "profile_id", "placed_at")
+        "order_id", "kind", "item_id", "profile_id", "placed_at"
+    )
     return set(rows)
 
 
@@ -58,18 +61,27 @@ def assert_facts_match():
 
 
 def _profile(channel, email):
-    return CustomerProfile.objects.create(channel=channel, email=email,
-                                          currency=channel.currency_code)
+    return CustomerProfile.objects.create(
+        channel=channel, email=email, currency=channel.currency_code
+    )
 
 
-def _order(profile, *, days=10, cancelled=False, products=(), categories=(),
-           collections=()):
+def _order(
+    profile, *, days=10, cancelled=False, products=(), categories=(), collections=()
+):
     return CustomerOrder.objects.create(
-        order_id=uuid.uuid4(), profile=profile, channel_id=profile.channel_id,
-        currency="USD", total_amount=Decimal(10), status="fulfilled",
-        placed_at=NOW - timedelta(days=days), cancelled=cancelled,
-        product_ids=list(products), category_ids=list(categories),
-        collection_ids=list(collections))
+        order_id=uuid.uuid4(),
+        profile=profile,
+        channel_id=profile.channel_id,
+        currency="USD",
+        total_amount=Decimal(10),
+        status="fulfilled",
+        placed_at=NOW - timedelta(days=days),
+        cancelled=cancelled,
+        product_ids=list(products),
+        category_ids=list(categories),
+        collection_ids=list(collections),
+    )
 
 
 def test_an_order_through_saleor_gets_its_facts_and_loses_them_when_cancelled(
@@ -81,7 +93,8 @@ def test_an_order_through_saleor_gets_its_facts_and_loses_them_when_cancelled(
     facts = assert_facts_match()
     assert {(kind, item) for _, kind, item, _, _ in facts} >= {
         (PurchaseFact.KIND_PRODUCT, product.pk),
-        (PurchaseFact.KIND_CATEGORY, product.category_id)}
+        (PurchaseFact.KIND_CATEGORY, product.category_id),
+    }
     profile = profile_of(customer_user, channel_USD)
     rule = normalize({"bought": {"products": [product.pk]}})
     assert segments.count(rule, channel_USD.pk) == (1, 1)
@@ -95,8 +108,10 @@ def test_an_order_through_saleor_gets_its_facts_and_loses_them_when_cancelled(
 
 
 def test_facts_follow_every_write_to_the_order_rows(channel_USD):
-    ann, bob = (_profile(channel_USD, "ann@example.com"),
-                _profile(channel_USD, "bob@example.com"))
+    ann, bob = (
+        _profile(channel_USD, "ann@example.com"),
+        _profile(channel_USD, "bob@example.com"),
+    )
     first = _order(ann, products=[1, 2], categories=[7], collections=[3])
     _order(ann, cancelled=True, products=[5], categories=[7])
     third = _order(bob, days=400, products=[2, 2], categories=[8])  # an item twice
@@ -108,8 +123,11 @@ def test_facts_follow_every_write_to_the_order_rows(channel_USD):
     assert_facts_match()
     # one raw statement over several rows: cancel one, un-cancel another
     with connection.cursor() as cursor:
-        cursor.execute(f'UPDATE "{CustomerOrder._meta.db_table}"'
-                       " SET cancelled = NOT cancelled WHERE profile_id = %s", [ann.pk])
+        cursor.execute(
+            f'UPDATE "{CustomerOrder._meta.db_table}"'
+            " SET cancelled = NOT cancelled WHERE profile_id = %s",
+            [ann.pk],
+        )
     assert_facts_match()
     assert not PurchaseFact.objects.filter(order_id=first.order_id).exists()
     # a queryset update: the orders move to another profile (a guest's orders
@@ -118,11 +136,22 @@ def test_facts_follow_every_write_to_the_order_rows(channel_USD):
     assert_facts_match()
     assert not PurchaseFact.objects.filter(profile_id=ann.pk).exists()
     # a bulk insert
-    CustomerOrder.objects.bulk_create([
-        CustomerOrder(order_id=uuid.uuid4(), profile=ann, channel_id=channel_USD.pk,
-                      currency="USD", total_amount=Decimal(1), status="fulfilled",
-                      placed_at=NOW, product_ids=[n], category_ids=[n % 3])
-        for n in range(50)])
+    CustomerOrder.objects.bulk_create(
+        [
+            CustomerOrder(
+                order_id=uuid.uuid4(),
+                profile=ann,
+                channel_id=channel_USD.pk,
+                currency="USD",
+                total_amount=Decimal(1),
+                status="fulfilled",
+                placed_at=NOW,
+                product_ids=[n],
+                category_ids=[n % 3],
+            )
+            for n in range(50)
+        ]
+    )
     assert len(assert_facts_match()) > 100
     # deletes: one row, then a profile with its orders (an erasure's cascade)
     third.delete()
@@ -149,8 +178,10 @@ def test_truncating_orders_and_facts_in_one_statement(channel_USD):
     assert PurchaseFact.objects.exists()
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f'TRUNCATE "{CustomerOrder._meta.db_table}",'
-                       f' "{PurchaseFact._meta.db_table}"')
+        cursor.execute(
+            f'TRUNCATE "{CustomerOrder._meta.db_table}",'
+            f' "{PurchaseFact._meta.db_table}"'
+        )
     assert not PurchaseFact.objects.exists()
     # and the facts follow the order rows again afterwards
     _order(ann, products=[2], categories=[8])
@@ -170,7 +201,8 @@ def test_a_resync_that_changes_nothing_leaves_the_facts_untouched(channel_USD):
     before = versions()
     # what the order sync does on a repeated hook: rewrite every column
     CustomerOrder.objects.filter(order_id=order.order_id).update(
-        synced_at=NOW, status="fulfilled", product_ids=[1], category_ids=[7, 8])
+        synced_at=NOW, status="fulfilled", product_ids=[1], category_ids=[7, 8]
+    )
     assert versions() == before
     # a real change replaces the order's facts
     CustomerOrder.objects.filter(order_id=order.order_id).update(category_ids=[7])
@@ -178,17 +210,22 @@ def test_a_resync_that_changes_nothing_leaves_the_facts_untouched(channel_USD):
     assert_facts_match()
 
 
-@pytest.mark.parametrize(("items", "min_times", "expected"), [
-    # orders of category 7 or 8: ann 2 (one order holds both), bob 1
-    ([7, 8], 2, {"ann"}),
-    ([7], 2, set()),
-    ([7, 8], 1, {"ann", "bob"}),
-])
+@pytest.mark.parametrize(
+    ("items", "min_times", "expected"),
+    [
+        # orders of category 7 or 8: ann 2 (one order holds both), bob 1
+        ([7, 8], 2, {"ann"}),
+        ([7], 2, set()),
+        ([7, 8], 1, {"ann", "bob"}),
+    ],
+)
 def test_an_order_holding_several_of_the_items_counts_once(
     channel_USD, items, min_times, expected
 ):
-    ann, bob = (_profile(channel_USD, "ann@example.com"),
-                _profile(channel_USD, "bob@example.com"))
+    ann, bob = (
+        _profile(channel_USD, "ann@example.com"),
+        _profile(channel_USD, "bob@example.com"),
+    )
     _order(ann, categories=[7, 8])
     _order(ann, categories=[8])
     _order(ann, categories=[7], cancelled=True)
@@ -199,8 +236,10 @@ def test_an_order_holding_several_of_the_items_counts_once(
     assert members == len(expected)
     condition, params = segments._condition(rule, channel_USD.pk, NOW)
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT p.id FROM "{CustomerProfile._meta.db_table}" p '
-                       f"WHERE {condition}", params)
+        cursor.execute(
+            f'SELECT p.id FROM "{CustomerProfile._meta.db_table}" p WHERE {condition}',
+            params,
+        )
         assert {row[0] for row in cursor.fetchall()} == {names[n] for n in expected}
 
 
@@ -208,6 +247,7 @@ def test_a_purchase_count_lowers_parallel_workers_and_never_raises_them(channel_
     """The live count of a rule with a purchase condition asks for at most one
     parallel worker (see ``segments.ONE_WORKER``); a server that allows none
     keeps none; a rule without one leaves the setting alone."""
+
     def workers():
         with connection.cursor() as cursor:
             cursor.execute("SHOW max_parallel_workers_per_gather")

@@ -53,7 +53,8 @@ def add_code(client, checkout, code):
     """checkoutAddPromoCode, then the storefront's read of the checkout. Returns
     (the mutation's payload, the checkout as read)."""
     payload = gql(client, ADD_CODE, {"id": checkout["id"], "code": code})[
-        "checkoutAddPromoCode"]
+        "checkoutAddPromoCode"
+    ]
     return payload, gql(client, READ, {"id": checkout["id"]})["checkout"]
 
 
@@ -69,15 +70,23 @@ def member_code(client, shop, program, tier, user):
 
 
 def test_another_members_code_is_refused_with_a_reason(
-    ladder, user_api_client, user2_api_client, api_client, customer_user, shop_usd,
+    ladder,
+    user_api_client,
+    user2_api_client,
+    api_client,
+    customer_user,
+    shop_usd,
 ):
     program, tiers = ladder
-    stolen = member_code(user_api_client, shop_usd, program, tiers["Gold"],
-                         customer_user)
+    stolen = member_code(
+        user_api_client, shop_usd, program, tiers["Gold"], customer_user
+    )
     # another account: NOT_YOURS
     checkout = create(user2_api_client, shop_usd)
-    assert gql(user2_api_client, READ, {"id": checkout["id"]})["checkout"][
-        "refused"] is None
+    assert (
+        gql(user2_api_client, READ, {"id": checkout["id"]})["checkout"]["refused"]
+        is None
+    )
     payload, after = add_code(user2_api_client, checkout, stolen)
     assert payload["errors"] == []  # Saleor itself accepted the code
     assert after["voucherCode"] is None
@@ -94,11 +103,14 @@ def test_another_members_code_is_refused_with_a_reason(
 
 
 def test_the_members_own_code_of_another_channel(
-    ladder, user_api_client, customer_user, shop_usd, channel_PLN,
+    ladder,
+    user_api_client,
+    customer_user,
+    shop_usd,
+    channel_PLN,
 ):
     program, tiers = ladder
-    own = member_code(user_api_client, shop_usd, program, tiers["Gold"],
-                      customer_user)
+    own = member_code(user_api_client, shop_usd, program, tiers["Gold"], customer_user)
     pln = LoyaltyProgram.objects.create(channel=channel_PLN)
     make_member(customer_user, pln, None)
     checkout = create(user_api_client, shop_usd)
@@ -106,8 +118,7 @@ def test_the_members_own_code_of_another_channel(
     # the code of the USD program typed into a checkout of the same channel is
     # the member's own; the USD code on a PLN-program checkout would be refused
     # as OTHER_CHANNEL, which needs a PLN shop: checked on the hook directly
-    stored = Checkout.objects.get(
-        token=graphene.Node.from_global_id(checkout["id"])[1])
+    stored = Checkout.objects.get(token=graphene.Node.from_global_id(checkout["id"])[1])
     Checkout.objects.filter(pk=stored.pk).update(channel=channel_PLN)
     stored.refresh_from_db()
     vouchers.apply_member_discount(stored)
@@ -118,7 +129,11 @@ def test_the_members_own_code_of_another_channel(
 
 
 def test_another_customers_coupon_is_refused_with_a_reason(
-    user_api_client, user2_api_client, customer_user, customer_user2, shop_usd,
+    user_api_client,
+    user2_api_client,
+    customer_user,
+    customer_user2,
+    shop_usd,
     channel_USD,
 ):
     from saleor_crm_plugin.coupons.rules import create_saleor_voucher
@@ -127,16 +142,31 @@ def test_another_customers_coupon_is_refused_with_a_reason(
 
     now = timezone.now()
     rule = CouponRule.objects.create(
-        name="Welcome", channel=channel_USD, trigger="first_order",
-        discount_type="percentage", discount_value=Decimal(10), validity_days=30)
+        name="Welcome",
+        channel=channel_USD,
+        trigger="first_order",
+        discount_type="percentage",
+        discount_value=Decimal(10),
+        validity_days=30,
+    )
     voucher = create_saleor_voucher(rule, now, now + timedelta(days=30))
-    code = VoucherCode.objects.create(voucher=voucher,
-                                      code=f"{CODE_PREFIX}AAAA-BBBB-CCCC-DDDD")
+    code = VoucherCode.objects.create(
+        voucher=voucher, code=f"{CODE_PREFIX}AAAA-BBBB-CCCC-DDDD"
+    )
     profile = CustomerProfile.objects.create(
-        user=customer_user, channel=channel_USD, email=customer_user.email,
-        currency="USD")
-    CouponGrant.objects.create(rule=rule, profile=profile, trigger_key="t",
-                               code=code.code, granted_at=now, currency="USD")
+        user=customer_user,
+        channel=channel_USD,
+        email=customer_user.email,
+        currency="USD",
+    )
+    CouponGrant.objects.create(
+        rule=rule,
+        profile=profile,
+        trigger_key="t",
+        code=code.code,
+        granted_at=now,
+        currency="USD",
+    )
     checkout = create(user2_api_client, shop_usd)
     _, after = add_code(user2_api_client, checkout, code.code)
     assert after["voucherCode"] is None
@@ -149,11 +179,16 @@ def test_another_customers_coupon_is_refused_with_a_reason(
 
 
 def test_a_typed_code_replaced_by_the_member_discount_says_so(
-    ladder, user_api_client, customer_user, shop_usd, channel_USD,
+    ladder,
+    user_api_client,
+    customer_user,
+    shop_usd,
+    channel_USD,
 ):
     program, tiers = ladder
-    own = member_code(user_api_client, shop_usd, program, tiers["Silver"],
-                      customer_user)
+    own = member_code(
+        user_api_client, shop_usd, program, tiers["Silver"], customer_user
+    )
     typed_voucher(channel_USD, "TYPED", "1.00")  # member_first: Silver wins anyway
     checkout = create(user_api_client, shop_usd)
     _, after = add_code(user_api_client, checkout, "TYPED")
@@ -161,7 +196,8 @@ def test_a_typed_code_replaced_by_the_member_discount_says_so(
     assert refused(after)["reason"] == "REPLACED_BY_MEMBER_DISCOUNT"
     # best_for_customer with a better typed code: kept, nothing to say
     LoyaltyProgram.objects.filter(pk=program.pk).update(
-        discount_policy="best_for_customer")
+        discount_policy="best_for_customer"
+    )
     typed_voucher(channel_USD, "BETTER", "5.00")
     checkout = create(user_api_client, shop_usd)
     _, after = add_code(user_api_client, checkout, "BETTER")
@@ -170,18 +206,32 @@ def test_a_typed_code_replaced_by_the_member_discount_says_so(
 
 
 def test_the_note_keeps_the_checkouts_metadata_and_stays_off_the_order(
-    ladder, user_api_client, user2_api_client, customer_user, shop_usd,
+    ladder,
+    user_api_client,
+    user2_api_client,
+    customer_user,
+    shop_usd,
 ):
     program, tiers = ladder
-    stolen = member_code(user_api_client, shop_usd, program, tiers["Gold"],
-                         customer_user)
+    stolen = member_code(
+        user_api_client, shop_usd, program, tiers["Gold"], customer_user
+    )
     checkout = create(user2_api_client, shop_usd)
-    ok(gql(user2_api_client, META, {"id": checkout["id"], "input": [
-        {"key": "storefront.source", "value": "web"}]})["updateMetadata"])
+    ok(
+        gql(
+            user2_api_client,
+            META,
+            {
+                "id": checkout["id"],
+                "input": [{"key": "storefront.source", "value": "web"}],
+            },
+        )["updateMetadata"]
+    )
     _, after = add_code(user2_api_client, checkout, stolen)
     assert refused(after)["reason"] == "NOT_YOURS"
     stored = CheckoutMetadata.objects.get(
-        checkout__token=graphene.Node.from_global_id(checkout["id"])[1])
+        checkout__token=graphene.Node.from_global_id(checkout["id"])[1]
+    )
     assert stored.metadata["storefront.source"] == "web"
     after = run(user2_api_client, DELIVERY, checkout, m=shop_usd.shipping_method_id)
     order = complete(user2_api_client, after)
@@ -193,16 +243,22 @@ def test_the_note_keeps_the_checkouts_metadata_and_stays_off_the_order(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_mutations_own_answer_carries_the_refusal(
-    ladder, user_api_client, user2_api_client, customer_user, shop_usd,
+    ladder,
+    user_api_client,
+    user2_api_client,
+    customer_user,
+    shop_usd,
 ):
     """Outside a test transaction (as in production) Saleor runs the hook before
     it answers the mutation: its own payload shows the code gone and why."""
     program, tiers = ladder
-    stolen = member_code(user_api_client, shop_usd, program, tiers["Gold"],
-                         customer_user)
+    stolen = member_code(
+        user_api_client, shop_usd, program, tiers["Gold"], customer_user
+    )
     checkout = create(user2_api_client, shop_usd)
     payload = gql(user2_api_client, ADD_CODE, {"id": checkout["id"], "code": stolen})[
-        "checkoutAddPromoCode"]
+        "checkoutAddPromoCode"
+    ]
     assert payload["errors"] == []
     assert payload["checkout"]["voucherCode"] is None
     assert refused(payload["checkout"])["reason"] == "NOT_YOURS"

@@ -18,18 +18,20 @@ from django.utils import timezone
 from saleor.account.models import User
 from saleor.graphql.tests.utils import assert_no_permission
 
-from saleor_crm_plugin.segments import rfm
 from saleor_crm_plugin.domain.rfm import RfmError, group_case_sql, group_of
-from saleor_crm_plugin.profiles.erasure import erase_customer
 from saleor_crm_plugin.models import CustomerProfile, RfmMovement, RfmScore
+from saleor_crm_plugin.profiles.erasure import erase_customer
+from saleor_crm_plugin.segments import rfm
 
 
 def test_sql_groups_equal_python_groups_for_every_combination(db):
     triples = list(product(range(1, 6), repeat=3))
     values = ", ".join(f"({r}, {f}, {m})" for r, f, m in triples)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT r, f, m, {group_case_sql('r', 'f', 'm')} "
-                       f"FROM (VALUES {values}) AS t(r, f, m)")
+        cursor.execute(
+            f"SELECT r, f, m, {group_case_sql('r', 'f', 'm')} "
+            f"FROM (VALUES {values}) AS t(r, f, m)"
+        )
         rows = cursor.fetchall()
     assert {(r, f, m): g for r, f, m, g in rows} == {t: group_of(*t) for t in triples}
 
@@ -37,25 +39,35 @@ def test_sql_groups_equal_python_groups_for_every_combination(db):
 def make(channel, n, *, days, orders, spent):
     user = User.objects.create(email=f"rfm{n}@example.com")
     return CustomerProfile.objects.create(
-        channel=channel, user=user, email=user.email, currency="USD",
-        orders_count=orders, paid_orders_count=orders,
+        channel=channel,
+        user=user,
+        email=user.email,
+        currency="USD",
+        orders_count=orders,
+        paid_orders_count=orders,
         last_paid_at=timezone.now() - timedelta(days=days) if orders else None,
-        net_spent_amount=Decimal(spent))
+        net_spent_amount=Decimal(spent),
+    )
 
 
 @pytest.fixture
 def five(channel_USD):
     # days since last order 50..10, orders 1..5, spend 100..500: ranks line up
-    return [make(channel_USD, i, days=50 - 10 * i, orders=i + 1, spent=100 * (i + 1))
-            for i in range(5)]
+    return [
+        make(channel_USD, i, days=50 - 10 * i, orders=i + 1, spent=100 * (i + 1))
+        for i in range(5)
+    ]
 
 
 def scores(profiles):
     """(recency, frequency, monetary, group) from the narrow table; unscored:
     (None, None, None, "")."""
-    rows = {row[0]: row[1:] for row in RfmScore.objects.filter(
-        profile__in=[p.pk for p in profiles]).values_list(
-        "profile_id", "recency", "frequency", "monetary", "group_name")}
+    rows = {
+        row[0]: row[1:]
+        for row in RfmScore.objects.filter(
+            profile__in=[p.pk for p in profiles]
+        ).values_list("profile_id", "recency", "frequency", "monetary", "group_name")
+    }
     return [rows.get(p.pk, (None, None, None, "")) for p in profiles]
 
 
@@ -63,11 +75,16 @@ def test_quantile_scores_and_groups(five, channel_USD):
     now = timezone.now()
     result = rfm.recompute(channel_USD.pk, now)
     assert (result["scored"], result["changed"]) == (5, 5)
-    assert scores(five) == [(1, 1, 1, "lost"), (2, 2, 2, "hibernating"),
-                            (3, 3, 3, "loyal"), (4, 4, 4, "champions"),
-                            (5, 5, 5, "champions")]
-    moves = dict(RfmMovement.objects.filter(computed_at=now).values_list(
-        "to_group", "customers"))
+    assert scores(five) == [
+        (1, 1, 1, "lost"),
+        (2, 2, 2, "hibernating"),
+        (3, 3, 3, "loyal"),
+        (4, 4, 4, "champions"),
+        (5, 5, 5, "champions"),
+    ]
+    moves = dict(
+        RfmMovement.objects.filter(computed_at=now).values_list("to_group", "customers")
+    )
     assert moves == {"lost": 1, "hibernating": 1, "loyal": 1, "champions": 2}
     assert set(RfmMovement.objects.values_list("from_group", flat=True)) == {""}
 
@@ -76,14 +93,20 @@ def test_ties_share_a_score(channel_USD):
     same = [make(channel_USD, i, days=10, orders=2, spent=50) for i in range(3)]
     moment = timezone.now() - timedelta(days=10)
     CustomerProfile.objects.filter(pk__in=[p.pk for p in same]).update(
-        last_paid_at=moment)
+        last_paid_at=moment
+    )
     rfm.recompute(channel_USD.pk)
     assert len(set(scores(same))) == 1
 
 
 def test_thresholds_movement_and_unscoring(five, channel_USD):
-    rfm.save_settings(channel_USD, "thresholds", recency_days=[15, 25, 35, 45],
-                      frequency=[2, 3, 4, 5], monetary=[150, 250, 350, 450])
+    rfm.save_settings(
+        channel_USD,
+        "thresholds",
+        recency_days=[15, 25, 35, 45],
+        frequency=[2, 3, 4, 5],
+        monetary=[150, 250, 350, 450],
+    )
     first = timezone.now()
     rfm.recompute(channel_USD.pk, first)
     # days 50 -> passes all four boundaries -> recency 1; 10 days -> 5
@@ -97,7 +120,8 @@ def test_thresholds_movement_and_unscoring(five, channel_USD):
     assert scores([five[0]]) == [(None, None, None, "")]
     assert [s[0] for s in scores(five[1:])] == [1, 1, 1, 2]
     moved = RfmMovement.objects.filter(computed_at=later).exclude(
-        from_group=F("to_group"))
+        from_group=F("to_group")
+    )
     assert moved.exists()  # the period's movement is recorded
     # the same period again writes nothing
     assert rfm.recompute(channel_USD.pk, later)["skipped"] is True
@@ -106,8 +130,11 @@ def test_thresholds_movement_and_unscoring(five, channel_USD):
 def test_scores_table_rows_written_once_and_idempotent(five, channel_USD):
     first = timezone.now()
     assert rfm.recompute(channel_USD.pk, first)["changed"] == 5
-    rows = list(RfmScore.objects.order_by("pk").values_list(
-        "profile_id", "channel_id", "group_name", "computed_at"))
+    rows = list(
+        RfmScore.objects.order_by("pk").values_list(
+            "profile_id", "channel_id", "group_name", "computed_at"
+        )
+    )
     assert [r[0] for r in rows] == sorted(p.pk for p in five)
     assert {r[1] for r in rows} == {channel_USD.pk}
     assert {r[3] for r in rows} == {first}
@@ -116,8 +143,14 @@ def test_scores_table_rows_written_once_and_idempotent(five, channel_USD):
     later = first + timedelta(days=1)
     result = rfm.recompute(channel_USD.pk, later)
     assert (result["scored"], result["changed"], result["cleared"]) == (5, 0, 0)
-    assert list(RfmScore.objects.order_by("pk").values_list(
-        "profile_id", "channel_id", "group_name", "computed_at")) == rows
+    assert (
+        list(
+            RfmScore.objects.order_by("pk").values_list(
+                "profile_id", "channel_id", "group_name", "computed_at"
+            )
+        )
+        == rows
+    )
     stayed = RfmMovement.objects.filter(computed_at=later)
     assert all(m.from_group == m.to_group for m in stayed)
     assert sum(m.customers for m in stayed) == 5
@@ -132,11 +165,14 @@ def test_movement_counts_each_move_once(five, channel_USD):
     # the least recent customer buys a lot now: lost -> champions; the others
     # shift down a rank each
     CustomerProfile.objects.filter(pk=five[0].pk).update(
-        last_paid_at=first, paid_orders_count=10, net_spent_amount=Decimal(900))
+        last_paid_at=first, paid_orders_count=10, net_spent_amount=Decimal(900)
+    )
     later = first + timedelta(days=1)
     result = rfm.recompute(channel_USD.pk, later)
-    moves = {(m.from_group, m.to_group): m.customers
-             for m in RfmMovement.objects.filter(computed_at=later)}
+    moves = {
+        (m.from_group, m.to_group): m.customers
+        for m in RfmMovement.objects.filter(computed_at=later)
+    }
     assert sum(moves.values()) == 5
     assert moves[("lost", "champions")] == 1
     changed = sum(n for (a, b), n in moves.items() if a != b)
@@ -158,16 +194,23 @@ def test_raw_profile_delete_cascades_to_the_score_row(five, channel_USD):
     # constraint (ON DELETE CASCADE) takes the score row along
     rfm.recompute(channel_USD.pk)
     with connection.cursor() as cursor:
-        cursor.execute(f'DELETE FROM "{CustomerProfile._meta.db_table}" WHERE id = %s',
-                       [five[1].pk])
+        cursor.execute(
+            f'DELETE FROM "{CustomerProfile._meta.db_table}" WHERE id = %s',
+            [five[1].pk],
+        )
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     assert not RfmScore.objects.filter(pk=five[1].pk).exists()
 
 
 def test_settings_are_validated(channel_USD):
     with pytest.raises(RfmError):
-        rfm.save_settings(channel_USD, "thresholds", recency_days=[1, 2, 3],
-                          frequency=[1, 2, 3, 4], monetary=[1, 2, 3, 4])
+        rfm.save_settings(
+            channel_USD,
+            "thresholds",
+            recency_days=[1, 2, 3],
+            frequency=[1, 2, 3, 4],
+            monetary=[1, 2, 3, 4],
+        )
     with pytest.raises(RfmError):
         rfm.save_settings(channel_USD, "magic")
 
@@ -191,21 +234,34 @@ mutation S($channel: String!, $input: CRMRfmSettingsInput!) {
 
 def test_graphql(five, staff_users_admin, user_api_client, channel_USD):
     channel = {"channel": channel_USD.slug}
-    assert crm_gql(staff_users_admin, RECOMPUTE, channel)["crmRfmRecompute"][
-        "scored"] == 5
+    assert (
+        crm_gql(staff_users_admin, RECOMPUTE, channel)["crmRfmRecompute"]["scored"] == 5
+    )
     data = crm_gql(staff_users_admin, GROUPS, channel)
     assert len(data["crmRfmGroups"]) == 10  # every group listed, empty ones as 0
-    assert {g["group"]: g["customers"] for g in data["crmRfmGroups"]
-            if g["customers"]} == {"lost": 1, "hibernating": 1, "loyal": 1,
-                                   "champions": 2}
+    assert {
+        g["group"]: g["customers"] for g in data["crmRfmGroups"] if g["customers"]
+    } == {"lost": 1, "hibernating": 1, "loyal": 1, "champions": 2}
     assert len(data["crmRfmMovements"]) == 1
-    bad = crm_gql(staff_users_admin, SETTINGS, {**channel, "input": {
-        "method": "THRESHOLDS", "recencyDays": [3, 2, 1, 0]}})["crmRfmSettingsUpdate"]
+    bad = crm_gql(
+        staff_users_admin,
+        SETTINGS,
+        {**channel, "input": {"method": "THRESHOLDS", "recencyDays": [3, 2, 1, 0]}},
+    )["crmRfmSettingsUpdate"]
     assert [e["field"] for e in bad["crmErrors"]] == ["recencyDays"]
-    ok = crm_gql(staff_users_admin, SETTINGS, {**channel, "input": {
-        "method": "THRESHOLDS", "recencyDays": [15, 25, 35, 45],
-        "frequency": [2, 3, 4, 5], "monetary": [150, 250, 350, 450]}})[
-        "crmRfmSettingsUpdate"]
+    ok = crm_gql(
+        staff_users_admin,
+        SETTINGS,
+        {
+            **channel,
+            "input": {
+                "method": "THRESHOLDS",
+                "recencyDays": [15, 25, 35, 45],
+                "frequency": [2, 3, 4, 5],
+                "monetary": [150, 250, 350, 450],
+            },
+        },
+    )["crmRfmSettingsUpdate"]
     assert ok["settings"]["method"] == "THRESHOLDS"
     for query, variables in ((GROUPS, channel), (RECOMPUTE, channel)):
         assert_no_permission(crm_post(user_api_client, query, variables))

@@ -18,6 +18,7 @@ from saleor.account.models import Address, User
 from saleor.channel.models import Channel
 from saleor.order.models import Order
 
+from saleor_crm_plugin.core.tables import db_tables
 from saleor_crm_plugin.domain.segments import (
     FIELDS,
     RuleError,
@@ -33,7 +34,6 @@ from saleor_crm_plugin.models import (
     RfmScore,
     Tier,
 )
-from saleor_crm_plugin.core.tables import db_tables
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 CHANNELS = ("seg-jp", "seg-us")
@@ -48,39 +48,57 @@ METADATA = {"keys": ["vip", "source", "absent"], "values": ["yes", "no", "", "ad
 
 
 def _address(rng):
-    return Address.objects.create(country=rng.choice(COUNTRIES), city="X",
-                                  street_address_1="1 Main St", postal_code="1")
+    return Address.objects.create(
+        country=rng.choice(COUNTRIES),
+        city="X",
+        street_address_1="1 Main St",
+        postal_code="1",
+    )
 
 
 def _account_extras(rng, user, programs, slug):
     """Metadata, default addresses and loyalty memberships of an account; returns
     the reference's values of the fields they feed."""
-    metadata = rng.choice([
-        {}, {"vip": "yes"}, {"vip": "no", "source": "ads"}, {"source": ""}])
+    metadata = rng.choice(
+        [{}, {"vip": "yes"}, {"vip": "no", "source": "ads"}, {"source": ""}]
+    )
     billing = _address(rng) if rng.random() < 0.4 else None
     shipping = _address(rng) if rng.random() < 0.4 else None
     User.objects.filter(pk=user.pk).update(
-        metadata=metadata, default_billing_address=billing,
-        default_shipping_address=shipping)
+        metadata=metadata,
+        default_billing_address=billing,
+        default_shipping_address=shipping,
+    )
     tier = points = None
     for program_slug, (program, tiers) in programs.items():
         if rng.random() < (0.6 if program_slug == slug else 0.3):
             earned = rng.choice([None, *tiers])
             override = rng.choice([None, None, *tiers])
-            expires = rng.choice([None, NOW - timedelta(days=3),
-                                  NOW + timedelta(days=3)])
+            expires = rng.choice(
+                [None, NOW - timedelta(days=3), NOW + timedelta(days=3)]
+            )
             mirrored = rng.choice([None, 0, rng.randint(1, 2000)])
             Membership.objects.create(
-                program=program, user=user, tier=earned, override_tier=override,
-                override_expires_at=expires, mirrored_points=mirrored)
+                program=program,
+                user=user,
+                tier=earned,
+                override_tier=override,
+                override_expires_at=expires,
+                mirrored_points=mirrored,
+            )
             if program_slug == slug:  # what loyalty.effective_tier gives
                 active = override is not None and (expires is None or expires > NOW)
                 effective = override if active else earned
                 tier = effective.name if effective else None
                 points = mirrored
-    return {"metadata": metadata, "tier": tier, "points": points,
-            "_address_country": (billing or shipping).country.code
-            if billing or shipping else None}
+    return {
+        "metadata": metadata,
+        "tier": tier,
+        "points": points,
+        "_address_country": (billing or shipping).country.code
+        if billing or shipping
+        else None,
+    }
 
 
 @pytest.fixture
@@ -88,24 +106,36 @@ def population(db):
     """60 customers, deterministic per run, with every field sometimes missing."""
     rng = random.Random(20261122)
     channels = {
-        slug: Channel.objects.create(name=slug, slug=slug, currency_code="USD",
-                                     default_country="US")
+        slug: Channel.objects.create(
+            name=slug, slug=slug, currency_code="USD", default_country="US"
+        )
         for slug in CHANNELS
     }
     programs = {}
     for slug, channel in channels.items():
         program = LoyaltyProgram.objects.create(channel=channel)
-        programs[slug] = (program, [Tier.objects.create(program=program, name=name,
-                                                        rank=rank)
-                                    for rank, name in enumerate(TIERS)])
+        programs[slug] = (
+            program,
+            [
+                Tier.objects.create(program=program, name=name, rank=rank)
+                for rank, name in enumerate(TIERS)
+            ],
+        )
     people = []
     for n in range(60):
         slug = rng.choice(CHANNELS)
         guest = rng.random() < 0.2
-        user = None if guest else User.objects.create(
-            email=f"seg{n}@{rng.choice(['a.example', 'b.example'])}",
-            date_joined=NOW - timedelta(days=rng.randint(0, 900)))
-        email = user.email if user else f"guest{n}@{rng.choice(['a.example', 'c.example'])}"
+        user = (
+            None
+            if guest
+            else User.objects.create(
+                email=f"seg{n}@{rng.choice(['a.example', 'b.example'])}",
+                date_joined=NOW - timedelta(days=rng.randint(0, 900)),
+            )
+        )
+        email = (
+            user.email if user else f"guest{n}@{rng.choice(['a.example', 'c.example'])}"
+        )
         ordered = rng.random() < 0.85
         last = NOW - timedelta(days=rng.randint(0, 500)) if ordered else None
         first = last - timedelta(days=rng.randint(0, 400)) if last else None
@@ -116,81 +146,129 @@ def population(db):
             "cancelled_orders_count": rng.randint(0, 2),
             "total_spent": Decimal(rng.randint(0, 300000)) / 100,
             "average_order_value": Decimal(rng.randint(0, 20000)) / 100,
-            "first_order_at": first, "last_order_at": last,
-            "first_paid_at": paid_last and first, "last_paid_at": paid_last,
+            "first_order_at": first,
+            "last_order_at": last,
+            "first_paid_at": paid_last and first,
+            "last_paid_at": paid_last,
         }
         scored = paid_last is not None
-        fields.update({
-            "rfm_recency": rng.randint(1, 5) if scored else None,
-            "rfm_frequency": rng.randint(1, 5) if scored else None,
-            "rfm_monetary": rng.randint(1, 5) if scored else None,
-            "rfm_group": rng.choice(["champions", "lost", "new"]) if scored else None,
-        })
+        fields.update(
+            {
+                "rfm_recency": rng.randint(1, 5) if scored else None,
+                "rfm_frequency": rng.randint(1, 5) if scored else None,
+                "rfm_monetary": rng.randint(1, 5) if scored else None,
+                "rfm_group": rng.choice(["champions", "lost", "new"])
+                if scored
+                else None,
+            }
+        )
         profile = CustomerProfile.objects.create(
-            channel=channels[slug], user=user, email="" if user else email,
+            channel=channels[slug],
+            user=user,
+            email="" if user else email,
             currency="USD",
             orders_count=fields["orders_count"],
             paid_orders_count=fields["paid_orders_count"],
             cancelled_orders_count=fields["cancelled_orders_count"],
             net_spent_amount=fields["total_spent"],
             average_order_value_amount=fields["average_order_value"],
-            first_order_at=first, last_order_at=last,
-            first_paid_at=fields["first_paid_at"], last_paid_at=paid_last)
+            first_order_at=first,
+            last_order_at=last,
+            first_paid_at=fields["first_paid_at"],
+            last_paid_at=paid_last,
+        )
         if scored:
             RfmScore.objects.create(
-                profile=profile, channel=channels[slug], computed_at=NOW,
-                recency=fields["rfm_recency"], frequency=fields["rfm_frequency"],
-                monetary=fields["rfm_monetary"], group_name=fields["rfm_group"])
-        extras = (_account_extras(rng, user, programs, slug) if user else
-                  {"metadata": None, "tier": None, "points": None,
-                   "_address_country": None})
+                profile=profile,
+                channel=channels[slug],
+                computed_at=NOW,
+                recency=fields["rfm_recency"],
+                frequency=fields["rfm_frequency"],
+                monetary=fields["rfm_monetary"],
+                group_name=fields["rfm_group"],
+            )
+        extras = (
+            _account_extras(rng, user, programs, slug)
+            if user
+            else {
+                "metadata": None,
+                "tier": None,
+                "points": None,
+                "_address_country": None,
+            }
+        )
         orders = []
         for _ in range(rng.randint(0, 5)):
-            o = {"placed_at": NOW - timedelta(days=rng.randint(0, 500)),
-                 "cancelled": rng.random() < 0.15,
-                 "category_ids": rng.sample(range(1, 6), rng.randint(0, 3)),
-                 "product_ids": rng.sample(range(1, 6), rng.randint(0, 2)),
-                 "collection_ids": rng.sample(range(1, 4), rng.randint(0, 2)),
-                 "order_id": uuid.uuid4(), "country": None}
+            o = {
+                "placed_at": NOW - timedelta(days=rng.randint(0, 500)),
+                "cancelled": rng.random() < 0.15,
+                "category_ids": rng.sample(range(1, 6), rng.randint(0, 3)),
+                "product_ids": rng.sample(range(1, 6), rng.randint(0, 2)),
+                "collection_ids": rng.sample(range(1, 4), rng.randint(0, 2)),
+                "order_id": uuid.uuid4(),
+                "country": None,
+            }
             if rng.random() < 0.6:  # a Saleor order with a billing address
                 billing = _address(rng)
-                Order.objects.create(id=o["order_id"], channel=channels[slug],
-                                     currency="USD", billing_address=billing,
-                                     lines_count=0)
+                Order.objects.create(
+                    id=o["order_id"],
+                    channel=channels[slug],
+                    currency="USD",
+                    billing_address=billing,
+                    lines_count=0,
+                )
                 o["country"] = billing.country.code
             CustomerOrder.objects.create(
-                order_id=o["order_id"], profile=profile, channel_id=profile.channel_id,
-                currency="USD", total_amount=Decimal(10), status="fulfilled",
-                placed_at=o["placed_at"], cancelled=o["cancelled"],
-                category_ids=o["category_ids"], product_ids=o["product_ids"],
-                collection_ids=o["collection_ids"])
+                order_id=o["order_id"],
+                profile=profile,
+                channel_id=profile.channel_id,
+                currency="USD",
+                total_amount=Decimal(10),
+                status="fulfilled",
+                placed_at=o["placed_at"],
+                cancelled=o["cancelled"],
+                category_ids=o["category_ids"],
+                product_ids=o["product_ids"],
+                collection_ids=o["collection_ids"],
+            )
             orders.append(o)
         with_address = [o for o in orders if o["country"] is not None]
-        last = max(with_address, key=lambda o: (o["placed_at"], o["order_id"]),
-                   default=None)
-        people.append((profile.pk, {
-            **fields, "channel": slug, "orders": orders,
-            "customer_type": "guest" if guest else "account",
-            "metadata": extras["metadata"], "tier": extras["tier"],
-            "points": extras["points"],
-            "country": extras["_address_country"] or (last and last["country"]),
-            "date_joined": user.date_joined if user else None,
-            # as the SQL derives it: from the profile's email (blank for accounts)
-            "email_domain": "" if user else email.split("@")[1].lower(),
-        }))
+        last = max(
+            with_address, key=lambda o: (o["placed_at"], o["order_id"]), default=None
+        )
+        people.append(
+            (
+                profile.pk,
+                {
+                    **fields,
+                    "channel": slug,
+                    "orders": orders,
+                    "customer_type": "guest" if guest else "account",
+                    "metadata": extras["metadata"],
+                    "tier": extras["tier"],
+                    "points": extras["points"],
+                    "country": extras["_address_country"] or (last and last["country"]),
+                    "date_joined": user.date_joined if user else None,
+                    # as the SQL derives it: from the profile's email (blank for accounts)
+                    "email_domain": "" if user else email.split("@")[1].lower(),
+                },
+            )
+        )
     return people
 
 
 def ids_by_sql(rule, per_profile=False):
-    sql, params = compile_sql(rule, NOW, CustomerOrder._meta.db_table, db_tables(),
-                              per_profile=per_profile)
+    sql, params = compile_sql(
+        rule, NOW, CustomerOrder._meta.db_table, db_tables(), per_profile=per_profile
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f'SELECT p.id FROM "{CustomerProfile._meta.db_table}" p '
             "JOIN channel_channel c ON c.id = p.channel_id "
             f'LEFT JOIN "{User._meta.db_table}" u ON u.id = p.user_id '
             f"WHERE c.slug = ANY(%s) AND {sql}",
-            [list(CHANNELS), *params])
+            [list(CHANNELS), *params],
+        )
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -202,8 +280,11 @@ def _value(kind, draw, name=""):
     if kind == "decimal":
         return str(draw(st.decimals(0, 3000, places=2)))
     if kind == "text":
-        return draw(st.sampled_from([*CHANNELS, "a.example", "c.example", "",
-                                     "champions", "lost"]))
+        return draw(
+            st.sampled_from(
+                [*CHANNELS, "a.example", "c.example", "", "champions", "lost"]
+            )
+        )
     moment = NOW - timedelta(days=draw(st.integers(0, 900)))
     return moment.isoformat()
 
@@ -212,27 +293,45 @@ def _value(kind, draw, name=""):
 def leaf(draw):
     if draw(st.integers(0, 5)) == 0:
         kind = draw(st.sampled_from(["categories", "products", "collections"]))
-        return {"bought": {kind: draw(st.lists(st.integers(1, 5), min_size=1,
-                                               max_size=3)),
-                           "min_times": draw(st.integers(1, 3)),
-                           "within_days": draw(st.one_of(st.none(),
-                                                         st.integers(1, 500)))}}
+        return {
+            "bought": {
+                kind: draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)),
+                "min_times": draw(st.integers(1, 3)),
+                "within_days": draw(st.one_of(st.none(), st.integers(1, 500))),
+            }
+        }
     # metadata leaves have their own shape: give them their own share
-    name = ("metadata" if draw(st.integers(0, 5)) == 0
-            else draw(st.sampled_from(sorted(FIELDS))))
+    name = (
+        "metadata"
+        if draw(st.integers(0, 5)) == 0
+        else draw(st.sampled_from(sorted(FIELDS)))
+    )
     kind = FIELDS[name].kind
     if kind == "metadata":
-        return {"field": name,
-                "op": draw(st.sampled_from(["eq", "ne", "exists", "not_exists"])),
-                "key": draw(st.sampled_from(METADATA["keys"])),
-                "value": draw(st.sampled_from(METADATA["values"]))}
-    op = draw(st.sampled_from({
-        "int": ["eq", "ne", "gt", "gte", "lt", "lte", "between"],
-        "decimal": ["gt", "gte", "lt", "lte", "between"],
-        "datetime": ["before", "after", "between", "more_than_days_ago",
-                     "less_than_days_ago", "is_set", "is_not_set"],
-        "text": ["eq", "ne", "in", "not_in"],
-    }[kind]))
+        return {
+            "field": name,
+            "op": draw(st.sampled_from(["eq", "ne", "exists", "not_exists"])),
+            "key": draw(st.sampled_from(METADATA["keys"])),
+            "value": draw(st.sampled_from(METADATA["values"])),
+        }
+    op = draw(
+        st.sampled_from(
+            {
+                "int": ["eq", "ne", "gt", "gte", "lt", "lte", "between"],
+                "decimal": ["gt", "gte", "lt", "lte", "between"],
+                "datetime": [
+                    "before",
+                    "after",
+                    "between",
+                    "more_than_days_ago",
+                    "less_than_days_ago",
+                    "is_set",
+                    "is_not_set",
+                ],
+                "text": ["eq", "ne", "in", "not_in"],
+            }[kind]
+        )
+    )
     if op in ("is_set", "is_not_set"):
         return {"field": name, "op": op}
     if op in ("more_than_days_ago", "less_than_days_ago"):
@@ -243,9 +342,11 @@ def leaf(draw):
         return {"field": name, "op": op, "value": sorted([a, b], key=key)}
     if op in ("in", "not_in"):
         values = TEXT_VALUES.get(name, [*CHANNELS, "a.example", "champions", "new"])
-        return {"field": name, "op": op,
-                "value": draw(st.lists(st.sampled_from(values), min_size=1,
-                                       max_size=3))}
+        return {
+            "field": name,
+            "op": op,
+            "value": draw(st.lists(st.sampled_from(values), min_size=1, max_size=3)),
+        }
     return {"field": name, "op": op, "value": _value(kind, draw, name)}
 
 
@@ -260,8 +361,11 @@ rules = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(rule=rules)
 def test_compiled_sql_selects_exactly_what_the_reference_selects(population, rule):
     try:
@@ -276,8 +380,9 @@ def test_compiled_sql_selects_exactly_what_the_reference_selects(population, rul
 
 def test_the_population_is_not_degenerate(population):
     """Guard: the random population gives rules something to tell apart."""
-    some = normalize({"field": "last_order_at", "op": "more_than_days_ago",
-                      "value": 90})
+    some = normalize(
+        {"field": "last_order_at", "op": "more_than_days_ago", "value": 90}
+    )
     matched = ids_by_sql(some)
     assert 0 < len(matched) < len(population)
     bought = normalize({"bought": {"categories": [1, 2], "min_times": 2}})
@@ -295,8 +400,9 @@ def test_the_population_is_not_degenerate(population):
         normal = normalize(rule)
         matched = ids_by_sql(normal)
         assert 0 < len(matched) < len(population), rule
-        assert matched == {pk for pk, person in population
-                           if evaluate(normal, person, NOW)}, rule
+        assert matched == {
+            pk for pk, person in population if evaluate(normal, person, NOW)
+        }, rule
 
 
 def test_country_falls_back_from_billing_to_shipping_to_the_last_order(population):

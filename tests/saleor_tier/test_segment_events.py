@@ -53,22 +53,32 @@ def history(channel_USD, customer_user):
     other = User.objects.create(email="other@example.com")
     profiles = {
         "customer": CustomerProfile.objects.create(
-            channel=channel_USD, user=customer_user, currency="USD"),
+            channel=channel_USD, user=customer_user, currency="USD"
+        ),
         "other": CustomerProfile.objects.create(
-            channel=channel_USD, user=other, currency="USD"),
+            channel=channel_USD, user=other, currency="USD"
+        ),
         "guest": CustomerProfile.objects.create(
-            channel=channel_USD, email="guest@example.com", currency="USD"),
+            channel=channel_USD, email="guest@example.com", currency="USD"
+        ),
     }
     vip = Segment.objects.create(name="VIP", rule={})
     lapsed = Segment.objects.create(name="Lapsed", rule={})
     moves = [  # (segment, who, kind, days after T0)
-        (vip, "customer", "enter", 0), (vip, "other", "enter", 1),
-        (lapsed, "guest", "enter", 2), (vip, "customer", "exit", 3),
-        (lapsed, "customer", "enter", 3), (vip, "guest", "enter", 5),
+        (vip, "customer", "enter", 0),
+        (vip, "other", "enter", 1),
+        (lapsed, "guest", "enter", 2),
+        (vip, "customer", "exit", 3),
+        (lapsed, "customer", "enter", 3),
+        (vip, "guest", "enter", 5),
     ]
     for segment, who, kind, days in moves:
-        SegmentEvent.objects.create(segment=segment, profile=profiles[who], kind=kind,
-                                    created_at=T0 + timedelta(days=days))
+        SegmentEvent.objects.create(
+            segment=segment,
+            profile=profiles[who],
+            kind=kind,
+            created_at=T0 + timedelta(days=days),
+        )
     return {"vip": vip, "lapsed": lapsed, "profiles": profiles, "other": other}
 
 
@@ -77,12 +87,15 @@ def events(client, **variables):
 
 
 def moves(page):
-    return [(n["node"]["segmentName"], n["node"]["email"], n["node"]["kind"])
-            for n in page["edges"]]
+    return [
+        (n["node"]["segmentName"], n["node"]["email"], n["node"]["kind"])
+        for n in page["edges"]
+    ]
 
 
-def test_newest_first_with_who_and_where(history, staff_users_admin, customer_user,
-                                         channel_USD):
+def test_newest_first_with_who_and_where(
+    history, staff_users_admin, customer_user, channel_USD
+):
     page = events(staff_users_admin)
     assert page["totalCount"] == 6
     assert moves(page) == [
@@ -100,30 +113,45 @@ def test_newest_first_with_who_and_where(history, staff_users_admin, customer_us
     assert customer_exit["segmentId"] == gid("CRMSegment", history["vip"].pk)
     assert customer_exit["channel"] == channel_USD.slug
     assert customer_exit["createdAt"] == (T0 + timedelta(days=3)).isoformat()
-    oldest_first = events(staff_users_admin,
-                          sort={"field": "CREATED_AT", "direction": "ASC"})
+    oldest_first = events(
+        staff_users_admin, sort={"field": "CREATED_AT", "direction": "ASC"}
+    )
     assert moves(oldest_first) == moves(page)[::-1]
 
 
 def test_filters(history, staff_users_admin, customer_user):
     vip = gid("CRMSegment", history["vip"].pk)
     customer = gid("User", customer_user.pk)
-    assert moves(events(staff_users_admin, filter={"segment": vip, "kind": "EXIT"})) \
-        == [("VIP", "test@example.com", "EXIT")]
+    assert moves(
+        events(staff_users_admin, filter={"segment": vip, "kind": "EXIT"})
+    ) == [("VIP", "test@example.com", "EXIT")]
     assert moves(events(staff_users_admin, filter={"customer": customer})) == [
-        ("Lapsed", "test@example.com", "ENTER"), ("VIP", "test@example.com", "EXIT"),
-        ("VIP", "test@example.com", "ENTER")]
-    window = {"gte": (T0 + timedelta(days=1)).isoformat(),
-              "lte": (T0 + timedelta(days=3)).isoformat()}
+        ("Lapsed", "test@example.com", "ENTER"),
+        ("VIP", "test@example.com", "EXIT"),
+        ("VIP", "test@example.com", "ENTER"),
+    ]
+    window = {
+        "gte": (T0 + timedelta(days=1)).isoformat(),
+        "lte": (T0 + timedelta(days=3)).isoformat(),
+    }
     assert events(staff_users_admin, filter={"createdAt": window})["totalCount"] == 4
-    assert moves(events(staff_users_admin, filter={
-        "createdAt": {"gte": (T0 + timedelta(days=4)).isoformat()}})) == [
-        ("VIP", "guest@example.com", "ENTER")]
-    assert events(staff_users_admin, filter={"segment": vip, "customer": customer,
-                                             "kind": "ENTER"})["totalCount"] == 1
+    assert moves(
+        events(
+            staff_users_admin,
+            filter={"createdAt": {"gte": (T0 + timedelta(days=4)).isoformat()}},
+        )
+    ) == [("VIP", "guest@example.com", "ENTER")]
+    assert (
+        events(
+            staff_users_admin,
+            filter={"segment": vip, "customer": customer, "kind": "ENTER"},
+        )["totalCount"]
+        == 1
+    )
     # an ID of the wrong type is an error, not an empty page
-    response = crm_post(staff_users_admin, EVENTS, {"first": 5, "filter": {
-        "segment": customer}})
+    response = crm_post(
+        staff_users_admin, EVENTS, {"first": 5, "filter": {"segment": customer}}
+    )
     content = get_graphql_content(response, ignore_errors=True)
     assert content["errors"][0]["message"] == "Expected a CRMSegment ID."
 
@@ -140,10 +168,22 @@ def test_pages(history, staff_users_admin):
     assert seen == moves(events(staff_users_admin))
 
 
-def test_permissions(history, api_client, user_api_client, staff_api_client,
-                     staff_discounts_admin, app_api_client, permission_manage_users):
-    for client in (api_client, user_api_client, staff_api_client,
-                   staff_discounts_admin, app_api_client):
+def test_permissions(
+    history,
+    api_client,
+    user_api_client,
+    staff_api_client,
+    staff_discounts_admin,
+    app_api_client,
+    permission_manage_users,
+):
+    for client in (
+        api_client,
+        user_api_client,
+        staff_api_client,
+        staff_discounts_admin,
+        app_api_client,
+    ):
         assert_no_permission(crm_post(client, EVENTS, {"first": 5}))
     app_api_client.app.permissions.add(permission_manage_users)
     assert events(app_api_client)["totalCount"] == 6
@@ -151,16 +191,21 @@ def test_permissions(history, api_client, user_api_client, staff_api_client,
 
 def test_events_of_a_real_refresh(channel_USD, staff_users_admin):
     profile = CustomerProfile.objects.create(
-        channel=channel_USD, email="buyer@example.com", currency="USD",
-        paid_orders_count=1)
-    segment = Segment.objects.create(name="Buyers", rule={
-        "field": "paid_orders_count", "op": "gte", "value": 1})
+        channel=channel_USD,
+        email="buyer@example.com",
+        currency="USD",
+        paid_orders_count=1,
+    )
+    segment = Segment.objects.create(
+        name="Buyers", rule={"field": "paid_orders_count", "op": "gte", "value": 1}
+    )
     materialize(segment)
     CustomerProfile.objects.filter(pk=profile.pk).update(paid_orders_count=0)
     materialize(segment)
     assert moves(events(staff_users_admin)) == [
         ("Buyers", "buyer@example.com", "EXIT"),
-        ("Buyers", "buyer@example.com", "ENTER")]
+        ("Buyers", "buyer@example.com", "ENTER"),
+    ]
 
 
 def test_deleting_the_customer_erases_their_events_and_export_rows(
@@ -168,16 +213,21 @@ def test_deleting_the_customer_erases_their_events_and_export_rows(
 ):
     customer = history["profiles"]["customer"]
     SegmentMember.objects.create(segment=history["lapsed"], profile=customer)
-    SegmentMember.objects.create(segment=history["lapsed"],
-                                 profile=history["profiles"]["guest"])
-    ok(gql(staff_users_admin, CUSTOMER_DELETE, {"id": gid("User", customer_user.pk)})[
-        "customerDelete"])
+    SegmentMember.objects.create(
+        segment=history["lapsed"], profile=history["profiles"]["guest"]
+    )
+    ok(
+        gql(staff_users_admin, CUSTOMER_DELETE, {"id": gid("User", customer_user.pk)})[
+            "customerDelete"
+        ]
+    )
     assert not SegmentEvent.objects.filter(profile_id=customer.pk).exists()
     assert not SegmentMember.objects.filter(profile_id=customer.pk).exists()
     page = events(staff_users_admin)
     assert page["totalCount"] == 3
     assert "test@example.com" not in {e["node"]["email"] for e in page["edges"]}
-    url = crm_gql(staff_users_admin, EXPORT, {
-        "id": gid("CRMSegment", history["lapsed"].pk)})["crmSegmentExport"]["url"]
+    url = crm_gql(
+        staff_users_admin, EXPORT, {"id": gid("CRMSegment", history["lapsed"].pk)}
+    )["crmSegmentExport"]["url"]
     body = b"".join(Client().get(urlparse(url).path).streaming_content).decode()
     assert "test@example.com" not in body and "guest@example.com" in body

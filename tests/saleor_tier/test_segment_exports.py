@@ -31,7 +31,6 @@ from saleor.account.models import Address, User
 from saleor.graphql.tests.utils import assert_no_permission
 
 from saleor_crm_plugin.core import exports
-from saleor_crm_plugin.segments import exports as exports_exports
 from saleor_crm_plugin.models import (
     CustomerProfile,
     LoyaltyProgram,
@@ -41,6 +40,7 @@ from saleor_crm_plugin.models import (
     SegmentMember,
     Tier,
 )
+from saleor_crm_plugin.segments import exports as exports_exports
 from saleor_crm_plugin.segments.membership import materialize
 
 EXPORT = """
@@ -50,47 +50,98 @@ mutation E($id: ID!, $format: CRMSegmentExportFormatEnum, $bom: Boolean) {
   }
 }"""
 
-FIGURES = ["channel", "currency", "orders_count", "paid_orders_count", "net_spent",
-           "average_order_value", "first_order_at", "last_order_at", "rfm_group",
-           "tier", "points"]
-ADDRESS = ["company_name", "street_address_1", "street_address_2", "postal_code",
-           "city", "city_area", "country_area", "country"]
+FIGURES = [
+    "channel",
+    "currency",
+    "orders_count",
+    "paid_orders_count",
+    "net_spent",
+    "average_order_value",
+    "first_order_at",
+    "last_order_at",
+    "rfm_group",
+    "tier",
+    "points",
+]
+ADDRESS = [
+    "company_name",
+    "street_address_1",
+    "street_address_2",
+    "postal_code",
+    "city",
+    "city_area",
+    "country_area",
+    "country",
+]
 
 
 @pytest.fixture
 def segment(channel_USD):
     """A member with a name and a default address (shipping in JP, billing in PL),
     a member without any address, and a guest; and a customer outside."""
-    ship = Address.objects.create(first_name="Hanako", last_name="Yamada",
-                                  street_address_1="1-1 Chiyoda", city="Chiyoda-ku",
-                                  postal_code="100-0001", country_area="Tokyo",
-                                  country="JP")
-    bill = Address.objects.create(first_name="Anna", street_address_1="Tęczowa 7",
-                                  city="Wrocław", postal_code="53-601", country="PL")
-    named = User.objects.create(email="hanako@example.com", first_name="花子",
-                                last_name="山田", default_shipping_address=ship,
-                                default_billing_address=bill)
+    ship = Address.objects.create(
+        first_name="Hanako",
+        last_name="Yamada",
+        street_address_1="1-1 Chiyoda",
+        city="Chiyoda-ku",
+        postal_code="100-0001",
+        country_area="Tokyo",
+        country="JP",
+    )
+    bill = Address.objects.create(
+        first_name="Anna",
+        street_address_1="Tęczowa 7",
+        city="Wrocław",
+        postal_code="53-601",
+        country="PL",
+    )
+    named = User.objects.create(
+        email="hanako@example.com",
+        first_name="花子",
+        last_name="山田",
+        default_shipping_address=ship,
+        default_billing_address=bill,
+    )
     bare = User.objects.create(email="bare@example.com")
     outside = User.objects.create(email="outside@example.com")
     for user, paid in ((named, 3), (bare, 1), (outside, 0)):
         profile = CustomerProfile.objects.create(
-            channel=channel_USD, user=user, currency="USD", orders_count=paid,
-            paid_orders_count=paid, net_spent_amount=paid * 10,
-            last_order_at=timezone.now())
+            channel=channel_USD,
+            user=user,
+            currency="USD",
+            orders_count=paid,
+            paid_orders_count=paid,
+            net_spent_amount=paid * 10,
+            last_order_at=timezone.now(),
+        )
         if paid > 1:
-            RfmScore.objects.create(profile=profile, channel=channel_USD, recency=5,
-                                    frequency=4, monetary=4, group_name="loyal",
-                                    computed_at=timezone.now())
-    CustomerProfile.objects.create(channel=channel_USD, email="guest@example.com",
-                                   currency="USD", orders_count=1,
-                                   paid_orders_count=1, net_spent_amount=5)
+            RfmScore.objects.create(
+                profile=profile,
+                channel=channel_USD,
+                recency=5,
+                frequency=4,
+                monetary=4,
+                group_name="loyal",
+                computed_at=timezone.now(),
+            )
+    CustomerProfile.objects.create(
+        channel=channel_USD,
+        email="guest@example.com",
+        currency="USD",
+        orders_count=1,
+        paid_orders_count=1,
+        net_spent_amount=5,
+    )
     program = LoyaltyProgram.objects.create(channel=channel_USD)
     gold = Tier.objects.create(program=program, name="Gold", rank=1)
-    Membership.objects.create(program=program, user=named, tier=gold,
-                              mirrored_points=120)
+    Membership.objects.create(
+        program=program, user=named, tier=gold, mirrored_points=120
+    )
     segment = Segment.objects.create(
-        name="Buyers", channel=channel_USD,
-        rule={"field": "paid_orders_count", "op": "gte", "value": 1})
+        name="Buyers",
+        channel=channel_USD,
+        rule={"field": "paid_orders_count", "op": "gte", "value": 1},
+    )
     materialize(segment)
     assert segment.members_count == 3
     return segment
@@ -117,39 +168,71 @@ def rows(response):
 
 def test_staff_with_manage_users_gets_names(segment, staff_users_admin, channel_USD):
     payload = export(staff_users_admin, segment)
-    assert payload["columns"] == ["customer_id", "email", "first_name", "last_name",
-                                  *FIGURES]
+    assert payload["columns"] == [
+        "customer_id",
+        "email",
+        "first_name",
+        "last_name",
+        *FIGURES,
+    ]
     response = download(payload["url"])
     assert response["Content-Disposition"].startswith("attachment; filename=")
     assert response["Cache-Control"] == "no-store"
     got = rows(response)
-    assert [r["email"] for r in got] == ["hanako@example.com", "bare@example.com",
-                                         "guest@example.com"]
+    assert [r["email"] for r in got] == [
+        "hanako@example.com",
+        "bare@example.com",
+        "guest@example.com",
+    ]
     named = got[0]
-    assert named["customer_id"] == gid("User", User.objects.get(
-        email="hanako@example.com").pk)
+    assert named["customer_id"] == gid(
+        "User", User.objects.get(email="hanako@example.com").pk
+    )
     assert (named["first_name"], named["last_name"]) == ("花子", "山田")
     assert (named["channel"], named["currency"]) == (channel_USD.slug, "USD")
     assert (named["paid_orders_count"], named["net_spent"]) == ("3", "30.000")
     assert (named["rfm_group"], named["tier"], named["points"]) == (
-        "loyal", "Gold", "120")
+        "loyal",
+        "Gold",
+        "120",
+    )
     guest = got[2]
     assert guest["customer_id"] == "" and guest["tier"] == "" and guest["points"] == ""
 
 
-def test_postal_list_has_addresses_and_only_addressed_members(segment,
-                                                              staff_users_admin):
+def test_postal_list_has_addresses_and_only_addressed_members(
+    segment, staff_users_admin
+):
     payload = export(staff_users_admin, segment, format="POSTAL")
-    assert payload["columns"] == ["customer_id", "email", "first_name", "last_name",
-                                  *ADDRESS, *FIGURES]
+    assert payload["columns"] == [
+        "customer_id",
+        "email",
+        "first_name",
+        "last_name",
+        *ADDRESS,
+        *FIGURES,
+    ]
     got = rows(download(payload["url"]))
     assert len(got) == 1  # the bare account and the guest have no address
     # the default shipping address (where parcels go) and the name on it
-    assert {k: got[0][k] for k in ("first_name", "last_name", "street_address_1",
-                                   "postal_code", "country_area", "country")} == {
-        "first_name": "Hanako", "last_name": "Yamada",
-        "street_address_1": "1-1 Chiyoda", "postal_code": "100-0001",
-        "country_area": "Tokyo", "country": "JP"}
+    assert {
+        k: got[0][k]
+        for k in (
+            "first_name",
+            "last_name",
+            "street_address_1",
+            "postal_code",
+            "country_area",
+            "country",
+        )
+    } == {
+        "first_name": "Hanako",
+        "last_name": "Yamada",
+        "street_address_1": "1-1 Chiyoda",
+        "postal_code": "100-0001",
+        "country_area": "Tokyo",
+        "country": "JP",
+    }
 
 
 def test_manage_discounts_gets_no_personal_columns(segment, staff_discounts_admin):
@@ -158,12 +241,18 @@ def test_manage_discounts_gets_no_personal_columns(segment, staff_discounts_admi
     got = rows(download(payload["url"]))
     assert len(got) == 3 and set(got[0]) == {"customer_id", "email", *FIGURES}
     # a postal list is nothing but names and addresses
-    assert_no_permission(crm_post(staff_discounts_admin, EXPORT, {
-        "id": gid("CRMSegment", segment.pk), "format": "POSTAL"}))
+    assert_no_permission(
+        crm_post(
+            staff_discounts_admin,
+            EXPORT,
+            {"id": gid("CRMSegment", segment.pk), "format": "POSTAL"},
+        )
+    )
 
 
-def test_everyone_else_is_refused(segment, api_client, user_api_client,
-                                  staff_api_client, app_api_client):
+def test_everyone_else_is_refused(
+    segment, api_client, user_api_client, staff_api_client, app_api_client
+):
     variables = {"id": gid("CRMSegment", segment.pk)}
     for client in (api_client, user_api_client, staff_api_client, app_api_client):
         assert_no_permission(crm_post(client, EXPORT, variables))
@@ -171,13 +260,15 @@ def test_everyone_else_is_refused(segment, api_client, user_api_client,
 
 def test_unknown_segment_is_a_typed_error(segment, staff_users_admin):
     data = crm_gql(staff_users_admin, EXPORT, {"id": gid("CRMSegment", 0)})[
-        "crmSegmentExport"]
+        "crmSegmentExport"
+    ]
     assert [(e["field"], e["code"]) for e in data["crmErrors"]] == [("id", "NOT_FOUND")]
     assert data["url"] is None
 
 
-def test_an_app_exports_for_itself_until_deactivated(segment, app_api_client,
-                                                     permission_manage_users):
+def test_an_app_exports_for_itself_until_deactivated(
+    segment, app_api_client, permission_manage_users
+):
     app_api_client.app.permissions.add(permission_manage_users)
     payload = export(app_api_client, segment)
     assert "first_name" in payload["columns"]
@@ -237,8 +328,7 @@ def test_tokens_follow_the_holder_s_permissions_and_sessions(
     assert_forbidden(download(payload["url"]))
 
 
-def test_refusals_log_neither_token_nor_path(segment, staff_users_admin,
-                                             monkeypatch):
+def test_refusals_log_neither_token_nor_path(segment, staff_users_admin, monkeypatch):
     payload = export(staff_users_admin, segment)
     token = urlparse(payload["url"]).path.rstrip("/").rsplit("/", 1)[1]
     records = []
@@ -253,14 +343,19 @@ def test_refusals_log_neither_token_nor_path(segment, staff_users_admin,
     logger.setLevel(logging.DEBUG)
     try:
         assert_forbidden(download(payload["url"].replace(token, token[:-2])))
-        assert Client().get("/plugins/global/saleor-crm-plugin/nowhere/").status_code \
+        assert (
+            Client().get("/plugins/global/saleor-crm-plugin/nowhere/").status_code
             == 404
+        )
 
         def broken(_pk):
             raise RuntimeError("database gone")
 
-        monkeypatch.setitem(exports._KINDS, "segment",
-                            dataclasses.replace(exports_exports.SEGMENT, exists=broken))
+        monkeypatch.setitem(
+            exports._KINDS,
+            "segment",
+            dataclasses.replace(exports_exports.SEGMENT, exists=broken),
+        )
         failed = download(payload["url"])
         assert failed.status_code == 500 and failed.content == b""
     finally:
@@ -273,44 +368,60 @@ def test_refusals_log_neither_token_nor_path(segment, staff_users_admin,
 def test_bom_and_csv_injection(segment, staff_users_admin):
     user = User.objects.get(email="hanako@example.com")
     Address.objects.filter(pk=user.default_shipping_address_id).update(
-        first_name="=HYPERLINK(\"http://x\")", last_name="@SUM(A1:A9)",
-        street_address_1="+1 Evil Rd", city="-2+3", company_name="\tTab")
+        first_name='=HYPERLINK("http://x")',
+        last_name="@SUM(A1:A9)",
+        street_address_1="+1 Evil Rd",
+        city="-2+3",
+        company_name="\tTab",
+    )
     Tier.objects.filter(name="Gold").update(name="=Gold")
     payload = export(staff_users_admin, segment, format="POSTAL", bom=True)
     body = b"".join(download(payload["url"]).streaming_content)
     assert body.startswith(b"\xef\xbb\xbfcustomer_id,")
     row = next(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
-    assert row["first_name"] == "'=HYPERLINK(\"http://x\")"
+    assert row["first_name"] == '\'=HYPERLINK("http://x")'
     assert row["last_name"] == "'@SUM(A1:A9)"
     assert row["street_address_1"] == "'+1 Evil Rd"
     assert row["city"] == "'-2+3"
     assert row["company_name"] == "'\tTab"
     assert row["tier"] == "'=Gold"
     assert row["net_spent"] == "30.000"  # our own numbers are left alone
-    plain = b"".join(download(export(staff_users_admin, segment)["url"])
-                     .streaming_content)
+    plain = b"".join(
+        download(export(staff_users_admin, segment)["url"]).streaming_content
+    )
     assert plain.startswith(b"customer_id,")
 
 
 @pytest.fixture
 def big_segment(channel_USD):
     users = User.objects.bulk_create(
-        [User(email=f"bulk{n}@example.com") for n in range(3000)])
+        [User(email=f"bulk{n}@example.com") for n in range(3000)]
+    )
     profiles = CustomerProfile.objects.bulk_create(
-        [CustomerProfile(channel=channel_USD, user=u, currency="USD",
-                         paid_orders_count=1) for u in users])
-    segment = Segment.objects.create(name="Bulk", channel=channel_USD, kind="static",
-                                     rule={"field": "paid_orders_count", "op": "gte",
-                                           "value": 1})
+        [
+            CustomerProfile(
+                channel=channel_USD, user=u, currency="USD", paid_orders_count=1
+            )
+            for u in users
+        ]
+    )
+    segment = Segment.objects.create(
+        name="Bulk",
+        channel=channel_USD,
+        kind="static",
+        rule={"field": "paid_orders_count", "op": "gte", "value": 1},
+    )
     SegmentMember.objects.bulk_create(
-        [SegmentMember(segment=segment, profile=p) for p in profiles])
+        [SegmentMember(segment=segment, profile=p) for p in profiles]
+    )
     return segment
 
 
 def _open_cursors():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_cursors WHERE name LIKE %s",
-                       ["_django_curs_%"])
+        cursor.execute(
+            "SELECT count(*) FROM pg_cursors WHERE name LIKE %s", ["_django_curs_%"]
+        )
         return cursor.fetchone()[0]
 
 
@@ -332,8 +443,9 @@ def test_thousands_of_rows_stream_in_chunks_through_a_server_side_cursor(
     assert emails == [f"bulk{n}@example.com".encode() for n in range(3000)]
 
 
-def test_under_asgi_the_chunks_are_read_asynchronously(big_segment,
-                                                       staff_discounts_admin):
+def test_under_asgi_the_chunks_are_read_asynchronously(
+    big_segment, staff_discounts_admin
+):
     """Django buffers a synchronous iterator under ASGI; the endpoint hands it an
     asynchronous one that reads chunk by chunk in the request's thread."""
     url = export(staff_discounts_admin, big_segment)["url"]
@@ -346,6 +458,9 @@ def test_under_asgi_the_chunks_are_read_asynchronously(big_segment,
         return [chunk async for chunk in response]
 
     chunks = async_to_sync(consume)()
-    assert [c.count(b"\r\n") for c in chunks] == [1, exports.CHUNK,
-                                                  3000 - exports.CHUNK]
+    assert [c.count(b"\r\n") for c in chunks] == [
+        1,
+        exports.CHUNK,
+        3000 - exports.CHUNK,
+    ]
     assert _open_cursors() == 0

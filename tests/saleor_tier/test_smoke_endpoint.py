@@ -1,6 +1,5 @@
-from saleor.graphql.tests.utils import assert_no_permission, get_graphql_content
-
 from crm_fixtures import on_crm
+from saleor.graphql.tests.utils import assert_no_permission, get_graphql_content
 
 MY_PROFILE = """
 query($channel: String!) {

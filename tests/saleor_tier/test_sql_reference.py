@@ -49,23 +49,43 @@ def _transaction_paid(app_client, order, charged, refunded="0"):
         }
 
     tx = ok(
-        gql(app_client, TRANSACTION_CREATE, {
-            "id": gid("Order", order.pk),
-            "transaction": {"name": "Card", "pspReference": f"psp-{order.pk}",
-                            **amounts(charged, "0")},
-        })["transactionCreate"]
+        gql(
+            app_client,
+            TRANSACTION_CREATE,
+            {
+                "id": gid("Order", order.pk),
+                "transaction": {
+                    "name": "Card",
+                    "pspReference": f"psp-{order.pk}",
+                    **amounts(charged, "0"),
+                },
+            },
+        )["transactionCreate"]
     )["transaction"]
     if refunded != "0":
         left = str(Decimal(charged) - Decimal(refunded))
-        ok(gql(app_client, TRANSACTION_UPDATE, {
-            "id": tx["id"], "transaction": amounts(left, refunded),
-        })["transactionUpdate"])
+        ok(
+            gql(
+                app_client,
+                TRANSACTION_UPDATE,
+                {
+                    "id": tx["id"],
+                    "transaction": amounts(left, refunded),
+                },
+            )["transactionUpdate"]
+        )
 
 
 @pytest.fixture
 def varied_orders(
-    user_api_client, api_client, shop_usd, shop_pln, staff_orders,
-    payments_app_client, warehouse, channel_USD,
+    user_api_client,
+    api_client,
+    shop_usd,
+    shop_pln,
+    staff_orders,
+    payments_app_client,
+    warehouse,
+    channel_USD,
 ):
     """Real orders through Saleor's API, in as many states as Saleor allows."""
 
@@ -111,7 +131,10 @@ def varied_orders(
     )
     refund(staff_orders, o, Decimal("0.01"))
     orders["guest_cancelled"] = o = place_order(
-        api_client, shop_usd, quantity=1, email="ref.guest@example.com",
+        api_client,
+        shop_usd,
+        quantity=1,
+        email="ref.guest@example.com",
         token=AUTHORIZE_ONLY,
     )
     cancel(staff_orders, o)
@@ -150,7 +173,9 @@ def _check_orders_against_reference(orders):
             charge_status=order.charge_status,
         )
         assert (row.total_amount, row.refunded_amount, row.currency) == (
-            order.total_gross_amount, refunded, order.currency,
+            order.total_gross_amount,
+            refunded,
+            order.currency,
         ), name
         assert (row.paid_at is not None) == paid, name
         assert row.cancelled == (order.status == "canceled"), name
@@ -212,8 +237,10 @@ def test_sql_agrees_with_the_reference_on_real_orders(
     orders = varied_orders
     # The history really is varied (guards against a fixture that silently
     # produced only one kind of order).
-    rows = {name: CustomerOrder.objects.filter(order_id=o.pk).first()
-            for name, o in orders.items()}
+    rows = {
+        name: CustomerOrder.objects.filter(order_id=o.pk).first()
+        for name, o in orders.items()
+    }
     assert rows["unpaid_unconfirmed"] is None
     assert rows["authorised"].paid_at is None
     assert rows["captured"].paid_at is not None
@@ -238,8 +265,14 @@ def test_sql_agrees_with_the_reference_on_real_orders(
 def test_backfill_agrees_with_the_reference_on_real_orders(varied_orders):
     live = sorted(
         CustomerProfile.objects.values_list(
-            "channel_id", "user_id", "email", "orders_count", "paid_orders_count",
-            "total_spent_amount", "total_refunded_amount", "net_spent_amount",
+            "channel_id",
+            "user_id",
+            "email",
+            "orders_count",
+            "paid_orders_count",
+            "total_spent_amount",
+            "total_refunded_amount",
+            "net_spent_amount",
             "average_order_value_amount",
         ),
         key=repr,
@@ -253,8 +286,14 @@ def test_backfill_agrees_with_the_reference_on_real_orders(varied_orders):
     # uses the order date).
     backfilled = sorted(
         CustomerProfile.objects.values_list(
-            "channel_id", "user_id", "email", "orders_count", "paid_orders_count",
-            "total_spent_amount", "total_refunded_amount", "net_spent_amount",
+            "channel_id",
+            "user_id",
+            "email",
+            "orders_count",
+            "paid_orders_count",
+            "total_spent_amount",
+            "total_refunded_amount",
+            "net_spent_amount",
             "average_order_value_amount",
         ),
         key=repr,

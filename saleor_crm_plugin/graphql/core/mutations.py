@@ -37,7 +37,8 @@ class CRMBaseMutation(BaseMutation):
             setup_context_user(info.context)
             if cls.check_permissions(info.context, data=data):
                 return cls.handle_errors(
-                    invalid(field, CRMErrorCode.INVALID, NUL_MESSAGE))
+                    invalid(field, CRMErrorCode.INVALID, NUL_MESSAGE)
+                )
         return super().mutate(root, info, **data)
 
     @classmethod

@@ -99,5 +99,6 @@ def filter_queryset(filterset_class, data, queryset):
     filterset = filterset_class(data or {}, queryset=queryset)
     if not filterset.is_valid():
         raise GraphQLError(
-            orjson.dumps(filterset.errors.get_json_data()).decode("utf-8"))
+            orjson.dumps(filterset.errors.get_json_data()).decode("utf-8")
+        )
     return filterset.qs

@@ -4,9 +4,11 @@ import graphene
 from saleor.channel.models import Channel
 from saleor.graphql.core.scalars import DateTime, Decimal
 
-from ...coupons import rules as coupon_rules, issuing as coupons
-from ...domain.coupons import CouponRuleError
 from ...core.errors import CRMErrorCode
+from ...coupons import exports as coupon_exports
+from ...coupons import issuing as coupons
+from ...coupons import rules as coupon_rules
+from ...domain.coupons import CouponRuleError
 from ...models import CouponRule
 from ..core.mutations import CRMMutation, DiscountsMeta, invalid
 from ..segments.exports import CRMSegmentExportFormatEnum, ExportTicketMixin
@@ -16,7 +18,6 @@ from .types import (
     CRMCouponRule,
     CRMCouponTriggerEnum,
 )
-from ...coupons import exports as coupon_exports
 
 
 @contextmanager
@@ -36,8 +37,9 @@ class CRMCouponTriggerInput(graphene.InputObjectType):
     every_days = graphene.Int(description="schedule: repeat every N days (1-366).")
     days_before = graphene.Int(description="birthday: 0 to 60 days ahead.")
     tier_id = graphene.ID(description="tier_upgrade: only upgrades to this tier.")
-    category_ids = graphene.List(graphene.NonNull(graphene.ID),
-                                 description="category_purchase: the categories.")
+    category_ids = graphene.List(
+        graphene.NonNull(graphene.ID), description="category_purchase: the categories."
+    )
 
 
 class CRMCouponRuleInput(graphene.InputObjectType):
@@ -57,16 +59,20 @@ class CRMCouponRuleInput(graphene.InputObjectType):
     budget_codes = graphene.Int(description="At most this many codes (null: no cap).")
     budget_amount = Decimal(description="At most this much discount committed.")
     control_share = Decimal(description="Share held out as a control group (0-0.9).")
-    report_window_days = graphene.Int(description="Days after a grant the report "
-                                      "counts orders in.")
+    report_window_days = graphene.Int(
+        description="Days after a grant the report counts orders in."
+    )
     starts_at = DateTime()
     ends_at = DateTime()
     delivery = graphene.List(graphene.NonNull(CRMCouponDeliveryEnum))
 
 
 _TRIGGER_IDS = {"segment_id": "CRMSegment", "tier_id": "CRMTier"}
-_REWARD_IDS = {"product_ids": "Product", "category_ids": "Category",
-               "collection_ids": "Collection"}
+_REWARD_IDS = {
+    "product_ids": "Product",
+    "category_ids": "Category",
+    "collection_ids": "Collection",
+}
 
 
 class CouponMutation(CRMMutation):
@@ -76,8 +82,11 @@ class CouponMutation(CRMMutation):
     @classmethod
     def rule_data(cls, data: dict) -> dict:
         """Input → ``coupons.rules.save_rule`` values (global IDs → keys)."""
-        out = {k: v for k, v in data.items()
-               if k not in ("trigger", "channel", *_REWARD_IDS)}
+        out = {
+            k: v
+            for k, v in data.items()
+            if k not in ("trigger", "channel", *_REWARD_IDS)
+        }
         if data.get("channel") is not None:
             channel = Channel.objects.filter(slug=data["channel"]).first()
             if channel is None:
@@ -129,8 +138,10 @@ class CRMCouponRuleUpdate(CouponMutation):
         input = CRMCouponRuleInput(required=True)
 
     class Meta(DiscountsMeta):
-        description = ("Change a coupon rule. A changed reward applies to codes issued "
-                       "from now on; codes issued keep their terms.")
+        description = (
+            "Change a coupon rule. A changed reward applies to codes issued "
+            "from now on; codes issued keep their terms."
+        )
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, id, input):
@@ -174,8 +185,10 @@ class CRMCouponRuleDelete(RuleAction):
 
 class CRMCouponRuleActivate(CouponMutation):
     rule = graphene.Field(CRMCouponRule)
-    issued = graphene.Int(description="Codes issued at the switch-on (the rule's run "
-                                      "due now, as its dry run's onActivation says).")
+    issued = graphene.Int(
+        description="Codes issued at the switch-on (the rule's run "
+        "due now, as its dry run's onActivation says)."
+    )
     held_out = graphene.Int(description="Customers held out at the switch-on.")
     budget_exhausted = graphene.Boolean()
 
@@ -188,7 +201,8 @@ class CRMCouponRuleActivate(CouponMutation):
             "run, birthdays due today). Order-driven triggers count only what "
             "happens after the switch-on, so they issue nothing now: their codes go "
             "out within seconds of the next order, or at the next 15-minute sweep. "
-            "A rule that is on already stays as it is (a run is made).")
+            "A rule that is on already stays as it is (a run is made)."
+        )
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, id):
@@ -200,8 +214,12 @@ class CRMCouponRuleActivate(CouponMutation):
             coupon_rules.activate(rule, now)
         result = coupons.run_rule(rule, now)
         rule.refresh_from_db()
-        return cls(rule=rule, issued=result.issued, held_out=result.held_out,
-                   budget_exhausted=result.budget_exhausted)
+        return cls(
+            rule=rule,
+            issued=result.issued,
+            held_out=result.held_out,
+            budget_exhausted=result.budget_exhausted,
+        )
 
 
 class CRMCouponRulePause(RuleAction):
@@ -230,23 +248,29 @@ class CRMCouponRuleRun(CouponMutation):
             raise invalid("id", CRMErrorCode.INVALID, "Activate the rule first.")
         result = coupons.run_rule(rule)
         rule.refresh_from_db()
-        return cls(rule=rule, issued=result.issued, held_out=result.held_out,
-                   budget_exhausted=result.budget_exhausted)
+        return cls(
+            rule=rule,
+            issued=result.issued,
+            held_out=result.held_out,
+            budget_exhausted=result.budget_exhausted,
+        )
 
 
 class CRMCouponCodesExport(ExportTicketMixin, CouponMutation):
     class Arguments:
         id = graphene.ID(required=True, description="The coupon rule.")
         format = CRMSegmentExportFormatEnum(description="EMAIL (default) or POSTAL.")
-        bom = graphene.Boolean(default_value=False,
-                               description="Start with a UTF-8 byte order mark "
-                                           "(Excel).")
+        bom = graphene.Boolean(
+            default_value=False,
+            description="Start with a UTF-8 byte order mark (Excel).",
+        )
 
     class Meta(DiscountsMeta):
         description = (
             "The CSV delivery of a rule: its issued codes with customer ID, email, "
             "language, rule, discount and dates, for an email tool or a postal "
-            "mailing; names and addresses only with MANAGE_USERS.")
+            "mailing; names and addresses only with MANAGE_USERS."
+        )
 
     @classmethod
     def perform_mutation(cls, _root, info, /, *, id, format=None, bom=False):

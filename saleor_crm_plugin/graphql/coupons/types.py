@@ -8,26 +8,34 @@ from saleor.graphql.core.types import ModelObjectType, SortInputObjectType
 from saleor.graphql.core.types.money import Money
 
 from ...coupons import issuing as coupons
-from ...domain.coupons import DELIVERY, DISCOUNT_TYPES, STATUSES, TRIGGERS
+from ...domain.coupons import DELIVERY, DISCOUNT_TYPES, STATUSES, TRIGGERS, is_running
 from ...models import CouponGrant, CouponRule
-from ...domain.coupons import is_running
 
 
 def _enum(name, values, description):
-    return graphene.Enum(name, [(v.upper(), v) for v in values],
-                         description=description)
+    return graphene.Enum(
+        name, [(v.upper(), v) for v in values], description=description
+    )
 
 
-CRMCouponTriggerEnum = _enum("CRMCouponTriggerEnum", TRIGGERS,
-                             "What makes a coupon rule issue a code.")
-CRMCouponDiscountTypeEnum = _enum("CRMCouponDiscountTypeEnum", DISCOUNT_TYPES,
-                                  "The discount of a coupon rule's codes.")
-CRMCouponRuleStatusEnum = _enum("CRMCouponRuleStatusEnum", STATUSES,
-                                "A draft issues nothing; a paused rule stops "
-                                "issuing; an active one issues between its start "
-                                "and end.")
-CRMCouponDeliveryEnum = _enum("CRMCouponDeliveryEnum", DELIVERY,
-                              "How a rule's codes reach customers.")
+CRMCouponTriggerEnum = _enum(
+    "CRMCouponTriggerEnum", TRIGGERS, "What makes a coupon rule issue a code."
+)
+CRMCouponDiscountTypeEnum = _enum(
+    "CRMCouponDiscountTypeEnum",
+    DISCOUNT_TYPES,
+    "The discount of a coupon rule's codes.",
+)
+CRMCouponRuleStatusEnum = _enum(
+    "CRMCouponRuleStatusEnum",
+    STATUSES,
+    "A draft issues nothing; a paused rule stops "
+    "issuing; an active one issues between its start "
+    "and end.",
+)
+CRMCouponDeliveryEnum = _enum(
+    "CRMCouponDeliveryEnum", DELIVERY, "How a rule's codes reach customers."
+)
 
 
 def gid(type_name, pk):
@@ -46,8 +54,11 @@ class CRMCouponTrigger(graphene.ObjectType):
     every_days = graphene.Int(description="schedule: repeat every N days.")
     days_before = graphene.Int(description="birthday: days ahead of the birthday.")
     tier_id = graphene.ID(description="tier_upgrade: only upgrades to this tier.")
-    category_ids = graphene.List(graphene.NonNull(graphene.ID), required=True,
-                                 description="category_purchase: the categories.")
+    category_ids = graphene.List(
+        graphene.NonNull(graphene.ID),
+        required=True,
+        description="category_purchase: the categories.",
+    )
 
     @staticmethod
     def of(rule: CouponRule):
@@ -55,7 +66,8 @@ class CRMCouponTrigger(graphene.ObjectType):
         return CRMCouponTrigger(
             kind=rule.trigger,
             segment_id=gid("CRMSegment", params.get("segment_id")),
-            n=params.get("n"), days=params.get("days"),
+            n=params.get("n"),
+            days=params.get("days"),
             every_days=params.get("every_days"),
             days_before=params.get("days_before"),
             tier_id=gid("CRMTier", params.get("tier_id")),
@@ -65,14 +77,17 @@ class CRMCouponTrigger(graphene.ObjectType):
 
 class CRMCouponGrant(ModelObjectType[CouponGrant]):
     id = graphene.GlobalID(required=True)
-    code = graphene.String(required=True,
-                           description="The personal code (empty for a hold-out).")
-    control = graphene.Boolean(required=True,
-                               description="Held out (control group): no code.")
+    code = graphene.String(
+        required=True, description="The personal code (empty for a hold-out)."
+    )
+    control = graphene.Boolean(
+        required=True, description="Held out (control group): no code."
+    )
     email = graphene.String(description="The customer's email.")
     customer_id = graphene.ID(description="The Saleor User (null for a guest).")
-    trigger_key = graphene.String(required=True,
-                                  description="What triggered it (e.g. enter:42).")
+    trigger_key = graphene.String(
+        required=True, description="What triggered it (e.g. enter:42)."
+    )
     granted_at = DateTime(required=True)
     expires_at = DateTime()
     estimated_cost = graphene.Field(Money, required=True)
@@ -124,12 +139,14 @@ class CRMCouponRule(ModelObjectType[CouponRule]):
     description = graphene.String(required=True)
     channel = graphene.String(required=True, description="Slug of the channel.")
     status = CRMCouponRuleStatusEnum(required=True)
-    is_running = graphene.Boolean(required=True,
-                                  description="Active and between start and end now.")
+    is_running = graphene.Boolean(
+        required=True, description="Active and between start and end now."
+    )
     trigger = graphene.Field(CRMCouponTrigger, required=True)
     discount_type = CRMCouponDiscountTypeEnum(required=True)
-    discount_value = Decimal(required=True,
-                             description="Percent, or an amount of the currency.")
+    discount_value = Decimal(
+        required=True, description="Percent, or an amount of the currency."
+    )
     min_spend = graphene.Field(Money, required=True)
     product_ids = graphene.List(graphene.NonNull(graphene.ID), required=True)
     category_ids = graphene.List(graphene.NonNull(graphene.ID), required=True)
@@ -150,10 +167,13 @@ class CRMCouponRule(ModelObjectType[CouponRule]):
     created_at = DateTime(required=True)
     updated_at = DateTime(required=True)
     grants = graphene.Field(
-        CRMCouponGrantCountableConnection, first=graphene.Int(default_value=50),
-        after=graphene.String(), control=graphene.Boolean(),
+        CRMCouponGrantCountableConnection,
+        first=graphene.Int(default_value=50),
+        after=graphene.String(),
+        control=graphene.Boolean(),
         redeemed=graphene.Boolean(),
-        description="Codes and hold-outs, newest first.")
+        description="Codes and hold-outs, newest first.",
+    )
 
     class Meta:
         description = "A coupon rule: trigger → reward (a Saleor voucher) under limits."
@@ -167,7 +187,6 @@ class CRMCouponRule(ModelObjectType[CouponRule]):
     @staticmethod
     def resolve_is_running(root, _info):
         from django.utils import timezone
-
 
         return is_running(root.status, root.starts_at, root.ends_at, timezone.now())
 
@@ -207,8 +226,9 @@ class CRMCouponRule(ModelObjectType[CouponRule]):
             qs = qs.filter(control=control)
         if redeemed is not None:
             qs = qs.filter(redeemed_at__isnull=not redeemed)
-        return create_connection_slice(qs, info, kwargs,
-                                       CRMCouponGrantCountableConnection)
+        return create_connection_slice(
+            qs, info, kwargs, CRMCouponGrantCountableConnection
+        )
 
 
 class CRMCouponRuleCountableConnection(CountableConnection):
@@ -263,10 +283,15 @@ class CRMCouponDryRunRow(graphene.ObjectType):
 
 
 def _sample(rows, currency):
-    return [CRMCouponDryRunRow(
-        customer_id=gid("User", row["user_id"]), email=row["email"],
-        control=row["control"],
-        estimated_cost=money(row["estimated_cost"], currency)) for row in rows]
+    return [
+        CRMCouponDryRunRow(
+            customer_id=gid("User", row["user_id"]),
+            email=row["email"],
+            control=row["control"],
+            estimated_cost=money(row["estimated_cost"], currency),
+        )
+        for row in rows
+    ]
 
 
 class _DryRunFigures:
@@ -274,78 +299,111 @@ class _DryRunFigures:
     customers = graphene.Int(
         required=True,
         description="Customers the trigger and the limits admit, before the budget "
-                    "(codes + held out, unless the budget leaves some out).")
-    held_out = graphene.Int(required=True,
-                            description="Customers that would be held out (control "
-                                        "group; a fresh random draw).")
+        "(codes + held out, unless the budget leaves some out).",
+    )
+    held_out = graphene.Int(
+        required=True,
+        description="Customers that would be held out (control "
+        "group; a fresh random draw).",
+    )
     estimated_cost = graphene.Field(
-        Money, required=True,
+        Money,
+        required=True,
         description="Of those codes, if every code were used once on the customer's "
-                    "usual order.")
-    budget_limited = graphene.Boolean(required=True,
-                                      description="The budget leaves some out.")
+        "usual order.",
+    )
+    budget_limited = graphene.Boolean(
+        required=True, description="The budget leaves some out."
+    )
     sample = graphene.List(graphene.NonNull(CRMCouponDryRunRow), required=True)
 
     @staticmethod
     def figures(part: coupons.DryRunPart, currency: str) -> dict:
-        return {"codes": part.codes, "customers": part.customers,
-                "held_out": part.held_out,
-                "estimated_cost": money(part.estimated_cost, currency),
-                "budget_limited": part.budget_limited,
-                "sample": _sample(part.sample, currency)}
+        return {
+            "codes": part.codes,
+            "customers": part.customers,
+            "held_out": part.held_out,
+            "estimated_cost": money(part.estimated_cost, currency),
+            "budget_limited": part.budget_limited,
+            "sample": _sample(part.sample, currency),
+        }
 
 
 class CRMCouponDryRunActivation(_DryRunFigures, graphene.ObjectType):
     explanation = graphene.String(
-        required=True, description="Why these figures (e.g. order-driven triggers "
-                                   "count only what happens after the switch-on).")
+        required=True,
+        description="Why these figures (e.g. order-driven triggers "
+        "count only what happens after the switch-on).",
+    )
 
     class Meta:
-        description = ("What switching the rule on now issues — exactly what "
-                       "crmCouponRuleActivate then issues. For a rule that is on "
-                       "already: what a run now issues.")
+        description = (
+            "What switching the rule on now issues — exactly what "
+            "crmCouponRuleActivate then issues. For a rule that is on "
+            "already: what a run now issues."
+        )
 
 
 class CRMCouponDryRunReplay(_DryRunFigures, graphene.ObjectType):
-    window_from = DateTime(name="from", required=True,
-                           description="Start of the replayed window.")
-    window_to = DateTime(name="to", required=True,
-                         description="End of the replayed window (now).")
+    window_from = DateTime(
+        name="from", required=True, description="Start of the replayed window."
+    )
+    window_to = DateTime(
+        name="to", required=True, description="End of the replayed window (now)."
+    )
 
     class Meta:
-        description = ("What the rule would have issued over the replayed window had "
-                       "it been on: the last 30 days for order-driven triggers, the "
-                       "7-day catch-up for days-without-order and category "
-                       "purchases, the last 3 days of birthdays, the run due now "
-                       "for a schedule.")
+        description = (
+            "What the rule would have issued over the replayed window had "
+            "it been on: the last 30 days for order-driven triggers, the "
+            "7-day catch-up for days-without-order and category "
+            "purchases, the last 3 days of birthdays, the run due now "
+            "for a schedule."
+        )
 
 
-_LEGACY = ("Use onActivation (what switching on issues) or replayedWindow (what the "
-           "rule would have issued over the replayed window). This field is the "
-           "replayed window for a rule that is not on, and onActivation for one "
-           "that is.")
+_LEGACY = (
+    "Use onActivation (what switching on issues) or replayedWindow (what the "
+    "rule would have issued over the replayed window). This field is the "
+    "replayed window for a rule that is not on, and onActivation for one "
+    "that is."
+)
 
 
 class CRMCouponDryRun(graphene.ObjectType):
     on_activation = graphene.Field(CRMCouponDryRunActivation, required=True)
     replayed_window = graphene.Field(CRMCouponDryRunReplay, required=True)
-    eligible = graphene.Int(required=True, deprecation_reason=_LEGACY,
-                            description="Customers the trigger and limits admit.")
-    treated = graphene.Int(required=True, description="Would receive a code.",
-                           deprecation_reason=_LEGACY)
-    held_out = graphene.Int(required=True, description="Would be held out.",
-                            deprecation_reason=_LEGACY)
+    eligible = graphene.Int(
+        required=True,
+        deprecation_reason=_LEGACY,
+        description="Customers the trigger and limits admit.",
+    )
+    treated = graphene.Int(
+        required=True, description="Would receive a code.", deprecation_reason=_LEGACY
+    )
+    held_out = graphene.Int(
+        required=True, description="Would be held out.", deprecation_reason=_LEGACY
+    )
     estimated_cost = graphene.Field(
-        Money, required=True, deprecation_reason=_LEGACY,
-        description="If every code were used once on the customer's usual order.")
-    budget_limited = graphene.Boolean(required=True, deprecation_reason=_LEGACY,
-                                      description="The budget leaves some out.")
-    sample = graphene.List(graphene.NonNull(CRMCouponDryRunRow), required=True,
-                           deprecation_reason=_LEGACY)
+        Money,
+        required=True,
+        deprecation_reason=_LEGACY,
+        description="If every code were used once on the customer's usual order.",
+    )
+    budget_limited = graphene.Boolean(
+        required=True,
+        deprecation_reason=_LEGACY,
+        description="The budget leaves some out.",
+    )
+    sample = graphene.List(
+        graphene.NonNull(CRMCouponDryRunRow), required=True, deprecation_reason=_LEGACY
+    )
 
     class Meta:
-        description = ("A coupon rule's dry run (writes nothing), in two plainly "
-                       "separate answers: onActivation and replayedWindow.")
+        description = (
+            "A coupon rule's dry run (writes nothing), in two plainly "
+            "separate answers: onActivation and replayedWindow."
+        )
 
     @staticmethod
     def of(result: coupons.DryRun):
@@ -353,15 +411,20 @@ class CRMCouponDryRun(graphene.ObjectType):
         return CRMCouponDryRun(
             on_activation=CRMCouponDryRunActivation(
                 explanation=result.on_activation.explanation,
-                **_DryRunFigures.figures(result.on_activation, cur)),
+                **_DryRunFigures.figures(result.on_activation, cur),
+            ),
             replayed_window=CRMCouponDryRunReplay(
-                window_from=result.window_from, window_to=result.window_to,
-                **_DryRunFigures.figures(result.replayed_window, cur)),
-            eligible=result.eligible, treated=result.treated,
+                window_from=result.window_from,
+                window_to=result.window_to,
+                **_DryRunFigures.figures(result.replayed_window, cur),
+            ),
+            eligible=result.eligible,
+            treated=result.treated,
             held_out=result.held_out,
             estimated_cost=money(result.estimated_cost, cur),
             budget_limited=result.budget_limited,
-            sample=_sample(result.sample, cur))
+            sample=_sample(result.sample, cur),
+        )
 
 
 class CRMUplift(graphene.ObjectType):
@@ -372,8 +435,9 @@ class CRMUplift(graphene.ObjectType):
 
 class CRMCouponArm(graphene.ObjectType):
     customers = graphene.Int(required=True)
-    converted = graphene.Int(required=True,
-                             description="With a paid order within the window.")
+    converted = graphene.Int(
+        required=True, description="With a paid order within the window."
+    )
     conversion = graphene.Float()
     revenue = graphene.Field(Money, required=True)
     revenue_per_customer = graphene.Field(Money)
@@ -386,15 +450,20 @@ class CRMCouponReport(graphene.ObjectType):
     redeemed = graphene.Int(required=True)
     discount_cost = graphene.Field(Money, required=True)
     attributed_revenue = graphene.Field(
-        Money, required=True, description="Totals of the orders that used a code.")
-    open_windows = graphene.Int(required=True,
-                                description="Grants whose window is still open.")
+        Money, required=True, description="Totals of the orders that used a code."
+    )
+    open_windows = graphene.Int(
+        required=True, description="Grants whose window is still open."
+    )
     conversion_uplift = graphene.Field(
-        CRMUplift, description="Treated minus held-out conversion (share points).")
+        CRMUplift, description="Treated minus held-out conversion (share points)."
+    )
     revenue_uplift = graphene.Field(
-        CRMUplift, description="Treated minus held-out revenue per customer.")
+        CRMUplift, description="Treated minus held-out revenue per customer."
+    )
     incremental_revenue = graphene.Field(
-        Money, description="Revenue uplift per customer × treated customers.")
+        Money, description="Revenue uplift per customer × treated customers."
+    )
 
     @staticmethod
     def of(result: coupons.Report):
@@ -402,23 +471,32 @@ class CRMCouponReport(graphene.ObjectType):
 
         def arm(g):
             return CRMCouponArm(
-                customers=g.customers, converted=g.converted,
-                conversion=g.conversion, revenue=money(g.revenue, cur),
-                revenue_per_customer=money(g.revenue_per_customer, cur))
+                customers=g.customers,
+                converted=g.converted,
+                conversion=g.conversion,
+                revenue=money(g.revenue, cur),
+                revenue_per_customer=money(g.revenue_per_customer, cur),
+            )
 
         def uplift(u):
-            return None if u is None else CRMUplift(estimate=u.estimate, low=u.low,
-                                                   high=u.high)
+            return (
+                None
+                if u is None
+                else CRMUplift(estimate=u.estimate, low=u.low, high=u.high)
+            )
 
         return CRMCouponReport(
-            window_days=result.window_days, treated=arm(result.treated),
-            control=arm(result.control), redeemed=result.redeemed,
+            window_days=result.window_days,
+            treated=arm(result.treated),
+            control=arm(result.control),
+            redeemed=result.redeemed,
             discount_cost=money(result.discount_cost, cur),
             attributed_revenue=money(result.attributed_revenue, cur),
             open_windows=result.open_windows,
             conversion_uplift=uplift(result.conversion_uplift),
             revenue_uplift=uplift(result.revenue_uplift),
-            incremental_revenue=money(result.incremental_revenue, cur))
+            incremental_revenue=money(result.incremental_revenue, cur),
+        )
 
 
 class CRMMyCoupon(graphene.ObjectType):
@@ -430,5 +508,4 @@ class CRMMyCoupon(graphene.ObjectType):
     min_spend = graphene.Field(Money, required=True)
     expires_at = DateTime()
     redeemed_at = DateTime()
-    is_usable = graphene.Boolean(required=True,
-                                 description="Not used and not expired.")
+    is_usable = graphene.Boolean(required=True, description="Not used and not expired.")

@@ -5,17 +5,24 @@ from django.db import transaction
 from saleor.channel.models import Channel
 from saleor.graphql.core.scalars import DateTime, Decimal
 
+from ...core.errors import CRMErrorCode
+from ...core.validation import column_problem
 from ...loyalty import (
-    tiers as loyalty_tiers,
     ledger as loyalty,
-    state as loyalty_state,
+)
+from ...loyalty import (
     programs,
     redemption,
 )
-from ...core.errors import CRMErrorCode
+from ...loyalty import (
+    state as loyalty_state,
+)
+from ...loyalty import (
+    tiers as loyalty_tiers,
+)
 from ...loyalty.errors import LoyaltyError
+from ...loyalty.preview import TierSpec, preview_program
 from ...models import LoyaltyProgram, Membership, PointsEntry, PointsKind, Tier
-from ...core.validation import column_problem
 from ..core.mutations import (
     CRMMutation,
     CustomerMeta,
@@ -36,7 +43,6 @@ from .types import (
     CRMTierMetricEnum,
     CRMWindowKindEnum,
 )
-from ...loyalty.preview import TierSpec, preview_program
 
 
 def from_loyalty_error(exc: LoyaltyError):
@@ -58,20 +64,31 @@ class LoyaltyMutation(CRMMutation):
 
     @classmethod
     def membership(cls, user_id: int, channel_slug: str, *, create: bool):
-        program = LoyaltyProgram.objects.select_related("channel").filter(
-            channel__slug=channel_slug).first()
+        program = (
+            LoyaltyProgram.objects.select_related("channel")
+            .filter(channel__slug=channel_slug)
+            .first()
+        )
         if program is None:
-            raise invalid("channel", CRMErrorCode.NOT_FOUND,
-                          "This channel has no loyalty program.")
+            raise invalid(
+                "channel",
+                CRMErrorCode.NOT_FOUND,
+                "This channel has no loyalty program.",
+            )
         if create:
-            membership, _ = Membership.objects.get_or_create(program=program,
-                                                             user_id=user_id)
+            membership, _ = Membership.objects.get_or_create(
+                program=program, user_id=user_id
+            )
         else:
-            membership = Membership.objects.filter(program=program,
-                                                   user_id=user_id).first()
+            membership = Membership.objects.filter(
+                program=program, user_id=user_id
+            ).first()
             if membership is None:
-                raise invalid("points", CRMErrorCode.INSUFFICIENT_POINTS,
-                              "Not enough points available.")
+                raise invalid(
+                    "points",
+                    CRMErrorCode.INSUFFICIENT_POINTS,
+                    "Not enough points available.",
+                )
         membership.program = program
         return membership
 
@@ -157,7 +174,8 @@ class CRMLoyaltyProgramDelete(LoyaltyMutation):
     class Meta(DiscountsMeta):
         description = (
             "Delete a loyalty program without members, with its tiers and their Saleor "
-            "vouchers (a program with members can only be deactivated).")
+            "vouchers (a program with members can only be deactivated)."
+        )
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, id):
@@ -177,10 +195,14 @@ class CRMTierInput(graphene.InputObjectType):
     discount_type = CRMDiscountTypeEnum()
     discount_value = Decimal()
     min_spend = Decimal()
-    categories = graphene.List(graphene.NonNull(graphene.ID),
-                               description="Limit the discount to these categories.")
-    collections = graphene.List(graphene.NonNull(graphene.ID),
-                                description="Limit the discount to these collections.")
+    categories = graphene.List(
+        graphene.NonNull(graphene.ID),
+        description="Limit the discount to these categories.",
+    )
+    collections = graphene.List(
+        graphene.NonNull(graphene.ID),
+        description="Limit the discount to these collections.",
+    )
     free_shipping = graphene.Boolean()
     points_multiplier = Decimal()
 
@@ -190,8 +212,10 @@ def _tier_values(mutation, data) -> dict:
     for key in ("threshold", "discount_value", "min_spend", "points_multiplier"):
         if key in values:
             values[key] = loyalty.Decimal(str(values[key]))
-    for key, type_name, field in (("categories", "Category", "category_ids"),
-                                  ("collections", "Collection", "collection_ids")):
+    for key, type_name, field in (
+        ("categories", "Category", "category_ids"),
+        ("collections", "Collection", "collection_ids"),
+    ):
         if key in values:
             values[field] = [mutation.pk_of(g, type_name, key) for g in values.pop(key)]
     if "rank" in values and values["rank"] < 0:
@@ -207,16 +231,21 @@ class CRMTierCreate(LoyaltyMutation):
         input = CRMTierInput(required=True)
 
     class Meta(DiscountsMeta):
-        description = "Add a tier to a ladder (its member discount becomes a Saleor voucher)."
+        description = (
+            "Add a tier to a ladder (its member discount becomes a Saleor voucher)."
+        )
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, program_id, input):
-        program = cls.object_or_error(LoyaltyProgram, program_id, "CRMLoyaltyProgram",
-                                      "program_id")
+        program = cls.object_or_error(
+            LoyaltyProgram, program_id, "CRMLoyaltyProgram", "program_id"
+        )
         values = _tier_values(cls, input)
         for required in ("name", "rank"):
             if required not in values:
-                raise invalid(required, CRMErrorCode.REQUIRED, "This field is required.")
+                raise invalid(
+                    required, CRMErrorCode.REQUIRED, "This field is required."
+                )
         with loyalty_errors():
             tier = programs.create_tier(program, **values)
         return cls(tier=tier)
@@ -274,21 +303,35 @@ class CRMPointsAdjust(LoyaltyMutation):
     class Arguments:
         customer_id = graphene.ID(required=True)
         channel = graphene.String(required=True)
-        points = graphene.Int(required=True, description="Positive adds, negative takes.")
+        points = graphene.Int(
+            required=True, description="Positive adds, negative takes."
+        )
         reason = graphene.String(required=True)
         idempotency_key = graphene.String(
-            description="Optional: a retry with the same key applies nothing twice.")
+            description="Optional: a retry with the same key applies nothing twice."
+        )
 
     class Meta(UsersMeta):
         description = "Adjust a customer's points by hand, with a reason (recorded)."
 
     @classmethod
-    def perform_mutation(cls, _root, info, /, *, customer_id, channel, points, reason,
-                         idempotency_key=None):
+    def perform_mutation(
+        cls,
+        _root,
+        info,
+        /,
+        *,
+        customer_id,
+        channel,
+        points,
+        reason,
+        idempotency_key=None,
+    ):
         user = cls.customer(customer_id)
         if idempotency_key is not None and not 1 <= len(idempotency_key) <= 40:
-            raise invalid("idempotency_key", CRMErrorCode.INVALID,
-                          "Use 1 to 40 characters.")
+            raise invalid(
+                "idempotency_key", CRMErrorCode.INVALID, "Use 1 to 40 characters."
+            )
         operation = f"adjust:key:{idempotency_key}" if idempotency_key else None
         if not reason.strip():
             raise invalid("reason", CRMErrorCode.REQUIRED, "Give a reason.")
@@ -301,15 +344,24 @@ class CRMPointsAdjust(LoyaltyMutation):
             with transaction.atomic():
                 membership = cls.membership(user.pk, channel, create=True)
                 if points > 0:
-                    loyalty.grant_points(membership, points, reason=reason, by=by,
-                                         operation=operation)
+                    loyalty.grant_points(
+                        membership, points, reason=reason, by=by, operation=operation
+                    )
                 else:
-                    loyalty.spend_points(membership.pk, -points, kind=PointsKind.ADJUST,
-                                         reason=reason.strip(), by=by,
-                                         operation=operation)
+                    loyalty.spend_points(
+                        membership.pk,
+                        -points,
+                        kind=PointsKind.ADJUST,
+                        reason=reason.strip(),
+                        by=by,
+                        operation=operation,
+                    )
         b = loyalty.balances(membership.pk)
-        return cls(points=CRMPointsBalance(available=b.available, pending=b.pending,
-                                           expiring_soon=b.expiring_soon))
+        return cls(
+            points=CRMPointsBalance(
+                available=b.available, pending=b.pending, expiring_soon=b.expiring_soon
+            )
+        )
 
 
 class CRMTierOverrideSet(LoyaltyMutation):
@@ -326,18 +378,36 @@ class CRMTierOverrideSet(LoyaltyMutation):
         description = "Set (or clear) a staff override of a customer's tier."
 
     @classmethod
-    def perform_mutation(cls, _root, info, /, *, customer_id, channel, reason,
-                         tier_id=None, expires_at=None):
+    def perform_mutation(
+        cls,
+        _root,
+        info,
+        /,
+        *,
+        customer_id,
+        channel,
+        reason,
+        tier_id=None,
+        expires_at=None,
+    ):
         user = cls.customer(customer_id)
         _reason_fits(Membership, reason, "override_reason")
-        tier = cls.object_or_error(Tier, tier_id, "CRMTier", "tier_id") if tier_id else None
+        tier = (
+            cls.object_or_error(Tier, tier_id, "CRMTier", "tier_id")
+            if tier_id
+            else None
+        )
         staff = info.context.user
         try:
             with transaction.atomic():
                 membership = cls.membership(user.pk, channel, create=True)
-                loyalty_tiers.override_tier(membership, tier, reason=reason,
-                                      expires_at=expires_at,
-                                      by=staff.pk if staff else None)
+                loyalty_tiers.override_tier(
+                    membership,
+                    tier,
+                    reason=reason,
+                    expires_at=expires_at,
+                    by=staff.pk if staff else None,
+                )
         except LoyaltyError as exc:
             if exc.field == "tier":
                 exc.field = "tier_id"
@@ -357,7 +427,8 @@ class CRMPointsRedeem(LoyaltyMutation):
     class Meta(CustomerMeta):
         description = (
             "Redeem the signed-in customer's points into a Saleor gift card or a "
-            "single-use voucher code (the program decides).")
+            "single-use voucher code (the program decides)."
+        )
 
     @classmethod
     def perform_mutation(cls, _root, info, /, *, channel, points):
@@ -367,13 +438,19 @@ class CRMPointsRedeem(LoyaltyMutation):
         with loyalty_errors():
             result = redemption.redeem_points(membership, points)
         b = loyalty.balances(membership.pk)
-        return cls(redemption=result, points=CRMPointsBalance(
-            available=b.available, pending=b.pending, expiring_soon=b.expiring_soon))
+        return cls(
+            redemption=result,
+            points=CRMPointsBalance(
+                available=b.available, pending=b.pending, expiring_soon=b.expiring_soon
+            ),
+        )
 
 
 class CRMLoyaltyPreviewInput(graphene.InputObjectType):
-    tiers = graphene.List(graphene.NonNull(CRMTierInput),
-                          description="A proposed ladder (omit: the current one).")
+    tiers = graphene.List(
+        graphene.NonNull(CRMTierInput),
+        description="A proposed ladder (omit: the current one).",
+    )
     points_per_unit = Decimal(description="A proposed earn rate.")
     window_kind = CRMWindowKindEnum(description="A proposed qualification window.")
     window_months = graphene.Int()
@@ -390,16 +467,23 @@ class CRMLoyaltyPreview(LoyaltyMutation):
         description = (
             "Preview a ladder, earn rate or window before changing anything: customers "
             "per tier and the estimated member-discount cost and points over the last "
-            "12 months of orders. Writes nothing.")
+            "12 months of orders. Writes nothing."
+        )
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, channel, input):
 
-        program = LoyaltyProgram.objects.select_related("channel").filter(
-            channel__slug=channel).first()
+        program = (
+            LoyaltyProgram.objects.select_related("channel")
+            .filter(channel__slug=channel)
+            .first()
+        )
         if program is None:
-            raise invalid("channel", CRMErrorCode.NOT_FOUND,
-                          "This channel has no loyalty program.")
+            raise invalid(
+                "channel",
+                CRMErrorCode.NOT_FOUND,
+                "This channel has no loyalty program.",
+            )
         specs = None
         if input.get("tiers") is not None:
             specs = []
@@ -407,24 +491,34 @@ class CRMLoyaltyPreview(LoyaltyMutation):
                 values = _tier_values(cls, data)
                 for required in ("name", "rank"):
                     if required not in values:
-                        raise invalid(required, CRMErrorCode.REQUIRED,
-                                      "Each proposed tier needs a name and a rank.")
-                specs.append(TierSpec(
-                    name=values["name"], rank=values["rank"],
-                    metric=values.get("metric", "spend"),
-                    threshold=values.get("threshold", loyalty.Decimal(0)),
-                    discount_type=values.get("discount_type", "none"),
-                    discount_value=values.get("discount_value", loyalty.Decimal(0)),
-                    min_spend=values.get("min_spend"),
-                    points_multiplier=values.get("points_multiplier",
-                                                 loyalty.Decimal(1)),
-                    category_ids=tuple(values.get("category_ids", ())),
-                    collection_ids=tuple(values.get("collection_ids", ()))))
+                        raise invalid(
+                            required,
+                            CRMErrorCode.REQUIRED,
+                            "Each proposed tier needs a name and a rank.",
+                        )
+                specs.append(
+                    TierSpec(
+                        name=values["name"],
+                        rank=values["rank"],
+                        metric=values.get("metric", "spend"),
+                        threshold=values.get("threshold", loyalty.Decimal(0)),
+                        discount_type=values.get("discount_type", "none"),
+                        discount_value=values.get("discount_value", loyalty.Decimal(0)),
+                        min_spend=values.get("min_spend"),
+                        points_multiplier=values.get(
+                            "points_multiplier", loyalty.Decimal(1)
+                        ),
+                        category_ids=tuple(values.get("category_ids", ())),
+                        collection_ids=tuple(values.get("collection_ids", ())),
+                    )
+                )
         rate = input.get("points_per_unit")
         with loyalty_errors():
             result = preview_program(
-                program, tiers=specs,
+                program,
+                tiers=specs,
                 points_per_unit=None if rate is None else loyalty.Decimal(str(rate)),
                 window_kind=input.get("window_kind"),
-                window_months=input.get("window_months"))
+                window_months=input.get("window_months"),
+            )
         return cls(preview=result)

@@ -7,9 +7,9 @@ from saleor.permission.enums import AccountPermissions, DiscountPermissions
 from ...models import LoyaltyProgram
 from ..core.validation import query_pk
 from .mutations import (
+    CRMLoyaltyPreview,
     CRMLoyaltyProgramCreate,
     CRMLoyaltyProgramDelete,
-    CRMLoyaltyPreview,
     CRMLoyaltyProgramUpdate,
     CRMPointsAdjust,
     CRMPointsRedeem,
@@ -28,7 +28,8 @@ class LoyaltyQueries(graphene.ObjectType):
         channel=graphene.Argument(graphene.String, required=True),
         description=(
             "The signed-in customer's tier, next tier and what is missing, points and "
-            "ledger in a channel; null when the channel has no program."),
+            "ledger in a channel; null when the channel has no program."
+        ),
         permissions=[AuthorizationFilters.AUTHENTICATED_USER],
     )
     crm_customer_loyalty = PermissionsField(
@@ -37,7 +38,8 @@ class LoyaltyQueries(graphene.ObjectType):
         channel=graphene.Argument(graphene.String, required=True),
         description=(
             "A customer's loyalty state in a channel; null when the channel has no "
-            "program or there is no such customer."),
+            "program or there is no such customer."
+        ),
         permissions=[AccountPermissions.MANAGE_USERS],
     )
     crm_loyalty_programs = PermissionsField(
@@ -65,8 +67,9 @@ class LoyaltyQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_crm_loyalty_programs(_root, _info):
-        return list(LoyaltyProgram.objects.select_related("channel")
-                    .order_by("channel__slug"))
+        return list(
+            LoyaltyProgram.objects.select_related("channel").order_by("channel__slug")
+        )
 
     @staticmethod
     def resolve_crm_loyalty_program(_root, _info, *, channel):

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from ...domain.tiers import Metric, TierRule
 from ...loyalty import ledger as loyalty
 from ...loyalty import state as tier_state
 from ...loyalty import tiers as loyalty_tiers
-from ...domain.tiers import Metric, TierRule
 from ...models import LoyaltyProgram, Membership, PointsEntry, PointsRedemption
 from .types import (
     CRMLoyaltyState,
@@ -45,8 +45,8 @@ def loyalty_state(user_id: int, channel_slug: str) -> CRMLoyaltyState | None:
     else:
         figures = loyalty_tiers.figures(program, membership, now)
         balance = loyalty.balances(
-            membership.pk, now,
-            soon=timedelta(days=program.expiry_warning_days))
+            membership.pk, now, soon=timedelta(days=program.expiry_warning_days)
+        )
     effective = tier_state.effective_tier(membership, now) if membership.pk else None
     current_rank = effective.rank if effective else None
     above = [t for t in tiers if current_rank is None or t.rank > current_rank]
@@ -55,9 +55,11 @@ def loyalty_state(user_id: int, channel_slug: str) -> CRMLoyaltyState | None:
     if membership.override_tier_id and (
         membership.override_expires_at is None or membership.override_expires_at > now
     ):
-        override = CRMTierOverride(tier=membership.override_tier,
-                                   reason=membership.override_reason,
-                                   expires_at=membership.override_expires_at)
+        override = CRMTierOverride(
+            tier=membership.override_tier,
+            reason=membership.override_reason,
+            expires_at=membership.override_expires_at,
+        )
     state = CRMLoyaltyState(
         program=program,
         tier=effective,
@@ -67,20 +69,36 @@ def loyalty_state(user_id: int, channel_slug: str) -> CRMLoyaltyState | None:
         retained_until=membership.retained_until,
         next_tier=next_tier,
         missing_for_next_tier=missing(
-            TierRule(next_tier.pk, next_tier.rank, Metric(next_tier.metric),
-                     next_tier.threshold),
-            figures, program.channel.currency_code,
-        ) if next_tier else None,
-        points=CRMPointsBalance(available=balance.available, pending=balance.pending,
-                                expiring_soon=balance.expiring_soon),
+            TierRule(
+                next_tier.pk,
+                next_tier.rank,
+                Metric(next_tier.metric),
+                next_tier.threshold,
+            ),
+            figures,
+            program.channel.currency_code,
+        )
+        if next_tier
+        else None,
+        points=CRMPointsBalance(
+            available=balance.available,
+            pending=balance.pending,
+            expiring_soon=balance.expiring_soon,
+        ),
         # only a code that gives something now (its tier has a discount)
         voucher_code=(membership.voucher_code or None)
         if effective is not None and effective.voucher_id and program.is_active
         else None,
         tier_history=list(membership.tier_changes.order_by("-created_at", "-id")[:100])
-        if membership.pk else [],
-        redemptions=list(PointsRedemption.objects.filter(membership_id=membership.pk)
-                         .order_by("-created_at")[:100]) if membership.pk else [],
+        if membership.pk
+        else [],
+        redemptions=list(
+            PointsRedemption.objects.filter(membership_id=membership.pk).order_by(
+                "-created_at"
+            )[:100]
+        )
+        if membership.pk
+        else [],
     )
     state.membership_id = membership.pk
     return state

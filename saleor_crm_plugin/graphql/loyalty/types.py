@@ -25,22 +25,38 @@ def _enum(name, model, field, description):
     )
 
 
-CRMTierMetricEnum = _enum("CRMTierMetricEnum", Tier, "metric",
-                          "What a tier's threshold is measured on.")
-CRMDiscountTypeEnum = _enum("CRMDiscountTypeEnum", Tier, "discount_type",
-                            "A tier's member discount.")
-CRMWindowKindEnum = _enum("CRMWindowKindEnum", LoyaltyProgram, "window_kind",
-                          "Qualification window of a tier ladder.")
-CRMRoundingEnum = _enum("CRMRoundingEnum", LoyaltyProgram, "rounding",
-                        "How earned points are rounded.")
-CRMRedemptionKindEnum = _enum("CRMRedemptionKindEnum", LoyaltyProgram,
-                              "redemption_kind", "What points are redeemed into.")
+CRMTierMetricEnum = _enum(
+    "CRMTierMetricEnum", Tier, "metric", "What a tier's threshold is measured on."
+)
+CRMDiscountTypeEnum = _enum(
+    "CRMDiscountTypeEnum", Tier, "discount_type", "A tier's member discount."
+)
+CRMWindowKindEnum = _enum(
+    "CRMWindowKindEnum",
+    LoyaltyProgram,
+    "window_kind",
+    "Qualification window of a tier ladder.",
+)
+CRMRoundingEnum = _enum(
+    "CRMRoundingEnum", LoyaltyProgram, "rounding", "How earned points are rounded."
+)
+CRMRedemptionKindEnum = _enum(
+    "CRMRedemptionKindEnum",
+    LoyaltyProgram,
+    "redemption_kind",
+    "What points are redeemed into.",
+)
 CRMDiscountPolicyEnum = _enum(
-    "CRMDiscountPolicyEnum", LoyaltyProgram, "discount_policy",
-    "What happens to a voucher a member typed in.")
+    "CRMDiscountPolicyEnum",
+    LoyaltyProgram,
+    "discount_policy",
+    "What happens to a voucher a member typed in.",
+)
 CRMPointsKindEnum = graphene.Enum(
-    "CRMPointsKindEnum", [(k.upper(), k) for k in PointsKind.values],
-    description="Kind of a points ledger entry.")
+    "CRMPointsKindEnum",
+    [(k.upper(), k) for k in PointsKind.values],
+    description="Kind of a points ledger entry.",
+)
 
 
 def _gid(type_name, pk):
@@ -105,8 +121,9 @@ class CRMLoyaltyProgram(_ProgramFields, ModelObjectType[LoyaltyProgram]):
     channel = graphene.String(required=True, description="Slug of the channel.")
     currency = graphene.String(required=True)
     is_active = graphene.Boolean(required=True)
-    points_per_unit = Decimal(required=True,
-                              description="Points per unit of the channel currency.")
+    points_per_unit = Decimal(
+        required=True, description="Points per unit of the channel currency."
+    )
     rounding = CRMRoundingEnum(required=True)
     return_window_days = graphene.Int(required=True)
     points_validity_days = graphene.Int(description="Null: points never expire.")
@@ -129,20 +146,21 @@ class CRMLoyaltyProgram(_ProgramFields, ModelObjectType[LoyaltyProgram]):
         model = LoyaltyProgram
 
 
-
-
 class CRMPublicLoyaltyProgram(_ProgramFields, graphene.ObjectType):
     channel = graphene.String(required=True, description="Slug of the channel.")
     currency = graphene.String(required=True)
     is_active = graphene.Boolean(required=True)
-    points_per_unit = Decimal(required=True,
-                              description="Points per unit of the channel currency.")
+    points_per_unit = Decimal(
+        required=True, description="Points per unit of the channel currency."
+    )
     rounding = CRMRoundingEnum(required=True)
     return_window_days = graphene.Int(
-        required=True, description="Days earned points stay pending.")
+        required=True, description="Days earned points stay pending."
+    )
     points_validity_days = graphene.Int(description="Null: points never expire.")
-    point_value = graphene.Field(Money, required=True,
-                                 description="What one point is worth when redeemed.")
+    point_value = graphene.Field(
+        Money, required=True, description="What one point is worth when redeemed."
+    )
     min_redemption_points = graphene.Int(required=True)
     redemption_kind = CRMRedemptionKindEnum(required=True)
     window_kind = CRMWindowKindEnum(required=True)
@@ -153,22 +171,23 @@ class CRMPublicLoyaltyProgram(_ProgramFields, graphene.ObjectType):
     class Meta:
         description = "What a customer may know of a channel's loyalty program."
 
-
     @staticmethod
     def resolve_point_value(root, _info):
         return PricesMoney(root.point_value, root.channel.currency_code)
 
 
-
 class CRMPointsEntry(ModelObjectType[PointsEntry]):
     id = graphene.GlobalID(required=True)
     kind = CRMPointsKindEnum(required=True)
-    points = graphene.Int(required=True, description="Positive: added; negative: taken.")
+    points = graphene.Int(
+        required=True, description="Positive: added; negative: taken."
+    )
     order_id = graphene.ID(description="Saleor order, for earned and reversed points.")
     available_at = DateTime(description="Awards: when the points can be spent.")
     expires_at = DateTime(description="Awards: when what is left expires.")
-    shortfall = graphene.Int(required=True,
-                             description="Reversals: points already spent or expired.")
+    shortfall = graphene.Int(
+        required=True, description="Reversals: points already spent or expired."
+    )
     reason = graphene.String(required=True)
     created_at = DateTime(required=True)
 
@@ -214,8 +233,9 @@ class CRMPointsRedemption(ModelObjectType[PointsRedemption]):
     points = graphene.Int(required=True)
     amount = graphene.Field(Money, required=True)
     kind = CRMRedemptionKindEnum(required=True)
-    code = graphene.String(required=True,
-                           description="The gift card or voucher code to use.")
+    code = graphene.String(
+        required=True, description="The gift card or voucher code to use."
+    )
     created_at = DateTime(required=True)
 
     class Meta:
@@ -232,7 +252,9 @@ class CRMPointsBalance(graphene.ObjectType):
     available = graphene.Int(required=True)
     pending = graphene.Int(required=True, description="Inside the return window.")
     expiring_soon = graphene.Int(
-        required=True, description="Available points expiring within the warning period.")
+        required=True,
+        description="Available points expiring within the warning period.",
+    )
 
 
 class CRMMissing(graphene.ObjectType):
@@ -261,11 +283,15 @@ class CRMLoyaltyState(graphene.ObjectType):
         description="The member's personal discount code (null while their tier "
         "gives no discount)."
     )
-    tier_history = graphene.List(graphene.NonNull(CRMTierChange), required=True,
-                                 description="Newest first (at most 100).")
+    tier_history = graphene.List(
+        graphene.NonNull(CRMTierChange),
+        required=True,
+        description="Newest first (at most 100).",
+    )
     ledger = graphene.Field(
         CRMPointsEntryCountableConnection,
-        first=graphene.Int(default_value=20), after=graphene.String(),
+        first=graphene.Int(default_value=20),
+        after=graphene.String(),
         description="Points ledger, newest first.",
     )
     redemptions = graphene.List(graphene.NonNull(CRMPointsRedemption), required=True)
@@ -281,7 +307,8 @@ class CRMLoyaltyState(graphene.ObjectType):
 
         kwargs.setdefault("first", 20)
         return create_connection_slice(
-            ledger_queryset(root), info, kwargs, CRMPointsEntryCountableConnection)
+            ledger_queryset(root), info, kwargs, CRMPointsEntryCountableConnection
+        )
 
 
 def missing(next_rule, figures, currency):
@@ -289,17 +316,21 @@ def missing(next_rule, figures, currency):
     return CRMMissing(
         metric=next_rule.metric.value,
         amount=amount,
-        money=PricesMoney(amount, currency) if next_rule.metric == Metric.SPEND else None,
+        money=PricesMoney(amount, currency)
+        if next_rule.metric == Metric.SPEND
+        else None,
     )
 
 
 class CRMTierPreview(graphene.ObjectType):
     name = graphene.String(required=True)
     rank = graphene.Int(required=True)
-    customers = graphene.Int(required=True,
-                             description="Customers whose figures land on this tier.")
-    current_customers = graphene.Int(required=True,
-                                     description="Members on a tier of this rank today.")
+    customers = graphene.Int(
+        required=True, description="Customers whose figures land on this tier."
+    )
+    current_customers = graphene.Int(
+        required=True, description="Members on a tier of this rank today."
+    )
     estimated_discount = graphene.Field(Money, required=True)
 
 
@@ -307,20 +338,27 @@ class CRMPreview(graphene.ObjectType):
     tiers = graphene.List(graphene.NonNull(CRMTierPreview), required=True)
     customers_without_tier = graphene.Int(required=True)
     estimated_discount_total = graphene.Field(
-        Money, required=True, description="Member-discount cost over the period.")
-    estimated_points = graphene.Int(required=True,
-                                    description="Points the earn rate would have given.")
+        Money, required=True, description="Member-discount cost over the period."
+    )
+    estimated_points = graphene.Int(
+        required=True, description="Points the earn rate would have given."
+    )
     orders_considered = graphene.Int(required=True)
     period_start = DateTime(required=True)
     period_end = DateTime(required=True)
 
     @staticmethod
     def resolve_tiers(root, _info):
-        return [CRMTierPreview(name=t.name, rank=t.rank, customers=t.customers,
-                               current_customers=t.current_customers,
-                               estimated_discount=PricesMoney(t.estimated_discount,
-                                                              root.currency))
-                for t in root.tiers]
+        return [
+            CRMTierPreview(
+                name=t.name,
+                rank=t.rank,
+                customers=t.customers,
+                current_customers=t.current_customers,
+                estimated_discount=PricesMoney(t.estimated_discount, root.currency),
+            )
+            for t in root.tiers
+        ]
 
     @staticmethod
     def resolve_estimated_discount_total(root, _info):

@@ -5,14 +5,15 @@ from saleor.graphql.core.fields import PermissionsField
 from saleor.graphql.core.scalars import DateTime, Decimal
 from saleor.permission.enums import AccountPermissions
 
-from ...segments import rfm
-from ...domain.rfm import GROUP_NAMES, RfmError
 from ...core.errors import CRMErrorCode
+from ...domain.rfm import GROUP_NAMES, RfmError
 from ...models import RfmMovement, RfmScore, RfmSettings
+from ...segments import rfm
 from ..core.mutations import CRMMutation, UsersMeta, invalid
 
 CRMRfmMethodEnum = graphene.Enum(
-    "CRMRfmMethodEnum", [("QUANTILES", "quantiles"), ("THRESHOLDS", "thresholds")])
+    "CRMRfmMethodEnum", [("QUANTILES", "quantiles"), ("THRESHOLDS", "thresholds")]
+)
 
 
 class CRMRfmGroupCount(graphene.ObjectType):
@@ -50,47 +51,63 @@ class RfmQueries(graphene.ObjectType):
         graphene.NonNull(graphene.List(graphene.NonNull(CRMRfmGroupCount))),
         channel=graphene.Argument(graphene.String, required=True),
         description="Customers per RFM group in a channel (every group listed).",
-        permissions=[AccountPermissions.MANAGE_USERS])
+        permissions=[AccountPermissions.MANAGE_USERS],
+    )
     crm_rfm_movements = PermissionsField(
         graphene.NonNull(graphene.List(graphene.NonNull(CRMRfmPeriod))),
         channel=graphene.Argument(graphene.String, required=True),
         last=graphene.Argument(graphene.Int, default_value=12),
         description="How customers moved between groups at each recompute, newest "
-                    "first.",
-        permissions=[AccountPermissions.MANAGE_USERS])
+        "first.",
+        permissions=[AccountPermissions.MANAGE_USERS],
+    )
 
     @staticmethod
     def resolve_crm_rfm_groups(_root, _info, *, channel):
         counts = dict(
             RfmScore.objects.filter(channel__slug=channel)
-            .values_list("group_name").annotate(n=Count("pk")).order_by())
-        return [CRMRfmGroupCount(group=g, customers=counts.get(g, 0))
-                for g in GROUP_NAMES]
+            .values_list("group_name")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return [
+            CRMRfmGroupCount(group=g, customers=counts.get(g, 0)) for g in GROUP_NAMES
+        ]
 
     @staticmethod
     def resolve_crm_rfm_movements(_root, _info, *, channel, last=12):
         periods = list(
             RfmMovement.objects.filter(channel__slug=channel)
-            .values_list("computed_at", flat=True).distinct()
-            .order_by("-computed_at")[: max(1, min(last, 100))])
-        rows = RfmMovement.objects.filter(channel__slug=channel,
-                                          computed_at__in=periods)
+            .values_list("computed_at", flat=True)
+            .distinct()
+            .order_by("-computed_at")[: max(1, min(last, 100))]
+        )
+        rows = RfmMovement.objects.filter(
+            channel__slug=channel, computed_at__in=periods
+        )
         by_period: dict = {p: [] for p in periods}
         for row in rows.order_by("from_group", "to_group"):
-            by_period[row.computed_at].append(CRMRfmMove(
-                from_group=row.from_group or None, to_group=row.to_group,
-                customers=row.customers))
+            by_period[row.computed_at].append(
+                CRMRfmMove(
+                    from_group=row.from_group or None,
+                    to_group=row.to_group,
+                    customers=row.customers,
+                )
+            )
         return [CRMRfmPeriod(computed_at=p, moves=m) for p, m in by_period.items()]
 
 
 class CRMRfmSettingsInput(graphene.InputObjectType):
     method = CRMRfmMethodEnum(required=True)
-    recency_days = graphene.List(graphene.NonNull(Decimal),
-                                 description="Four ascending day counts.")
-    frequency = graphene.List(graphene.NonNull(Decimal),
-                              description="Four ascending paid-order counts.")
-    monetary = graphene.List(graphene.NonNull(Decimal),
-                             description="Four ascending net-spent amounts.")
+    recency_days = graphene.List(
+        graphene.NonNull(Decimal), description="Four ascending day counts."
+    )
+    frequency = graphene.List(
+        graphene.NonNull(Decimal), description="Four ascending paid-order counts."
+    )
+    monetary = graphene.List(
+        graphene.NonNull(Decimal), description="Four ascending net-spent amounts."
+    )
 
 
 class CRMRfmSettingsUpdate(CRMMutation):
@@ -107,9 +124,12 @@ class CRMRfmSettingsUpdate(CRMMutation):
     def perform_mutation(cls, _root, _info, /, *, channel, input):
         try:
             settings = rfm.save_settings(
-                _channel(channel), input["method"],
+                _channel(channel),
+                input["method"],
                 recency_days=input.get("recency_days"),
-                frequency=input.get("frequency"), monetary=input.get("monetary"))
+                frequency=input.get("frequency"),
+                monetary=input.get("monetary"),
+            )
         except RfmError as exc:
             field = {"recency_days": "recency_days"}.get(exc.field, exc.field)
             raise invalid(field, CRMErrorCode.INVALID, str(exc)) from exc
@@ -117,8 +137,12 @@ class CRMRfmSettingsUpdate(CRMMutation):
 
 
 def _settings_type(settings: RfmSettings):
-    return CRMRfmSettings(method=settings.method, recency_days=settings.recency_days,
-                          frequency=settings.frequency, monetary=settings.monetary)
+    return CRMRfmSettings(
+        method=settings.method,
+        recency_days=settings.recency_days,
+        frequency=settings.frequency,
+        monetary=settings.monetary,
+    )
 
 
 class CRMRfmRecompute(CRMMutation):

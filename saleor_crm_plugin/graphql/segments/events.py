@@ -24,7 +24,8 @@ from .types import CRMPersonFields
 CRMSegmentEventKindEnum = graphene.Enum(
     "CRMSegmentEventKindEnum",
     [("ENTER", SegmentEvent.ENTER), ("EXIT", SegmentEvent.EXIT)],
-    description="A customer entered or left a segment.")
+    description="A customer entered or left a segment.",
+)
 
 
 class CRMSegmentEvent(CRMPersonFields, ModelObjectType[SegmentEvent]):
@@ -34,8 +35,9 @@ class CRMSegmentEvent(CRMPersonFields, ModelObjectType[SegmentEvent]):
     segment_id = graphene.ID(required=True, description="The segment (CRMSegment).")
     segment_name = graphene.String(required=True)
     customer_id = graphene.ID(description="The customer (Saleor User); null: a guest.")
-    channel = graphene.String(required=True, description="Slug of the profile's "
-                                                         "channel.")
+    channel = graphene.String(
+        required=True, description="Slug of the profile's channel."
+    )
 
     class Meta:
         description = "A customer entering or leaving a segment."
@@ -94,8 +96,9 @@ class SegmentEventFilter(django_filters.FilterSet):
     segment = GlobalIDFilter(method="filter_segment")
     customer = GlobalIDFilter(method="filter_customer")
     kind = EnumFilter(input_class=CRMSegmentEventKindEnum, method="filter_kind")
-    created_at = ObjectTypeFilter(input_class=DateTimeRangeInput,
-                                  method="filter_created_at")
+    created_at = ObjectTypeFilter(
+        input_class=DateTimeRangeInput, method="filter_created_at"
+    )
 
     class Meta:
         model = SegmentEvent
@@ -136,14 +139,17 @@ class CRMSegmentEventSortingInput(SortInputObjectType):
 def newest_first():
     """The default order: newest first (what ``sortBy`` would carry)."""
     return CRMSegmentEventSortingInput._meta.container(
-        {"field": CRMSegmentEventSortField.CREATED_AT.value,
-         "direction": OrderDirection.DESC.value})
+        {
+            "field": CRMSegmentEventSortField.CREATED_AT.value,
+            "direction": OrderDirection.DESC.value,
+        }
+    )
 
 
 def resolve_segment_events(info, kwargs):
-    qs = SegmentEvent.objects.select_related("segment", "profile__channel",
-                                             "profile__user")
+    qs = SegmentEvent.objects.select_related(
+        "segment", "profile__channel", "profile__user"
+    )
     qs = filter_queryset(SegmentEventFilter, kwargs.get("filter"), qs)
     kwargs = {**kwargs, "sort_by": kwargs.get("sort_by") or newest_first()}
-    return create_connection_slice(qs, info, kwargs,
-                                   CRMSegmentEventCountableConnection)
+    return create_connection_slice(qs, info, kwargs, CRMSegmentEventCountableConnection)

@@ -6,18 +6,21 @@ from django.utils import timezone
 from saleor.channel.models import Channel
 from saleor.graphql.core.scalars import JSON
 
-from ...segments import membership as segments
-from ...domain.segments import RuleError, normalize, preset_rule
 from ...core.errors import CRMErrorCode
-from ...models import Segment
 from ...core.validation import first_column_problem
+from ...domain.segments import RuleError, normalize, preset_rule
+from ...models import Segment
+from ...segments import membership as segments
 from ..core.mutations import CRMMutation, UsersMeta, invalid
 from .types import CRMSegment, CRMSegmentCount, CRMSegmentKindEnum
 
 
 def rule_error(exc: RuleError):
-    field = "presetParams" if exc.path.startswith("preset_params") else (
-        "preset" if exc.path == "preset" else "rule")
+    field = (
+        "presetParams"
+        if exc.path.startswith("preset_params")
+        else ("preset" if exc.path == "preset" else "rule")
+    )
     return invalid(field, CRMErrorCode[exc.code], str(exc))
 
 
@@ -72,16 +75,18 @@ def _jsonable(node):
 
 def _one_of_rule_or_preset(rule, preset):
     if rule is not None and preset:
-        raise invalid("preset", CRMErrorCode.INVALID,
-                      "Give either a rule or a preset, not both.")
+        raise invalid(
+            "preset", CRMErrorCode.INVALID, "Give either a rule or a preset, not both."
+        )
 
 
 def _apply(segment: Segment, data: dict):
     _one_of_rule_or_preset(data.get("rule"), data.get("preset"))
     for field in ("name", "description", "kind", "preset"):
         if data.get(field) is not None:
-            setattr(segment, field, data[field].strip() if field == "name" else
-                    data[field])
+            setattr(
+                segment, field, data[field].strip() if field == "name" else data[field]
+            )
     if "channel" in data:
         segment.channel = _channel(data["channel"])
     if data.get("rule") is not None:
@@ -92,8 +97,9 @@ def _apply(segment: Segment, data: dict):
         segment.preset_params = data["preset_params"]
     if not (segment.name or "").strip():
         raise invalid("name", CRMErrorCode.REQUIRED, "Give the segment a name.")
-    problem = first_column_problem(Segment, {
-        "name": segment.name, "description": segment.description})
+    problem = first_column_problem(
+        Segment, {"name": segment.name, "description": segment.description}
+    )
     if problem:
         raise invalid(problem[0], CRMErrorCode.INVALID, problem[1])
     _check_rule(segment)
@@ -167,7 +173,9 @@ class CRMSegmentRefresh(CRMMutation):
         id = graphene.ID(required=True)
 
     class Meta(SegmentMeta):
-        description = "Recompute a segment's members now (a static one: a new snapshot)."
+        description = (
+            "Recompute a segment's members now (a static one: a new snapshot)."
+        )
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, id):
@@ -188,11 +196,21 @@ class CRMSegmentPreview(CRMMutation):
     class Meta(SegmentMeta):
         description = (
             "Live count of an unsaved rule (or preset) while editing: how many "
-            "customers match and their share. Writes nothing.")
+            "customers match and their share. Writes nothing."
+        )
 
     @classmethod
-    def perform_mutation(cls, _root, _info, /, *, rule=None, preset=None,
-                         preset_params=None, channel=None):
+    def perform_mutation(
+        cls,
+        _root,
+        _info,
+        /,
+        *,
+        rule=None,
+        preset=None,
+        preset_params=None,
+        channel=None,
+    ):
         _one_of_rule_or_preset(rule, preset)
         channel_obj = _channel(channel)
         try:
@@ -204,7 +222,9 @@ class CRMSegmentPreview(CRMMutation):
                 raise invalid("rule", CRMErrorCode.REQUIRED, "Give a rule or a preset.")
         except RuleError as exc:
             raise rule_error(exc) from exc
-        matched, total = segments.count(
-            normal, channel_obj.pk if channel_obj else None)
-        return cls(result=CRMSegmentCount(
-            count=matched, total=total, share=matched / total if total else 0.0))
+        matched, total = segments.count(normal, channel_obj.pk if channel_obj else None)
+        return cls(
+            result=CRMSegmentCount(
+                count=matched, total=total, share=matched / total if total else 0.0
+            )
+        )

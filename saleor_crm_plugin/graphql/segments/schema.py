@@ -36,13 +36,17 @@ class SegmentQueries(graphene.ObjectType):
         permissions=[AccountPermissions.MANAGE_USERS],
     )
     crm_segment = PermissionsField(
-        CRMSegment, id=graphene.Argument(graphene.ID, required=True),
-        description="A segment.", permissions=[AccountPermissions.MANAGE_USERS])
+        CRMSegment,
+        id=graphene.Argument(graphene.ID, required=True),
+        description="A segment.",
+        permissions=[AccountPermissions.MANAGE_USERS],
+    )
     crm_segment_events = FilterConnectionField(
         CRMSegmentEventCountableConnection,
         filter=CRMSegmentEventFilterInput(
             description="Filter by segment, customer, kind (ENTER / EXIT) and "
-                        "createdAt {gte, lte}."),
+            "createdAt {gte, lte}."
+        ),
         sort_by=CRMSegmentEventSortingInput(description="Default: newest first."),
         description="Customers entering and leaving segments, newest first.",
         permissions=[AccountPermissions.MANAGE_USERS],
@@ -50,16 +54,19 @@ class SegmentQueries(graphene.ObjectType):
     crm_segment_presets = PermissionsField(
         graphene.NonNull(graphene.List(graphene.NonNull(CRMSegmentPreset))),
         description="Ready-made segments of the repeat-purchase playbook.",
-        permissions=[AccountPermissions.MANAGE_USERS])
+        permissions=[AccountPermissions.MANAGE_USERS],
+    )
 
     @staticmethod
     def resolve_crm_segments(_root, info, **kwargs):
         # the FilterSet applied directly: Saleor's filter_qs would demand a default
         # channel, and segments span channels
-        qs = filter_queryset(SegmentFilter, kwargs.get("filter"),
-                             Segment.objects.select_related("channel"))
-        return create_connection_slice(qs, info, kwargs,
-                                       CRMSegmentCountableConnection)
+        qs = filter_queryset(
+            SegmentFilter,
+            kwargs.get("filter"),
+            Segment.objects.select_related("channel"),
+        )
+        return create_connection_slice(qs, info, kwargs, CRMSegmentCountableConnection)
 
     @staticmethod
     def resolve_crm_segment(_root, _info, *, id):

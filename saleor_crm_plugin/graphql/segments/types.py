@@ -14,8 +14,10 @@ from ..profile.types import CRMCustomerProfile
 MANAGE_USERS = AccountPermissions.MANAGE_USERS
 
 CRMSegmentKindEnum = graphene.Enum(
-    "CRMSegmentKindEnum", [("DYNAMIC", "dynamic"), ("STATIC", "static")],
-    description="Dynamic segments are recomputed; static ones keep their snapshot.")
+    "CRMSegmentKindEnum",
+    [("DYNAMIC", "dynamic"), ("STATIC", "static")],
+    description="Dynamic segments are recomputed; static ones keep their snapshot.",
+)
 
 
 def _user_field(field: str):
@@ -38,24 +40,33 @@ class CRMPersonFields:
     and segment events share (each type resolves them from its own row)."""
 
     email = PermissionsField(
-        graphene.NonNull(graphene.String), permissions=[MANAGE_USERS],
-        description="The customer's email: the account's, or the guest's.")
+        graphene.NonNull(graphene.String),
+        permissions=[MANAGE_USERS],
+        description="The customer's email: the account's, or the guest's.",
+    )
     first_name = PermissionsField(
-        graphene.String, permissions=[MANAGE_USERS],
-        description="The account's first name; null for a guest.")
+        graphene.String,
+        permissions=[MANAGE_USERS],
+        description="The account's first name; null for a guest.",
+    )
     last_name = PermissionsField(
-        graphene.String, permissions=[MANAGE_USERS],
-        description="The account's last name; null for a guest.")
+        graphene.String,
+        permissions=[MANAGE_USERS],
+        description="The account's last name; null for a guest.",
+    )
 
 
 class CRMSegmentMember(CRMPersonFields, CRMCustomerProfile):
     # the profile's own ID (members are profiles): the same ID as elsewhere
-    id = graphene.GlobalID(required=True, parent_type=CRMCustomerProfile,
-                           description="The profile's ID.")
+    id = graphene.GlobalID(
+        required=True, parent_type=CRMCustomerProfile, description="The profile's ID."
+    )
 
     class Meta:
-        description = ("A member of a segment: the customer's CRM profile in a "
-                       "channel, and who they are.")
+        description = (
+            "A member of a segment: the customer's CRM profile in a "
+            "channel, and who they are."
+        )
         interfaces = [graphene.relay.Node]
         model = CustomerProfile
 
@@ -75,18 +86,18 @@ class CRMSegment(ModelObjectType[Segment]):
     description = graphene.String(required=True)
     channel = graphene.String(description="Slug of the channel; null: all channels.")
     kind = CRMSegmentKindEnum(required=True)
-    rule = JSON(required=True,
-                               description="The rule tree (see README: Segments).")
+    rule = JSON(required=True, description="The rule tree (see README: Segments).")
     preset = graphene.String(description="Key of a ready-made segment, if it is one.")
-    preset_params = JSON(required=True,
-                                        description="The preset's edited thresholds.")
+    preset_params = JSON(required=True, description="The preset's edited thresholds.")
     members_count = graphene.Int(required=True)
     computed_at = DateTime(description="When the members were last computed.")
     members = graphene.Field(
         CRMSegmentMemberCountableConnection,
-        first=graphene.Int(default_value=50), after=graphene.String(),
+        first=graphene.Int(default_value=50),
+        after=graphene.String(),
         description="The segment's customers (profiles), with their email and "
-                    "names (MANAGE_USERS).")
+        "names (MANAGE_USERS).",
+    )
 
     class Meta:
         description = "A customer segment."
@@ -106,9 +117,11 @@ class CRMSegment(ModelObjectType[Segment]):
         kwargs.setdefault("first", 50)
         # one query per page, names and emails included (no query per member)
         qs = CustomerProfile.objects.select_related("channel", "user").filter(
-            segment_memberships__segment=root)
-        return create_connection_slice(qs, info, kwargs,
-                                       CRMSegmentMemberCountableConnection)
+            segment_memberships__segment=root
+        )
+        return create_connection_slice(
+            qs, info, kwargs, CRMSegmentMemberCountableConnection
+        )
 
 
 class CRMSegmentCountableConnection(CountableConnection):
@@ -124,8 +137,12 @@ class CRMSegmentPreset(graphene.ObjectType):
 
     @staticmethod
     def all():
-        return [CRMSegmentPreset(key=k, title=p.title, description=p.description,
-                                 defaults=p.defaults) for k, p in PRESETS.items()]
+        return [
+            CRMSegmentPreset(
+                key=k, title=p.title, description=p.description, defaults=p.defaults
+            )
+            for k, p in PRESETS.items()
+        ]
 
 
 class CRMSegmentCount(graphene.ObjectType):

@@ -24,19 +24,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--channel", action="append", default=[], metavar="SLUG",
+            "--channel",
+            action="append",
+            default=[],
+            metavar="SLUG",
             help="Only this channel (repeatable).",
         )
         parser.add_argument(
-            "--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
+            "--since",
+            type=date.fromisoformat,
+            metavar="YYYY-MM-DD",
             help="Only orders created on or after this date.",
         )
         parser.add_argument(
-            "--batch-size", type=int, metavar="N",
+            "--batch-size",
+            type=int,
+            metavar="N",
             help="Orders per chunk (default: the plugin's batch size setting).",
         )
         parser.add_argument(
-            "--restart", action="store_true",
+            "--restart",
+            action="store_true",
             help="Forget the progress of an earlier run with the same filters.",
         )
         parser.add_argument(
@@ -44,7 +52,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if options["batch_size"] is not None and not 1 <= options["batch_size"] <= 100000:
+        if (
+            options["batch_size"] is not None
+            and not 1 <= options["batch_size"] <= 100000
+        ):
             raise CommandError("--batch-size must be between 1 and 100000.")
         opts = BackfillOptions(
             channels=options["channel"],
