@@ -69,14 +69,14 @@ class CRMPlugin(BasePlugin):
     def checkout_created(self, checkout, previous_value, **kwargs):
         if self.active:
             # one statement for a signed-in customer, none for a guest without
-            # a code (README, "Performance")
+            # a code (docs/performance.md)
             apply_member_discount(checkout, record_activity=True)
         return previous_value
 
     def checkout_updated(self, checkout, previous_value, **kwargs):
         if self.active:
             # one statement for a signed-in customer, none for a guest without
-            # a code (README, "Performance")
+            # a code (docs/performance.md)
             apply_member_discount(checkout, record_activity=True)
         return previous_value
 

@@ -62,7 +62,7 @@ def verify(
     now: int | None = None,
     tolerance: int = 300,
 ) -> bool:
-    """What a receiver does (documented in the README; used by the tests)."""
+    """What a receiver does (documented in docs/merchant-guide.md, "Delivery"; used by the tests)."""
     try:
         parts = dict(item.split("=", 1) for item in header.split(","))
         timestamp = int(parts["t"])
