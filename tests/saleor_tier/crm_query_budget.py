@@ -5,7 +5,8 @@ Every SQL statement of a test is attributed by the Python stack that ran it:
 
 * **the CRM's hooks** — a frame of the ``saleor_crm_plugin`` package, outside its
   Celery tasks;
-* **the CRM's tasks** — a frame of ``saleor_crm_plugin/tasks.py``: in production a
+* **the CRM's tasks** — a frame of one of its Celery tasks (every task is listed in
+  ``saleor_crm_plugin.tasks``, each living in its area): in production a
   Celery worker runs them, not the request; Saleor's tests run tasks eagerly
   (``CELERY_TASK_ALWAYS_EAGER``), so they are counted apart and never held against
   Saleor's numbers;
@@ -35,12 +36,17 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import CaptureQueriesContext
 
 import saleor_crm_plugin
+from saleor_crm_plugin import tasks as crm_tasks
 from saleor_crm_plugin.pipeline import ingest
 from saleor_crm_plugin.plugin import CRMPlugin
 from saleor_crm_plugin.profiles import erasure as ingest_erasure
 
 _PACKAGE = str(Path(saleor_crm_plugin.__file__).parent)
-_TASKS = str(Path(_PACKAGE) / "tasks.py")
+# the code objects of the CRM's Celery tasks (bound tasks' ``run`` is a method)
+_TASKS = {
+    getattr(task.run, "__func__", task.run).__code__
+    for task in (getattr(crm_tasks, name) for name in crm_tasks.__all__)
+}
 _SAVEPOINT = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 _DEFERRED = "captureOnCommitCallbacks"  # django.test.TestCase, Saleor's test client
 
@@ -69,7 +75,7 @@ def _origin() -> tuple[str, bool]:
     frame = sys._getframe(2)
     while frame is not None:
         code = frame.f_code
-        if code.co_filename == _TASKS:
+        if code in _TASKS:
             return "task", deferred
         if code.co_filename.startswith(_PACKAGE):
             crm = True
