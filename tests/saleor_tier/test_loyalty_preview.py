@@ -34,6 +34,7 @@ from saleor.graphql.tests.utils import assert_no_permission
 from saleor.product.models import Category, Collection
 from test_loyalty_periodic import customer
 
+from saleor_crm_plugin.domain.errors import CRMErrorCode
 from saleor_crm_plugin.loyalty import (
     periodic as loyalty_periodic,
 )
@@ -233,7 +234,7 @@ def test_a_proposal_that_cannot_work_is_refused(shop):
                 )
             ],
         )
-    assert (exc.value.field, exc.value.code) == ("category_ids", "NOT_FOUND")
+    assert (exc.value.field, exc.value.code) == ("category_ids", CRMErrorCode.NOT_FOUND)
     with pytest.raises(LoyaltyError) as exc:
         preview_program(program, window_kind="rolling_months", window_months=0)
     assert exc.value.field == "window_months"
@@ -247,7 +248,10 @@ def test_a_proposal_that_cannot_work_is_refused(shop):
     for rate in (Decimal(0), Decimal(-1), Decimal("NaN"), "x"):
         with pytest.raises(LoyaltyError) as exc:
             preview_program(program, points_per_unit=rate, now=now)
-        assert (exc.value.field, exc.value.code) == ("points_per_unit", "INVALID")
+        assert (exc.value.field, exc.value.code) == (
+            "points_per_unit",
+            CRMErrorCode.INVALID,
+        )
 
 
 PREVIEW = """

@@ -1,14 +1,11 @@
-from contextlib import contextmanager
-
 import graphene
 from saleor.channel.models import Channel
 from saleor.graphql.core.scalars import DateTime, Decimal
 
-from ...core.errors import CRMErrorCode
 from ...coupons import exports as coupon_exports
 from ...coupons import issuing as coupons
 from ...coupons import rules as coupon_rules
-from ...domain.coupons import CouponRuleError
+from ...domain.errors import CRMErrorCode
 from ...models import CouponRule
 from ..core.mutations import CRMMutation, DiscountsMeta, invalid
 from ..segments.exports import CRMSegmentExportFormatEnum, ExportTicketMixin
@@ -18,15 +15,6 @@ from .types import (
     CRMCouponRule,
     CRMCouponTriggerEnum,
 )
-
-
-@contextmanager
-def rule_errors():
-    """An invalid rule becomes the mutation's typed error."""
-    try:
-        yield
-    except CouponRuleError as exc:
-        raise invalid(exc.field, CRMErrorCode[exc.code], str(exc)) from exc
 
 
 class CRMCouponTriggerInput(graphene.InputObjectType):
@@ -125,8 +113,7 @@ class CRMCouponRuleCreate(CouponMutation):
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, input):
-        with rule_errors():
-            rule = coupon_rules.save_rule(None, cls.rule_data(input))
+        rule = coupon_rules.save_rule(None, cls.rule_data(input))
         return cls(rule=rule)
 
 
@@ -146,8 +133,7 @@ class CRMCouponRuleUpdate(CouponMutation):
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, id, input):
         rule = cls.get_rule(id)
-        with rule_errors():
-            rule = coupon_rules.save_rule(rule, cls.rule_data(input))
+        rule = coupon_rules.save_rule(rule, cls.rule_data(input))
         return cls(rule=rule)
 
 
@@ -170,8 +156,7 @@ class RuleAction(CouponMutation):
     def perform_mutation(cls, _root, _info, /, *, id):
         rule = cls.get_rule(id)
         pk = rule.pk
-        with rule_errors():
-            cls.act(rule)
+        cls.act(rule)
         rule.pk = pk  # a deleted rule is returned with its ID
         return cls(rule=rule)
 
@@ -210,8 +195,7 @@ class CRMCouponRuleActivate(CouponMutation):
 
         rule = cls.get_rule(id)
         now = timezone.now()
-        with rule_errors():
-            coupon_rules.activate(rule, now)
+        coupon_rules.activate(rule, now)
         result = coupons.run_rule(rule, now)
         rule.refresh_from_db()
         return cls(

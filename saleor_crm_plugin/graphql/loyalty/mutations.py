@@ -1,12 +1,10 @@
-from contextlib import contextmanager
-
 import graphene
 from django.db import transaction
 from saleor.channel.models import Channel
 from saleor.graphql.core.scalars import DateTime, Decimal
 
-from ...core.errors import CRMErrorCode
 from ...core.validation import column_problem
+from ...domain.errors import CRMErrorCode
 from ...loyalty import (
     ledger as loyalty,
 )
@@ -20,7 +18,6 @@ from ...loyalty import (
 from ...loyalty import (
     tiers as loyalty_tiers,
 )
-from ...loyalty.errors import LoyaltyError
 from ...loyalty.preview import TierSpec, preview_program
 from ...models import LoyaltyProgram, Membership, PointsEntry, PointsKind, Tier
 from ..core.mutations import (
@@ -43,19 +40,6 @@ from .types import (
     CRMTierMetricEnum,
     CRMWindowKindEnum,
 )
-
-
-def from_loyalty_error(exc: LoyaltyError):
-    return invalid(exc.field, CRMErrorCode[exc.code], str(exc))
-
-
-@contextmanager
-def loyalty_errors():
-    """A refused loyalty operation becomes the mutation's typed error."""
-    try:
-        yield
-    except LoyaltyError as exc:
-        raise from_loyalty_error(exc) from exc
 
 
 class LoyaltyMutation(CRMMutation):
@@ -139,8 +123,7 @@ class CRMLoyaltyProgramCreate(LoyaltyMutation):
         channel_obj = Channel.objects.filter(slug=channel).first()
         if channel_obj is None:
             raise invalid("channel", CRMErrorCode.NOT_FOUND, "Channel not found.")
-        with loyalty_errors():
-            program = programs.create_program(channel_obj, **_program_values(input))
+        program = programs.create_program(channel_obj, **_program_values(input))
         return cls(program=program)
 
 
@@ -160,8 +143,7 @@ class CRMLoyaltyProgramUpdate(LoyaltyMutation):
         values = _program_values(input)
         if "points_validity_days" in input and input["points_validity_days"] is None:
             values["points_validity_days"] = None  # explicit null: never expire
-        with loyalty_errors():
-            programs.update_program(program, **values)
+        programs.update_program(program, **values)
         return cls(program=program)
 
 
@@ -181,8 +163,7 @@ class CRMLoyaltyProgramDelete(LoyaltyMutation):
     def perform_mutation(cls, _root, _info, /, *, id):
         program = cls.object_or_error(LoyaltyProgram, id, "CRMLoyaltyProgram")
         pk = program.pk
-        with loyalty_errors():
-            programs.delete_program(program)
+        programs.delete_program(program)
         program.pk = pk
         return cls(program=program)
 
@@ -246,8 +227,7 @@ class CRMTierCreate(LoyaltyMutation):
                 raise invalid(
                     required, CRMErrorCode.REQUIRED, "This field is required."
                 )
-        with loyalty_errors():
-            tier = programs.create_tier(program, **values)
+        tier = programs.create_tier(program, **values)
         return cls(tier=tier)
 
 
@@ -267,8 +247,7 @@ class CRMTierUpdate(LoyaltyMutation):
         values = _tier_values(cls, input)
         if "min_spend" in input and input["min_spend"] is None:
             values["min_spend"] = None  # explicit null: no minimum any more
-        with loyalty_errors():
-            programs.update_tier(tier, **values)
+        programs.update_tier(tier, **values)
         return cls(tier=tier)
 
 
@@ -340,22 +319,21 @@ class CRMPointsAdjust(LoyaltyMutation):
             raise invalid("points", CRMErrorCode.INVALID, "Enter a non-zero number.")
         staff = info.context.user
         by = staff.pk if staff else None
-        with loyalty_errors():
-            with transaction.atomic():
-                membership = cls.membership(user.pk, channel, create=True)
-                if points > 0:
-                    loyalty.grant_points(
-                        membership, points, reason=reason, by=by, operation=operation
-                    )
-                else:
-                    loyalty.spend_points(
-                        membership.pk,
-                        -points,
-                        kind=PointsKind.ADJUST,
-                        reason=reason.strip(),
-                        by=by,
-                        operation=operation,
-                    )
+        with transaction.atomic():
+            membership = cls.membership(user.pk, channel, create=True)
+            if points > 0:
+                loyalty.grant_points(
+                    membership, points, reason=reason, by=by, operation=operation
+                )
+            else:
+                loyalty.spend_points(
+                    membership.pk,
+                    -points,
+                    kind=PointsKind.ADJUST,
+                    reason=reason.strip(),
+                    by=by,
+                    operation=operation,
+                )
         b = loyalty.balances(membership.pk)
         return cls(
             points=CRMPointsBalance(
@@ -365,6 +343,8 @@ class CRMPointsAdjust(LoyaltyMutation):
 
 
 class CRMTierOverrideSet(LoyaltyMutation):
+    error_fields = {"tier": "tier_id"}
+
     tier = graphene.Field(CRMTier, description="The tier that applies now.")
 
     class Arguments:
@@ -398,20 +378,15 @@ class CRMTierOverrideSet(LoyaltyMutation):
             else None
         )
         staff = info.context.user
-        try:
-            with transaction.atomic():
-                membership = cls.membership(user.pk, channel, create=True)
-                loyalty_tiers.override_tier(
-                    membership,
-                    tier,
-                    reason=reason,
-                    expires_at=expires_at,
-                    by=staff.pk if staff else None,
-                )
-        except LoyaltyError as exc:
-            if exc.field == "tier":
-                exc.field = "tier_id"
-            raise from_loyalty_error(exc) from exc
+        with transaction.atomic():
+            membership = cls.membership(user.pk, channel, create=True)
+            loyalty_tiers.override_tier(
+                membership,
+                tier,
+                reason=reason,
+                expires_at=expires_at,
+                by=staff.pk if staff else None,
+            )
         membership.refresh_from_db()
         return cls(tier=loyalty_state.effective_tier(membership))
 
@@ -435,8 +410,7 @@ class CRMPointsRedeem(LoyaltyMutation):
         user = info.context.user
         membership = cls.membership(user.pk, channel, create=False)
         membership.user = user
-        with loyalty_errors():
-            result = redemption.redeem_points(membership, points)
+        result = redemption.redeem_points(membership, points)
         b = loyalty.balances(membership.pk)
         return cls(
             redemption=result,
@@ -513,12 +487,11 @@ class CRMLoyaltyPreview(LoyaltyMutation):
                     )
                 )
         rate = input.get("points_per_unit")
-        with loyalty_errors():
-            result = preview_program(
-                program,
-                tiers=specs,
-                points_per_unit=None if rate is None else loyalty.Decimal(str(rate)),
-                window_kind=input.get("window_kind"),
-                window_months=input.get("window_months"),
-            )
+        result = preview_program(
+            program,
+            tiers=specs,
+            points_per_unit=None if rate is None else loyalty.Decimal(str(rate)),
+            window_kind=input.get("window_kind"),
+            window_months=input.get("window_months"),
+        )
         return cls(preview=result)

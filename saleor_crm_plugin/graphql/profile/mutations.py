@@ -2,7 +2,7 @@ import graphene
 from django.core.exceptions import ValidationError
 from saleor.account.models import User
 
-from ...core.errors import CRMErrorCode
+from ...domain.errors import CRMErrorCode
 from ...models import CustomerProfile
 from ...pipeline.apply import resync_customer
 from ..core.mutations import CRMBaseMutation, UsersMeta

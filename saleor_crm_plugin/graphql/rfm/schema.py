@@ -5,8 +5,8 @@ from saleor.graphql.core.fields import PermissionsField
 from saleor.graphql.core.scalars import DateTime, Decimal
 from saleor.permission.enums import AccountPermissions
 
-from ...core.errors import CRMErrorCode
-from ...domain.rfm import GROUP_NAMES, RfmError
+from ...domain.errors import CRMErrorCode
+from ...domain.rfm import GROUP_NAMES
 from ...models import RfmMovement, RfmScore, RfmSettings
 from ...segments import rfm
 from ..core.mutations import CRMMutation, UsersMeta, invalid
@@ -122,17 +122,13 @@ class CRMRfmSettingsUpdate(CRMMutation):
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, channel, input):
-        try:
-            settings = rfm.save_settings(
-                _channel(channel),
-                input["method"],
-                recency_days=input.get("recency_days"),
-                frequency=input.get("frequency"),
-                monetary=input.get("monetary"),
-            )
-        except RfmError as exc:
-            field = {"recency_days": "recency_days"}.get(exc.field, exc.field)
-            raise invalid(field, CRMErrorCode.INVALID, str(exc)) from exc
+        settings = rfm.save_settings(
+            _channel(channel),
+            input["method"],
+            recency_days=input.get("recency_days"),
+            frequency=input.get("frequency"),
+            monetary=input.get("monetary"),
+        )
         return cls(settings=_settings_type(settings))
 
 

@@ -6,23 +6,13 @@ from django.utils import timezone
 from saleor.channel.models import Channel
 from saleor.graphql.core.scalars import JSON
 
-from ...core.errors import CRMErrorCode
 from ...core.validation import first_column_problem
-from ...domain.segments import RuleError, normalize, preset_rule
+from ...domain.errors import CRMErrorCode
+from ...domain.segments import normalize, preset_rule
 from ...models import Segment
 from ...segments import membership as segments
 from ..core.mutations import CRMMutation, UsersMeta, invalid
 from .types import CRMSegment, CRMSegmentCount, CRMSegmentKindEnum
-
-
-def rule_error(exc: RuleError):
-    field = (
-        "presetParams"
-        if exc.path.startswith("preset_params")
-        else ("preset" if exc.path == "preset" else "rule")
-    )
-    return invalid(field, CRMErrorCode[exc.code], str(exc))
-
 
 SegmentMeta = UsersMeta
 
@@ -48,15 +38,12 @@ def _channel(slug):
 
 def _check_rule(segment: Segment):
     """Validate what the segment will compute; store the normalized rule."""
-    try:
-        if segment.preset:
-            rule = preset_rule(segment.preset, segment.preset_params)
-        elif segment.rule is None:
-            raise invalid("rule", CRMErrorCode.REQUIRED, "Give a rule or a preset.")
-        else:
-            rule = normalize(segment.rule)
-    except RuleError as exc:
-        raise rule_error(exc) from exc
+    if segment.preset:
+        rule = preset_rule(segment.preset, segment.preset_params)
+    elif segment.rule is None:
+        raise invalid("rule", CRMErrorCode.REQUIRED, "Give a rule or a preset.")
+    else:
+        rule = normalize(segment.rule)
     # JSON-safe (dates and decimals as text) for storage and display
     segment.rule = _jsonable(rule)
 
@@ -213,15 +200,12 @@ class CRMSegmentPreview(CRMMutation):
     ):
         _one_of_rule_or_preset(rule, preset)
         channel_obj = _channel(channel)
-        try:
-            if preset:
-                normal = preset_rule(preset, preset_params or {})
-            elif rule is not None:
-                normal = normalize(rule)
-            else:
-                raise invalid("rule", CRMErrorCode.REQUIRED, "Give a rule or a preset.")
-        except RuleError as exc:
-            raise rule_error(exc) from exc
+        if preset:
+            normal = preset_rule(preset, preset_params or {})
+        elif rule is not None:
+            normal = normalize(rule)
+        else:
+            raise invalid("rule", CRMErrorCode.REQUIRED, "Give a rule or a preset.")
         matched, total = segments.count(normal, channel_obj.pk if channel_obj else None)
         return cls(
             result=CRMSegmentCount(
