@@ -272,3 +272,9 @@ def expire_points(now: datetime | None = None, chunk: int = 50_000) -> int:
             written += cursor.rowcount
         after = upto
     return written
+
+
+def entries(membership_id: int | None):
+    """A member's ledger entries, newest first (the model's ordering); what the
+    GraphQL ledger connection pages through."""
+    return PointsEntry.objects.filter(membership_id=membership_id)
