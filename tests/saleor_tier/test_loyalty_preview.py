@@ -259,7 +259,7 @@ mutation P($channel: String!, $input: CRMLoyaltyPreviewInput!) {
   crmLoyaltyPreview(channel: $channel, input: $input) {
     preview { tiers { name customers estimatedDiscount { amount currency } }
               customersWithoutTier estimatedDiscountTotal { amount } estimatedPoints }
-    crmErrors { field code message }
+    errors { field code message }
   }
 }"""
 
@@ -293,7 +293,7 @@ def test_preview_through_graphql(
         },
     }
     data = crm_gql(staff_discounts_admin, PREVIEW, variables)["crmLoyaltyPreview"]
-    assert data["crmErrors"] == []
+    assert data["errors"] == []
     assert data["preview"]["estimatedDiscountTotal"] == {"amount": 62.0}
     assert data["preview"]["tiers"][1] == {
         "name": "Gold",
@@ -302,7 +302,7 @@ def test_preview_through_graphql(
     }
     variables["input"]["tiers"][1]["threshold"] = 50
     data = crm_gql(staff_discounts_admin, PREVIEW, variables)["crmLoyaltyPreview"]
-    assert [(e["field"], e["code"]) for e in data["crmErrors"]] == [
+    assert [(e["field"], e["code"]) for e in data["errors"]] == [
         ("threshold", "INVALID")
     ]
     assert data["preview"] is None
