@@ -231,7 +231,7 @@ query ($since: DateTime!) {
 PREVIEW_QUERY = """
 mutation ($rule: JSON, $channel: String) {
   crmSegmentPreview(rule: $rule, channel: $channel) {
-    result { count total } crmErrors { field code message }
+    result { count total } errors { field code message }
   }
 }"""
 RUNS = int(os.environ.get("BENCH_COMPARE_RUNS", "7"))
@@ -281,7 +281,7 @@ def _saleor_vs_plugin(client, channel, now) -> dict:
         content = json.loads(response.content)
         assert "errors" not in content, content
         payload = content["data"]["crmSegmentPreview"]
-        assert payload["crmErrors"] == [], payload
+        assert payload["errors"] == [], payload
         return payload["result"]["count"]
 
     def count():

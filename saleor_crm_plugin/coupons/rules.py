@@ -19,6 +19,7 @@ from ..domain.coupons import (
     parse_reward,
     parse_trigger,
 )
+from ..domain.errors import CRMErrorCode
 from ..models import CouponGrant, CouponRule, CouponVoucher, Segment, Tier
 
 MANAGED_KEY = "saleor-crm-plugin.coupon-rule"
@@ -66,7 +67,9 @@ def _check_exists(model, ids, field: str) -> None:
         found = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
         missing = sorted(set(ids) - found)
         if missing:
-            raise CouponRuleError(field, f"Not found: {missing[0]}.", "NOT_FOUND")
+            raise CouponRuleError(
+                field, f"Not found: {missing[0]}.", CRMErrorCode.NOT_FOUND
+            )
 
 
 def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
@@ -83,7 +86,7 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
     if data.get("description") is not None:
         rule.description = data["description"].strip()
     if not rule.name:
-        raise CouponRuleError("name", "Give the rule a name.", "REQUIRED")
+        raise CouponRuleError("name", "Give the rule a name.", CRMErrorCode.REQUIRED)
     if len(rule.name) > 128:
         raise CouponRuleError("name", "Use at most 128 characters.")
     if len(rule.description) > 512:
@@ -114,11 +117,11 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
             )
         rule.channel = data["channel"]
     if rule.channel_id is None:
-        raise CouponRuleError("channel", "Choose a channel.", "REQUIRED")
+        raise CouponRuleError("channel", "Choose a channel.", CRMErrorCode.REQUIRED)
 
     trigger_kind = data.get("trigger") or rule.trigger
     if not trigger_kind:
-        raise CouponRuleError("trigger", "Choose a trigger.", "REQUIRED")
+        raise CouponRuleError("trigger", "Choose a trigger.", CRMErrorCode.REQUIRED)
     params = data.get("trigger_params")
     if params is None:
         params = rule.trigger_params if trigger_kind == rule.trigger else {}
@@ -126,7 +129,9 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
     if trigger.segment_id is not None:
         segment = Segment.objects.filter(pk=trigger.segment_id).first()
         if segment is None:
-            raise CouponRuleError("segment_id", "Segment not found.", "NOT_FOUND")
+            raise CouponRuleError(
+                "segment_id", "Segment not found.", CRMErrorCode.NOT_FOUND
+            )
         if segment.channel_id not in (None, rule.channel_id):
             raise CouponRuleError(
                 "segment_id", "The segment belongs to another channel."
@@ -138,7 +143,9 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
         ).exists()
     ):
         raise CouponRuleError(
-            "tier_id", "No such tier in this channel's loyalty program.", "NOT_FOUND"
+            "tier_id",
+            "No such tier in this channel's loyalty program.",
+            CRMErrorCode.NOT_FOUND,
         )
     _check_exists(Category, trigger.category_ids, "category_ids")
 
@@ -251,7 +258,7 @@ def delete_rule(rule: CouponRule) -> None:
 
     if CouponGrant.objects.filter(rule=rule).exists():
         raise CouponRuleError(
-            "id", "This rule has issued codes; pause it instead.", "INVALID"
+            "id", "This rule has issued codes; pause it instead.", CRMErrorCode.INVALID
         )
     with transaction.atomic():
         voucher_ids = list(

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import CRMErrorCode, CRMServiceError
 
-class ConfigError(ValueError):
+
+class ConfigError(CRMServiceError):
+    """Invalid plugin settings: ``errors`` maps each bad setting to its message
+    (``field`` is the first of them)."""
+
     def __init__(self, errors: dict[str, str]):
+        super().__init__(
+            next(iter(errors), ""),
+            "; ".join(f"{k}: {v}" for k, v in errors.items()),
+            CRMErrorCode.INVALID,
+        )
         self.errors = errors
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
 @dataclass(frozen=True, slots=True)

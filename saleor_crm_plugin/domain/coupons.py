@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from .errors import CRMErrorCode, CRMServiceError
+
 CODE_PREFIX = "CRM-"
 # 16 hexadecimal digits of a version-4 UUID, skipping its fixed version nibble:
 # 64 random bits per code (PostgreSQL's gen_random_uuid, a strong random source)
@@ -65,13 +67,9 @@ MAX_IDS = 100
 MAX_DAYS = 3650
 
 
-class CouponRuleError(ValueError):
-    """An invalid rule: ``field`` (snake_case input name), ``code`` (a
-    ``CRMErrorCode`` name) and a message for the admin."""
-
-    def __init__(self, field: str, message: str, code: str = "INVALID"):
-        super().__init__(message)
-        self.field, self.code = field, code
+class CouponRuleError(CRMServiceError):
+    """An invalid rule: ``field`` (snake_case input name), a :class:`CRMErrorCode`
+    member (``INVALID`` unless given) and a message for the admin."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +97,9 @@ class Trigger:
 def _int(field: str, value, lo: int, hi: int, *, required: bool = True) -> int | None:
     if value is None:
         if required:
-            raise CouponRuleError(field, "This value is required.", "REQUIRED")
+            raise CouponRuleError(
+                field, "This value is required.", CRMErrorCode.REQUIRED
+            )
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise CouponRuleError(field, "Enter a whole number.")
@@ -113,9 +113,11 @@ def _ids(field: str, values, *, required: bool = False) -> tuple[int, ...]:
     if not isinstance(values, (list, tuple)):
         raise CouponRuleError(field, "Enter a list of IDs.")
     if required and not values:
-        raise CouponRuleError(field, "Choose at least one.", "REQUIRED")
+        raise CouponRuleError(field, "Choose at least one.", CRMErrorCode.REQUIRED)
     if len(values) > MAX_IDS:
-        raise CouponRuleError(field, f"Choose at most {MAX_IDS}.", "TOO_COMPLEX")
+        raise CouponRuleError(
+            field, f"Choose at most {MAX_IDS}.", CRMErrorCode.TOO_COMPLEX
+        )
     out = []
     for value in values:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -188,7 +190,9 @@ class Reward:
 def _decimal(field: str, value, *, required: bool = True) -> Decimal | None:
     if value is None:
         if required:
-            raise CouponRuleError(field, "This value is required.", "REQUIRED")
+            raise CouponRuleError(
+                field, "This value is required.", CRMErrorCode.REQUIRED
+            )
         return None
     if isinstance(value, bool):
         raise CouponRuleError(field, "Enter a number.")
@@ -226,7 +230,7 @@ def parse_reward(values: dict, *, currency_places: int = 2) -> Reward:
         raise CouponRuleError(
             "discount_type",
             "Choose percentage, fixed or free_shipping.",
-            "REQUIRED" if discount_type is None else "INVALID",
+            CRMErrorCode.REQUIRED if discount_type is None else CRMErrorCode.INVALID,
         )
     value = _decimal(
         "discount_value",

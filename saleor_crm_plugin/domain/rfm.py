@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .errors import CRMServiceError
+
 # (group, R range, F range, M range), first match wins; ranges are inclusive
 GROUPS: tuple[tuple[str, tuple[int, int], tuple[int, int], tuple[int, int]], ...] = (
     ("champions", (4, 5), (4, 5), (1, 5)),
@@ -32,10 +34,9 @@ GROUPS: tuple[tuple[str, tuple[int, int], tuple[int, int], tuple[int, int]], ...
 GROUP_NAMES = tuple(name for name, *_ in GROUPS)
 
 
-class RfmError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+class RfmError(CRMServiceError):
+    """Invalid RFM settings: ``field`` names the dimension (``recency_days``,
+    ``frequency``, ``monetary``) or ``method``."""
 
 
 def group_of(r: int, f: int, m: int) -> str:

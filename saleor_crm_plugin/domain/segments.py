@@ -39,18 +39,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from .errors import CRMErrorCode, CRMServiceError
+
 MAX_DEPTH = 6
 MAX_NODES = 60
 MAX_LIST = 1000
 
 
-class RuleError(ValueError):
+class RuleError(CRMServiceError):
     """An invalid rule; ``path`` points at the node (``and.2.not``), ``code`` is
-    one of ``INVALID``, ``REQUIRED``, ``TOO_COMPLEX``."""
+    ``INVALID``, ``REQUIRED`` or ``TOO_COMPLEX``. ``field`` is the input the path
+    lies in: ``preset_params`` / ``preset`` for a preset, else ``rule``."""
 
-    def __init__(self, path: str, message: str, code: str = "INVALID"):
-        super().__init__(f"{path or 'rule'}: {message}")
-        self.path, self.code = path, code
+    def __init__(
+        self, path: str, message: str, code: CRMErrorCode = CRMErrorCode.INVALID
+    ):
+        if path.startswith("preset_params"):
+            field = "preset_params"
+        else:
+            field = "preset" if path == "preset" else "rule"
+        super().__init__(field, f"{path or 'rule'}: {message}", code)
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -219,7 +228,7 @@ def _ids(value, path: str) -> list[int]:
     if not isinstance(value, list) or not value:
         raise RuleError(path, "Enter a non-empty list of IDs.")
     if len(value) > MAX_LIST:
-        raise RuleError(path, f"At most {MAX_LIST} values.", "TOO_COMPLEX")
+        raise RuleError(path, f"At most {MAX_LIST} values.", CRMErrorCode.TOO_COMPLEX)
     out = []
     for i, item in enumerate(value):
         if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
@@ -239,10 +248,14 @@ def _normalize(node, path, depth, counter):
     counter[0] += 1
     if counter[0] > MAX_NODES:
         raise RuleError(
-            path, f"A rule has at most {MAX_NODES} conditions.", "TOO_COMPLEX"
+            path,
+            f"A rule has at most {MAX_NODES} conditions.",
+            CRMErrorCode.TOO_COMPLEX,
         )
     if depth > MAX_DEPTH:
-        raise RuleError(path, f"Rules nest at most {MAX_DEPTH} levels.", "TOO_COMPLEX")
+        raise RuleError(
+            path, f"Rules nest at most {MAX_DEPTH} levels.", CRMErrorCode.TOO_COMPLEX
+        )
     if not isinstance(node, dict) or len(node) != 1 and "field" not in node:
         raise RuleError(
             path,
@@ -325,7 +338,7 @@ def _leaf(node, path):
             value = _text(FIELDS[name], value, vpath)
     else:
         if value is None:
-            raise RuleError(vpath, "Enter a value.", "REQUIRED")
+            raise RuleError(vpath, "Enter a value.", CRMErrorCode.REQUIRED)
         value = _number(value, kind, vpath)
     return {"field": name, "op": op, "value": value}
 
@@ -346,7 +359,7 @@ def _metadata_leaf(node, name, op, path):
     here = lambda key: f"{path}.{key}" if path else key  # noqa: E731
     key = node.get("key")
     if key is None:
-        raise RuleError(here("key"), "Enter a metadata key.", "REQUIRED")
+        raise RuleError(here("key"), "Enter a metadata key.", CRMErrorCode.REQUIRED)
     if not isinstance(key, str) or not key.strip():
         raise RuleError(here("key"), "Enter a metadata key (not blank).")
     if len(key) > MAX_KEY:
@@ -355,7 +368,7 @@ def _metadata_leaf(node, name, op, path):
     if op in ("exists", "not_exists"):
         value = None
     elif value is None:
-        raise RuleError(here("value"), "Enter a value.", "REQUIRED")
+        raise RuleError(here("value"), "Enter a value.", CRMErrorCode.REQUIRED)
     elif not isinstance(value, str):
         raise RuleError(here("value"), "Enter a text value (metadata values are text).")
     return {"field": name, "op": op, "key": key, "value": value}

@@ -14,6 +14,8 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from .errors import CRMServiceError
+
 
 class Metric(StrEnum):
     SPEND = "spend"  # net spent (paid minus refunded), channel currency
@@ -27,12 +29,8 @@ class WindowKind(StrEnum):
     LIFETIME = "lifetime"
 
 
-class TierError(ValueError):
+class TierError(CRMServiceError):
     """A tier ladder or window that cannot work; ``field`` names the culprit."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -4,7 +4,7 @@ import graphene
 
 from .coupons.schema import CouponMutations, CouponQueries
 from .loyalty.schema import LoyaltyMutations, LoyaltyQueries
-from .profile.schema import ProfileMutations, ProfileQueries
+from .profiles.schema import ProfileMutations, ProfileQueries
 from .rfm.schema import RfmMutations, RfmQueries
 from .segments.schema import SegmentMutations, SegmentQueries
 

@@ -1,9 +1,14 @@
-"""The error loyalty services raise: the field it concerns, a code, a message."""
+"""The error loyalty services raise: the one CRM error model
+(:class:`~saleor_crm_plugin.domain.errors.CRMServiceError`: a field, a message, a
+:class:`CRMErrorCode` member), as its own class so callers can catch loyalty's
+refusals."""
 
 from __future__ import annotations
 
+from ..domain.errors import CRMErrorCode, CRMServiceError
 
-class LoyaltyError(ValueError):
-    def __init__(self, field: str, code: str, message: str):
-        super().__init__(message)
-        self.field, self.code = field, code
+__all__ = ["CRMErrorCode", "LoyaltyError"]
+
+
+class LoyaltyError(CRMServiceError):
+    """A refused loyalty operation."""

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
+from ..domain.errors import CRMErrorCode
 from ..domain.ledger import (
     Award,
     InsufficientPoints,
@@ -156,7 +157,9 @@ def spend_points(
     balance never goes negative. Returns the operation key; raises
     :class:`LoyaltyError` when there are not enough points."""
     if points <= 0:
-        raise LoyaltyError("points", "INVALID", "Enter a positive number of points.")
+        raise LoyaltyError(
+            "points", "Enter a positive number of points.", CRMErrorCode.INVALID
+        )
     now = now or timezone.now()
     operation = operation or f"{kind}:{uuid.uuid4()}"
     with transaction.atomic():
@@ -169,7 +172,9 @@ def spend_points(
             taken = allocate_spend(awards_of(membership.pk), points, now)
         except InsufficientPoints as exc:
             raise LoyaltyError(
-                "points", "INSUFFICIENT_POINTS", "Not enough points available."
+                "points",
+                "Not enough points available.",
+                CRMErrorCode.INSUFFICIENT_POINTS,
             ) from exc
         PointsEntry.objects.bulk_create(
             [
@@ -201,9 +206,13 @@ def grant_points(
 ) -> PointsEntry:
     """A staff adjustment upwards: an award available at once, expiring like any."""
     if points <= 0:
-        raise LoyaltyError("points", "INVALID", "Enter a positive number of points.")
+        raise LoyaltyError(
+            "points", "Enter a positive number of points.", CRMErrorCode.INVALID
+        )
     if not reason.strip():
-        raise LoyaltyError("reason", "REQUIRED", "Give a reason for the adjustment.")
+        raise LoyaltyError(
+            "reason", "Give a reason for the adjustment.", CRMErrorCode.REQUIRED
+        )
     now = now or timezone.now()
     days = membership.program.points_validity_days
     operation = operation or f"adjust:{uuid.uuid4()}"
@@ -263,3 +272,9 @@ def expire_points(now: datetime | None = None, chunk: int = 50_000) -> int:
             written += cursor.rowcount
         after = upto
     return written
+
+
+def entries(membership_id: int | None):
+    """A member's ledger entries, newest first (the model's ordering); what the
+    GraphQL ledger connection pages through."""
+    return PointsEntry.objects.filter(membership_id=membership_id)

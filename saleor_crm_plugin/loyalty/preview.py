@@ -49,6 +49,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..core.tables import db_tables
+from ..domain.errors import CRMErrorCode
 from ..domain.tiers import TierError, Window, WindowKind, add_months
 from ..models import LoyaltyProgram, Tier
 from .errors import LoyaltyError
@@ -277,7 +278,7 @@ def preview_program(
         )
     except ValueError as exc:
         field = exc.field if isinstance(exc, TierError) else "window_kind"
-        raise LoyaltyError(field, "INVALID", str(exc)) from exc
+        raise LoyaltyError(field, str(exc), CRMErrorCode.INVALID) from exc
     period_start = add_months(now, -12)
     currency = program.channel.currency_code
     params = {
@@ -348,7 +349,9 @@ def _positive_rate(value) -> Decimal:
     except InvalidOperation:
         rate = None
     if rate is None or not rate.is_finite() or rate <= 0:
-        raise LoyaltyError("points_per_unit", "INVALID", "Enter a positive rate.")
+        raise LoyaltyError(
+            "points_per_unit", "Enter a positive rate.", CRMErrorCode.INVALID
+        )
     return rate
 
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..core.validation import decimal_places
+from ..domain.errors import CRMErrorCode
 from ..domain.tiers import (
     Metric,
     TierError,
@@ -78,15 +79,15 @@ def _choice(model, field: str, value) -> None:
     choices = {c for c, _ in model._meta.get_field(field).choices}
     if value not in choices:
         raise LoyaltyError(
-            field, "INVALID", f"Choose one of: {', '.join(sorted(choices))}."
+            field, f"Choose one of: {', '.join(sorted(choices))}.", CRMErrorCode.INVALID
         )
 
 
 def _positive(field: str, value, *, allow_zero=False) -> None:
     if value is None or value < 0 or (value == 0 and not allow_zero):
-        raise LoyaltyError(field, "INVALID", "Enter a positive number.")
+        raise LoyaltyError(field, "Enter a positive number.", CRMErrorCode.INVALID)
     if value > MAX_INT:
-        raise LoyaltyError(field, "INVALID", f"Enter at most {MAX_INT}.")
+        raise LoyaltyError(field, f"Enter at most {MAX_INT}.", CRMErrorCode.INVALID)
 
 
 MAX_INT = 2**31 - 1  # PostgreSQL integer
@@ -101,14 +102,16 @@ def _fits(model, field: str, value) -> None:
     column = model._meta.get_field(field)
     value = Decimal(value)
     if not value.is_finite():
-        raise LoyaltyError(field, "INVALID", "Enter a number.")
+        raise LoyaltyError(field, "Enter a number.", CRMErrorCode.INVALID)
     places = decimal_places(value)  # exact: normalize() would round to 28 digits
     if places > column.decimal_places:
         raise LoyaltyError(
-            field, "INVALID", f"Use at most {column.decimal_places} decimal places."
+            field,
+            f"Use at most {column.decimal_places} decimal places.",
+            CRMErrorCode.INVALID,
         )
     if abs(value) >= Decimal(10) ** (column.max_digits - column.decimal_places):
-        raise LoyaltyError(field, "INVALID", "The number is too large.")
+        raise LoyaltyError(field, "The number is too large.", CRMErrorCode.INVALID)
 
 
 def metadata_keys(program: LoyaltyProgram) -> tuple[str, str]:
@@ -125,15 +128,21 @@ def _validate_metadata_keys(program: LoyaltyProgram) -> None:
     for field in ("metadata_tier_key", "metadata_points_key"):
         key = getattr(program, field)
         if len(key) > 128:
-            raise LoyaltyError(field, "INVALID", "Use at most 128 characters.")
+            raise LoyaltyError(
+                field, "Use at most 128 characters.", CRMErrorCode.INVALID
+            )
         if key != key.strip() or any(not c.isprintable() for c in key):
             raise LoyaltyError(
-                field, "INVALID", "No leading or trailing spaces or control characters."
+                field,
+                "No leading or trailing spaces or control characters.",
+                CRMErrorCode.INVALID,
             )
     tier_key, points_key = metadata_keys(program)
     if tier_key == points_key:
         raise LoyaltyError(
-            "metadata_points_key", "INVALID", "The tier and points keys must differ."
+            "metadata_points_key",
+            "The tier and points keys must differ.",
+            CRMErrorCode.INVALID,
         )
     # another channel's program writing the same key would overwrite this one's
     for other in (
@@ -149,9 +158,9 @@ def _validate_metadata_keys(program: LoyaltyProgram) -> None:
             if key in taken:
                 raise LoyaltyError(
                     field,
-                    "UNIQUE",
                     f"The program of channel {other.channel.slug} already mirrors "
                     f"into the metadata key {key!r}.",
+                    CRMErrorCode.UNIQUE,
                 )
 
 
@@ -169,35 +178,45 @@ def validate_program(program: LoyaltyProgram) -> None:
     ):
         _positive(field, getattr(program, field), allow_zero=True)
     if program.return_window_days > 365:
-        raise LoyaltyError("return_window_days", "INVALID", "At most 365 days.")
+        raise LoyaltyError(
+            "return_window_days", "At most 365 days.", CRMErrorCode.INVALID
+        )
     if program.points_validity_days is not None and not (
         1 <= program.points_validity_days <= 36_500
     ):
         raise LoyaltyError(
             "points_validity_days",
-            "INVALID",
             "Enter 1 to 36500 days, or null for points that never expire.",
+            CRMErrorCode.INVALID,
         )
     if program.expiry_warning_days > 3650:
-        raise LoyaltyError("expiry_warning_days", "INVALID", "At most 3650 days.")
+        raise LoyaltyError(
+            "expiry_warning_days", "At most 3650 days.", CRMErrorCode.INVALID
+        )
     if not 1 <= program.review_period_months <= 60:
         raise LoyaltyError(
-            "review_period_months", "INVALID", "Enter a number of months from 1 to 60."
+            "review_period_months",
+            "Enter a number of months from 1 to 60.",
+            CRMErrorCode.INVALID,
         )
     if len(program.time_zone or "") > 64:
-        raise LoyaltyError("time_zone", "INVALID", "Enter an IANA time zone.")
+        raise LoyaltyError(
+            "time_zone", "Enter an IANA time zone.", CRMErrorCode.INVALID
+        )
     try:
         Window(
             WindowKind(program.window_kind), program.window_months, program.time_zone
         )
     except TierError as exc:
-        raise LoyaltyError(exc.field, "INVALID", str(exc)) from exc
+        raise LoyaltyError(exc.field, str(exc), exc.code) from exc
     _validate_metadata_keys(program)
 
 
 def create_program(channel, **values) -> LoyaltyProgram:
     if LoyaltyProgram.objects.filter(channel=channel).exists():
-        raise LoyaltyError("channel", "UNIQUE", "This channel already has a program.")
+        raise LoyaltyError(
+            "channel", "This channel already has a program.", CRMErrorCode.UNIQUE
+        )
     program = LoyaltyProgram(channel=channel, **_only(values, PROGRAM_FIELDS))
     validate_program(program)
     try:
@@ -205,7 +224,7 @@ def create_program(channel, **values) -> LoyaltyProgram:
             program.save()
     except IntegrityError as exc:  # a concurrent create for the same channel
         raise LoyaltyError(
-            "channel", "UNIQUE", "This channel already has a program."
+            "channel", "This channel already has a program.", CRMErrorCode.UNIQUE
         ) from exc
     return program
 
@@ -254,9 +273,9 @@ def delete_program(program: LoyaltyProgram) -> None:
     if members:
         raise LoyaltyError(
             "id",
-            "INVALID",
             f"The program has {members} members with their points and history; "
             "deactivate it instead (isActive: false).",
+            CRMErrorCode.INVALID,
         )
     with transaction.atomic():
         for tier in program.tiers.all():
@@ -270,59 +289,67 @@ def _only(values: dict, allowed) -> dict:
 
 def validate_tier(tier: Tier, others: list[Tier]) -> None:
     if not (tier.name or "").strip():
-        raise LoyaltyError("name", "REQUIRED", "Give the tier a name.")
+        raise LoyaltyError("name", "Give the tier a name.", CRMErrorCode.REQUIRED)
     if len(tier.name) > 64:
-        raise LoyaltyError("name", "INVALID", "Use at most 64 characters.")
+        raise LoyaltyError("name", "Use at most 64 characters.", CRMErrorCode.INVALID)
     if tier.rank is None:
-        raise LoyaltyError("rank", "REQUIRED", "Give the tier a rank.")
+        raise LoyaltyError("rank", "Give the tier a rank.", CRMErrorCode.REQUIRED)
     _positive("rank", tier.rank, allow_zero=True)
     for field in ("threshold", "discount_value", "points_multiplier"):
         if getattr(tier, field) is None:
-            raise LoyaltyError(field, "REQUIRED", "This field cannot be null.")
+            raise LoyaltyError(
+                field, "This field cannot be null.", CRMErrorCode.REQUIRED
+            )
     for field in ("threshold", "discount_value", "min_spend", "points_multiplier"):
         _fits(Tier, field, getattr(tier, field))
     if any(o.name.lower() == tier.name.strip().lower() for o in others):
         raise LoyaltyError(
-            "name", "UNIQUE", "Another tier of this program has that name."
+            "name", "Another tier of this program has that name.", CRMErrorCode.UNIQUE
         )
     _choice(Tier, "metric", tier.metric)
     if tier.metric != "spend" and Decimal(tier.threshold) % 1:
         raise LoyaltyError(
             "threshold",
-            "INVALID",
             "Orders and points are counted: enter a whole number.",
+            CRMErrorCode.INVALID,
         )
     _choice(Tier, "discount_type", tier.discount_type)
     if tier.discount_type == "percentage" and not 0 < tier.discount_value <= 100:
         raise LoyaltyError(
-            "discount_value", "INVALID", "A percentage must be above 0 and at most 100."
+            "discount_value",
+            "A percentage must be above 0 and at most 100.",
+            CRMErrorCode.INVALID,
         )
     if tier.discount_type == "fixed" and tier.discount_value <= 0:
-        raise LoyaltyError("discount_value", "INVALID", "Enter an amount above 0.")
+        raise LoyaltyError(
+            "discount_value", "Enter an amount above 0.", CRMErrorCode.INVALID
+        )
     if tier.discount_type == "none" and tier.discount_value:
         raise LoyaltyError(
             "discount_value",
-            "INVALID",
             "A tier without a discount has no discount value.",
+            CRMErrorCode.INVALID,
         )
     if tier.min_spend is not None and tier.min_spend < 0:
-        raise LoyaltyError("min_spend", "INVALID", "Enter an amount of 0 or more.")
+        raise LoyaltyError(
+            "min_spend", "Enter an amount of 0 or more.", CRMErrorCode.INVALID
+        )
     if tier.discount_type != "none" and tier.free_shipping:
         raise LoyaltyError(
             "free_shipping",
-            "INVALID",
             "Saleor applies one voucher per checkout: a tier gives either a discount "
             "or free shipping.",
+            CRMErrorCode.INVALID,
         )
     if tier.discount_type == "none" and (tier.category_ids or tier.collection_ids):
         raise LoyaltyError(
             "category_ids",
-            "INVALID",
             "Categories and collections limit a discount; set one first.",
+            CRMErrorCode.INVALID,
         )
     if tier.points_multiplier is None or tier.points_multiplier <= 0:
         raise LoyaltyError(
-            "points_multiplier", "INVALID", "Enter a multiplier above 0."
+            "points_multiplier", "Enter a multiplier above 0.", CRMErrorCode.INVALID
         )
     _exists("category_ids", tier.category_ids, "product.Category")
     _exists("collection_ids", tier.collection_ids, "product.Collection")
@@ -333,7 +360,7 @@ def validate_tier(tier: Tier, others: list[Tier]) -> None:
     try:
         validate_ladder(rules)
     except TierError as exc:
-        raise LoyaltyError(exc.field, "INVALID", str(exc)) from exc
+        raise LoyaltyError(exc.field, str(exc), exc.code) from exc
 
 
 def _exists(field: str, ids, model_label: str) -> None:
@@ -344,7 +371,7 @@ def _exists(field: str, ids, model_label: str) -> None:
     model = apps.get_model(model_label)
     found = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
     if missing := sorted(set(ids) - found):
-        raise LoyaltyError(field, "NOT_FOUND", f"Not found: {missing}.")
+        raise LoyaltyError(field, f"Not found: {missing}.", CRMErrorCode.NOT_FOUND)
 
 
 def create_tier(program: LoyaltyProgram, **values) -> Tier:

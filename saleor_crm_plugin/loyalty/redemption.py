@@ -15,6 +15,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from ..domain.errors import CRMErrorCode
 from ..models import Membership, PointsKind, PointsRedemption
 from .errors import LoyaltyError
 from .ledger import spend_points
@@ -35,20 +36,26 @@ def redeem_points(
     program = membership.program
     if not program.is_active:
         raise LoyaltyError(
-            "points", "PROGRAM_INACTIVE", "The loyalty program is not active."
+            "points",
+            "The loyalty program is not active.",
+            CRMErrorCode.PROGRAM_INACTIVE,
         )
     if not isinstance(points, int) or points <= 0:
-        raise LoyaltyError("points", "INVALID", "Enter a positive number of points.")
+        raise LoyaltyError(
+            "points", "Enter a positive number of points.", CRMErrorCode.INVALID
+        )
     if points < program.min_redemption_points:
         raise LoyaltyError(
             "points",
-            "BELOW_MINIMUM",
             f"Redeem at least {program.min_redemption_points} points.",
+            CRMErrorCode.BELOW_MINIMUM,
         )
     currency = program.channel.currency_code
     amount = redemption_value(points, program.point_value, currency)
     if amount <= 0:
-        raise LoyaltyError("points", "BELOW_MINIMUM", "These points are worth nothing.")
+        raise LoyaltyError(
+            "points", "These points are worth nothing.", CRMErrorCode.BELOW_MINIMUM
+        )
     now = now or timezone.now()
     with transaction.atomic():
         operation = spend_points(

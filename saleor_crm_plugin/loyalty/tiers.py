@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from ..domain.errors import CRMErrorCode
 from ..domain.tiers import Membership as MemberState
 from ..domain.tiers import (
     Metric,
@@ -171,12 +172,18 @@ def override_tier(
     by: int | None,
 ) -> None:
     if not reason.strip():
-        raise LoyaltyError("reason", "REQUIRED", "Give a reason for the override.")
+        raise LoyaltyError(
+            "reason", "Give a reason for the override.", CRMErrorCode.REQUIRED
+        )
     if tier is not None and tier.program_id != membership.program_id:
-        raise LoyaltyError("tier", "INVALID", "The tier belongs to another program.")
+        raise LoyaltyError(
+            "tier", "The tier belongs to another program.", CRMErrorCode.INVALID
+        )
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
-        raise LoyaltyError("expires_at", "INVALID", "The expiry must be in the future.")
+        raise LoyaltyError(
+            "expires_at", "The expiry must be in the future.", CRMErrorCode.INVALID
+        )
     with transaction.atomic():
         membership.override_tier = tier
         membership.override_reason = reason.strip()[:255]

@@ -24,6 +24,7 @@ from saleor_crm_plugin.domain.coupons import (
     revenue_uplift,
     schedule_run,
 )
+from saleor_crm_plugin.domain.errors import CRMErrorCode
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -81,7 +82,7 @@ def test_each_trigger_keeps_only_its_parameters():
 )
 def test_bad_triggers_are_typed(kind, params, field, code):
     exc = error(parse_trigger, kind, params)
-    assert (exc.field, exc.code) == (field, code)
+    assert (exc.field, exc.code) == (field, CRMErrorCode[code])
 
 
 # --- rewards ------------------------------------------------------------------------

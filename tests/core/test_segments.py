@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from saleor_crm_plugin.domain.errors import CRMErrorCode
 from saleor_crm_plugin.domain.segments import (
     FIELDS,
     MAX_DEPTH,
@@ -152,7 +153,7 @@ def test_missing_values_make_a_condition_false_also_under_not():
 def test_invalid_rules_name_the_culprit(rule, path, code):
     with pytest.raises(RuleError) as exc:
         normalize(rule)
-    assert (exc.value.path, exc.value.code) == (path, code)
+    assert (exc.value.path, exc.value.code) == (path, CRMErrorCode[code])
 
 
 def test_limits():
@@ -162,10 +163,10 @@ def test_limits():
         deep = {"not": deep}
     with pytest.raises(RuleError) as exc:
         normalize(deep)
-    assert exc.value.code == "TOO_COMPLEX"
+    assert exc.value.code is CRMErrorCode.TOO_COMPLEX
     with pytest.raises(RuleError) as exc:
         normalize({"and": [leaf] * MAX_NODES})
-    assert exc.value.code == "TOO_COMPLEX"
+    assert exc.value.code is CRMErrorCode.TOO_COMPLEX
     normalize({"and": [leaf] * (MAX_NODES - 1)})  # exactly at the limit: fine
 
 
@@ -425,7 +426,7 @@ def test_catalogue_operators_are_all_known():
 def test_new_fields_refuse_bad_input(rule, path, code):
     with pytest.raises(RuleError) as exc:
         normalize(rule)
-    assert (exc.value.path, exc.value.code) == (path, code)
+    assert (exc.value.path, exc.value.code) == (path, CRMErrorCode[code])
 
 
 def test_country_codes_are_upper_cased_and_metadata_keeps_its_key():

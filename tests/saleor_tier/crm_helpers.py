@@ -551,8 +551,8 @@ def create_customer(staff, email: str):
 
 def race(n: int, action) -> list[str]:
     """Run ``action`` in ``n`` threads at once, each on its own database connection
-    (needs ``django_db(transaction=True)``). Returns "ok" or the ``LoyaltyError``
-    code of each, sorted."""
+    (needs ``django_db(transaction=True)``). Returns "ok" or the name of the
+    ``LoyaltyError``'s code of each, sorted."""
     import threading
 
     from django.db import connections
@@ -567,7 +567,7 @@ def race(n: int, action) -> list[str]:
             action()
             results.append("ok")
         except LoyaltyError as exc:
-            results.append(exc.code)
+            results.append(exc.code.name)
         finally:
             connections.close_all()
 

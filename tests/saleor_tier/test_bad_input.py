@@ -1,7 +1,7 @@
 """Malformed input on the CRM endpoint (issue 13, items 4 and 11): list filters
 take the enums the fields return; NUL bytes, over-long text, numbers beyond a
 column or finer than the currency, malformed or foreign IDs, unknown rule keys and
-a rule given together with a preset are refused with a typed error (``crmErrors``
+a rule given together with a preset are refused with a typed error (``errors``
 on mutations, a GraphQL error on queries) and write nothing — never an
 "Internal Server Error"."""
 
@@ -40,7 +40,7 @@ def admin(staff_users_admin, staff_discounts_admin):
 
 
 def crm_errors(payload):
-    return [(e["field"], e["code"]) for e in payload["crmErrors"]]
+    return [(e["field"], e["code"]) for e in payload["errors"]]
 
 
 def top_level_errors(response):
@@ -145,45 +145,45 @@ def test_segment_kind_filter_takes_the_returned_enum(admin):
 
 SEGMENT_CREATE = """
 mutation C($input: CRMSegmentInput!) {
-  crmSegmentCreate(input: $input) { segment { id } crmErrors { field code message } }
+  crmSegmentCreate(input: $input) { segment { id } errors { field code message } }
 }"""
 SEGMENT_UPDATE = """
 mutation U($id: ID!, $input: CRMSegmentInput!) {
   crmSegmentUpdate(id: $id, input: $input) { segment { id name }
-    crmErrors { field code message } }
+    errors { field code message } }
 }"""
 SEGMENT_PREVIEW = """
 mutation P($rule: JSON, $preset: String, $params: JSON, $channel: String) {
   crmSegmentPreview(rule: $rule, preset: $preset, presetParams: $params,
                     channel: $channel) {
-    result { count } crmErrors { field code message } }
+    result { count } errors { field code message } }
 }"""
 RULE_CREATE = """
 mutation C($input: CRMCouponRuleInput!) {
   crmCouponRuleCreate(input: $input) { rule { id discountValue
     minSpend { amount } budgetAmount { amount } }
-    crmErrors { field code message } }
+    errors { field code message } }
 }"""
 PROGRAM_CREATE = """
 mutation P($channel: String!, $input: CRMLoyaltyProgramInput!) {
   crmLoyaltyProgramCreate(channel: $channel, input: $input) { program { id }
-    crmErrors { field code message } }
+    errors { field code message } }
 }"""
 TIER_CREATE = """
 mutation T($program: ID!, $input: CRMTierInput!) {
   crmTierCreate(programId: $program, input: $input) { tier { id }
-    crmErrors { field code message } }
+    errors { field code message } }
 }"""
 ADJUST = """
 mutation A($id: ID!, $channel: String!, $points: Int!, $reason: String!) {
   crmPointsAdjust(customerId: $id, channel: $channel, points: $points,
                   reason: $reason) { points { available }
-    crmErrors { field code message } }
+    errors { field code message } }
 }"""
 RFM_SETTINGS = """
 mutation S($channel: String!, $input: CRMRfmSettingsInput!) {
   crmRfmSettingsUpdate(channel: $channel, input: $input) { settings { method }
-    crmErrors { field code message } }
+    errors { field code message } }
 }"""
 
 GOOD_RULE = {"field": "orders_count", "op": "gte", "value": 1}
@@ -406,7 +406,7 @@ def test_a_100_kb_segment_name_or_description_is_refused(admin, field):
     payload = {"name": "VIP", "rule": GOOD_RULE, field: "x" * 100_000}
     data = crm_gql(admin, SEGMENT_CREATE, {"input": payload})["crmSegmentCreate"]
     assert crm_errors(data) == [(field, "INVALID")]
-    assert "at most" in data["crmErrors"][0]["message"]
+    assert "at most" in data["errors"][0]["message"]
     assert not Segment.objects.exists()
 
 
@@ -615,3 +615,33 @@ def test_typed_error_messages_are_json_for_filter_sets(admin):
         crm_post(admin, EVENTS, {"filter": {"customer": "'; drop table x; --"}})
     )
     assert json.loads(errors[0]["message"])["customer"][0]["message"]
+
+
+# --- the deprecated error field ---------------------------------------------------
+
+BOTH_ERROR_FIELDS = """
+mutation C($input: CRMSegmentInput!) {
+  crmSegmentCreate(input: $input) {
+    segment { name }
+    errors { field code message }
+    crmErrors { field code message }
+  }
+}"""
+
+
+def test_the_deprecated_crm_errors_field_still_answers(admin):
+    """``errors`` is the documented field; ``crmErrors`` (deprecated) still carries
+    the same typed errors for clients written against it, and is empty when the
+    mutation succeeds."""
+    refused = crm_gql(
+        admin,
+        BOTH_ERROR_FIELDS,
+        {"input": {"name": "x", "rule": GOOD_RULE, "preset": "regulars"}},
+    )["crmSegmentCreate"]
+    assert crm_errors(refused) == [("preset", "INVALID")]
+    assert refused["crmErrors"] == refused["errors"]
+    assert not Segment.objects.exists()
+    created = crm_gql(
+        admin, BOTH_ERROR_FIELDS, {"input": {"name": "VIP", "rule": GOOD_RULE}}
+    )["crmSegmentCreate"]
+    assert created == {"segment": {"name": "VIP"}, "errors": [], "crmErrors": []}

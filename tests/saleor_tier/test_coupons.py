@@ -624,7 +624,7 @@ def test_dry_run_of_a_draft_schedule_takes_its_first_run_as_due_now(channel_USD)
 
 ACTIVATE = """
 mutation A($id: ID!) { crmCouponRuleActivate(id: $id) {
-  issued heldOut budgetExhausted rule { status } crmErrors { field code } } }"""
+  issued heldOut budgetExhausted rule { status } errors { field code } } }"""
 
 
 def draft(channel, **values) -> CouponRule:
@@ -645,7 +645,7 @@ def switch_on(client, rule) -> dict:
     answer = crm_gql(client, ACTIVATE, {"id": gid("CRMCouponRule", rule.pk)})[
         "crmCouponRuleActivate"
     ]
-    assert answer["crmErrors"] == [] and answer["rule"]["status"] == "ACTIVE"
+    assert answer["errors"] == [] and answer["rule"]["status"] == "ACTIVE"
     return answer
 
 

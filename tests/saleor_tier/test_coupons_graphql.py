@@ -40,27 +40,27 @@ FIELDS = """
 CREATE = f"""
 mutation C($input: CRMCouponRuleInput!) {{
   crmCouponRuleCreate(input: $input) {{ rule {{ {FIELDS} }}
-    crmErrors {{ field code message }} }}
+    errors {{ field code message }} }}
 }}"""
 UPDATE = f"""
 mutation U($id: ID!, $input: CRMCouponRuleInput!) {{
   crmCouponRuleUpdate(id: $id, input: $input) {{ rule {{ {FIELDS} }}
-    crmErrors {{ field code message }} }}
+    errors {{ field code message }} }}
 }}"""
 ACTION = """
 mutation A($id: ID!) {
   activate: crmCouponRuleActivate(id: $id) { rule { status isRunning }
-    crmErrors { field code } }
+    errors { field code } }
 }"""
 PAUSE = """
 mutation P($id: ID!) { crmCouponRulePause(id: $id) { rule { status }
-  crmErrors { field code } } }"""
+  errors { field code } } }"""
 RUN = """
 mutation R($id: ID!) { crmCouponRuleRun(id: $id) { issued heldOut budgetExhausted
-  rule { issuedCount } crmErrors { field code } } }"""
+  rule { issuedCount } errors { field code } } }"""
 DELETE = """
 mutation D($id: ID!) { crmCouponRuleDelete(id: $id) { rule { id }
-  crmErrors { field code message } } }"""
+  errors { field code message } } }"""
 LIST = """
 query L($filter: CRMCouponRuleFilterInput, $sort: CRMCouponRuleSortingInput) {
   crmCouponRules(first: 10, filter: $filter, sortBy: $sort) {
@@ -91,7 +91,7 @@ def _fresh_cache():
 
 
 def errors(payload):
-    return [(e["field"], e["code"]) for e in payload["crmErrors"]]
+    return [(e["field"], e["code"]) for e in payload["errors"]]
 
 
 def rule_input(channel_obj, **overrides):
@@ -245,7 +245,7 @@ def test_invalid_rules_are_typed_errors_and_write_nothing(
     staff_discounts_admin, channel_USD, overrides, expected
 ):
     payload = create(staff_discounts_admin, channel_USD, **overrides)
-    assert errors(payload) == expected, payload["crmErrors"]
+    assert errors(payload) == expected, payload["errors"]
     assert payload["rule"] is None
     assert not CouponRule.objects.exists()
 
@@ -299,7 +299,7 @@ query D($id: ID!) { crmCouponRuleDryRun(id: $id) {
     estimatedCost { amount currency } sample { email } } } }"""
 SWITCH_ON = """
 mutation A($id: ID!) { crmCouponRuleActivate(id: $id) { issued heldOut
-  budgetExhausted rule { status issuedCount } crmErrors { field code } } }"""
+  budgetExhausted rule { status issuedCount } errors { field code } } }"""
 DEPRECATED = """
 { __type(name: "CRMCouponDryRun") { fields(includeDeprecated: true) {
   name isDeprecated } } }"""
@@ -347,7 +347,7 @@ def test_dry_run_answers_switch_on_and_replayed_window_apart(
         "heldOut": 0,
         "budgetExhausted": False,
         "rule": {"status": "ACTIVE", "issuedCount": 0},
-        "crmErrors": [],
+        "errors": [],
     }
     fields = crm_gql(staff_discounts_admin, DEPRECATED)["__type"]["fields"]
     assert {f["name"] for f in fields if f["isDeprecated"]} == {
@@ -574,7 +574,7 @@ def test_saleor_notify_user_webhook_receives_the_codes(
 EXPORT = """
 mutation E($id: ID!, $format: CRMSegmentExportFormatEnum) {
   crmCouponCodesExport(id: $id, format: $format) {
-    url columns crmErrors { field code message } }
+    url columns errors { field code message } }
 }"""
 
 

@@ -58,47 +58,47 @@ PROGRAM_CREATE = """
 mutation P($channel: String!, $input: CRMLoyaltyProgramInput!) {
   crmLoyaltyProgramCreate(channel: $channel, input: $input) {
     program { id channel pointsPerUnit windowKind timeZone }
-    crmErrors { field code message }
+    errors { field code message }
   }
 }"""
 PROGRAM_UPDATE = """
 mutation U($id: ID!, $input: CRMLoyaltyProgramInput!) {
   crmLoyaltyProgramUpdate(id: $id, input: $input) {
-    program { pointsPerUnit timeZone } crmErrors { field code message }
+    program { pointsPerUnit timeZone } errors { field code message }
   }
 }"""
 TIER_CREATE = """
 mutation T($program: ID!, $input: CRMTierInput!) {
   crmTierCreate(programId: $program, input: $input) {
     tier { id name rank threshold discountType discountValue voucherId categoryIds }
-    crmErrors { field code message }
+    errors { field code message }
   }
 }"""
 TIER_UPDATE = """
 mutation TU($id: ID!, $input: CRMTierInput!) {
   crmTierUpdate(id: $id, input: $input) {
-    tier { name discountValue } crmErrors { field code message }
+    tier { name discountValue } errors { field code message }
   }
 }"""
 PROGRAM_DELETE = """
 mutation PD($id: ID!) {
-  crmLoyaltyProgramDelete(id: $id) { program { id } crmErrors { field code message } }
+  crmLoyaltyProgramDelete(id: $id) { program { id } errors { field code message } }
 }"""
 TIER_DELETE = """
 mutation TD($id: ID!) {
-  crmTierDelete(id: $id) { tier { id } crmErrors { field code message } }
+  crmTierDelete(id: $id) { tier { id } errors { field code message } }
 }"""
 ADJUST = """
 mutation A($id: ID!, $channel: String!, $points: Int!, $reason: String!) {
   crmPointsAdjust(customerId: $id, channel: $channel, points: $points, reason: $reason) {
-    points { available } crmErrors { field code message }
+    points { available } errors { field code message }
   }
 }"""
 OVERRIDE = """
 mutation O($id: ID!, $channel: String!, $tier: ID, $reason: String!, $expires: DateTime) {
   crmTierOverride(customerId: $id, channel: $channel, tierId: $tier, reason: $reason,
                   expiresAt: $expires) {
-    tier { name } crmErrors { field code message }
+    tier { name } errors { field code message }
   }
 }"""
 REDEEM = """
@@ -106,7 +106,7 @@ mutation R($channel: String!, $points: Int!) {
   crmPointsRedeem(channel: $channel, points: $points) {
     redemption { points kind code amount { amount currency } }
     points { available }
-    crmErrors { field code message }
+    errors { field code message }
   }
 }"""
 
@@ -123,7 +123,7 @@ def program(channel_USD):
 
 
 def errors(payload):
-    return [(e["field"], e["code"]) for e in payload["crmErrors"]]
+    return [(e["field"], e["code"]) for e in payload["errors"]]
 
 
 def test_my_loyalty_after_real_orders(
@@ -201,7 +201,7 @@ def test_redeem_mutation(program, user_api_client, customer_user, channel_USD):
     data = crm_gql(
         user_api_client, REDEEM, {"channel": channel_USD.slug, "points": 100}
     )["crmPointsRedeem"]
-    assert data["crmErrors"] == []
+    assert data["errors"] == []
     assert data["redemption"]["amount"] == {"amount": 1.0, "currency": "USD"}
     assert data["redemption"]["kind"] == "GIFT_CARD"
     assert data["points"] == {"available": 20}
@@ -271,7 +271,7 @@ def test_program_and_tier_administration(
             },
         },
     )["crmLoyaltyProgramCreate"]
-    assert data["crmErrors"] == []
+    assert data["errors"] == []
     assert data["program"]["windowKind"] == "CALENDAR_YEAR"
     program_id = data["program"]["id"]
     again = crm_gql(
@@ -295,7 +295,7 @@ def test_program_and_tier_administration(
         PROGRAM_UPDATE,
         {"id": program_id, "input": {"pointsPerUnit": 2}},
     )["crmLoyaltyProgramUpdate"]
-    assert ok_update["crmErrors"] == []
+    assert ok_update["errors"] == []
     stored = LoyaltyProgram.objects.get(channel=channel_PLN)
     # fields left out stay as they were; an explicit null means "never expire"
     assert (stored.points_per_unit, stored.points_validity_days) == (2, 365)
@@ -321,7 +321,7 @@ def test_program_and_tier_administration(
             },
         },
     )["crmTierCreate"]
-    assert silver["crmErrors"] == []
+    assert silver["errors"] == []
     voucher = Voucher.objects.get(
         pk=int(
             __import__("graphene").Node.from_global_id(silver["tier"]["voucherId"])[1]
@@ -399,7 +399,7 @@ def test_program_and_tier_administration(
     assert voucher.channel_listings.get().min_spent_amount is None
 
     deleted = crm_gql(staff_discounts_admin, TIER_DELETE, {"id": silver["tier"]["id"]})
-    assert deleted["crmTierDelete"]["crmErrors"] == []
+    assert deleted["crmTierDelete"]["errors"] == []
     assert not Voucher.objects.filter(pk=voucher.pk).exists()
     programs = crm_gql(staff_discounts_admin, PROGRAMS)["crmLoyaltyPrograms"]
     assert programs == [{"channel": channel_PLN.slug, "tiers": []}]
@@ -411,7 +411,7 @@ def test_adjust_and_override(program, staff_users_admin, customer_user, channel_
     data = crm_gql(
         staff_users_admin, ADJUST, {**base, "points": 40, "reason": "apology"}
     )["crmPointsAdjust"]
-    assert data == {"points": {"available": 40}, "crmErrors": []}
+    assert data == {"points": {"available": 40}, "errors": []}
     data = crm_gql(staff_users_admin, ADJUST, {**base, "points": -50, "reason": "fix"})[
         "crmPointsAdjust"
     ]
@@ -442,7 +442,7 @@ def test_adjust_and_override(program, staff_users_admin, customer_user, channel_
     data = crm_gql(
         staff_users_admin, OVERRIDE, {**base, "tier": gold, "reason": "VIP"}
     )["crmTierOverride"]
-    assert data == {"tier": {"name": "Gold"}, "crmErrors": []}
+    assert data == {"tier": {"name": "Gold"}, "errors": []}
     state = crm_gql(staff_users_admin, CUSTOMER_LOYALTY, base)["crmCustomerLoyalty"]
     assert state["override"] == {"reason": "VIP", "tier": {"name": "Gold"}}
     assert TierChange.objects.filter(reason="override", note="VIP").exists()
@@ -490,7 +490,7 @@ def test_a_program_with_members_is_deactivated_not_deleted(
     assert LoyaltyProgram.objects.filter(pk=program.pk).exists()
     Membership.objects.all().delete()
     data = crm_gql(staff_discounts_admin, PROGRAM_DELETE, {"id": program_id})
-    assert data["crmLoyaltyProgramDelete"]["crmErrors"] == []
+    assert data["crmLoyaltyProgramDelete"]["errors"] == []
     assert not LoyaltyProgram.objects.exists() and not Tier.objects.exists()
 
 
@@ -503,7 +503,7 @@ query V($channel: String!) { crmMyLoyalty(channel: $channel) { nextTier { vouche
 PREVIEW = """
 mutation PV($channel: String!, $input: CRMLoyaltyPreviewInput!) {
   crmLoyaltyPreview(channel: $channel, input: $input) {
-    preview { customersWithoutTier } crmErrors { field code message }
+    preview { customersWithoutTier } errors { field code message }
   }
 }"""
 
@@ -664,8 +664,8 @@ def test_permission_matrix(field, caller, program, customer_user, channel_PLN):
     if needs in ROLES[role]:
         data = get_graphql_content(response)["data"][field]
         assert data is not None
-        if isinstance(data, dict) and "crmErrors" in data:
-            assert data["crmErrors"] == [], data
+        if isinstance(data, dict) and "errors" in data:
+            assert data["errors"] == [], data
     else:
         assert_no_permission(response)
         after = (
@@ -763,7 +763,7 @@ def test_redeem_when_the_program_is_switched_off(
     assert errors(data["crmPointsRedeem"]) == [("points", "PROGRAM_INACTIVE")]
     assert loyalty.balances(m.pk).available == 50
     data = crm_gql(user_api_client, REDEEM, {"channel": channel_USD.slug, "points": 0})
-    assert data["crmPointsRedeem"]["crmErrors"][0]["field"] == "points"
+    assert data["crmPointsRedeem"]["errors"][0]["field"] == "points"
 
 
 def test_override_validation(
@@ -796,7 +796,7 @@ def test_override_validation(
         OVERRIDE,
         {**base, "tier": gold, "reason": "VIP", "expires": "2100-01-01T00:00:00+00:00"},
     )
-    assert data["crmTierOverride"] == {"tier": {"name": "Gold"}, "crmErrors": []}
+    assert data["crmTierOverride"] == {"tier": {"name": "Gold"}, "errors": []}
     m = Membership.objects.get()
     assert (m.override_tier.name, m.override_expires_at.year) == ("Gold", 2100)
 
@@ -865,7 +865,7 @@ def test_program_mutation_errors_are_typed_and_write_nothing(
             },
         },
     )
-    assert data["crmTierCreate"]["crmErrors"][0]["field"] == "categories"
+    assert data["crmTierCreate"]["errors"][0]["field"] == "categories"
     assert Tier.objects.filter(program=program).count() == 3
 
 
@@ -902,7 +902,7 @@ ADJUST_ONCE = """
 mutation A($id: ID!, $channel: String!, $points: Int!, $key: String) {
   crmPointsAdjust(customerId: $id, channel: $channel, points: $points,
                   reason: "goodwill", idempotencyKey: $key) {
-    points { available } crmErrors { field code message }
+    points { available } errors { field code message }
   }
 }"""
 
@@ -915,7 +915,7 @@ def test_an_adjustment_retried_with_its_key_applies_once(
         data = crm_gql(
             staff_users_admin, ADJUST_ONCE, {**base, "points": 30, "key": "ticket-1"}
         )["crmPointsAdjust"]
-        assert data == {"points": {"available": 30}, "crmErrors": []}
+        assert data == {"points": {"available": 30}, "errors": []}
     for _ in range(2):
         data = crm_gql(
             staff_users_admin, ADJUST_ONCE, {**base, "points": -10, "key": "ticket-2"}
@@ -928,6 +928,4 @@ def test_an_adjustment_retried_with_its_key_applies_once(
     bad = crm_gql(
         staff_users_admin, ADJUST_ONCE, {**base, "points": 5, "key": "x" * 41}
     )
-    assert [e["field"] for e in bad["crmPointsAdjust"]["crmErrors"]] == [
-        "idempotencyKey"
-    ]
+    assert [e["field"] for e in bad["crmPointsAdjust"]["errors"]] == ["idempotencyKey"]

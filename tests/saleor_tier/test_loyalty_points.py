@@ -25,6 +25,7 @@ from django.db import connection
 from django.utils import timezone
 from saleor.plugins.manager import get_plugins_manager
 
+from saleor_crm_plugin.domain.errors import CRMErrorCode
 from saleor_crm_plugin.loyalty import (
     errors as loyalty_errors,
 )
@@ -209,7 +210,7 @@ def test_spending_takes_the_soonest_expiring_points_first_and_never_overspends(
     assert taken == {soon.pk: -30, late.pk: -10}
     with pytest.raises(loyalty_errors.LoyaltyError) as exc:
         loyalty.spend_points(m.pk, 41)
-    assert exc.value.code == "INSUFFICIENT_POINTS"
+    assert exc.value.code is CRMErrorCode.INSUFFICIENT_POINTS
     assert loyalty.balances(m.pk).available == 40
     with pytest.raises(loyalty_errors.LoyaltyError):
         loyalty.grant_points(m, 10, reason=" ", by=None)

@@ -34,6 +34,7 @@ from saleor.graphql.tests.utils import assert_no_permission
 from saleor.product.models import Category, Collection
 from test_loyalty_periodic import customer
 
+from saleor_crm_plugin.domain.errors import CRMErrorCode
 from saleor_crm_plugin.loyalty import (
     periodic as loyalty_periodic,
 )
@@ -233,7 +234,7 @@ def test_a_proposal_that_cannot_work_is_refused(shop):
                 )
             ],
         )
-    assert (exc.value.field, exc.value.code) == ("category_ids", "NOT_FOUND")
+    assert (exc.value.field, exc.value.code) == ("category_ids", CRMErrorCode.NOT_FOUND)
     with pytest.raises(LoyaltyError) as exc:
         preview_program(program, window_kind="rolling_months", window_months=0)
     assert exc.value.field == "window_months"
@@ -247,7 +248,10 @@ def test_a_proposal_that_cannot_work_is_refused(shop):
     for rate in (Decimal(0), Decimal(-1), Decimal("NaN"), "x"):
         with pytest.raises(LoyaltyError) as exc:
             preview_program(program, points_per_unit=rate, now=now)
-        assert (exc.value.field, exc.value.code) == ("points_per_unit", "INVALID")
+        assert (exc.value.field, exc.value.code) == (
+            "points_per_unit",
+            CRMErrorCode.INVALID,
+        )
 
 
 PREVIEW = """
@@ -255,7 +259,7 @@ mutation P($channel: String!, $input: CRMLoyaltyPreviewInput!) {
   crmLoyaltyPreview(channel: $channel, input: $input) {
     preview { tiers { name customers estimatedDiscount { amount currency } }
               customersWithoutTier estimatedDiscountTotal { amount } estimatedPoints }
-    crmErrors { field code message }
+    errors { field code message }
   }
 }"""
 
@@ -289,7 +293,7 @@ def test_preview_through_graphql(
         },
     }
     data = crm_gql(staff_discounts_admin, PREVIEW, variables)["crmLoyaltyPreview"]
-    assert data["crmErrors"] == []
+    assert data["errors"] == []
     assert data["preview"]["estimatedDiscountTotal"] == {"amount": 62.0}
     assert data["preview"]["tiers"][1] == {
         "name": "Gold",
@@ -298,7 +302,7 @@ def test_preview_through_graphql(
     }
     variables["input"]["tiers"][1]["threshold"] = 50
     data = crm_gql(staff_discounts_admin, PREVIEW, variables)["crmLoyaltyPreview"]
-    assert [(e["field"], e["code"]) for e in data["crmErrors"]] == [
+    assert [(e["field"], e["code"]) for e in data["errors"]] == [
         ("threshold", "INVALID")
     ]
     assert data["preview"] is None

@@ -16,9 +16,10 @@ from saleor_crm_plugin.models import LoyaltyProgram, Membership, Tier
 
 
 def refused(call, *args, **kwargs) -> tuple[str, str]:
+    """The refusal's field and the name of its ``CRMErrorCode`` member."""
     with pytest.raises(LoyaltyError) as info:
         call(*args, **kwargs)
-    return info.value.field, info.value.code
+    return info.value.field, info.value.code.name
 
 
 def db_state():

@@ -447,7 +447,7 @@ def test_an_override_creates_the_code_in_its_transaction(
                 "reason": "VIP event",
             },
         )
-    assert data["crmTierOverride"]["crmErrors"] == []
+    assert data["crmTierOverride"]["errors"] == []
     member = Membership.objects.get(user=customer_user, program=program)
     code = _assert_own_active_code(member, tiers["Silver"])
     assert _my_loyalty(user_api_client, channel_USD) == {

@@ -15,6 +15,7 @@ from saleor.giftcard import GiftCardEvents
 from saleor.giftcard.models import GiftCard, GiftCardEvent
 from test_member_checkout import ADD_CODE, create, run
 
+from saleor_crm_plugin.domain.errors import CRMErrorCode
 from saleor_crm_plugin.loyalty import (
     errors as loyalty_errors,
 )
@@ -115,7 +116,7 @@ def test_redeem_into_a_single_use_voucher_only_the_member_can_use(
 def test_refused_requests_write_nothing(member, points, code):
     with pytest.raises(loyalty_errors.LoyaltyError) as exc:
         redemption.redeem_points(member, points)
-    assert (exc.value.field, exc.value.code) == ("points", code)
+    assert (exc.value.field, exc.value.code) == ("points", CRMErrorCode[code])
     assert not PointsRedemption.objects.exists()
     assert not GiftCard.objects.exists()
     assert loyalty.balances(member.pk).available == 500
@@ -126,7 +127,7 @@ def test_inactive_program_refuses(member):
     member.program.refresh_from_db()
     with pytest.raises(loyalty_errors.LoyaltyError) as exc:
         redemption.redeem_points(member, 200)
-    assert exc.value.code == "PROGRAM_INACTIVE"
+    assert exc.value.code is CRMErrorCode.PROGRAM_INACTIVE
 
 
 def test_a_failure_while_issuing_the_card_keeps_the_points(member):

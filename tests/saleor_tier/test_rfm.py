@@ -222,12 +222,12 @@ query G($channel: String!) {
 }"""
 RECOMPUTE = """
 mutation R($channel: String!) {
-  crmRfmRecompute(channel: $channel) { scored crmErrors { field code message } }
+  crmRfmRecompute(channel: $channel) { scored errors { field code message } }
 }"""
 SETTINGS = """
 mutation S($channel: String!, $input: CRMRfmSettingsInput!) {
   crmRfmSettingsUpdate(channel: $channel, input: $input) {
-    settings { method recencyDays } crmErrors { field code message }
+    settings { method recencyDays } errors { field code message }
   }
 }"""
 
@@ -248,7 +248,7 @@ def test_graphql(five, staff_users_admin, user_api_client, channel_USD):
         SETTINGS,
         {**channel, "input": {"method": "THRESHOLDS", "recencyDays": [3, 2, 1, 0]}},
     )["crmRfmSettingsUpdate"]
-    assert [e["field"] for e in bad["crmErrors"]] == ["recencyDays"]
+    assert [e["field"] for e in bad["errors"]] == ["recencyDays"]
     ok = crm_gql(
         staff_users_admin,
         SETTINGS,

@@ -4,7 +4,7 @@ values of each argument's type, malformed on purpose (NUL bytes, 100 kB text,
 numbers beyond any column, IDs that are garbage, of another type or out of range,
 unknown enum values, random JSON and rule trees) — and sends them with Saleor's
 staff and customer clients. A request may be refused in any typed way (a GraphQL
-error, a permission error, ``crmErrors``), never with an unhandled exception
+error, a permission error, ``errors``), never with an unhandled exception
 ("Internal Server Error").
 
 ``hypothesis-graphql`` cannot be used here: it needs graphql-core 3, and installing

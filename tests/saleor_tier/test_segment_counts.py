@@ -36,7 +36,7 @@ PAID = {"field": "paid_orders_count", "op": "gte", "value": 1}
 CREATE = """
 mutation C($input: CRMSegmentInput!) {
   crmSegmentCreate(input: $input) {
-    segment { id membersCount } crmErrors { field code message }
+    segment { id membersCount } errors { field code message }
   }
 }"""
 COUNTS = """
@@ -58,7 +58,7 @@ query S($id: ID!) {
 PREVIEW = """
 mutation P($rule: JSON, $channel: String) {
   crmSegmentPreview(rule: $rule, channel: $channel) {
-    result { count total } crmErrors { field code message }
+    result { count total } errors { field code message }
   }
 }"""
 EVENTS = """
@@ -111,7 +111,7 @@ def create(staff, channel, name="Paid", kind="DYNAMIC", rule=PAID) -> str:
         CREATE,
         {"input": {"name": name, "channel": channel.slug, "kind": kind, "rule": rule}},
     )["crmSegmentCreate"]
-    assert data["crmErrors"] == []
+    assert data["errors"] == []
     return data["segment"]["id"]
 
 

@@ -42,7 +42,7 @@ query E($filter: CRMSegmentEventFilterInput, $sort: CRMSegmentEventSortingInput,
   }
 }"""
 EXPORT = """
-mutation X($id: ID!) { crmSegmentExport(id: $id) { url crmErrors { code } } }"""
+mutation X($id: ID!) { crmSegmentExport(id: $id) { url errors { code } } }"""
 T0 = timezone.now().replace(microsecond=0) - timedelta(days=10)
 
 

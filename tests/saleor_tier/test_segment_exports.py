@@ -46,7 +46,7 @@ from saleor_crm_plugin.segments.membership import materialize
 EXPORT = """
 mutation E($id: ID!, $format: CRMSegmentExportFormatEnum, $bom: Boolean) {
   crmSegmentExport(id: $id, format: $format, bom: $bom) {
-    url expiresAt columns crmErrors { field code message }
+    url expiresAt columns errors { field code message }
   }
 }"""
 
@@ -150,7 +150,7 @@ def segment(channel_USD):
 def export(client, segment, **variables):
     data = crm_gql(client, EXPORT, {"id": gid("CRMSegment", segment.pk), **variables})
     payload = data["crmSegmentExport"]
-    assert payload["crmErrors"] == [], payload["crmErrors"]
+    assert payload["errors"] == [], payload["errors"]
     return payload
 
 
@@ -262,7 +262,7 @@ def test_unknown_segment_is_a_typed_error(segment, staff_users_admin):
     data = crm_gql(staff_users_admin, EXPORT, {"id": gid("CRMSegment", 0)})[
         "crmSegmentExport"
     ]
-    assert [(e["field"], e["code"]) for e in data["crmErrors"]] == [("id", "NOT_FOUND")]
+    assert [(e["field"], e["code"]) for e in data["errors"]] == [("id", "NOT_FOUND")]
     assert data["url"] is None
 
 

@@ -35,13 +35,13 @@ from saleor_crm_plugin.models import (
 PREVIEW = """
 mutation P($rule: JSON, $channel: String) {
   crmSegmentPreview(rule: $rule, channel: $channel) {
-    result { count total } crmErrors { field code message }
+    result { count total } errors { field code message }
   }
 }"""
 CREATE = """
 mutation C($input: CRMSegmentInput!) {
   crmSegmentCreate(input: $input) {
-    segment { membersCount } crmErrors { field code message }
+    segment { membersCount } errors { field code message }
   }
 }"""
 ADDRESS_CREATE = """
@@ -66,13 +66,13 @@ ADJUST = """
 mutation A($id: ID!, $channel: String!, $points: Int!) {
   crmPointsAdjust(customerId: $id, channel: $channel, points: $points,
                   reason: "welcome") {
-    points { available } crmErrors { field code message }
+    points { available } errors { field code message }
   }
 }"""
 OVERRIDE = """
 mutation O($id: ID!, $channel: String!, $tier: ID, $expires: DateTime) {
   crmTierOverride(customerId: $id, channel: $channel, tierId: $tier, reason: "VIP",
-                  expiresAt: $expires) { crmErrors { field code message } }
+                  expiresAt: $expires) { errors { field code message } }
 }"""
 
 US = {
@@ -106,7 +106,7 @@ def count(staff, rule, channel=None):
     data = crm_gql(staff, PREVIEW, {"rule": rule, "channel": channel})[
         "crmSegmentPreview"
     ]
-    assert data["crmErrors"] == [], data["crmErrors"]
+    assert data["errors"] == [], data["errors"]
     return data["result"]["count"]
 
 
@@ -150,7 +150,7 @@ def test_country_follows_the_default_addresses_then_the_last_order(
         PREVIEW,
         {"rule": {"field": "country", "op": "eq", "value": "POL"}},
     )["crmSegmentPreview"]
-    assert [(e["field"], e["code"]) for e in bad["crmErrors"]] == [("rule", "INVALID")]
+    assert [(e["field"], e["code"]) for e in bad["errors"]] == [("rule", "INVALID")]
 
     # a new default billing address in the US decides over the shipping one
     user_id = gid("User", customer.pk)
@@ -219,7 +219,7 @@ def test_customer_type_and_metadata(shoppers, staff_users_admin):
         PREVIEW,
         {"rule": {"field": "metadata", "op": "exists", "key": " "}},
     )["crmSegmentPreview"]
-    assert [(e["field"], e["code"]) for e in bad["crmErrors"]] == [("rule", "INVALID")]
+    assert [(e["field"], e["code"]) for e in bad["errors"]] == [("rule", "INVALID")]
 
     # a stored segment on the same rules (named parameters, jsonb operators)
     data = crm_gql(
@@ -237,7 +237,7 @@ def test_customer_type_and_metadata(shoppers, staff_users_admin):
             }
         },
     )["crmSegmentCreate"]
-    assert data == {"segment": {"membersCount": 1}, "crmErrors": []}
+    assert data == {"segment": {"membersCount": 1}, "errors": []}
     member = SegmentMember.objects.get(segment=Segment.objects.get())
     assert member.profile.user_id == customer.pk
 
@@ -269,7 +269,7 @@ def test_tier_and_points(
     assert count(staff_users_admin, gold) == 0
 
     data = crm_gql(staff_users_admin, ADJUST, {**usd, "points": 40})["crmPointsAdjust"]
-    assert data == {"points": {"available": 40}, "crmErrors": []}
+    assert data == {"points": {"available": 40}, "errors": []}
     # mirrored after the commit (the test client runs on-commit callbacks)
     assert Membership.objects.get(user=customer).mirrored_points == 40
     assert count(staff_users_admin, {"field": "points", "op": "gte", "value": 40}) == 1
@@ -294,7 +294,7 @@ def test_tier_and_points(
                 "tier": gid("CRMTier", programs[channel_USD.slug, "Gold"].pk),
                 "expires": expires,
             },
-        )["crmTierOverride"]["crmErrors"]
+        )["crmTierOverride"]["errors"]
         == []
     )
     assert count(staff_users_admin, gold) == 1

@@ -31,7 +31,7 @@ PREVIEW = """
 mutation P($rule: JSON, $preset: String, $params: JSON, $channel: String) {
   crmSegmentPreview(rule: $rule, preset: $preset, presetParams: $params,
                     channel: $channel) {
-    result { count total share } crmErrors { field code message }
+    result { count total share } errors { field code message }
   }
 }"""
 CREATE = """
@@ -40,13 +40,13 @@ mutation C($input: CRMSegmentInput!) {
     segment { id name kind membersCount preset
               members(first: 2) { totalCount edges { node { customerId } }
                                   pageInfo { hasNextPage endCursor } } }
-    crmErrors { field code message }
+    errors { field code message }
   }
 }"""
 REFRESH = """
 mutation R($id: ID!) {
   crmSegmentRefresh(id: $id) { entered exited segment { membersCount }
-                               crmErrors { field code message } }
+                               errors { field code message } }
 }"""
 LIST = """
 query L($filter: CRMSegmentFilterInput) {
@@ -83,7 +83,7 @@ def customers(channel_USD):
 
 
 def errors(payload):
-    return [(e["field"], e["code"]) for e in payload["crmErrors"]]
+    return [(e["field"], e["code"]) for e in payload["errors"]]
 
 
 def test_live_count_of_an_unsaved_rule(customers, staff_users_admin, channel_USD):
@@ -176,7 +176,7 @@ def test_create_refresh_and_events(customers, staff_users_admin, channel_USD):
             }
         },
     )["crmSegmentCreate"]
-    assert data["crmErrors"] == []
+    assert data["errors"] == []
     segment = Segment.objects.get()
     assert data["segment"]["membersCount"] == 1
     assert list(SegmentMember.objects.values_list("profile_id", flat=True)) == [
@@ -311,7 +311,7 @@ def test_real_orders_move_the_customer_through_purchase_segments_within_the_task
                 }
             },
         )
-        assert created["crmSegmentCreate"]["crmErrors"] == []
+        assert created["crmSegmentCreate"]["errors"] == []
         ids.append(created["crmSegmentCreate"]["segment"]["id"])
     once, twice = Segment.objects.order_by("pk")
 

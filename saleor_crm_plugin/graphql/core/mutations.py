@@ -1,35 +1,33 @@
 """The base of every CRM mutation: Saleor's ``BaseMutation`` (permissions, typed
-``errors`` / ``crmErrors``) plus the CRM's input-cleaning layer and ID helpers, and
-the permission metas the areas' mutations share."""
+``errors``; ``crmErrors`` is its deprecated alias) plus the CRM's input-cleaning
+layer, the one mapping of service errors (``errors.py``) and ID helpers, and the
+permission metas the areas' mutations share."""
 
-from django.core.exceptions import ValidationError
 from saleor.account.models import User
 from saleor.graphql.core.context import setup_context_user
 from saleor.graphql.core.mutations import BaseMutation
 from saleor.permission.auth_filters import AuthorizationFilters
 from saleor.permission.enums import AccountPermissions, DiscountPermissions
 
-from ...core.errors import CRMErrorCode
 from ...core.validation import NUL_MESSAGE
+from ...domain.errors import CRMErrorCode, CRMServiceError
+from .errors import from_service_error, invalid
 from .types import CRMError
 from .validation import nul_argument
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def invalid(field: str, code: CRMErrorCode, message: str) -> ValidationError:
-    return ValidationError({_camel(field): ValidationError(message, code=code.value)})
-
-
 class CRMBaseMutation(BaseMutation):
+    # a service's field name → this mutation's input name, where they differ
+    error_fields: dict[str, str] = {}
+
     class Meta:
         abstract = True
 
     @classmethod
     def mutate(cls, root, info, /, **data):
+        """Saleor's ``mutate`` with two CRM layers: text no column can store is
+        refused first, and a refused service call (a :class:`CRMServiceError`
+        raised anywhere in ``perform_mutation``) becomes the typed error."""
         # Text no column can store (a NUL character) is refused before the
         # mutation runs, once the caller is known to be allowed to run it.
         field = nul_argument(info, data)
@@ -39,7 +37,10 @@ class CRMBaseMutation(BaseMutation):
                 return cls.handle_errors(
                     invalid(field, CRMErrorCode.INVALID, NUL_MESSAGE)
                 )
-        return super().mutate(root, info, **data)
+        try:
+            return super().mutate(root, info, **data)
+        except CRMServiceError as exc:
+            return cls.handle_errors(from_service_error(exc, cls.error_fields))
 
     @classmethod
     def pk_of(cls, global_id, type_name, field):

@@ -1,7 +1,7 @@
 import graphene
 from saleor.graphql.core.types.common import Error
 
-from ...core.errors import CRMErrorCode
+from ...domain.errors import CRMErrorCode
 
 CRMErrorCodeEnum = graphene.Enum.from_enum(CRMErrorCode)
 

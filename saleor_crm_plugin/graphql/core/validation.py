@@ -4,7 +4,7 @@
   cannot hold one, so it would end as a ``DataError``). The check walks each
   field's arguments by their schema types — strings, JSON, enums, nested input
   objects and lists — and leaves IDs to Saleor's own ID decoding. Mutations answer
-  it as ``crmErrors {field: <the input field>, code: INVALID}`` (see
+  it as ``errors {field: <the input field>, code: INVALID}`` (see
   ``core.mutations.CRMBaseMutation``); every other field through
   :class:`InputGuardMiddleware` as a GraphQL error, before any resolver runs.
 * IDs on queries: :func:`query_pk` decodes with Saleor's ``from_global_id_or_error``
@@ -73,7 +73,7 @@ def nul_argument(info, args: dict) -> str | None:
 
 class InputGuardMiddleware:
     """Refuses text arguments with a NUL character on every field except the
-    mutations' root fields (those answer with a typed ``crmErrors`` entry)."""
+    mutations' root fields (those answer with a typed ``errors`` entry)."""
 
     def resolve(self, next_, root, info, **args):
         if args and info.parent_type is not info.schema.get_mutation_type():

@@ -1,16 +1,11 @@
 import graphene
-from django.db.models import Q
-from django.utils import timezone
-from saleor.graphql.core.connection import create_connection_slice
 from saleor.graphql.core.fields import FilterConnectionField, PermissionsField
 from saleor.permission.auth_filters import AuthorizationFilters
 from saleor.permission.enums import DiscountPermissions
 
-from ...coupons import issuing as coupons
-from ...models import CouponGrant, CouponRule
-from ..core.validation import filter_queryset, query_pk
-from .mutations import (
-    CRMCouponCodesExport,
+from .filters import CRMCouponRuleFilterInput
+from .mutations.codes import CRMCouponCodesExport
+from .mutations.rules import (
     CRMCouponRuleActivate,
     CRMCouponRuleCreate,
     CRMCouponRuleDelete,
@@ -18,27 +13,23 @@ from .mutations import (
     CRMCouponRuleRun,
     CRMCouponRuleUpdate,
 )
+from .resolvers import (
+    resolve_dry_run,
+    resolve_my_coupons,
+    resolve_report,
+    resolve_rule,
+    resolve_rules,
+)
+from .sorters import CRMCouponRuleSortingInput
 from .types import (
-    CouponRuleFilter,
     CRMCouponDryRun,
     CRMCouponReport,
     CRMCouponRule,
     CRMCouponRuleCountableConnection,
-    CRMCouponRuleFilterInput,
-    CRMCouponRuleSortingInput,
     CRMMyCoupon,
-    money,
 )
 
 _MANAGE = [DiscountPermissions.MANAGE_DISCOUNTS]
-
-
-def _rule(global_id):
-    return (
-        CouponRule.objects.select_related("channel")
-        .filter(pk=query_pk(global_id, "CRMCouponRule"))
-        .first()
-    )
 
 
 class CouponQueries(graphene.ObjectType):
@@ -91,62 +82,23 @@ class CouponQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_crm_coupon_rules(_root, info, **kwargs):
-        qs = filter_queryset(
-            CouponRuleFilter,
-            kwargs.get("filter"),
-            CouponRule.objects.select_related("channel"),
-        )
-        return create_connection_slice(
-            qs, info, kwargs, CRMCouponRuleCountableConnection
-        )
+        return resolve_rules(info, kwargs)
 
     @staticmethod
     def resolve_crm_coupon_rule(_root, _info, *, id):
-        return _rule(id)
+        return resolve_rule(id)
 
     @staticmethod
     def resolve_crm_coupon_rule_dry_run(_root, _info, *, id, sample_size):
-        rule = _rule(id)
-        if rule is None:
-            return None
-        return CRMCouponDryRun.of(
-            coupons.dry_run(rule, sample_size=max(0, min(sample_size or 0, 500)))
-        )
+        return resolve_dry_run(id, sample_size)
 
     @staticmethod
     def resolve_crm_coupon_rule_report(_root, _info, *, id):
-        rule = _rule(id)
-        return None if rule is None else CRMCouponReport.of(coupons.report(rule))
+        return resolve_report(id)
 
     @staticmethod
     def resolve_crm_my_coupons(_root, info, *, channel=None, include_used):
-        now = timezone.now()
-        qs = (
-            CouponGrant.objects.select_related("rule__channel")
-            .filter(profile__user_id=info.context.user.pk, control=False)
-            .order_by("expires_at", "pk")
-        )
-        if channel:
-            qs = qs.filter(rule__channel__slug=channel)
-        if not include_used:
-            qs = qs.filter(redeemed_at__isnull=True).filter(
-                Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-            )
-        return [
-            CRMMyCoupon(
-                code=g.code,
-                name=g.rule.name,
-                channel=g.rule.channel.slug,
-                discount_type=g.rule.discount_type,
-                discount_value=g.rule.discount_value,
-                min_spend=money(g.rule.min_spend, g.currency),
-                expires_at=g.expires_at,
-                redeemed_at=g.redeemed_at,
-                is_usable=g.redeemed_at is None
-                and (g.expires_at is None or g.expires_at > now),
-            )
-            for g in qs[:200]
-        ]
+        return resolve_my_coupons(info.context.user.pk, channel, include_used)
 
 
 class CouponMutations(graphene.ObjectType):

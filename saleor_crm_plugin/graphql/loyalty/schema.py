@@ -1,24 +1,23 @@
 import graphene
-from saleor.account.models import User
 from saleor.graphql.core.fields import PermissionsField
 from saleor.permission.auth_filters import AuthorizationFilters
 from saleor.permission.enums import AccountPermissions, DiscountPermissions
 
-from ...models import LoyaltyProgram
-from ..core.validation import query_pk
-from .mutations import (
-    CRMLoyaltyPreview,
+from .mutations.overrides import CRMTierOverrideSet
+from .mutations.points import CRMPointsAdjust, CRMPointsRedeem
+from .mutations.preview import CRMLoyaltyPreview
+from .mutations.programs import (
     CRMLoyaltyProgramCreate,
     CRMLoyaltyProgramDelete,
     CRMLoyaltyProgramUpdate,
-    CRMPointsAdjust,
-    CRMPointsRedeem,
-    CRMTierCreate,
-    CRMTierDelete,
-    CRMTierOverrideSet,
-    CRMTierUpdate,
 )
-from .state import loyalty_state, program_for
+from .mutations.tiers import CRMTierCreate, CRMTierDelete, CRMTierUpdate
+from .resolvers import (
+    loyalty_state,
+    program_for,
+    resolve_customer_loyalty,
+    resolve_loyalty_programs,
+)
 from .types import CRMLoyaltyProgram, CRMLoyaltyState
 
 
@@ -60,16 +59,11 @@ class LoyaltyQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_crm_customer_loyalty(_root, _info, *, customer_id, channel):
-        user_pk = query_pk(customer_id, "User")
-        if not User.objects.filter(pk=user_pk).exists():
-            return None
-        return loyalty_state(user_pk, channel)
+        return resolve_customer_loyalty(customer_id, channel)
 
     @staticmethod
     def resolve_crm_loyalty_programs(_root, _info):
-        return list(
-            LoyaltyProgram.objects.select_related("channel").order_by("channel__slug")
-        )
+        return resolve_loyalty_programs()
 
     @staticmethod
     def resolve_crm_loyalty_program(_root, _info, *, channel):

@@ -1,0 +1,2 @@
+"""RFM over GraphQL: ``enums``, ``types``, ``inputs``, ``resolvers``,
+``mutations/`` and ``schema``."""

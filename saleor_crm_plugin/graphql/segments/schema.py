@@ -1,30 +1,28 @@
 import graphene
-from saleor.graphql.core.connection import create_connection_slice
 from saleor.graphql.core.fields import FilterConnectionField, PermissionsField
 from saleor.permission.enums import AccountPermissions
 
-from ...models import Segment
-from ..core.validation import filter_queryset, query_pk
-from .events import (
-    CRMSegmentEventCountableConnection,
-    CRMSegmentEventFilterInput,
-    CRMSegmentEventSortingInput,
-    resolve_segment_events,
-)
-from .exports import CRMSegmentExport
-from .mutations import (
+from .filters import CRMSegmentEventFilterInput, CRMSegmentFilterInput
+from .mutations.exports import CRMSegmentExport
+from .mutations.preview import CRMSegmentPreview
+from .mutations.segments import (
     CRMSegmentCreate,
     CRMSegmentDelete,
-    CRMSegmentPreview,
     CRMSegmentRefresh,
     CRMSegmentUpdate,
 )
+from .resolvers import (
+    resolve_segment,
+    resolve_segment_events,
+    resolve_segment_presets,
+    resolve_segments,
+)
+from .sorters import CRMSegmentEventSortingInput
 from .types import (
     CRMSegment,
     CRMSegmentCountableConnection,
-    CRMSegmentFilterInput,
+    CRMSegmentEventCountableConnection,
     CRMSegmentPreset,
-    SegmentFilter,
 )
 
 
@@ -59,18 +57,11 @@ class SegmentQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_crm_segments(_root, info, **kwargs):
-        # the FilterSet applied directly: Saleor's filter_qs would demand a default
-        # channel, and segments span channels
-        qs = filter_queryset(
-            SegmentFilter,
-            kwargs.get("filter"),
-            Segment.objects.select_related("channel"),
-        )
-        return create_connection_slice(qs, info, kwargs, CRMSegmentCountableConnection)
+        return resolve_segments(info, kwargs)
 
     @staticmethod
     def resolve_crm_segment(_root, _info, *, id):
-        return Segment.objects.filter(pk=query_pk(id, "CRMSegment")).first()
+        return resolve_segment(id)
 
     @staticmethod
     def resolve_crm_segment_events(_root, info, **kwargs):
@@ -78,7 +69,7 @@ class SegmentQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_crm_segment_presets(_root, _info):
-        return CRMSegmentPreset.all()
+        return resolve_segment_presets()
 
 
 class SegmentMutations(graphene.ObjectType):

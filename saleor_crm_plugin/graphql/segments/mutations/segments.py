@@ -3,60 +3,27 @@ from decimal import Decimal
 import graphene
 from django.db import transaction
 from django.utils import timezone
-from saleor.channel.models import Channel
-from saleor.graphql.core.scalars import JSON
 
-from ...core.errors import CRMErrorCode
-from ...core.validation import first_column_problem
-from ...domain.segments import RuleError, normalize, preset_rule
-from ...models import Segment
-from ...segments import membership as segments
-from ..core.mutations import CRMMutation, UsersMeta, invalid
-from .types import CRMSegment, CRMSegmentCount, CRMSegmentKindEnum
-
-
-def rule_error(exc: RuleError):
-    field = (
-        "presetParams"
-        if exc.path.startswith("preset_params")
-        else ("preset" if exc.path == "preset" else "rule")
-    )
-    return invalid(field, CRMErrorCode[exc.code], str(exc))
-
-
-SegmentMeta = UsersMeta
-
-
-class CRMSegmentInput(graphene.InputObjectType):
-    name = graphene.String()
-    description = graphene.String()
-    channel = graphene.String(description="Slug of a channel; null: all channels.")
-    kind = CRMSegmentKindEnum()
-    rule = JSON(description="A rule tree (give a rule or a preset).")
-    preset = graphene.String(description="Key of a ready-made segment.")
-    preset_params = JSON(description="The preset's thresholds.")
-
-
-def _channel(slug):
-    if slug is None:
-        return None
-    channel = Channel.objects.filter(slug=slug).first()
-    if channel is None:
-        raise invalid("channel", CRMErrorCode.NOT_FOUND, "Channel not found.")
-    return channel
+from ....core.validation import first_column_problem
+from ....domain.errors import CRMErrorCode
+from ....domain.segments import normalize, preset_rule
+from ....models import Segment
+from ....segments import membership as segments
+from ...core.errors import invalid
+from ...core.mutations import CRMMutation
+from ..inputs import CRMSegmentInput
+from ..types import CRMSegment
+from .base import SegmentMeta, one_of_rule_or_preset, optional_channel
 
 
 def _check_rule(segment: Segment):
     """Validate what the segment will compute; store the normalized rule."""
-    try:
-        if segment.preset:
-            rule = preset_rule(segment.preset, segment.preset_params)
-        elif segment.rule is None:
-            raise invalid("rule", CRMErrorCode.REQUIRED, "Give a rule or a preset.")
-        else:
-            rule = normalize(segment.rule)
-    except RuleError as exc:
-        raise rule_error(exc) from exc
+    if segment.preset:
+        rule = preset_rule(segment.preset, segment.preset_params)
+    elif segment.rule is None:
+        raise invalid("rule", CRMErrorCode.REQUIRED, "Give a rule or a preset.")
+    else:
+        rule = normalize(segment.rule)
     # JSON-safe (dates and decimals as text) for storage and display
     segment.rule = _jsonable(rule)
 
@@ -73,22 +40,15 @@ def _jsonable(node):
     return node
 
 
-def _one_of_rule_or_preset(rule, preset):
-    if rule is not None and preset:
-        raise invalid(
-            "preset", CRMErrorCode.INVALID, "Give either a rule or a preset, not both."
-        )
-
-
 def _apply(segment: Segment, data: dict):
-    _one_of_rule_or_preset(data.get("rule"), data.get("preset"))
+    one_of_rule_or_preset(data.get("rule"), data.get("preset"))
     for field in ("name", "description", "kind", "preset"):
         if data.get(field) is not None:
             setattr(
                 segment, field, data[field].strip() if field == "name" else data[field]
             )
     if "channel" in data:
-        segment.channel = _channel(data["channel"])
+        segment.channel = optional_channel(data["channel"])
     if data.get("rule") is not None:
         segment.rule, segment.preset, segment.preset_params = data["rule"], "", {}
     if data.get("preset_params") is not None:
@@ -182,49 +142,3 @@ class CRMSegmentRefresh(CRMMutation):
         segment = cls.object_or_error(Segment, id, "CRMSegment")
         result = segments.materialize(segment)
         return cls(segment=segment, entered=result["entered"], exited=result["exited"])
-
-
-class CRMSegmentPreview(CRMMutation):
-    result = graphene.Field(CRMSegmentCount)
-
-    class Arguments:
-        rule = JSON(description="An unsaved rule tree.")
-        preset = graphene.String()
-        preset_params = JSON()
-        channel = graphene.String()
-
-    class Meta(SegmentMeta):
-        description = (
-            "Live count of an unsaved rule (or preset) while editing: how many "
-            "customers match and their share. Writes nothing."
-        )
-
-    @classmethod
-    def perform_mutation(
-        cls,
-        _root,
-        _info,
-        /,
-        *,
-        rule=None,
-        preset=None,
-        preset_params=None,
-        channel=None,
-    ):
-        _one_of_rule_or_preset(rule, preset)
-        channel_obj = _channel(channel)
-        try:
-            if preset:
-                normal = preset_rule(preset, preset_params or {})
-            elif rule is not None:
-                normal = normalize(rule)
-            else:
-                raise invalid("rule", CRMErrorCode.REQUIRED, "Give a rule or a preset.")
-        except RuleError as exc:
-            raise rule_error(exc) from exc
-        matched, total = segments.count(normal, channel_obj.pk if channel_obj else None)
-        return cls(
-            result=CRMSegmentCount(
-                count=matched, total=total, share=matched / total if total else 0.0
-            )
-        )

@@ -3,18 +3,13 @@ from saleor.graphql.core.fields import PermissionsField
 from saleor.permission.auth_filters import AuthorizationFilters
 from saleor.permission.enums import AccountPermissions
 
-from ...models import CustomerProfile
-from ..core.validation import query_pk
-from .mutations import CRMCustomerResync
+from .mutations.profiles import CRMCustomerResync
+from .resolvers import (
+    resolve_customer_profile,
+    resolve_customer_profiles,
+    resolve_profile,
+)
 from .types import CRMCustomerProfile
-
-
-def _profile(user_id, channel_slug):
-    return (
-        CustomerProfile.objects.select_related("channel")
-        .filter(user_id=user_id, channel__slug=channel_slug)
-        .first()
-    )
 
 
 class ProfileQueries(graphene.ObjectType):
@@ -44,19 +39,15 @@ class ProfileQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_crm_customer_profile(_root, _info, *, customer_id, channel):
-        return _profile(query_pk(customer_id, "User"), channel)
+        return resolve_customer_profile(customer_id, channel)
 
     @staticmethod
     def resolve_crm_customer_profiles(_root, _info, *, customer_id):
-        return list(
-            CustomerProfile.objects.select_related("channel")
-            .filter(user_id=query_pk(customer_id, "User"))
-            .order_by("channel__slug")
-        )
+        return resolve_customer_profiles(customer_id)
 
     @staticmethod
     def resolve_crm_my_profile(_root, info, *, channel):
-        return _profile(info.context.user.pk, channel)
+        return resolve_profile(info.context.user.pk, channel)
 
 
 class ProfileMutations(graphene.ObjectType):

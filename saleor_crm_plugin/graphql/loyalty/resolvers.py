@@ -1,6 +1,6 @@
-"""A customer's loyalty in one channel, as the GraphQL API shows it. Reads only:
-a customer who has no membership yet gets a state with no tier and no points and
-nothing is written."""
+"""A customer's loyalty in one channel, as the GraphQL API shows it, and the
+programs. Reads only: a customer who has no membership yet gets a state with no
+tier and no points and nothing is written."""
 
 from datetime import timedelta
 
@@ -10,7 +10,8 @@ from ...domain.tiers import Metric, TierRule
 from ...loyalty import ledger as loyalty
 from ...loyalty import state as tier_state
 from ...loyalty import tiers as loyalty_tiers
-from ...models import LoyaltyProgram, Membership, PointsEntry, PointsRedemption
+from ...models import LoyaltyProgram, Membership, PointsRedemption
+from ..core.resolvers import customer_pk
 from .types import (
     CRMLoyaltyState,
     CRMPointsBalance,
@@ -104,5 +105,12 @@ def loyalty_state(user_id: int, channel_slug: str) -> CRMLoyaltyState | None:
     return state
 
 
-def ledger_queryset(state):
-    return PointsEntry.objects.filter(membership_id=state.membership_id)
+def resolve_customer_loyalty(customer_id: str, channel_slug: str):
+    user_pk = customer_pk(customer_id)
+    return None if user_pk is None else loyalty_state(user_pk, channel_slug)
+
+
+def resolve_loyalty_programs():
+    return list(
+        LoyaltyProgram.objects.select_related("channel").order_by("channel__slug")
+    )

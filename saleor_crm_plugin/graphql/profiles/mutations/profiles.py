@@ -1,12 +1,12 @@
 import graphene
-from django.core.exceptions import ValidationError
 from saleor.account.models import User
 
-from ...core.errors import CRMErrorCode
-from ...models import CustomerProfile
-from ...pipeline.apply import resync_customer
-from ..core.mutations import CRMBaseMutation, UsersMeta
-from .types import CRMCustomerProfile
+from ....domain.errors import CRMErrorCode
+from ....models import CustomerProfile
+from ....pipeline.apply import resync_customer
+from ...core.errors import invalid
+from ...core.mutations import CRMBaseMutation, UsersMeta
+from ..types import CRMCustomerProfile
 
 
 class CRMCustomerResync(CRMBaseMutation):
@@ -35,23 +35,14 @@ class CRMCustomerResync(CRMBaseMutation):
         if not str(pk).isdigit():
             # Saleor's users have integer keys: a UUID-shaped user ID is as
             # malformed here as on the profile queries ("Invalid ID")
-            raise ValidationError(
-                {
-                    "customer_id": ValidationError(
-                        f"Invalid ID: {customer_id}. Expected: User.",
-                        code=CRMErrorCode.GRAPHQL_ERROR.value,
-                    )
-                }
+            raise invalid(
+                "customer_id",
+                CRMErrorCode.GRAPHQL_ERROR,
+                f"Invalid ID: {customer_id}. Expected: User.",
             )
         user = User.objects.filter(pk=pk).first()
         if user is None:
-            raise ValidationError(
-                {
-                    "customer_id": ValidationError(
-                        "Customer not found.", code=CRMErrorCode.NOT_FOUND.value
-                    )
-                }
-            )
+            raise invalid("customer_id", CRMErrorCode.NOT_FOUND, "Customer not found.")
         resync_customer(user.pk)
         profiles = list(
             CustomerProfile.objects.select_related("channel")

@@ -1,0 +1,35 @@
+import graphene
+
+from ...domain.coupons import DELIVERY, DISCOUNT_TYPES, STATUSES, TRIGGERS
+
+
+def _enum(name, values, description):
+    return graphene.Enum(
+        name, [(v.upper(), v) for v in values], description=description
+    )
+
+
+CRMCouponTriggerEnum = _enum(
+    "CRMCouponTriggerEnum", TRIGGERS, "What makes a coupon rule issue a code."
+)
+
+
+CRMCouponDiscountTypeEnum = _enum(
+    "CRMCouponDiscountTypeEnum",
+    DISCOUNT_TYPES,
+    "The discount of a coupon rule's codes.",
+)
+
+
+CRMCouponRuleStatusEnum = _enum(
+    "CRMCouponRuleStatusEnum",
+    STATUSES,
+    "A draft issues nothing; a paused rule stops "
+    "issuing; an active one issues between its start "
+    "and end.",
+)
+
+
+CRMCouponDeliveryEnum = _enum(
+    "CRMCouponDeliveryEnum", DELIVERY, "How a rule's codes reach customers."
+)

@@ -1,0 +1,46 @@
+import graphene
+from saleor.graphql.core.scalars import DateTime, Decimal
+
+from .enums import (
+    CRMCouponDeliveryEnum,
+    CRMCouponDiscountTypeEnum,
+    CRMCouponTriggerEnum,
+)
+
+
+class CRMCouponTriggerInput(graphene.InputObjectType):
+    kind = CRMCouponTriggerEnum(required=True)
+    segment_id = graphene.ID(description="segment_entry (required) / schedule.")
+    n = graphene.Int(description="nth_order: 2 to 1000.")
+    days = graphene.Int(description="days_without_order / category_purchase.")
+    every_days = graphene.Int(description="schedule: repeat every N days (1-366).")
+    days_before = graphene.Int(description="birthday: 0 to 60 days ahead.")
+    tier_id = graphene.ID(description="tier_upgrade: only upgrades to this tier.")
+    category_ids = graphene.List(
+        graphene.NonNull(graphene.ID), description="category_purchase: the categories."
+    )
+
+
+class CRMCouponRuleInput(graphene.InputObjectType):
+    name = graphene.String()
+    description = graphene.String()
+    channel = graphene.String(description="Slug of the rule's channel.")
+    trigger = CRMCouponTriggerInput()
+    discount_type = CRMCouponDiscountTypeEnum()
+    discount_value = Decimal(description="Percent (0-100] or an amount.")
+    min_spend = Decimal(description="Minimum checkout subtotal.")
+    product_ids = graphene.List(graphene.NonNull(graphene.ID))
+    category_ids = graphene.List(graphene.NonNull(graphene.ID))
+    collection_ids = graphene.List(graphene.NonNull(graphene.ID))
+    validity_days = graphene.Int(description="Days a code stays valid (1-365).")
+    max_per_customer = graphene.Int(description="Codes per customer, ever.")
+    cooldown_days = graphene.Int(description="Days between two codes of the rule.")
+    budget_codes = graphene.Int(description="At most this many codes (null: no cap).")
+    budget_amount = Decimal(description="At most this much discount committed.")
+    control_share = Decimal(description="Share held out as a control group (0-0.9).")
+    report_window_days = graphene.Int(
+        description="Days after a grant the report counts orders in."
+    )
+    starts_at = DateTime()
+    ends_at = DateTime()
+    delivery = graphene.List(graphene.NonNull(CRMCouponDeliveryEnum))

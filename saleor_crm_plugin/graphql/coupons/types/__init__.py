@@ -1,0 +1,31 @@
+from .dry_run import (
+    CRMCouponDryRun,
+    CRMCouponDryRunActivation,
+    CRMCouponDryRunReplay,
+    CRMCouponDryRunRow,
+)
+from .my_coupons import CRMMyCoupon
+from .reports import CRMCouponArm, CRMCouponReport, CRMUplift
+from .rules import (
+    CRMCouponGrant,
+    CRMCouponGrantCountableConnection,
+    CRMCouponRule,
+    CRMCouponRuleCountableConnection,
+    CRMCouponTrigger,
+)
+
+__all__ = [
+    "CRMCouponArm",
+    "CRMCouponDryRun",
+    "CRMCouponDryRunActivation",
+    "CRMCouponDryRunReplay",
+    "CRMCouponDryRunRow",
+    "CRMCouponGrant",
+    "CRMCouponGrantCountableConnection",
+    "CRMCouponReport",
+    "CRMCouponRule",
+    "CRMCouponRuleCountableConnection",
+    "CRMCouponTrigger",
+    "CRMMyCoupon",
+    "CRMUplift",
+]

@@ -1,0 +1,2 @@
+"""Customer profiles over GraphQL: ``types``, ``resolvers``, ``mutations/`` and
+``schema``."""

@@ -1,0 +1,1 @@
+"""Profile mutations: ``profiles`` (a customer's resync)."""

@@ -1,0 +1,5 @@
+import graphene
+
+CRMRfmMethodEnum = graphene.Enum(
+    "CRMRfmMethodEnum", [("QUANTILES", "quantiles"), ("THRESHOLDS", "thresholds")]
+)

@@ -1,0 +1,1 @@
+"""RFM mutations: ``settings`` (the scoring method) and ``scores`` (a recompute)."""
