@@ -4,24 +4,13 @@ redemption; each trigger selects the right customers; caps, cooldowns, budgets a
 the control group hold; the dry run writes nothing; the report compares treated
 and held-out customers."""
 
-# ruff: noqa: F811
-
 import re
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    CHARGE,
-    crm_gql,
-    gid,
-    gql,
-    ok,
-    place_order,
-    shop_usd,
-    staff_discounts_admin,
-)
+from crm_helpers import CHARGE, crm_gql, gid, gql, ok, place_order
 from django.utils import timezone
 from saleor.account.models import User
 from saleor.discount import DiscountValueType, VoucherType

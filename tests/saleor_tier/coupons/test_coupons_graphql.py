@@ -4,8 +4,6 @@ sort, dry run and report, the permission matrix (MANAGE_DISCOUNTS), customers
 seeing only their own codes; delivery by signed webhook and Saleor's NOTIFY_USER
 path to a real local HTTP receiver; erasure."""
 
-# ruff: noqa: F811
-
 import json
 import threading
 from datetime import datetime, timedelta
@@ -14,13 +12,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import graphene
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    crm_gql,
-    crm_post,
-    gid,
-    staff_discounts_admin,
-    staff_users_admin,
-)
+from crm_helpers import crm_gql, crm_post, gid
 from django.utils import timezone
 from saleor.account.models import User
 from saleor.discount.models import Voucher

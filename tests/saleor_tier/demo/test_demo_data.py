@@ -13,7 +13,7 @@ from saleor.account.models import User
 
 from saleor_crm_plugin.models import CouponRule, CustomerProfile
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "demo_data.py"
+SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "demo_data.py"
 
 
 @pytest.fixture

@@ -5,19 +5,11 @@ a rule given together with a preset are refused with a typed error (``crmErrors`
 on mutations, a GraphQL error on queries) and write nothing — never an
 "Internal Server Error"."""
 
-# ruff: noqa: F811
-
 import json
 from decimal import Decimal
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    crm_gql,
-    crm_post,
-    gid,
-    staff_discounts_admin,
-    staff_users_admin,
-)
+from crm_helpers import crm_gql, crm_post, gid
 from saleor.account.models import User
 from saleor.graphql.tests.utils import get_graphql_content_from_response
 

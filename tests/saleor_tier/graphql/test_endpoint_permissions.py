@@ -2,13 +2,11 @@
 tokens; bad IDs give GraphQL errors, never a crash."""
 
 # Fixtures are imported from crm_helpers and requested by name.
-# ruff: noqa: F811
-
 import uuid
 from decimal import Decimal
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
+from crm_helpers import (
     CHARGE,
     CRM_MY_PROFILE,
     CRM_PROFILE,
@@ -18,7 +16,6 @@ from crm_helpers import (  # noqa: F401 - fixtures
     crm_post,
     gid,
     place_order,
-    shop_usd,
 )
 from saleor.graphql.tests.utils import (
     assert_no_permission,

@@ -3,7 +3,7 @@ Saleor's third-party JWT for an app acting for a staff user, whose permissions a
 the intersection of the app's and the user's."""
 
 import graphene
-from crm_fixtures import on_crm
+from crm_helpers import on_crm
 from saleor.core.jwt import create_access_token_for_app
 from saleor.graphql.tests.utils import assert_no_permission, get_graphql_content
 

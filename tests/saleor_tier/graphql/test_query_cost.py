@@ -4,16 +4,10 @@ reports its cost in ``extensions.cost`` like Saleor's, and a request above
 ``GRAPHQL_QUERY_MAX_COMPLEXITY`` is refused with Saleor's ``QueryCostError`` —
 exactly as Saleor refuses its own expensive queries — before anything runs."""
 
-# ruff: noqa: F811
-
 from decimal import Decimal
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    crm_post,
-    gid,
-    staff_discounts_admin,
-)
+from crm_helpers import crm_post, gid
 from graphql import GraphQLInterfaceType, GraphQLObjectType, get_named_type
 from saleor.graphql.core.validators.query_cost import validate_cost_map
 from saleor.graphql.tests.utils import get_graphql_content_from_response

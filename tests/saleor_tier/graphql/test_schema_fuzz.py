@@ -13,19 +13,12 @@ the graphql-core 2 schema the endpoint serves instead (the same information
 ``hypothesis_graphql.from_schema`` reads from the SDL). Each example runs in a
 savepoint that is rolled back, so examples do not see each other's writes."""
 
-# ruff: noqa: F811
-
 import json
 import uuid
 from decimal import Decimal
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    crm_post,
-    gid,
-    staff_discounts_admin,
-    staff_users_admin,
-)
+from crm_helpers import crm_post, gid
 from django.db import transaction
 from graphql import (
     GraphQLEnumType,

@@ -1,4 +1,4 @@
-from crm_fixtures import on_crm
+from crm_helpers import on_crm
 from saleor.graphql.tests.utils import assert_no_permission, get_graphql_content
 
 MY_PROFILE = """

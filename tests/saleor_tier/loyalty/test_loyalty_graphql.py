@@ -4,21 +4,10 @@ ledger pages / redemption, staff administration of programs and tiers (with the
 Saleor voucher behind a tier), point adjustments and tier overrides — and every
 bad input answered with a typed error that writes nothing."""
 
-# ruff: noqa: F811
-
 from decimal import Decimal
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    CHARGE,
-    crm_gql,
-    crm_post,
-    gid,
-    place_order,
-    shop_usd,
-    staff_discounts_admin,
-    staff_users_admin,
-)
+from crm_helpers import CHARGE, crm_gql, crm_post, gid, place_order
 from saleor.discount.models import Voucher
 from saleor.graphql.tests.utils import assert_no_permission, get_graphql_content
 

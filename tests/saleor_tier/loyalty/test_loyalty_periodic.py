@@ -11,6 +11,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from crm_loyalty_helpers import customer
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -31,7 +32,6 @@ from saleor_crm_plugin.loyalty import (
     tiers as loyalty_tiers,
 )
 from saleor_crm_plugin.models import (
-    CustomerOrder,
     CustomerProfile,
     LoyaltyProgram,
     Membership,
@@ -59,30 +59,6 @@ def ladder(channel_USD):
         ),
     ]
     return program, {t.name: t for t in tiers}
-
-
-def customer(program, n, *orders, tier=None, retained_until=None, **member):
-    user = User.objects.create(email=f"member{n}-{uuid.uuid4().hex[:6]}@example.com")
-    profile = CustomerProfile.objects.create(
-        channel=program.channel, user=user, currency=program.channel.currency_code
-    )
-    for total, paid_at, *rest in orders:
-        extra = rest[0] if rest else {}
-        CustomerOrder.objects.create(
-            order_id=uuid.uuid4(),
-            profile=profile,
-            channel_id=program.channel_id,
-            currency=extra.get("currency", "USD"),
-            total_amount=Decimal(total),
-            refunded_amount=Decimal(extra.get("refunded", 0)),
-            status="fulfilled",
-            placed_at=paid_at,
-            paid_at=paid_at,
-            cancelled=extra.get("cancelled", False),
-        )
-    return Membership.objects.create(
-        program=program, user=user, tier=tier, retained_until=retained_until, **member
-    )
 
 
 def state(program):

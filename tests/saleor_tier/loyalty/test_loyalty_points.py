@@ -4,13 +4,11 @@ tiers upgraded the moment a paid order qualifies, spending soonest-expiring firs
 expiry, and concurrent spends that never overspend."""
 
 # Fixtures are imported from crm_helpers and requested by name.
-# ruff: noqa: F811
-
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
+from crm_helpers import (
     AUTHORIZE_ONLY,
     CHARGE,
     cancel,
@@ -18,8 +16,6 @@ from crm_helpers import (  # noqa: F401 - fixtures
     place_order,
     race,
     refund,
-    shop_usd,
-    staff_orders,
 )
 from django.db import connection
 from django.utils import timezone

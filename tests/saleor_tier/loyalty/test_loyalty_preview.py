@@ -6,25 +6,13 @@ lines), minimum spend, other currencies and cancelled orders are honoured, a
 proposed earn rate recomputes the points metric, nothing is written, and a bad
 proposal is a typed error."""
 
-# ruff: noqa: F811
-
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    CHARGE,
-    cancel,
-    crm_gql,
-    crm_post,
-    place_order,
-    refund,
-    shop_pln,
-    shop_usd,
-    staff_discounts_admin,
-    staff_orders,
-)
+from crm_helpers import CHARGE, cancel, crm_gql, crm_post, place_order, refund
+from crm_loyalty_helpers import customer
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -32,7 +20,6 @@ from saleor.account.models import User
 from saleor.graphql.tests.fixtures import ApiClient
 from saleor.graphql.tests.utils import assert_no_permission
 from saleor.product.models import Category, Collection
-from test_loyalty_periodic import customer
 
 from saleor_crm_plugin.loyalty import (
     periodic as loyalty_periodic,

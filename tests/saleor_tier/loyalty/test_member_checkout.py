@@ -4,32 +4,32 @@ voucher usage; a member code in anyone else's checkout is removed; the typed-in
 voucher policy both ways; tier changes re-check open checkouts; a failure never
 breaks the checkout and is retried."""
 
-# ruff: noqa: F811
-
 from decimal import Decimal
 from unittest import mock
 
-import graphene
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    CHARGE,
-    CHECKOUT_COMPLETE,
-    CHECKOUT_PAYMENT_CREATE,
-    DUMMY_GATEWAY,
-    gql,
-    ok,
-    shop_usd,
+from crm_helpers import CHARGE
+from crm_loyalty_helpers import (
+    ADD_CODE,
+    CUSTOMER_ATTACH,
+    DELIVERY,
+    LINES_ADD,
+    amount,
+    complete,
+    create,
+    db_checkout,
+    make_member,
+    run,
+    typed_voucher,
 )
 from django.utils import timezone
 from saleor.checkout.models import Checkout
-from saleor.discount import DiscountType, DiscountValueType
+from saleor.discount import DiscountType
 from saleor.discount.models import (
     OrderDiscount,
     Voucher,
-    VoucherChannelListing,
     VoucherCode,
 )
-from saleor.order.models import Order
 
 from saleor_crm_plugin import tasks
 from saleor_crm_plugin.loyalty import (
@@ -39,151 +39,6 @@ from saleor_crm_plugin.loyalty import (
     tiers as loyalty_tiers,
 )
 from saleor_crm_plugin.models import HookFailure, LoyaltyProgram, Membership, Tier
-
-CHECKOUT_FIELDS = """
-  id voucherCode discount { amount }
-  subtotalPrice { gross { amount } }
-  shippingPrice { gross { amount } }
-  totalPrice { gross { amount } }
-"""
-CREATE = f"""
-mutation C($input: CheckoutCreateInput!) {{
-  checkoutCreate(input: $input) {{ checkout {{ {CHECKOUT_FIELDS} }}
-    errors {{ field code message }} }}
-}}"""
-DELIVERY = f"""
-mutation D($id: ID, $m: ID) {{
-  checkoutDeliveryMethodUpdate(id: $id, deliveryMethodId: $m) {{
-    checkout {{ {CHECKOUT_FIELDS} }} errors {{ field code message }} }}
-}}"""
-ADD_CODE = f"""
-mutation A($id: ID, $code: String!) {{
-  checkoutAddPromoCode(id: $id, promoCode: $code) {{
-    checkout {{ {CHECKOUT_FIELDS} }} errors {{ field code message }} }}
-}}"""
-LINES_ADD = f"""
-mutation L($id: ID, $lines: [CheckoutLineInput!]!) {{
-  checkoutLinesAdd(id: $id, lines: $lines) {{
-    checkout {{ {CHECKOUT_FIELDS} }} errors {{ field code message }} }}
-}}"""
-READ = f"""
-query R($id: ID) {{ checkout(id: $id) {{ {CHECKOUT_FIELDS} }} }}"""
-CUSTOMER_ATTACH = f"""
-mutation T($id: ID) {{
-  checkoutCustomerAttach(id: $id) {{
-    checkout {{ {CHECKOUT_FIELDS} }} errors {{ field code message }} }}
-}}"""
-
-
-@pytest.fixture
-def ladder(channel_USD):
-    """Regular (no discount), Silver 10 %, Gold 25 % — each discount a Saleor voucher."""
-    program = LoyaltyProgram.objects.create(channel=channel_USD)
-    tiers = {
-        "Regular": Tier.objects.create(program=program, name="Regular", rank=0),
-        "Silver": Tier.objects.create(
-            program=program,
-            name="Silver",
-            rank=1,
-            threshold=50,
-            discount_type="percentage",
-            discount_value=Decimal(10),
-        ),
-        "Gold": Tier.objects.create(
-            program=program,
-            name="Gold",
-            rank=2,
-            threshold=100,
-            discount_type="percentage",
-            discount_value=Decimal(25),
-        ),
-    }
-    for tier in tiers.values():
-        vouchers.sync_tier_voucher(tier)
-    return program, tiers
-
-
-def make_member(user, program, tier):
-    return Membership.objects.create(program=program, user=user, tier=tier)
-
-
-def typed_voucher(channel, code, amount):
-    voucher = Voucher.objects.create(
-        name=f"Typed {code}", discount_value_type=DiscountValueType.FIXED
-    )
-    VoucherCode.objects.create(voucher=voucher, code=code)
-    VoucherChannelListing.objects.create(
-        voucher=voucher,
-        channel=channel,
-        discount_value=Decimal(amount),
-        currency=channel.currency_code,
-    )
-    return voucher
-
-
-def create(client, shop, quantity=2):
-    data = gql(
-        client,
-        CREATE,
-        {
-            "input": {
-                "channel": shop.channel_slug,
-                "lines": [{"variantId": shop.variant_id, "quantity": quantity}],
-                "shippingAddress": shop.address,
-                "billingAddress": shop.address,
-                "email": "buyer@example.com",
-            }
-        },
-    )["checkoutCreate"]
-    return read(client, ok(data)["checkout"])
-
-
-def read(client, checkout):
-    """The checkout as the storefront reads it after a mutation. (Saleor's test
-    client runs on-commit callbacks — and so the plugin's checkout hooks — only
-    after the mutation's response is built; in production the hook runs before.)"""
-    return gql(client, READ, {"id": checkout["id"]})["checkout"]
-
-
-def run(client, query, checkout, **variables):
-    key = {
-        DELIVERY: "checkoutDeliveryMethodUpdate",
-        ADD_CODE: "checkoutAddPromoCode",
-        LINES_ADD: "checkoutLinesAdd",
-        CUSTOMER_ATTACH: "checkoutCustomerAttach",
-    }
-    ok(gql(client, query, {"id": checkout["id"], **variables})[key[query]])
-    return read(client, checkout)
-
-
-def amount(node, field):
-    value = node[field]
-    value = value["gross"] if "gross" in value else value
-    return Decimal(str(value["amount"]))
-
-
-def complete(client, checkout) -> Order:
-    total = amount(checkout, "totalPrice")
-    ok(
-        gql(
-            client,
-            CHECKOUT_PAYMENT_CREATE,
-            {
-                "id": checkout["id"],
-                "input": {"amount": total, "gateway": DUMMY_GATEWAY, "token": CHARGE},
-            },
-        )["checkoutPaymentCreate"]
-    )
-    data = ok(
-        gql(client, CHECKOUT_COMPLETE, {"id": checkout["id"]})["checkoutComplete"]
-    )
-    _, pk = graphene.Node.from_global_id(data["order"]["id"])
-    return Order.objects.get(pk=pk)
-
-
-def db_checkout(checkout) -> Checkout:
-    _, token = graphene.Node.from_global_id(checkout["id"])
-    return Checkout.objects.get(token=token)
 
 
 @pytest.mark.parametrize(

@@ -8,23 +8,14 @@ transaction, so every reader — the order, its lines, Saleor's webhook and
 notification payloads — sees the buyer's own code. A member's code exists as
 soon as they enter a tier with a discount (paid order, review, override)."""
 
-# ruff: noqa: F811
-
 import json
 from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    CHARGE,
-    crm_gql,
-    gid,
-    gql,
-    place_order,
-    shop_usd,
-    staff_users_admin,
-)
+from crm_helpers import CHARGE, crm_gql, gid, gql, place_order
+from crm_loyalty_helpers import DELIVERY, complete, create, make_member, run
 from saleor.core.models import EventPayload
 from saleor.core.notify import NotifyEventType
 from saleor.discount.models import OrderDiscount, Voucher, VoucherCode
@@ -32,14 +23,6 @@ from saleor.order.models import Order, OrderLine
 from saleor.plugins.manager import PluginsManager
 from saleor.webhook.event_types import WebhookEventAsyncType
 from saleor.webhook.models import Webhook
-from test_member_checkout import (  # noqa: F401 - fixtures and flows
-    DELIVERY,
-    complete,
-    create,
-    ladder,
-    make_member,
-    run,
-)
 
 from saleor_crm_plugin.loyalty import (
     member_discount as vouchers,
@@ -272,8 +255,8 @@ def test_a_coupon_order_names_the_recipients_own_code(
 ):
     """Two customers hold single-use codes of one coupon voucher (as a rule's run
     issues them); the second one's order names the second one's code."""
+    from crm_loyalty_helpers import ADD_CODE
     from django.utils import timezone
-    from test_member_checkout import ADD_CODE
 
     from saleor_crm_plugin.coupons.rules import create_saleor_voucher
     from saleor_crm_plugin.domain.coupons import CODE_PREFIX

@@ -3,17 +3,15 @@ code is Saleor's own and usable only by the member, the points are taken
 soonest-expiring first under a lock, bad requests are refused with a typed code,
 and a failure part-way keeps nothing."""
 
-# ruff: noqa: F811
-
 from decimal import Decimal
 from unittest import mock
 
 import pytest
-from crm_helpers import race, shop_usd  # noqa: F401 - fixture
+from crm_helpers import race
+from crm_loyalty_helpers import ADD_CODE, create, run
 from saleor.discount.models import VoucherCode
 from saleor.giftcard import GiftCardEvents
 from saleor.giftcard.models import GiftCard, GiftCardEvent
-from test_member_checkout import ADD_CODE, create, run
 
 from saleor_crm_plugin.loyalty import (
     errors as loyalty_errors,

@@ -7,27 +7,24 @@ off (another member's code, another customer's coupon or points code, a code
 replaced by the member discount) it leaves a machine-readable reason in the
 checkout's public metadata, which a storefront reads with ``metafield``."""
 
-# ruff: noqa: F811
-
 import json
 from datetime import timedelta
 from decimal import Decimal
 
 import graphene
 import pytest
-from crm_helpers import gql, ok, shop_usd  # noqa: F401 - fixtures
-from django.utils import timezone
-from saleor.checkout.models import Checkout, CheckoutMetadata
-from saleor.discount.models import VoucherCode
-from test_member_checkout import (  # noqa: F401 - fixtures and flows
+from crm_helpers import gql, ok
+from crm_loyalty_helpers import (
     DELIVERY,
     complete,
     create,
-    ladder,
     make_member,
     run,
     typed_voucher,
 )
+from django.utils import timezone
+from saleor.checkout.models import Checkout, CheckoutMetadata
+from saleor.discount.models import VoucherCode
 
 from saleor_crm_plugin.loyalty import member_discount as vouchers
 from saleor_crm_plugin.models import LoyaltyProgram

@@ -2,9 +2,7 @@
 when that email registers, is created by staff, or becomes an account's email."""
 
 # Fixtures are imported from crm_helpers and requested by name.
-# ruff: noqa: F811
-
-from crm_helpers import (  # noqa: F401 - fixtures
+from crm_helpers import (
     AUTHORIZE_ONLY,
     CHARGE,
     CRM_PROFILE,
@@ -19,9 +17,6 @@ from crm_helpers import (  # noqa: F401 - fixtures
     place_order,
     profile_of,
     register_account,
-    shop_pln,
-    shop_usd,
-    staff_users_admin,
 )
 
 from saleor_crm_plugin.models import CustomerOrder, CustomerProfile

@@ -2,12 +2,10 @@
 the periodic tasks replay it from Saleor's own records."""
 
 # Fixtures are imported from crm_helpers and requested by name.
-# ruff: noqa: F811
-
 from datetime import timedelta
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
+from crm_helpers import (
     CHARGE,
     CUSTOMER_DELETE,
     assert_figures,
@@ -18,9 +16,6 @@ from crm_helpers import (  # noqa: F401 - fixtures
     place_order,
     profile_of,
     register_account,
-    shop_usd,
-    staff_orders,
-    staff_users_admin,
 )
 from django.db import transaction
 from django.utils import timezone

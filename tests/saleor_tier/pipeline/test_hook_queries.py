@@ -3,8 +3,6 @@ through the plugins manager, after Saleor's commit (``call_event`` defers them t
 ``on_commit``), so outside any transaction — these tests run without the usual
 test transaction for that (``transaction=True``)."""
 
-# ruff: noqa: F811
-
 from datetime import timedelta
 from decimal import Decimal
 

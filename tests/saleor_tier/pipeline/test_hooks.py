@@ -3,12 +3,10 @@ kinds, checkout activity of a signed-in customer, account creation/update (guest
 orders linked, email kept in step), and the plugin switched off."""
 
 # Fixtures are imported from crm_helpers and requested by name.
-# ruff: noqa: F811
-
 from datetime import timedelta
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
+from crm_helpers import (
     AUTHORIZE_ONLY,
     CHARGE,
     CHECKOUT_LINES_ADD,
@@ -27,10 +25,6 @@ from crm_helpers import (  # noqa: F401 - fixtures
     place_order,
     profile_of,
     refund,
-    shop_pln,
-    shop_usd,
-    staff_orders,
-    staff_users_admin,
 )
 from saleor.checkout.models import Checkout
 from saleor.plugins.base_plugin import BasePlugin

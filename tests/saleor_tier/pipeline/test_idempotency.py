@@ -2,12 +2,10 @@
 profile; a redelivered processing task is harmless."""
 
 # Fixtures are imported from crm_helpers and requested by name.
-# ruff: noqa: F811
-
 import random
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
+from crm_helpers import (
     AUTHORIZE_ONLY,
     CHARGE,
     cancel,
@@ -17,8 +15,6 @@ from crm_helpers import (  # noqa: F401 - fixtures
     place_order,
     profile_of,
     refund,
-    shop_usd,
-    staff_orders,
 )
 from saleor.order.models import Order
 from saleor.plugins.manager import get_plugins_manager

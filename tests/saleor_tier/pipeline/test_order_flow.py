@@ -4,11 +4,9 @@ full refund; a cancellation; the transaction-API payment flow; two channels in
 two currencies."""
 
 # Fixtures are imported from crm_helpers and requested by name.
-# ruff: noqa: F811
-
 from decimal import Decimal
 
-from crm_helpers import (  # noqa: F401 - fixtures
+from crm_helpers import (
     AUTHORIZE_ONLY,
     CHARGE,
     CRM_PROFILES,
@@ -24,14 +22,9 @@ from crm_helpers import (  # noqa: F401 - fixtures
     gid,
     gql,
     ok,
-    payments_app_client,
     place_order,
     profile_of,
     refund,
-    shop_pln,
-    shop_usd,
-    staff_orders,
-    staff_users_admin,
 )
 
 from saleor_crm_plugin.models import CustomerOrder, CustomerProfile, OrderEvent

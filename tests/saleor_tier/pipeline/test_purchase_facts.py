@@ -7,22 +7,12 @@ the facts are exactly those derived from the order rows, and a re-sync that
 changes nothing leaves them untouched."""
 
 # Fixtures are imported from crm_helpers and requested by name.
-# ruff: noqa: F811
-
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    AUTHORIZE_ONLY,
-    cancel,
-    corder,
-    place_order,
-    profile_of,
-    shop_usd,
-    staff_orders,
-)
+from crm_helpers import AUTHORIZE_ONLY, cancel, corder, place_order, profile_of
 from django.db import connection
 
 from saleor_crm_plugin.domain.segments import normalize

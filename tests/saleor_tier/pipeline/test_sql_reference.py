@@ -5,13 +5,11 @@ payment records, and per profile from the CRM's order rows — after live events
 and after a backfill."""
 
 # Fixtures are imported from crm_helpers and requested by name.
-# ruff: noqa: F811
-
 from decimal import Decimal
 from io import StringIO
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
+from crm_helpers import (
     AUTHORIZE_ONLY,
     CHARGE,
     ORDER_CONFIRM,
@@ -23,12 +21,8 @@ from crm_helpers import (  # noqa: F401 - fixtures
     gid,
     gql,
     ok,
-    payments_app_client,
     place_order,
     refund,
-    shop_pln,
-    shop_usd,
-    staff_orders,
 )
 from django.core.management import call_command
 from django.db.models import Sum

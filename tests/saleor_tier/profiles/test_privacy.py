@@ -4,13 +4,11 @@ email's hash (tombstone) keeps Saleor's retained orders from being imported agai
 by a backfill, a reconciliation sweep, a replayed hook or a resync."""
 
 # Fixtures are imported from crm_helpers and requested by name.
-# ruff: noqa: F811
-
 from datetime import timedelta
 from io import StringIO
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
+from crm_helpers import (
     ACCOUNT_DELETE,
     CHARGE,
     CRM_RESYNC,
@@ -21,9 +19,6 @@ from crm_helpers import (  # noqa: F401 - fixtures
     ok,
     place_order,
     profile_of,
-    shop_pln,
-    shop_usd,
-    staff_users_admin,
 )
 from django.core.management import call_command
 from django.utils import timezone

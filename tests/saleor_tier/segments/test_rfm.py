@@ -4,14 +4,12 @@ scores and groups in the narrow RfmScore table (written only where changed,
 idempotent, removed with the profile), movement per period, unscoring, and the
 GraphQL API."""
 
-# ruff: noqa: F811
-
 from datetime import timedelta
 from decimal import Decimal
 from itertools import product
 
 import pytest
-from crm_helpers import crm_gql, crm_post, staff_users_admin  # noqa: F401
+from crm_helpers import crm_gql, crm_post
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone

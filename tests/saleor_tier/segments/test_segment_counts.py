@@ -5,22 +5,10 @@ out, or a member row goes any other way), the scope size a live count reports
 count runs — and who the members are (email, names) for staff with MANAGE_USERS,
 in one query per page."""
 
-# ruff: noqa: F811
-
 from datetime import timedelta
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    CHARGE,
-    CUSTOMER_DELETE,
-    crm_gql,
-    gid,
-    gql,
-    ok,
-    place_order,
-    shop_usd,
-    staff_users_admin,
-)
+from crm_helpers import CUSTOMER_DELETE, crm_gql, gid, gql, ok
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone

@@ -3,22 +3,11 @@ filtered by segment, customer, kind and time (a FilterSet behind Saleor's filter
 input), paginated, MANAGE_USERS only — and gone with the customer when Saleor
 deletes them."""
 
-# ruff: noqa: F811
-
 from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    CUSTOMER_DELETE,
-    crm_gql,
-    crm_post,
-    gid,
-    gql,
-    ok,
-    staff_discounts_admin,
-    staff_users_admin,
-)
+from crm_helpers import CUSTOMER_DELETE, crm_gql, crm_post, gid, gql, ok
 from django.test import Client
 from django.utils import timezone
 from saleor.account.models import User

@@ -4,8 +4,6 @@ MANAGE_USERS), refused callers, tampered / expired / revoked tokens, streaming
 through a server-side cursor (WSGI and ASGI), CSV injection, the byte order
 mark."""
 
-# ruff: noqa: F811
-
 import csv
 import dataclasses
 import io
@@ -15,13 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 from asgiref.sync import async_to_sync
-from crm_helpers import (  # noqa: F401 - fixtures
-    crm_gql,
-    crm_post,
-    gid,
-    staff_discounts_admin,
-    staff_users_admin,
-)
+from crm_helpers import crm_gql, crm_post, gid
 from django.core import signing
 from django.db import connection
 from django.test import AsyncRequestFactory, Client

@@ -4,22 +4,11 @@ billing, else default shipping address, else the last order's billing address),
 (the effective tier: an unexpired override, else the earned one) and ``points``
 — on real users, addresses, metadata and orders changed through Saleor's API."""
 
-# ruff: noqa: F811
-
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    CHARGE,
-    crm_gql,
-    gid,
-    gql,
-    ok,
-    place_order,
-    shop_usd,
-    staff_users_admin,
-)
+from crm_helpers import CHARGE, crm_gql, gid, gql, ok, place_order
 from django.utils import timezone
 from saleor.account.models import User
 from saleor.graphql.tests.fixtures import ApiClient

@@ -3,19 +3,10 @@ of unsaved rules, create / refresh with entry and exit events, ready-made segmen
 with edited thresholds, fresh membership right after a real order, typed errors
 that write nothing, permissions."""
 
-# ruff: noqa: F811
-
 from datetime import timedelta
 
 import pytest
-from crm_helpers import (  # noqa: F401 - fixtures
-    CHARGE,
-    crm_gql,
-    crm_post,
-    place_order,
-    shop_usd,
-    staff_users_admin,
-)
+from crm_helpers import CHARGE, crm_gql, crm_post, place_order
 from django.utils import timezone
 from saleor.account.models import User
 from saleor.graphql.tests.utils import assert_no_permission

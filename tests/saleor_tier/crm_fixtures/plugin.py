@@ -1,24 +1,10 @@
-"""Fixtures of the CRM's own: plugin activation and Saleor's API clients pointed at
-the plugin endpoint."""
+"""The CRM plugin installed and active in every test."""
 
 import pytest
-from django.urls import reverse
 from saleor.plugins.models import PluginConfiguration
 
 from saleor_crm_plugin.core.config import PLUGIN_ID
 from saleor_crm_plugin.plugin import CRMPlugin
-
-
-def crm_url():
-    return reverse("plugins-global", kwargs={"plugin_id": PLUGIN_ID}) + "graphql/"
-
-
-def on_crm(client):
-    """The same Saleor test client (same JWT or app token), posting to the CRM
-    endpoint instead of ``/graphql/``."""
-    client.api_path = crm_url()
-    return client
-
 
 CRM_PLUGIN_PATH = "saleor_crm_plugin.plugin.CRMPlugin"
 
