@@ -61,7 +61,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from crm_fixtures import on_crm
+from crm_helpers import on_crm
 from django.db import connection, transaction
 from django.utils import timezone
 from machine import machine_info

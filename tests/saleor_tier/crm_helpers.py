@@ -13,14 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import graphene
-import pytest
-from crm_fixtures import on_crm
+from django.urls import reverse
 from saleor.graphql.tests.utils import get_graphql_content
 from saleor.order.models import Order
-from saleor.product.models import ProductChannelListing, ProductVariantChannelListing
-from saleor.shipping.models import ShippingMethodChannelListing
-from saleor.warehouse.models import Stock
 
+from saleor_crm_plugin.core.config import PLUGIN_ID
 from saleor_crm_plugin.models import CustomerOrder, CustomerProfile, OrderEvent
 
 # --- Saleor mutations -------------------------------------------------------------
@@ -219,6 +216,17 @@ AUTHORIZE_ONLY = "not-charged"
 CHARGE = "fully-charged"
 
 
+def crm_url():
+    return reverse("plugins-global", kwargs={"plugin_id": PLUGIN_ID}) + "graphql/"
+
+
+def on_crm(client):
+    """The same Saleor test client (same JWT or app token), posting to the CRM
+    endpoint instead of ``/graphql/``."""
+    client.api_path = crm_url()
+    return client
+
+
 def gid(type_name: str, pk) -> str:
     return graphene.Node.to_global_id(type_name, pk)
 
@@ -254,96 +262,15 @@ def ok(payload: dict) -> dict:
 
 @dataclass
 class Shop:
+    """What a checkout needs; the fixtures ``shop_usd`` / ``shop_pln``
+    (``crm_fixtures.shop``) make one."""
+
     channel_slug: str
     variant_id: str
     shipping_method_id: str
     address: dict
     unit_price: Decimal
     shipping_price: Decimal
-
-
-@pytest.fixture
-def shop_usd(product, shipping_zone, channel_USD, graphql_address_data):
-    """A variant at 10.00 USD with stock and a 10.00 USD shipping method."""
-    variant = product.variants.get()
-    Stock.objects.filter(product_variant=variant).update(quantity=1000)
-    method = shipping_zone.shipping_methods.get()
-    return Shop(
-        channel_slug=channel_USD.slug,
-        variant_id=gid("ProductVariant", variant.pk),
-        shipping_method_id=gid("ShippingMethod", method.pk),
-        address=graphql_address_data,
-        unit_price=Decimal("10.00"),
-        shipping_price=Decimal("10.00"),
-    )
-
-
-@pytest.fixture
-def shop_pln(shop_usd, product, shipping_zone, warehouse, channel_PLN):
-    """The same variant and shipping method, sold in channel_PLN for 50.00 PLN with
-    20.00 PLN shipping."""
-    variant = product.variants.get()
-    ProductChannelListing.objects.create(
-        product=product,
-        channel=channel_PLN,
-        is_published=True,
-        visible_in_listings=True,
-        available_for_purchase_at=product.channel_listings.get().available_for_purchase_at,
-        currency=channel_PLN.currency_code,
-    )
-    ProductVariantChannelListing.objects.create(
-        variant=variant,
-        channel=channel_PLN,
-        price_amount=Decimal(50),
-        discounted_price_amount=Decimal(50),
-        currency=channel_PLN.currency_code,
-    )
-    method = shipping_zone.shipping_methods.get()
-    shipping_zone.channels.add(channel_PLN)
-    ShippingMethodChannelListing.objects.create(
-        channel=channel_PLN,
-        currency=channel_PLN.currency_code,
-        shipping_method=method,
-        minimum_order_price_amount=Decimal(0),
-        price_amount=Decimal(20),
-    )
-    warehouse.channels.add(channel_PLN)
-    return Shop(
-        channel_slug=channel_PLN.slug,
-        variant_id=shop_usd.variant_id,
-        shipping_method_id=shop_usd.shipping_method_id,
-        address=shop_usd.address,
-        unit_price=Decimal("50.00"),
-        shipping_price=Decimal("20.00"),
-    )
-
-
-@pytest.fixture
-def staff_orders(staff_api_client, permission_group_manage_orders):
-    """Saleor's staff client with MANAGE_ORDERS (orderCapture, orderRefund, ...)."""
-    permission_group_manage_orders.user_set.add(staff_api_client.user)
-    return staff_api_client
-
-
-@pytest.fixture
-def staff_users_admin(staff_api_client, permission_manage_users):
-    """Saleor's staff client with MANAGE_USERS (customer mutations, CRM queries)."""
-    staff_api_client.user.user_permissions.add(permission_manage_users)
-    return staff_api_client
-
-
-@pytest.fixture
-def staff_discounts_admin(staff_api_client, permission_manage_discounts):
-    """Saleor's staff client with MANAGE_DISCOUNTS (loyalty programs and tiers)."""
-    staff_api_client.user.user_permissions.add(permission_manage_discounts)
-    return staff_api_client
-
-
-@pytest.fixture
-def payments_app_client(app_api_client, permission_manage_payments):
-    """Saleor's app client with HANDLE_PAYMENTS (transactionCreate/Update)."""
-    app_api_client.app.permissions.add(permission_manage_payments)
-    return app_api_client
 
 
 # --- flows ------------------------------------------------------------------------

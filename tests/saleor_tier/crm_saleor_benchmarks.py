@@ -8,7 +8,7 @@ fails the Saleor tier (``scripts/test`` runs them after the tier's own tests)::
       saleor/graphql/checkout/tests/benchmark ...
 
 What it adds to Saleor's tests: the plugin active in every test
-(``crm_fixtures.crm_plugin_active``) and the query accounting of
+(``crm_fixtures.plugin.crm_plugin_active``) and the query accounting of
 ``crm_query_budget``."""
 
 
@@ -17,8 +17,8 @@ def pytest_configure(config):
     # set up by pytest-django before ``pytest_configure``), and fixtures of a plugin
     # registered now take precedence over pytest-django's, which
     # ``crm_query_budget`` overrides.
-    import crm_fixtures
+    import crm_fixtures.plugin
     import crm_query_budget
 
-    config.pluginmanager.register(crm_fixtures, "crm_fixtures")
+    config.pluginmanager.register(crm_fixtures.plugin, "crm_fixtures.plugin")
     config.pluginmanager.register(crm_query_budget, "crm_query_budget")

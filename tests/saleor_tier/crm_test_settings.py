@@ -2,8 +2,8 @@
 
 from saleor.tests.settings import *  # noqa: F403
 
-# crm_fixtures.crm_plugin_active adds the plugin to PLUGINS for every test (Saleor's
-# own autouse fixture resets PLUGINS to its dummy payment gateways first).
+# crm_fixtures.plugin.crm_plugin_active adds the plugin to PLUGINS for every test
+# (Saleor's own autouse fixture resets PLUGINS to its dummy payment gateways first).
 
 # The entry point normally adds the app (see saleor/settings.py plugin discovery);
 # keep the tier usable with a source checkout on PYTHONPATH as well.
