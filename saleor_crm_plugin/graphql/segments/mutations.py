@@ -8,7 +8,7 @@ from saleor.graphql.core.scalars import JSON
 
 from ...core.errors import CRMErrorCode
 from ...core.validation import first_column_problem
-from ...domain.segments import RuleError, normalize, preset_rule
+from ...domain.segments import RuleError, segment_rule
 from ...models import Segment
 from ...segments import membership as segments
 from ..core.mutations import CRMMutation, UsersMeta, invalid
@@ -49,12 +49,9 @@ def _channel(slug):
 def _check_rule(segment: Segment):
     """Validate what the segment will compute; store the normalized rule."""
     try:
-        if segment.preset:
-            rule = preset_rule(segment.preset, segment.preset_params)
-        elif segment.rule is None:
+        if not segment.preset and segment.rule is None:
             raise invalid("rule", CRMErrorCode.REQUIRED, "Give a rule or a preset.")
-        else:
-            rule = normalize(segment.rule)
+        rule = segment_rule(segment.rule, segment.preset, segment.preset_params)
     except RuleError as exc:
         raise rule_error(exc) from exc
     # JSON-safe (dates and decimals as text) for storage and display
@@ -214,12 +211,9 @@ class CRMSegmentPreview(CRMMutation):
         _one_of_rule_or_preset(rule, preset)
         channel_obj = _channel(channel)
         try:
-            if preset:
-                normal = preset_rule(preset, preset_params or {})
-            elif rule is not None:
-                normal = normalize(rule)
-            else:
+            if not preset and rule is None:
                 raise invalid("rule", CRMErrorCode.REQUIRED, "Give a rule or a preset.")
+            normal = segment_rule(rule, preset, preset_params or {})
         except RuleError as exc:
             raise rule_error(exc) from exc
         matched, total = segments.count(normal, channel_obj.pk if channel_obj else None)
