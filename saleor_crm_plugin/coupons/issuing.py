@@ -251,7 +251,7 @@ granted AS (
                            granted_at, expires_at, currency, estimated_cost,
                            delivery_attempts, delivery_error)
     SELECT %(rule)s, k.profile_id, k.trigger_key, k.control, k.code, %(now)s,
-           CASE WHEN k.control THEN NULL ELSE %(expires)s END, %(currency)s,
+           CASE WHEN k.control THEN NULL ELSE %(expires)s::timestamptz END, %(currency)s,
            CASE WHEN k.control THEN 0 ELSE k.cost END, 0, ''
     FROM crm_coupon_pick k LEFT JOIN codes c ON c.code = k.code
     WHERE k.control OR c.code IS NOT NULL
