@@ -179,7 +179,7 @@ def _populate(channel, n, now) -> dict:
     with connection.cursor() as cursor:
         for label, sql, bulk in (
             ("users", USERS, ()),
-            ("saleor_orders", SALEOR_ORDERS, (t["saleor_order"],)),
+            ("saleor_orders", SALEOR_ORDERS, (t["order"],)),
             ("profiles", PROFILES_SQL, ()),
             # the order rows' triggers write the purchase facts in the same
             # statement
@@ -204,7 +204,7 @@ def _populate(channel, n, now) -> dict:
             cursor.execute(f'REINDEX TABLE "{t["purchase_fact"]}"')
         seconds["reindex_facts"] = round(time.perf_counter() - t0, 1)
         t0 = time.perf_counter()
-        for table in ("user", "saleor_order", "profile", "corder", "purchase_fact"):
+        for table in ("user", "order", "profile", "corder", "purchase_fact"):
             cursor.execute(f'VACUUM ANALYZE "{t[table]}"')
         seconds["vacuum_analyze"] = round(time.perf_counter() - t0, 1)
     return seconds
@@ -334,7 +334,7 @@ def test_segments_and_rfm_at_scale(
     populate = _populate(channel_USD, PROFILES, now)
     populate_s = time.perf_counter() - t0
     t = db_tables()
-    order_rows, saleor_orders = _count(t["corder"]), _count(t["saleor_order"])
+    order_rows, saleor_orders = _count(t["corder"]), _count(t["order"])
     purchase_facts = _count(t["purchase_fact"])
 
     raw_rule = {

@@ -36,7 +36,7 @@ import csv
 import hashlib
 import io
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -63,6 +63,7 @@ from saleor.permission.enums import AccountPermissions
 from saleor.permission.utils import has_one_of_permissions, permission_required
 
 from .config import PLUGIN_ID
+from .tables import TABLES
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,9 @@ class Column:
     name: str
     sql: str  # an expression over the kind's FROM (never from input)
     personal: bool = False  # names, addresses: only with MANAGE_USERS
-    params: tuple = ()  # parameters of ``sql``, in order
+    # named parameters of ``sql`` (``%(name)s``), prefixed by the column so the
+    # columns and the source compose into one statement
+    params: Mapping[str, Any] = field(default_factory=dict)
     convert: Callable[[Any], Any] | None = None  # the value as written
 
 
@@ -102,8 +105,8 @@ class ExportKind:
     formats: tuple[str, ...]
     # (format, now) -> the columns, in file order
     columns: Callable[[str, datetime], Sequence[Column]]
-    # (object pk, format) -> ("FROM ... WHERE ... ORDER BY ...", params)
-    source: Callable[[int, str], tuple[str, list]]
+    # (object pk, format) -> ("FROM ... WHERE ... ORDER BY ...", named params)
+    source: Callable[[int, str], tuple[str, Mapping[str, Any]]]
     exists: Callable[[int], bool]
     filename: Callable[[int, str, datetime], str]
     # formats that are nothing without personal columns (a postal list)
@@ -269,7 +272,8 @@ def _serve(request, token: str) -> HttpResponse:
     columns = allowed_columns(kind, fmt, personal, now)
     source, source_params = kind.source(pk, fmt)
     sql = f"SELECT {', '.join(c.sql for c in columns)} {source}"
-    params = [p for c in columns for p in c.params] + list(source_params)
+    params = {k: v for c in columns for k, v in c.params.items()}
+    params.update(source_params)
     chunks = csv_chunks(sql, params, columns, bom=payload.get("b") is True)
     if isinstance(request, ASGIRequest):
         content = _async_chunks(chunks)
@@ -300,7 +304,7 @@ def cell(value) -> Any:
 
 def csv_chunks(
     sql: str,
-    params: list,
+    params: Mapping[str, Any],
     columns: Sequence[Column],
     *,
     bom: bool = False,
@@ -393,13 +397,13 @@ def customer_columns(fmt: str) -> list[Column]:
     ]
 
 
-def postal_join(fmt: str, tables: dict) -> str:
+def postal_join(fmt: str) -> str:
     """For a postal list, the join of the account's mailing address ``a``: where
     parcels go, else the billing address; customers without either (guests,
     accounts without an address) are not on the list."""
     if fmt != FORMAT_POSTAL:
         return ""
     return (
-        f' JOIN "{tables["address"]}" a ON a.id = '
+        f' JOIN "{TABLES["address"]}" a ON a.id = '
         "COALESCE(u.default_shipping_address_id, u.default_billing_address_id)"
     )

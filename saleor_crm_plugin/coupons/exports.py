@@ -19,8 +19,8 @@ from ..core.exports import (
     postal_join,
     register,
 )
-from ..core.tables import db_tables
-from ..models import CouponGrant, CouponRule
+from ..core.tables import TABLES
+from ..models import CouponRule
 
 KEY = "coupon_codes"
 
@@ -44,16 +44,14 @@ def _columns(fmt: str, now: datetime) -> list[Column]:
 
 def _source(pk: int, fmt: str) -> tuple[str, list]:
 
-    tables = db_tables()
     return (
-        f'FROM "{CouponGrant._meta.db_table}" g'
-        f' JOIN "{CouponRule._meta.db_table}" r ON r.id = g.rule_id'
-        f' JOIN "{tables["profile"]}" p ON p.id = g.profile_id'
-        " JOIN channel_channel c ON c.id = p.channel_id"
-        f' LEFT JOIN "{tables["user"]}" u ON u.id = p.user_id'
-        f"{postal_join(fmt, tables)}"
-        " WHERE g.rule_id = %s AND NOT g.control ORDER BY g.id",
-        [pk],
+        'FROM "{grant}" g JOIN "{coupon_rule}" r ON r.id = g.rule_id'
+        ' JOIN "{profile}" p ON p.id = g.profile_id'
+        ' JOIN "{channel}" c ON c.id = p.channel_id'
+        ' LEFT JOIN "{user}" u ON u.id = p.user_id'.format(**TABLES)
+        + postal_join(fmt)
+        + " WHERE g.rule_id = %(pk)s AND NOT g.control ORDER BY g.id",
+        {"pk": pk},
     )
 
 

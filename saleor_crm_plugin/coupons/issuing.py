@@ -23,7 +23,8 @@ from django.db import connection, transaction
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
-from ..core.tables import db_tables
+from ..core.sqltools import statement_settings
+from ..core.tables import TABLES
 from ..domain.coupons import (
     CODE_PREFIX,
     EVENT_TRIGGERS,
@@ -40,11 +41,6 @@ from ..models import (
     CouponVoucher,
     CustomerOrder,
     CustomerProfile,
-    Membership,
-    SegmentEvent,
-    SegmentMember,
-    Tier,
-    TierChange,
 )
 from .delivery import deliver_coupons_task
 from .rules import create_saleor_voucher, switched_on
@@ -68,26 +64,6 @@ BIRTHDAY_KEY = "birthday"
 
 
 _LOCK_CLASS = 0x43524D43  # "CRMC": advisory locks of coupon rule runs
-
-
-_TABLES = {
-    "grant": CouponGrant._meta.db_table,
-    "rule": CouponRule._meta.db_table,
-}
-
-
-def _tables() -> dict:
-
-    return {
-        **db_tables(),
-        **_TABLES,
-        "corder": CustomerOrder._meta.db_table,
-        "segment_event": SegmentEvent._meta.db_table,
-        "segment_member": SegmentMember._meta.db_table,
-        "tierchange": TierChange._meta.db_table,
-        "membership": Membership._meta.db_table,
-        "tier": Tier._meta.db_table,
-    }
 
 
 def reward_of(rule: CouponRule) -> Reward:
@@ -157,7 +133,7 @@ _CANDIDATES = {
           AND p.last_order_at > %(catch_up)s - make_interval(days => %(days)s)""",
     "tier_upgrade": """
         SELECT DISTINCT ON (p.id) p.id AS profile_id, 'tier:' || tc.id AS trigger_key
-        FROM "{tierchange}" tc
+        FROM "{tier_change}" tc
         JOIN "{membership}" m ON m.id = tc.membership_id
         JOIN "{program}" lp ON lp.id = m.program_id AND lp.channel_id = %(channel)s
         JOIN "{tier}" tt ON tt.id = tc.to_tier_id
@@ -204,17 +180,23 @@ _COST = f"""(CASE %(discount_type)s
 _RANDOM_HEX = "substr(h, 1, 12) || substr(h, 14, 3) || substr(h, 18, 1)"
 
 
-# who of the trigger's candidates (``cand``) the rule's limits admit: in the
-# channel, this trigger not seen before, not within the cooldown, under the cap.
-# The one predicate of the run, the dry run and the dry run's count.
-_ADMITTED = """
-    FROM cand c JOIN "{profile}" p ON p.id = c.profile_id
+def admitted_sql(cand: str = "cand") -> str:
+    """The coupon eligibility predicate: who of the trigger's candidates (the CTE
+    ``cand``: ``profile_id``, ``trigger_key``) the rule's limits admit — in the
+    channel, this trigger not seen before, not within the cooldown, under the cap
+    per customer. ``FROM ... WHERE ...`` over the aliases ``c`` (the candidate)
+    and ``p`` (its profile), with the named parameters ``channel``, ``rule``,
+    ``cooldown_since`` and ``cap``. The ONE text of it: the run, the dry run
+    (which selects with the run's own statement) and the dry run's count of
+    everyone admitted before the budget all read it from here."""
+    return f"""
+    FROM {cand} c JOIN "{{profile}}" p ON p.id = c.profile_id
     WHERE p.channel_id = %(channel)s
       AND NOT EXISTS (
-          SELECT 1 FROM "{grant}" g
+          SELECT 1 FROM "{{grant}}" g
           WHERE g.rule_id = %(rule)s AND g.profile_id = c.profile_id
             AND (g.trigger_key = c.trigger_key OR g.granted_at > %(cooldown_since)s))
-      AND (SELECT count(*) FROM "{grant}" g
+      AND (SELECT count(*) FROM "{{grant}}" g
            WHERE g.rule_id = %(rule)s AND g.profile_id = c.profile_id) < %(cap)s"""
 
 
@@ -225,7 +207,7 @@ WITH cand AS ({candidates}),
 eligible AS (
     SELECT c.profile_id, min(c.trigger_key) AS trigger_key,
            min(p.average_order_value_amount) AS aov"""
-    + _ADMITTED
+    + admitted_sql()
     + """
     GROUP BY c.profile_id
     ORDER BY c.profile_id
@@ -269,7 +251,7 @@ granted AS (
                            granted_at, expires_at, currency, estimated_cost,
                            delivery_attempts, delivery_error)
     SELECT %(rule)s, k.profile_id, k.trigger_key, k.control, k.code, %(now)s,
-           CASE WHEN k.control THEN NULL ELSE %(expires)s END, %(currency)s,
+           CASE WHEN k.control THEN NULL ELSE %(expires)s::timestamptz END, %(currency)s,
            CASE WHEN k.control THEN 0 ELSE k.cost END, 0, ''
     FROM crm_coupon_pick k LEFT JOIN codes c ON c.code = k.code
     WHERE k.control OR c.code IS NOT NULL
@@ -333,7 +315,7 @@ def _params(
         values["n"] = 1
     if kind == "tier_upgrade" and params.get("tier_id"):
         fmt["to_tier"] = "AND tt.id = %(tier)s"
-    return _CANDIDATES[kind].format(**_tables(), **fmt), values
+    return _CANDIDATES[kind].format(**TABLES, **fmt), values
 
 
 def _used_budget(rule: CouponRule, now: datetime) -> tuple[int, Decimal]:
@@ -393,9 +375,10 @@ def _pick(
     max_amount: Decimal | None,
     dry: bool = False,
     batch: int = BATCH,
-) -> dict | None:
+) -> tuple[str, dict] | None:
     """Fill ``crm_coupon_pick`` (inside the caller's transaction). Returns the
-    parameters used, or None when the trigger has nothing due."""
+    candidates' query and the parameters used, or None when the trigger has
+    nothing due."""
     built = _params(rule, now, since, only, dry=dry)
     if built is None:
         return None
@@ -422,15 +405,15 @@ def _pick(
         "max_amount": max_amount if max_amount is not None else Decimal(10) ** 17,
     }
     sql = _PICK_SQL.format(
-        candidates=candidates, cost=_COST, random_hex=_RANDOM_HEX, **_tables()
+        candidates=candidates, cost=_COST, random_hex=_RANDOM_HEX, **TABLES
     )
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
+        statement_settings(cursor, jit=False)
         cursor.execute("DROP TABLE IF EXISTS crm_coupon_pick")
         cursor.execute(sql, params)
         # the statements that read it are planned on its real size
         cursor.execute("ANALYZE crm_coupon_pick")
-    return params
+    return candidates, params
 
 
 def _voucher_for(rule: CouponRule, now: datetime):
@@ -516,7 +499,7 @@ def run_rule(
             if idle:
                 result.budget_exhausted = idle == IDLE_BUDGET
                 return result
-            params = _pick(
+            picked_by = _pick(
                 rule,
                 now,
                 rule.activated_at or now,
@@ -524,8 +507,9 @@ def run_rule(
                 max_codes=max_codes,
                 max_amount=max_amount,
             )
-            if params is None:
+            if picked_by is None:
                 return result
+            params = picked_by[1]
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT count(*), count(*) FILTER (WHERE NOT control) "
@@ -541,16 +525,9 @@ def run_rule(
             voucher_id, expires_at = (
                 _voucher_for(rule, now) if treated else (None, None)
             )
-            from saleor.discount.models import VoucherCode
-            from saleor.giftcard.models import GiftCard
-
             with connection.cursor() as cursor:
                 cursor.execute(
-                    _ISSUE_SQL.format(
-                        voucher_code=VoucherCode._meta.db_table,
-                        gift_card=GiftCard._meta.db_table,
-                        **_tables(),
-                    ),
+                    _ISSUE_SQL.format(**TABLES),
                     {
                         "voucher": voucher_id,
                         "now": now,
@@ -765,7 +742,7 @@ def _measure(
 ) -> DryRunPart:
     """Select as a run does (``_pick``, every customer in one batch) and count;
     inside the dry run's transaction, which is rolled back."""
-    params = _pick(
+    picked_by = _pick(
         rule,
         now,
         since,
@@ -775,8 +752,9 @@ def _measure(
         dry=dry,
         batch=2**62,
     )
-    if params is None:
+    if picked_by is None:
         return DryRunPart.nothing()
+    candidates, params = picked_by
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FILTER (WHERE NOT control), "
@@ -787,15 +765,12 @@ def _measure(
         codes, held_out, cost = cursor.fetchone()
         # everyone the trigger and limits admit, before the budget
         cursor.execute(
-            _ELIGIBLE_COUNT_SQL.format(
-                candidates=_params(rule, now, since, None, dry=dry)[0], **_tables()
-            ),
-            params,
+            _ELIGIBLE_COUNT_SQL.format(candidates=candidates, **TABLES), params
         )
         customers = cursor.fetchone()[0]
         cursor.execute(
             "SELECT k.profile_id, k.control, k.cost, p.email, p.user_id "
-            f'FROM crm_coupon_pick k JOIN "{db_tables()["profile"]}" p '
+            f'FROM crm_coupon_pick k JOIN "{TABLES["profile"]}" p '
             "ON p.id = k.profile_id ORDER BY k.control, k.profile_id LIMIT %s",
             [sample_size],
         )
@@ -917,12 +892,9 @@ class _Rollback(Exception):
         self.result = result
 
 
-_ELIGIBLE_COUNT_SQL = (
-    """
+_ELIGIBLE_COUNT_SQL = """
 WITH cand AS ({candidates})
-SELECT count(DISTINCT c.profile_id)"""
-    + _ADMITTED
-)
+SELECT count(DISTINCT c.profile_id)""" + admitted_sql()
 
 
 _ATTRIBUTE_SQL = """
@@ -948,21 +920,12 @@ def attribute_orders(order_ids: list[str]) -> int:
     order keeps its link — Saleor does not give a single-use code back — and the
     report leaves its revenue out. Called in the order task's transaction;
     idempotent."""
-    from saleor.discount.models import OrderDiscount, OrderLineDiscount
-    from saleor.order.models import Order, OrderLine
-
     if not order_ids:
         return 0
     orders = [str(i) for i in order_ids]
     with connection.cursor() as cursor:
         cursor.execute(
-            _ATTRIBUTE_SQL.format(
-                grant=CouponGrant._meta.db_table,
-                order=Order._meta.db_table,
-                order_discount=OrderDiscount._meta.db_table,
-                order_line=OrderLine._meta.db_table,
-                line_discount=OrderLineDiscount._meta.db_table,
-            ),
+            _ATTRIBUTE_SQL.format(**TABLES),
             {"orders": orders, "prefix": CODE_PREFIX + "%"},
         )
         return cursor.rowcount
@@ -1040,7 +1003,7 @@ def report(rule: CouponRule, now: datetime | None = None) -> Report:
     }
     with connection.cursor() as cursor:
         cursor.execute(
-            _REPORT_SQL.format(**_tables()),
+            _REPORT_SQL.format(**TABLES),
             {"rule": rule.pk, "window": rule.report_window_days, "now": now},
         )
         for control, *figures in cursor.fetchall():

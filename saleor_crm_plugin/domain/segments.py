@@ -1,6 +1,7 @@
 """Segment rules (pure): a rule tree of AND / OR / NOT over customer fields and
 purchase conditions, validated against a closed catalogue of fields and operators,
-compiled to a parameterised SQL condition — never raw SQL from input — and
+compiled to a SQL condition with named parameters (``%(rule_0)s``, values in a
+dict) — never raw SQL from input — and
 evaluated in plain Python by a reference evaluator the compiler is tested against.
 
 A rule is JSON-shaped::
@@ -40,6 +41,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from .errors import CRMErrorCode, CRMServiceError
+from .tiers import effective_tier_sql
 
 MAX_DEPTH = 6
 MAX_NODES = 60
@@ -67,7 +69,8 @@ class Field:
     kind: str  # int | decimal | datetime | text | metadata
     # a value expression (never from input) over the caller's aliases, or — for a
     # set-based field — over the aliases of ``source``; ``{name}`` placeholders are
-    # table names (``TABLES``) and ``{now}`` the evaluation moment (a parameter)
+    # table names (the caller's registry, ``TABLE_KEYS``) and ``{now}`` the
+    # evaluation moment (a parameter)
     sql: str
     # set-based: the condition is ``COALESCE(<key> IN (SELECT <source_key>
     # <source> WHERE <condition on sql>), FALSE)`` — one hashed sub-select
@@ -78,17 +81,21 @@ class Field:
     country: bool = False  # ISO 3166-1 alpha-2 codes (upper-cased)
 
 
-# Default table names (the caller passes the models' own, see ``core/tables.py``).
-TABLES = {
-    "membership": "saleor_crm_plugin_membership",
-    "program": "saleor_crm_plugin_loyaltyprogram",
-    "tier": "saleor_crm_plugin_tier",
-    "user": "account_user",
-    "address": "account_address",
-    "saleor_order": "order_order",
-    "rfm_score": "saleor_crm_plugin_rfmscore",
-    "purchase_fact": "saleor_crm_plugin_purchasefact",
-}
+# The tables the compiled SQL names, by their keys in the caller's registry
+# (``core.tables.TABLES``: the models' own names; this module holds none).
+TABLE_KEYS = frozenset(
+    {
+        "membership",
+        "program",
+        "tier",
+        "user",
+        "address",
+        "order",
+        "corder",
+        "rfm_score",
+        "purchase_fact",
+    }
+)
 
 # a member of the channel's loyalty program (unique per program and user)
 _MEMBER = 'FROM "{membership}" m JOIN "{program}" pr ON pr.id = m.program_id'
@@ -97,10 +104,7 @@ _MEMBER_TIERS = (
     ' LEFT JOIN "{tier}" ot ON ot.id = m.override_tier_id'
 )
 # ``loyalty.state.effective_tier``: an unexpired override, else the earned tier
-_EFFECTIVE_TIER = (
-    "CASE WHEN m.override_tier_id IS NOT NULL AND (m.override_expires_at IS NULL"
-    " OR m.override_expires_at > {now}) THEN ot.name ELSE t.name END"
-)
+_EFFECTIVE_TIER = effective_tier_sql("m", "{now}", earned="t.name", override="ot.name")
 # the account's default billing address, else its default shipping address, else
 # the billing address of the profile's last order (the latest with one)
 _COUNTRY = (
@@ -110,7 +114,7 @@ _COUNTRY = (
     "(SELECT NULLIF(a.country, '') FROM \"{address}\" a"
     " WHERE a.id = u.default_shipping_address_id), "
     "(SELECT NULLIF(a.country, '') FROM \"{corder}\" o"
-    ' JOIN "{saleor_order}" so ON so.id = o.order_id'
+    ' JOIN "{order}" so ON so.id = o.order_id'
     ' JOIN "{address}" a ON a.id = so.billing_address_id'
     " WHERE o.profile_id = p.id ORDER BY o.placed_at DESC, o.order_id DESC LIMIT 1))"
 )
@@ -403,27 +407,49 @@ def _bought(spec, path):
 # --- SQL ----------------------------------------------------------------------------
 
 
+class Params:
+    """The named parameters of a compiled text: :meth:`add` keeps a value and
+    returns its placeholder ``%(<prefix><n>)s``; :meth:`now` is the evaluation
+    moment's one placeholder. ``values`` is the dict to execute with — the
+    caller's own parameters are merged in beside it (another prefix, no clash)."""
+
+    def __init__(self, prefix: str = "rule_"):
+        self.prefix = prefix
+        self.values: dict = {}
+
+    def add(self, value) -> str:
+        name = f"{self.prefix}{len(self.values)}"
+        self.values[name] = value
+        return f"%({name})s"
+
+    def now(self, now: datetime) -> str:
+        name = f"{self.prefix}now"
+        self.values[name] = now
+        return f"%({name})s"
+
+
 def compile_sql(
     rule: dict,
     now: datetime,
-    orders_table: str,
-    tables: dict | None = None,
+    tables,
     *,
     per_profile: bool = False,
-) -> tuple[str, list]:
+    prefix: str = "rule_",
+) -> tuple[str, dict]:
     """A normalized rule as ``(condition, params)`` for a ``WHERE`` over the aliases
-    ``p`` / ``u`` / ``c``; values only ever travel as parameters. ``orders_table``
-    is the CRM order table's name and ``tables`` the other tables' (``TABLES``),
-    from the models, never from input.
+    ``p`` / ``u`` / ``c``; values only ever travel as named parameters
+    (``%(rule_0)s`` …, the dict ``params``). ``tables`` maps the keys of
+    ``TABLE_KEYS`` to the tables' names — the caller's registry, from the models,
+    never from input.
 
     ``per_profile`` is for a ``WHERE`` that already names a few profiles (an
     order just changed them): a purchase condition then counts each one's own
     CRM order rows through their ``(profile, placed_at)`` index, instead of
     grouping every customer's purchase facts of the item (the same answer: the
     facts are those rows' items, one per order)."""
-    params: list = []
-    names = _names(orders_table, tables)
-    return _sql(rule, now, names, params, per_profile), params
+    params = Params(prefix)
+    names = _names(tables)
+    return _sql(rule, now, names, params, per_profile), params.values
 
 
 def has_purchase_condition(rule: dict) -> bool:
@@ -456,34 +482,39 @@ def aliases_read(rule: dict) -> frozenset[str]:
     return frozenset(_CALLER_ALIAS.findall(field.key or field.sql))
 
 
-def _names(orders_table: str, tables: dict | None) -> dict:
-    return {**TABLES, **(tables or {}), "corder": orders_table}
+def _names(tables) -> dict:
+    missing = TABLE_KEYS - set(tables)
+    if missing:
+        raise ValueError(f"table names missing: {', '.join(sorted(missing))}")
+    return {key: tables[key] for key in TABLE_KEYS}
 
 
-def _render(template: str, names: dict, now: datetime, params: list) -> str:
-    """A catalogue expression with its table names; each ``{now}`` becomes a
-    parameter (appended in textual order)."""
+def _render(template: str, names: dict, now: datetime, params: Params) -> str:
+    """A catalogue expression with its table names; ``{now}`` becomes the
+    evaluation moment's parameter."""
     parts = template.split("{now}")
-    params.extend([now] * (len(parts) - 1))
-    return "%s".join(part.format(**names) for part in parts)
+    moment = params.now(now) if len(parts) > 1 else ""
+    return moment.join(part.format(**names) for part in parts)
 
 
 def value_sql(
-    name: str, now: datetime, orders_table: str, tables: dict | None = None
-) -> tuple[str, list]:
+    name: str, now: datetime, tables, *, prefix: str | None = None
+) -> tuple[str, dict]:
     """The value of a catalogue field for the current row of ``p`` / ``u`` / ``c``
     as ``(expression, params)`` — for reports and exports (a set-based field
-    becomes a correlated lookup of its one row)."""
-    field, names, params = FIELDS[name], _names(orders_table, tables), []
+    becomes a correlated lookup of its one row). ``prefix`` names its parameters
+    (default ``<name>_``), so several columns compose into one statement."""
+    field, names = FIELDS[name], _names(tables)
+    params = Params(f"{name}_" if prefix is None else prefix)
     if field.kind == "metadata":
         raise ValueError("metadata has no single value")
     if not field.key:
-        return _render(field.sql, names, now, params), params
+        return _render(field.sql, names, now, params), params.values
     expr = _render(field.sql, names, now, params)
     source = _render(field.source, names, now, params)
     return (
         f"(SELECT {expr} {source} WHERE ({field.source_key}) = {field.key})",
-        params,
+        params.values,
     )
 
 
@@ -511,18 +542,19 @@ def _sql(node, now, names, params, per_profile=False, guarded=False) -> str:
         spec, facts = node["bought"], names["purchase_fact"]
         kind = next(k for k in BOUGHT_KINDS if k in spec)
         items = spec[kind]
-        params.extend([FACT_KINDS[kind], items])
-        window = ""
+        where = (
+            f" WHERE f.kind = {params.add(FACT_KINDS[kind])}"
+            f" AND f.item_id = ANY({params.add(items)}::int[])"
+        )
         if spec["within_days"] is not None:
-            params.append(now - timedelta(days=spec["within_days"]))
-            window = " AND f.placed_at >= %s"
+            since = params.add(now - timedelta(days=spec["within_days"]))
+            where += f" AND f.placed_at >= {since}"
         # one sub-select over the purchase facts of orders not cancelled (an
         # index-only range scan on (kind, item, placed_at)), not a count per
         # profile; two-valued: profile ids are never NULL
-        where = f" WHERE f.kind = %s AND f.item_id = ANY(%s::int[]){window}"
         inner = f'SELECT f.profile_id FROM "{facts}" f{where}'
         if spec["min_times"] > 1:
-            params.append(spec["min_times"])
+            times = params.add(spec["min_times"])
             # an order counts once, whichever of the items it holds
             # (the order ids are read only then: they widen what is sorted)
             single = len(items) == 1
@@ -537,7 +569,7 @@ def _sql(node, now, names, params, per_profile=False, guarded=False) -> str:
             inner = (
                 f"SELECT s.profile_id FROM (SELECT {columns}"
                 f' FROM "{facts}" f{where} ORDER BY f.profile_id) s'
-                f" GROUP BY s.profile_id HAVING {orders} >= %s"
+                f" GROUP BY s.profile_id HAVING {orders} >= {times}"
             )
         return f"(p.id IN ({inner}))"
     field = FIELDS[node["field"]]
@@ -569,18 +601,17 @@ def _bought_per_profile(spec, now, names, params) -> str:
     # the profile's orders not cancelled that hold any of the items: what its
     # facts of those items are, one per order
     kind = next(k for k in BOUGHT_KINDS if k in spec)
-    params.append(spec[kind])
     where = (
         f'FROM "{names["corder"]}" o WHERE o.profile_id = p.id'
-        f" AND NOT o.cancelled AND o.{BOUGHT_KINDS[kind]} && %s::int[]"
+        f" AND NOT o.cancelled"
+        f" AND o.{BOUGHT_KINDS[kind]} && {params.add(spec[kind])}::int[]"
     )
     if spec["within_days"] is not None:
-        params.append(now - timedelta(days=spec["within_days"]))
-        where += " AND o.placed_at >= %s"
+        since = params.add(now - timedelta(days=spec["within_days"]))
+        where += f" AND o.placed_at >= {since}"
     if spec["min_times"] == 1:
         return f"(EXISTS (SELECT 1 {where}))"
-    params.append(spec["min_times"])
-    return f"((SELECT count(*) {where}) >= %s)"
+    return f"((SELECT count(*) {where}) >= {params.add(spec['min_times'])})"
 
 
 def _metadata_condition(col, node, params) -> str:
@@ -588,14 +619,11 @@ def _metadata_condition(col, node, params) -> str:
     # value travel as parameters (``@>`` on a text value is exact equality)
     op, key = node["op"], node["key"]
     if op in ("exists", "not_exists"):
-        params.append(key)
-        return f"{col} ? %s"
+        return f"{col} ? {params.add(key)}"
     pair = json.dumps({key: node["value"]})
     if op == "eq":
-        params.append(pair)
-        return f"{col} @> %s::jsonb"
-    params.extend([key, pair])
-    return f"({col} ? %s AND NOT {col} @> %s::jsonb)"
+        return f"{col} @> {params.add(pair)}::jsonb"
+    return f"({col} ? {params.add(key)} AND NOT {col} @> {params.add(pair)}::jsonb)"
 
 
 def _condition(template, node, now, names, params, guarded=True) -> str:
@@ -606,29 +634,21 @@ def _condition(template, node, now, names, params, guarded=True) -> str:
     if op == "is_not_set":
         return f"({col} IS NULL)"
     if op == "between":
-        params.extend(value)
-        expr = f"{col} BETWEEN %s AND %s"
+        expr = f"{col} BETWEEN {params.add(value[0])} AND {params.add(value[1])}"
     elif op == "in":
-        params.append(list(value))
-        expr = f"{col} = ANY(%s)"
+        expr = f"{col} = ANY({params.add(list(value))})"
     elif op == "not_in":
-        params.append(list(value))
-        expr = f"NOT ({col} = ANY(%s))"
+        expr = f"NOT ({col} = ANY({params.add(list(value))}))"
     elif op == "before":
-        params.append(value)
-        expr = f"{col} < %s"
+        expr = f"{col} < {params.add(value)}"
     elif op == "after":
-        params.append(value)
-        expr = f"{col} > %s"
+        expr = f"{col} > {params.add(value)}"
     elif op == "more_than_days_ago":
-        params.append(now - timedelta(days=value))
-        expr = f"{col} < %s"
+        expr = f"{col} < {params.add(now - timedelta(days=value))}"
     elif op == "less_than_days_ago":
-        params.append(now - timedelta(days=value))
-        expr = f"{col} >= %s"
+        expr = f"{col} >= {params.add(now - timedelta(days=value))}"
     else:
-        params.append(value)
-        expr = f"{col} {_CMP[op]} %s"
+        expr = f"{col} {_CMP[op]} {params.add(value)}"
     return f"COALESCE({expr}, FALSE)" if guarded else f"({expr})"
 
 
@@ -819,3 +839,15 @@ def preset_rule(key: str, params: dict | None = None) -> dict:
     ):
         raise RuleError("preset_params", "after_days must be below before_days.")
     return rule
+
+
+def segment_rule(rule, preset: str | None = None, preset_params: dict | None = None):
+    """The normalized rule of a segment (saved or not): its preset's, with the
+    merchant's thresholds, when it names one, else its rule tree. The one place
+    that turns "a rule or a preset" into a rule. Raises :class:`RuleError`
+    (``REQUIRED`` when there is neither)."""
+    if preset:
+        return preset_rule(preset, preset_params)
+    if rule is None:
+        raise RuleError("rule", "Give a rule or a preset.", CRMErrorCode.REQUIRED)
+    return normalize(rule)

@@ -141,6 +141,36 @@ class Membership:
         )
 
 
+def override_active_sql(member: str = "m", now: str = "%(now)s") -> str:
+    """:meth:`Membership.override_active` as a SQL condition over a membership row
+    aliased ``member``, as of ``now`` (a placeholder or an expression; the plugin's
+    SQL passes ``%(now)s``). The one text of the rule for every raw statement."""
+    return (
+        f"({member}.override_tier_id IS NOT NULL"
+        f" AND ({member}.override_expires_at IS NULL"
+        f" OR {member}.override_expires_at > {now}))"
+    )
+
+
+def effective_tier_sql(
+    member: str = "m",
+    now: str = "%(now)s",
+    *,
+    earned: str | None = None,
+    override: str | None = None,
+) -> str:
+    """The effective tier of a membership row in SQL: the override while it is
+    active, else the earned tier. Without ``earned`` / ``override`` it is the tier's
+    id; with them, the expressions to choose between (e.g. ``t.name`` /
+    ``ot.name`` over the caller's joins of the two tiers)."""
+    earned = earned or f"{member}.tier_id"
+    override = override or f"{member}.override_tier_id"
+    return (
+        f"CASE WHEN {override_active_sql(member, now)}"
+        f" THEN {override} ELSE {earned} END"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Move:
     rank: int | None

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
+from ..core.tables import TABLES
 from ..domain.errors import CRMErrorCode
 from ..domain.ledger import (
     Award,
@@ -255,7 +256,6 @@ def expire_points(now: datetime | None = None, chunk: int = 50_000) -> int:
     """Write an ``expire`` row for what is left of every award past its expiry
     date. Set-based, by award id range (each chunk commits), idempotent."""
     now = now or timezone.now()
-    table = PointsEntry._meta.db_table
     bounds = PointsEntry.objects.filter(award__isnull=True).aggregate(
         lo=Min("id"), hi=Max("id")
     )
@@ -266,7 +266,7 @@ def expire_points(now: datetime | None = None, chunk: int = 50_000) -> int:
         upto = after + chunk
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                _EXPIRE_SQL.format(points=table),
+                _EXPIRE_SQL.format(**TABLES),
                 {"now": now, "after": after, "upto": upto},
             )
             written += cursor.rowcount

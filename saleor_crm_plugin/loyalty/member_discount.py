@@ -27,10 +27,11 @@ from django.db.models import IntegerField, Q, Subquery, Value
 from django.utils import timezone
 
 from ..core.failures import backoff
-from ..core.tables import db_tables
+from ..core.tables import TABLES
 from ..coupons.issuing import code_owner
 from ..domain.coupons import CODE_PREFIX as COUPON_PREFIX
 from ..domain.emails import normalize_email
+from ..domain.tiers import effective_tier_sql
 from ..models import HookFailure, LoyaltyProgram, Membership, PointsRedemption, Tier
 from ..profiles.activity import checkout_activity_recorded
 from .state import effective_tier
@@ -184,8 +185,9 @@ def _after_commit_recheck_tier(tier_id: int) -> None:
         transaction.on_commit(lambda: on_tiers_changed(ids))
 
 
-_REPOINT_SQL = """
-UPDATE "{code}" vc
+_REPOINT_SQL = (
+    """
+UPDATE "{voucher_code}" vc
 SET voucher_id = COALESCE(eff.voucher_id, vc.voucher_id),
     is_active = eff.voucher_id IS NOT NULL
 FROM (
@@ -193,16 +195,16 @@ FROM (
            CASE WHEN p.is_active THEN t.voucher_id END AS voucher_id
     FROM "{membership}" m
     JOIN "{program}" p ON p.id = m.program_id
-    LEFT JOIN "{tier}" t ON t.id = CASE
-        WHEN m.override_tier_id IS NOT NULL
-             AND (m.override_expires_at IS NULL OR m.override_expires_at > %(now)s)
-        THEN m.override_tier_id ELSE m.tier_id END
+    LEFT JOIN "{tier}" t ON t.id = """
+    + effective_tier_sql("m")
+    + """
     WHERE m.id = ANY(%(ids)s) AND m.voucher_code <> ''
 ) eff
 WHERE vc.code = eff.voucher_code
   AND (vc.voucher_id IS DISTINCT FROM COALESCE(eff.voucher_id, vc.voucher_id)
        OR vc.is_active IS DISTINCT FROM (eff.voucher_id IS NOT NULL))
 """
+)
 
 
 def on_tiers_changed(membership_ids: list[int]) -> int:
@@ -228,7 +230,7 @@ def on_tiers_changed(membership_ids: list[int]) -> int:
         return 0
     with connection.cursor() as cursor:
         cursor.execute(
-            _REPOINT_SQL.format(**db_tables()),
+            _REPOINT_SQL.format(**TABLES),
             {"ids": [pk for pk, *_ in members], "now": timezone.now()},
         )
     users = {user_id for _, user_id, _, _ in members}
@@ -251,7 +253,8 @@ def on_tiers_changed_safely(membership_ids: list[int]) -> None:
         logger.exception("CRM: member codes not moved after a tier change")
 
 
-_ISSUE_SQL = """
+_ISSUE_SQL = (
+    """
 WITH drawn AS (
     SELECT d.id, d.code FROM unnest(%(ids)s::bigint[], %(codes)s::text[]) AS d(id, code)
 ),
@@ -260,15 +263,14 @@ need AS (
     FROM "{membership}" m
     JOIN drawn d ON d.id = m.id
     JOIN "{program}" p ON p.id = m.program_id
-    JOIN "{tier}" t ON t.id = CASE
-        WHEN m.override_tier_id IS NOT NULL
-             AND (m.override_expires_at IS NULL OR m.override_expires_at > %(now)s)
-        THEN m.override_tier_id ELSE m.tier_id END
+    JOIN "{tier}" t ON t.id = """
+    + effective_tier_sql("m")
+    + """
     WHERE m.voucher_code = '' AND p.is_active AND t.voucher_id IS NOT NULL
     FOR UPDATE OF m
 ),
 codes AS (
-    INSERT INTO "{code}" (id, code, used, is_active, voucher_id, created_at)
+    INSERT INTO "{voucher_code}" (id, code, used, is_active, voucher_id, created_at)
     SELECT gen_random_uuid(), n.code, 0, true, n.voucher_id, %(now)s
     FROM need n
     WHERE NOT EXISTS (SELECT 1 FROM "{gift_card}" gc WHERE gc.code = n.code)
@@ -283,6 +285,7 @@ given AS (
 )
 SELECT (SELECT count(*) FROM need), (SELECT count(*) FROM given)
 """
+)
 
 
 # a drawn code that exists already is drawn again, up to this many rounds
@@ -305,22 +308,19 @@ def sync_member_codes(membership_ids: list[int], now=None) -> int:
     their Saleor ``VoucherCode`` rows and stores them on the memberships (another
     round only for a drawn code that exists already, as a voucher code or a gift
     card). Idempotent. Returns the number of codes created."""
-    from saleor.giftcard.models import GiftCard
-
     ids = list(dict.fromkeys(membership_ids))
     if not ids:
         return 0
     now = now or timezone.now()
-    tables = {**db_tables(), "gift_card": GiftCard._meta.db_table}
     created = 0
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_REPOINT_SQL.format(**tables), {"ids": ids, "now": now})
+        cursor.execute(_REPOINT_SQL.format(**TABLES), {"ids": ids, "now": now})
         for _ in range(_ISSUE_ROUNDS):
             codes: set[str] = set()
             while len(codes) < len(ids):
                 codes.add(_draw_code())
             cursor.execute(
-                _ISSUE_SQL.format(**tables),
+                _ISSUE_SQL.format(**TABLES),
                 {"ids": ids, "codes": list(codes), "now": now},
             )
             needed, given = cursor.fetchone()
@@ -501,10 +501,10 @@ def _refuse(checkout, reason: str) -> None:
 
 
 _NOTE_SQL = """
-INSERT INTO "{table}" (checkout_id, metadata, private_metadata)
+INSERT INTO "{checkout_metadata}" (checkout_id, metadata, private_metadata)
 VALUES (%(checkout)s, jsonb_build_object(%(key)s::text, %(value)s::text), '{{}}')
 ON CONFLICT (checkout_id) DO UPDATE
-SET metadata = "{table}".metadata || EXCLUDED.metadata
+SET metadata = "{checkout_metadata}".metadata || EXCLUDED.metadata
 """
 
 
@@ -513,8 +513,6 @@ def note_refusal(checkout, reason: str) -> None:
     string ``{"reason", "message", "at"}``. One statement that adds the key to
     whatever metadata the checkout has (nothing else is overwritten)."""
     import json
-
-    from saleor.checkout.models import CheckoutMetadata
 
     value = json.dumps(
         {
@@ -525,7 +523,7 @@ def note_refusal(checkout, reason: str) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            _NOTE_SQL.format(table=CheckoutMetadata._meta.db_table),
+            _NOTE_SQL.format(**TABLES),
             {"checkout": checkout.pk, "key": REFUSED_KEY, "value": value},
         )
     storage = checkout._state.fields_cache.get("metadata_storage")

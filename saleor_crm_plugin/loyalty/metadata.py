@@ -14,28 +14,28 @@ from django.utils import timezone
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
 
-from ..core.sqltools import id_chunks, no_jit
-from ..core.tables import db_tables
+from ..core.sqltools import id_chunks, statement_settings
+from ..core.tables import TABLES
+from ..domain.tiers import effective_tier_sql
 from ..models import Membership
 
 logger = logging.getLogger(__name__)
 
 
-_MIRROR_SQL = """
+_MIRROR_SQL = (
+    """
 WITH m AS (
     SELECT m.id, m.user_id, m.mirrored_tier, m.mirrored_points,
            COALESCE(NULLIF(p.metadata_tier_key, ''), 'crm.' || c.slug || '.tier')
              AS tier_key,
            COALESCE(NULLIF(p.metadata_points_key, ''), 'crm.' || c.slug || '.points')
              AS points_key,
-           COALESCE(CASE WHEN p.is_active THEN
-               CASE WHEN m.override_tier_id IS NOT NULL
-                         AND (m.override_expires_at IS NULL
-                              OR m.override_expires_at > %(now)s)
-                    THEN ot.name ELSE t.name END END, '') AS tier_name
+           COALESCE(CASE WHEN p.is_active THEN """
+    + effective_tier_sql("m", earned="t.name", override="ot.name")
+    + """ END, '') AS tier_name
     FROM "{membership}" m
     JOIN "{program}" p ON p.id = m.program_id
-    JOIN channel_channel c ON c.id = p.channel_id
+    JOIN "{channel}" c ON c.id = p.channel_id
     LEFT JOIN "{tier}" t ON t.id = m.tier_id
     LEFT JOIN "{tier}" ot ON ot.id = m.override_tier_id
     WHERE {scope}
@@ -72,6 +72,7 @@ SET mirrored_tier = ch.tier_name, mirrored_points = ch.points
 FROM changed ch WHERE m.id = ch.id
 RETURNING m.id
 """
+)
 
 
 def mirror_metadata(
@@ -94,7 +95,7 @@ def mirror_metadata(
     else:
         batches = list(id_chunks(Membership.objects.all(), chunk))
         scope, key = "m.id > %(after)s AND m.id <= %(upto)s", "range"
-    sql = _MIRROR_SQL.format(scope=scope, **db_tables())
+    sql = _MIRROR_SQL.format(scope=scope, **TABLES)
     for batch in batches:
         params = {"now": now}
         if key == "ids":
@@ -102,7 +103,7 @@ def mirror_metadata(
         else:
             params["after"], params["upto"] = batch
         with transaction.atomic(), connection.cursor() as cursor:
-            no_jit(cursor)
+            statement_settings(cursor, jit=False)
             cursor.execute(sql, params)
             written += cursor.rowcount
     return written

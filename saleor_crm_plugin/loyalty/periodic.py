@@ -25,9 +25,9 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..core.sqltools import id_chunks, no_jit
-from ..core.tables import db_tables
-from ..domain.tiers import Window, WindowKind, add_months
+from ..core.sqltools import id_chunks, statement_settings
+from ..core.tables import TABLES
+from ..domain.tiers import Window, WindowKind, add_months, override_active_sql
 from ..models import (
     LoyaltyProgram,
     Membership,
@@ -58,8 +58,8 @@ WITH expired AS (
       AND m.override_expires_at <= %(now)s
 ),
 changes AS (
-    INSERT INTO "{change}" (membership_id, from_tier_id, to_tier_id, from_name,
-                            to_name, reason, note, created_at)
+    INSERT INTO "{tier_change}" (membership_id, from_tier_id, to_tier_id, from_name,
+                                 to_name, reason, note, created_at)
     SELECT id, override_tier_id, tier_id, o_name, t_name, 'override_expired', '',
            %(now)s
     FROM expired
@@ -72,15 +72,17 @@ RETURNING m.id
 """
 
 
-_REVIEW_SQL = """
+_REVIEW_SQL = (
+    """
 WITH scope AS (
     SELECT m.id, m.user_id, m.tier_id, m.retained_until,
            cur.rank AS cur_rank, cur.name AS cur_name
     FROM "{membership}" m
     LEFT JOIN "{tier}" cur ON cur.id = m.tier_id
     WHERE m.program_id = %(program)s AND m.id > %(after)s AND m.id <= %(upto)s
-      AND NOT (m.override_tier_id IS NOT NULL
-               AND (m.override_expires_at IS NULL OR m.override_expires_at > %(now)s))
+      AND NOT """
+    + override_active_sql("m")
+    + """
 ),
 spend AS (
     SELECT p.user_id,
@@ -131,8 +133,8 @@ moves AS (
            AND (s.retained_until IS NULL OR s.retained_until <= %(now)s))
 ),
 changes AS (
-    INSERT INTO "{change}" (membership_id, from_tier_id, to_tier_id, from_name,
-                            to_name, reason, note, created_at)
+    INSERT INTO "{tier_change}" (membership_id, from_tier_id, to_tier_id, from_name,
+                                 to_name, reason, note, created_at)
     SELECT id, from_id, to_id, from_name, to_name, reason, '', %(now)s FROM moves
     RETURNING membership_id, reason
 ),
@@ -147,10 +149,12 @@ moved AS (
 SELECT (SELECT count(*) FROM scope) + (
            SELECT count(*) FROM "{membership}" m
            WHERE m.program_id = %(program)s AND m.id > %(after)s AND m.id <= %(upto)s
-             AND m.override_tier_id IS NOT NULL
-             AND (m.override_expires_at IS NULL OR m.override_expires_at > %(now)s)),
+             AND """
+    + override_active_sql("m")
+    + """),
        (SELECT json_agg(json_build_array(membership_id, reason)) FROM changes)
 """
+)
 
 
 def review_tiers(now: datetime | None = None, *, chunk: int = 10_000) -> dict:
@@ -214,7 +218,7 @@ def _review(now: datetime | None, chunk: int) -> dict:
         "overrides_expired": 0,
         "run_at": run.isoformat(),
     }
-    sql = _REVIEW_SQL.format(**db_tables())
+    sql = _REVIEW_SQL.format(**TABLES)
     for program in LoyaltyProgram.objects.select_related("channel").filter(
         is_active=True
     ):
@@ -243,7 +247,7 @@ def _review(now: datetime | None, chunk: int) -> dict:
             members = members.filter(id__gt=done_upto)
         for after, upto in id_chunks(members, chunk):
             with transaction.atomic(), connection.cursor() as cursor:
-                no_jit(cursor)
+                statement_settings(cursor, jit=False)
                 cursor.execute(sql, {**params, "after": after, "upto": upto})
                 reviewed, changes = cursor.fetchone()
                 if isinstance(changes, str):
@@ -279,7 +283,7 @@ def enrol_customers(program: LoyaltyProgram, now: datetime) -> int:
     them on the ladder. Points are not awarded retroactively."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            _ENROL_SQL.format(**db_tables()),
+            _ENROL_SQL.format(**TABLES),
             {"program": program.pk, "channel": program.channel_id, "now": now},
         )
         return cursor.rowcount
@@ -288,7 +292,7 @@ def enrol_customers(program: LoyaltyProgram, now: datetime) -> int:
 def _expire_overrides(program: LoyaltyProgram, now: datetime) -> list[int]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            _EXPIRE_OVERRIDES_SQL.format(**db_tables()),
+            _EXPIRE_OVERRIDES_SQL.format(**TABLES),
             {"program": program.pk, "now": now},
         )
         expired = [row[0] for row in cursor.fetchall()]
@@ -341,5 +345,5 @@ def warn_expiring(now: datetime | None = None) -> int:
     merchant's messaging to pick up. Idempotent."""
     now = now or timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_WARN_SQL.format(**db_tables()), {"now": now})
+        cursor.execute(_WARN_SQL.format(**TABLES), {"now": now})
         return cursor.rowcount

@@ -48,9 +48,10 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..core.tables import db_tables
+from ..core.sqltools import statement_settings
+from ..core.tables import TABLES
 from ..domain.errors import CRMErrorCode
-from ..domain.tiers import TierError, Window, WindowKind, add_months
+from ..domain.tiers import TierError, Window, WindowKind, add_months, effective_tier_sql
 from ..models import LoyaltyProgram, Tier
 from .errors import LoyaltyError
 from .programs import validate_tier
@@ -92,7 +93,8 @@ class Preview:
     period_end: datetime
 
 
-_PREVIEW_SQL = """
+_PREVIEW_SQL = (
+    """
 WITH tiers AS (
     SELECT * FROM unnest(%(ranks)s::int[], %(metrics)s::text[],
                          %(thresholds)s::numeric[], %(dtypes)s::text[],
@@ -116,10 +118,11 @@ fig AS (
                     * %(rate)s::numeric * COALESCE(cm.mult, 1))), 0) END AS points
     FROM cust c
     LEFT JOIN (  -- the multiplier each member earns with today (effective tier)
-        SELECT m.user_id,
-               CASE WHEN ot.id IS NOT NULL AND (m.override_expires_at IS NULL
-                                                OR m.override_expires_at > %(now)s)
-                    THEN ot.points_multiplier ELSE et.points_multiplier END AS mult
+        SELECT m.user_id, """
+    + effective_tier_sql(
+        "m", earned="et.points_multiplier", override="ot.points_multiplier"
+    )
+    + """ AS mult
         FROM "{membership}" m
         LEFT JOIN "{tier}" et ON et.id = m.tier_id
         LEFT JOIN "{tier}" ot ON ot.id = m.override_tier_id
@@ -164,7 +167,7 @@ orders AS (
                                               ELSE LEAST(t.dvalue * ol.quantity,
                                                          ol.total_price_gross_amount)
                                          END), 0)
-                     FROM "{line}" ol
+                     FROM "{order_line}" ol
                      JOIN "{variant}" v ON v.id = ol.variant_id
                      JOIN "{product}" pr ON pr.id = v.product_id
                      WHERE ol.order_id = co.order_id AND NOT ol.is_gift
@@ -198,22 +201,11 @@ SELECT o.rank, NULL,
        count(*)
 FROM orders o GROUP BY o.rank
 """
+)
 
 
 # the program's rounding rule (domain.ledger.ROUNDING) on non-negative amounts
 _ROUND_POINTS = {"down": "floor", "floor": "floor", "half_up": "round"}
-
-
-def _saleor_tables() -> dict[str, str]:
-    from saleor.order.models import OrderLine
-    from saleor.product.models import CollectionProduct, Product, ProductVariant
-
-    return {
-        "line": OrderLine._meta.db_table,
-        "variant": ProductVariant._meta.db_table,
-        "product": Product._meta.db_table,
-        "collection_product": CollectionProduct._meta.db_table,
-    }
 
 
 def _specs_of(program: LoyaltyProgram) -> list[TierSpec]:
@@ -304,11 +296,9 @@ def preview_program(
     discount: dict[int | None, Decimal] = {}
     points = orders = 0
     with transaction.atomic(), connection.cursor() as cursor:  # reads only
-        cursor.execute("SET LOCAL jit = off")  # see loyalty_periodic.no_jit
+        statement_settings(cursor, jit=False)
         sql = _PREVIEW_SQL.format(
-            **db_tables(),
-            **_saleor_tables(),
-            round_points=_ROUND_POINTS[program.rounding],
+            **TABLES, round_points=_ROUND_POINTS[program.rounding]
         )
         cursor.execute(sql, params)
         for rank, count, cost, earned, n_orders in cursor.fetchall():

@@ -16,11 +16,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..core.failures import record_failure, savepoint
+from ..core.tables import TABLES
 from ..domain.emails import email_hash
 from ..domain.orders import UNCONFIRMED
 from ..models import (
     EventSource,
-    OrderEvent,
     OrderEventKind,
 )
 from ..profiles.erasure import erase_customer
@@ -55,7 +55,7 @@ def _insert_fact_sql() -> str:
     global _INSERT_FACT_SQL
     if _INSERT_FACT_SQL is None:
         _INSERT_FACT_SQL = (
-            f'INSERT INTO "{OrderEvent._meta.db_table}" (order_id, kind, dedupe_key, '
+            f'INSERT INTO "{TABLES["order_event"]}" (order_id, kind, dedupe_key, '
             "channel_id, source, occurred_at, attempts, last_error) "
             "VALUES (%s, %s, %s, %s, %s, %s, 0, '') "
             "ON CONFLICT (order_id, kind, dedupe_key) DO NOTHING"

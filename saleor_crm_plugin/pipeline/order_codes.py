@@ -30,6 +30,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 from ..core.failures import record_failure
+from ..core.tables import TABLES
 from ..domain.coupons import CODE_PREFIX as COUPON_PREFIX
 from ..loyalty.member_discount import REFUSED_KEY
 
@@ -51,7 +52,7 @@ REASON_SEPARATOR = " & "
 
 
 _CORRECT_SQL = """
-UPDATE "{line}" l SET unit_discount_reason = x.reason
+UPDATE "{order_line}" l SET unit_discount_reason = x.reason
 FROM (
     SELECT s.id,
            %(prefix)s || %(code)s
@@ -59,7 +60,7 @@ FROM (
                    THEN substr(s.rest, strpos(s.rest, %(sep)s)) ELSE '' END AS reason
     FROM (
         SELECT id, substr(unit_discount_reason, %(start)s) AS rest
-        FROM "{line}"
+        FROM "{order_line}"
         WHERE order_id = %(order)s AND starts_with(unit_discount_reason, %(prefix)s)
     ) s
 ) x
@@ -78,11 +79,9 @@ def correct_order(order) -> int:
     idempotent. Returns the number of lines corrected."""
     if not names_crm_code(order):
         return 0
-    from saleor.order.models import OrderLine
-
     with connection.cursor() as cursor:
         cursor.execute(
-            _CORRECT_SQL.format(line=OrderLine._meta.db_table),
+            _CORRECT_SQL.format(**TABLES),
             {
                 "order": order.pk,
                 "code": order.voucher_code,

@@ -11,9 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..core.failures import savepoint
-from ..models import (
-    CustomerProfile,
-)
+from ..core.tables import TABLES
 
 if TYPE_CHECKING:
     from saleor.checkout.models import Checkout
@@ -25,7 +23,7 @@ CHECKOUT_TOUCH_GRANULARITY = timedelta(minutes=1)
 # the checkout-activity write, prepended to the membership lookup as a
 # data-modifying WITH (see checkout_activity_recorded)
 _TOUCH_CTE = (
-    f'WITH crm_checkout_activity AS (UPDATE "{CustomerProfile._meta.db_table}" '
+    f'WITH crm_checkout_activity AS (UPDATE "{TABLES["profile"]}" '
     "SET last_checkout_at = %s WHERE user_id = %s AND channel_id = %s "
     "AND (last_checkout_at IS NULL OR last_checkout_at < %s) RETURNING 1) "
 )

@@ -17,12 +17,14 @@ from datetime import date, datetime
 from datetime import time as dtime
 
 from django.db import connection, reset_queries, transaction
-from django.db.models import Max, Min
+from django.db.models import DateTimeField, F, Field, Func, Max, Min, Value
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from ..core.config import load_config
+from ..core.tables import TABLES
 from ..domain.orders import skip_reason
-from ..models import BackfillRun, CustomerOrder, CustomerProfile
+from ..models import BackfillRun, CustomerProfile
 from .sync import import_orders, recompute_profile_range
 
 
@@ -86,6 +88,22 @@ def run_backfill(options: BackfillOptions, progress: Progress | None = None) -> 
     return result
 
 
+def _row(*expressions) -> Func:
+    # a row value, ``ROW(a, b)``: compared as a whole, as the (created_at, id)
+    # index orders it
+    return Func(*expressions, function="ROW", output_field=Field())
+
+
+def _after(created_at, order_id) -> GreaterThan:
+    """``(created_at, id) > (cursor)``: one row comparison, which PostgreSQL reads
+    as a range of the ``(created_at, id)`` index (an OR of two conditions would
+    not be)."""
+    return GreaterThan(
+        _row(F("created_at"), F("id")),
+        _row(Value(created_at, output_field=DateTimeField()), Value(order_id)),
+    )
+
+
 def _import_orders(run, stats, options, batch, config, progress):
     base = _order_queryset(options).order_by("created_at", "id")
     total = base.count()
@@ -95,10 +113,7 @@ def _import_orders(run, stats, options, batch, config, progress):
         reset_queries()
         qs = base
         if run.cursor_created_at is not None:
-            qs = qs.extra(
-                where=['("order_order"."created_at", "order_order"."id") > (%s, %s)'],
-                params=[run.cursor_created_at, run.cursor_order_id],
-            )
+            qs = qs.filter(_after(run.cursor_created_at, run.cursor_order_id))
         rows = list(
             qs.values_list(
                 "id",
@@ -192,5 +207,5 @@ def _profile_count(options) -> int:
 def analyze():
     """Refresh planner statistics after a large import."""
     with connection.cursor() as cursor:
-        for model in (CustomerOrder, CustomerProfile):
-            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+        for key in ("corder", "profile"):
+            cursor.execute(f'ANALYZE "{TABLES[key]}"')

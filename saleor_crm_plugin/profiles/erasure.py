@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db.models import CharField
+from django.db.models.expressions import RawSQL
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
+from ..core.tables import TABLES
 from ..domain.emails import email_hash, normalize_email
 from ..models import (
     CustomerProfile,
@@ -39,8 +43,15 @@ def erase_customer(
             user__isnull=True, email=normalize_email(email)
         )
     elif hashed:
-        profiles = profiles | CustomerProfile.objects.filter(user__isnull=True).extra(
-            where=[f"{EMAIL_HASH_SQL.format(col='email')} = %s"], params=[hashed]
+        # the guest profiles whose email hashes to ``hashed`` (the SQL of
+        # ``domain.emails.email_hash``)
+        digest = RawSQL(
+            EMAIL_HASH_SQL.format(col=f'"{TABLES["profile"]}".email'),
+            (),
+            output_field=CharField(),
+        )
+        profiles = profiles | CustomerProfile.objects.filter(
+            Exact(digest, hashed), user__isnull=True
         )
     if hashed:
         # one INSERT ... ON CONFLICT DO UPDATE: it runs inside Saleor's delete

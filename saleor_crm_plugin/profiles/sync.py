@@ -11,32 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.apps import apps
 from django.db import connection
 
+from ..core.tables import TABLES
 from ..domain.orders import FULLY_CHARGED, SKIPPED_STATUSES
 
 # Must match ``domain.emails.email_hash``.
 EMAIL_HASH_SQL = "encode(sha256(convert_to(lower(btrim({col})), 'UTF8')), 'hex')"
-
-
-def _tables() -> dict[str, str]:
-    names = {
-        "order": "order.Order",
-        "line": "order.OrderLine",
-        "variant": "product.ProductVariant",
-        "product": "product.Product",
-        "collection_product": "product.CollectionProduct",
-        "payment": "payment.Payment",
-        "payment_txn": "payment.Transaction",
-        "txn_item": "payment.TransactionItem",
-        "user": "account.User",
-        "channel": "channel.Channel",
-        "profile": "saleor_crm_plugin.CustomerProfile",
-        "corder": "saleor_crm_plugin.CustomerOrder",
-        "tombstone": "saleor_crm_plugin.ErasureTombstone",
-    }
-    return {k: apps.get_model(v)._meta.db_table for k, v in names.items()}
 
 
 _SRC = """
@@ -71,7 +52,7 @@ items AS (
                AS product_ids,
            array_agg(DISTINCT p.category_id) FILTER (WHERE p.category_id IS NOT NULL)
                AS category_ids
-    FROM "{line}" l
+    FROM "{order_line}" l
     JOIN "{variant}" pv ON pv.id = l.variant_id
     JOIN "{product}" p ON p.id = pv.product_id
     WHERE l.order_id = ANY(%(ids)s)
@@ -79,7 +60,7 @@ items AS (
 ),
 colls AS (
     SELECT l.order_id, array_agg(DISTINCT cp.collection_id) AS collection_ids
-    FROM "{line}" l
+    FROM "{order_line}" l
     JOIN "{variant}" pv ON pv.id = l.variant_id
     JOIN "{collection_product}" cp ON cp.product_id = pv.product_id
     WHERE l.order_id = ANY(%(ids)s)
@@ -230,7 +211,7 @@ class SyncResult:
     profile_ids: list[int]
 
 
-def _src_sql(t: dict[str, str], attribute_guests: bool) -> str:
+def _src_sql(t, attribute_guests: bool) -> str:
     guest_user = _GUEST_USER.format(**t) if attribute_guests else "NULL"
     guest_filter = "TRUE" if attribute_guests else "o.user_id IS NOT NULL"
     return _SRC.format(
@@ -242,7 +223,7 @@ def _src_sql(t: dict[str, str], attribute_guests: bool) -> str:
 
 
 def _upsert(order_ids, attribute_guests: bool, paid_at: str, final: str):
-    t = _tables()
+    t = TABLES
     src = _src_sql(t, attribute_guests)
     params = {
         "ids": [UUID(str(i)) for i in order_ids],
@@ -304,7 +285,7 @@ def recompute_profiles(profile_ids: Sequence[int]) -> int:
     deleted."""
     if not profile_ids:
         return 0
-    t = _tables()
+    t = TABLES
     sql = _RECOMPUTE.format(paid=_PAID, where="p.id = ANY(%(ids)s)", **t)
     with connection.cursor() as cursor:
         cursor.execute(sql, {"ids": list(profile_ids)})
@@ -313,7 +294,7 @@ def recompute_profiles(profile_ids: Sequence[int]) -> int:
 
 def recompute_profile_range(lo: int, hi: int) -> int:
     """Recompute profiles with ``lo <= id < hi`` (backfill's last phase)."""
-    t = _tables()
+    t = TABLES
     sql = _RECOMPUTE.format(paid=_PAID, where="p.id >= %(lo)s AND p.id < %(hi)s", **t)
     with connection.cursor() as cursor:
         cursor.execute(sql, {"lo": lo, "hi": hi})
@@ -335,7 +316,7 @@ def changed_orders(since, last_id, until, limit: int):
     each with a flag telling whether the CRM's copy is missing or older."""
     with connection.cursor() as cursor:
         cursor.execute(
-            _CHANGED_ORDERS.format(**_tables()),
+            _CHANGED_ORDERS.format(**TABLES),
             {
                 "since": since,
                 "last_id": last_id or UUID(int=0),

@@ -16,17 +16,17 @@ from ..core.exports import (
     postal_join,
     register,
 )
-from ..core.tables import db_tables
+from ..core.tables import TABLES
 from ..domain.segments import value_sql
-from ..models import CustomerOrder, Segment
+from ..models import Segment
 from .membership import FROM
 
 
 def _segment_columns(fmt: str, now: datetime) -> list[Column]:
 
     def field(name):
-        sql, params = value_sql(name, now, CustomerOrder._meta.db_table, db_tables())
-        return Column(name, sql, params=tuple(params))
+        sql, params = value_sql(name, now, TABLES)
+        return Column(name, sql, params=params)
 
     return [
         *customer_columns(fmt),
@@ -46,13 +46,12 @@ def _segment_columns(fmt: str, now: datetime) -> list[Column]:
 
 def _segment_source(pk: int, fmt: str) -> tuple[str, list]:
 
-    tables = db_tables()
     return (
-        f'{FROM.format(**tables)} JOIN "{tables["segment_member"]}" sm'
-        f" ON sm.profile_id = p.id{postal_join(fmt, tables)}"
-        " WHERE sm.segment_id = %s"
+        f'{FROM.format(**TABLES)} JOIN "{TABLES["segment_member"]}" sm'
+        f" ON sm.profile_id = p.id{postal_join(fmt)}"
+        " WHERE sm.segment_id = %(pk)s"
         " ORDER BY sm.profile_id",
-        [pk],
+        {"pk": pk},
     )
 
 

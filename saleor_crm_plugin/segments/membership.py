@@ -13,18 +13,18 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from ..core.tables import db_tables
+from ..core.sqltools import statement_settings
+from ..core.tables import TABLES
 from ..domain.segments import (
     aliases_read,
     compile_sql,
     has_purchase_condition,
-    normalize,
-    preset_rule,
+    segment_rule,
 )
-from ..models import CustomerOrder, ProfileCount, Segment
+from ..models import ProfileCount, Segment
 
 FROM = (
-    'FROM "{profile}" p JOIN channel_channel c ON c.id = p.channel_id '
+    'FROM "{profile}" p JOIN "{channel}" c ON c.id = p.channel_id '
     'LEFT JOIN "{user}" u ON u.id = p.user_id'
 )
 
@@ -36,15 +36,15 @@ def from_clause(rule: dict) -> str:
     read = aliases_read(rule)
     sql = 'FROM "{profile}" p'
     if "c" in read:
-        sql += " JOIN channel_channel c ON c.id = p.channel_id"
+        sql += ' JOIN "{channel}" c ON c.id = p.channel_id'
     if "u" in read:
         sql += ' LEFT JOIN "{user}" u ON u.id = p.user_id'
-    return sql.format(**db_tables())
+    return sql.format(**TABLES)
 
 
 # a purchase condition groups up to a few hundred thousand facts by customer: its
 # hash table stays in memory (the default 4MB spills it to disk in batches)
-WORK_MEM = "SET LOCAL work_mem = '64MB'"
+WORK_MEM = "64MB"
 
 
 # Every process of a parallel plan builds a purchase condition's grouped facts
@@ -54,18 +54,12 @@ WORK_MEM = "SET LOCAL work_mem = '64MB'"
 # 2 cores: ~450 ms with two workers, ~375 ms with one; a rule without purchase
 # conditions ran the same either way). The live count therefore asks for at most
 # one worker when its rule has a purchase condition — lowering the server's
-# setting, never raising it (0 stays 0).
-ONE_WORKER = (
-    "SELECT set_config('max_parallel_workers_per_gather', LEAST("
-    "current_setting('max_parallel_workers_per_gather')::int, 1)::text,"
-    " true)"
-)
+# setting, never raising it (0 stays 0; ``core.sqltools.statement_settings``).
+ONE_WORKER = 1
 
 
 def rule_of(segment: Segment) -> dict:
-    if segment.preset:
-        return preset_rule(segment.preset, segment.preset_params)
-    return normalize(segment.rule)
+    return segment_rule(segment.rule, segment.preset, segment.preset_params)
 
 
 def _condition(
@@ -73,23 +67,21 @@ def _condition(
     channel_id: int | None,
     now: datetime,
     profile_ids: list[int] | None = None,
-) -> tuple[str, list]:
+) -> tuple[str, dict]:
+    """The ``WHERE`` of the profiles ``p`` a rule matches, in a channel (or all)
+    and among ``profile_ids`` (or all), with its named parameters."""
     # a few named profiles: purchase conditions count their own order rows
     condition, params = compile_sql(
-        rule,
-        now,
-        CustomerOrder._meta.db_table,
-        db_tables(),
-        per_profile=profile_ids is not None,
+        rule, now, TABLES, per_profile=profile_ids is not None
     )
-    scope, scope_params = [], []
+    scope = []
     if channel_id is not None:
-        scope.append("p.channel_id = %s")
-        scope_params.append(channel_id)
+        scope.append("p.channel_id = %(channel)s")
+        params["channel"] = channel_id
     if profile_ids is not None:
-        scope.append("p.id = ANY(%s)")
-        scope_params.append(list(profile_ids))
-    return " AND ".join([*scope, condition]), [*scope_params, *params]
+        scope.append("p.id = ANY(%(profiles)s)")
+        params["profiles"] = list(profile_ids)
+    return " AND ".join([*scope, condition]), params
 
 
 def scope_size(channel_id: int | None = None) -> int:
@@ -111,22 +103,21 @@ def count(
     scope (``scope_size``: no scan)."""
     now = now or timezone.now()
     condition, params = _condition(rule, channel_id, now)
-    counts = ProfileCount._meta.db_table
-    scope = "WHERE channel_id = %s" if channel_id is not None else ""
+    scope = "WHERE channel_id = %(channel)s" if channel_id is not None else ""
     # the settings in one round trip, then the match and the scope size (≤ 16
     # rows by primary key, see ``scope_size``) in one statement
-    settings = [
-        "set_config('jit', 'off', true)",
-        "set_config('work_mem', '64MB', true)",
-    ]
-    if has_purchase_condition(rule):
-        settings.append(ONE_WORKER.removeprefix("SELECT "))
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(settings))
+        statement_settings(
+            cursor,
+            jit=False,
+            work_mem=WORK_MEM,
+            parallel_workers=ONE_WORKER if has_purchase_condition(rule) else None,
+        )
         cursor.execute(
             f"SELECT (SELECT count(*) {from_clause(rule)} WHERE {condition}),"
-            f' (SELECT COALESCE(sum(profiles), 0) FROM "{counts}" {scope})',
-            [*params, *([channel_id] if channel_id is not None else [])],
+            f' (SELECT COALESCE(sum(profiles), 0) FROM "{TABLES["profile_count"]}"'
+            f" {scope})",
+            params,
         )
         matched, total = cursor.fetchone()
     return matched, int(total)
@@ -171,31 +162,18 @@ def materialize(
     now = now or timezone.now()
     rule = rule_of(segment)
     condition, params = _condition(rule, segment.channel_id, now, profile_ids)
-    # psycopg's %(name)s and %s cannot be mixed: name the compiled parameters
-    named = {f"p{i}": value for i, value in enumerate(params)}
-    for i in range(len(params)):
-        condition = condition.replace("%s", f"%(p{i})s", 1)
-    restrict = "AND m.profile_id = ANY(%(only)s)" if profile_ids is not None else ""
+    restrict = "AND m.profile_id = ANY(%(profiles)s)" if profile_ids is not None else ""
     sql = _MATERIALIZE_SQL.format(
-        from_=from_clause(rule), condition=condition, restrict=restrict, **db_tables()
+        from_=from_clause(rule), condition=condition, restrict=restrict, **TABLES
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(WORK_MEM)
-        cursor.execute(
-            sql,
-            {
-                **named,
-                "segment": segment.pk,
-                "now": now,
-                "only": list(profile_ids or []),
-            },
-        )
+        statement_settings(cursor, jit=False, work_mem=WORK_MEM)
+        cursor.execute(sql, {**params, "segment": segment.pk, "now": now})
         entered, exited = cursor.fetchone()
         # the statement's triggers already added who came and went to the
         # stored count (migration 0014): read it, never recount the members
         cursor.execute(
-            f'UPDATE "{Segment._meta.db_table}" SET computed_at = %s'
+            f'UPDATE "{TABLES["segment"]}" SET computed_at = %s'
             " WHERE id = %s RETURNING members_count",
             [now, segment.pk],
         )

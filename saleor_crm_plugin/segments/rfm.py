@@ -13,7 +13,8 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..core.tables import db_tables
+from ..core.sqltools import statement_settings
+from ..core.tables import TABLES
 from ..core.validation import first_column_problem
 from ..domain.rfm import RfmError, group_case_sql, validate_thresholds
 from ..models import RfmMovement, RfmSettings
@@ -45,7 +46,7 @@ grouped AS (
     SELECT *, {group_case} AS grp FROM scored
 ),
 moves AS (
-    INSERT INTO "{movement}" (channel_id, computed_at, from_group, to_group, customers)
+    INSERT INTO "{rfm_movement}" (channel_id, computed_at, from_group, to_group, customers)
     SELECT %(channel)s, %(now)s, COALESCE(old_group, ''), grp, count(*)
     FROM grouped GROUP BY old_group, grp
 ),
@@ -100,14 +101,12 @@ def recompute(channel_id: int, now: datetime | None = None) -> dict:
         f=f,
         m=m,
         group_case=group_case_sql("r", "f", "m"),
-        movement=RfmMovement._meta.db_table,
-        **db_tables(),
+        **TABLES,
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
         # the three window sorts and the hashes over every scored customer stay in
         # memory (the default 4MB spills a million rows to disk several times)
-        cursor.execute("SET LOCAL work_mem = '256MB'")
+        statement_settings(cursor, jit=False, work_mem="256MB")
         if RfmMovement.objects.filter(channel_id=channel_id, computed_at=now).exists():
             return {"scored": 0, "changed": 0, "cleared": 0, "skipped": True}
         cursor.execute(sql, params)

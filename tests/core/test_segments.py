@@ -1,6 +1,7 @@
 """Segment rules: validation (closed catalogue, limits, typed values), the SQL shape
 (values only as parameters) and the reference evaluator."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -20,10 +21,37 @@ from saleor_crm_plugin.domain.segments import (
     evaluate,
     has_purchase_condition,
     normalize,
+    preset_rule,
+    segment_rule,
     value_sql,
 )
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+
+# the table names the caller's registry gives (``core.tables.TABLES``); the CRM
+# order table under a short name, as the tests read it
+TABLES = {
+    "membership": "saleor_crm_plugin_membership",
+    "program": "saleor_crm_plugin_loyaltyprogram",
+    "tier": "saleor_crm_plugin_tier",
+    "user": "account_user",
+    "address": "account_address",
+    "order": "order_order",
+    "corder": "orders",
+    "rfm_score": "saleor_crm_plugin_rfmscore",
+    "purchase_fact": "saleor_crm_plugin_purchasefact",
+}
+
+
+def placeholders(sql: str) -> set[str]:
+    """The names of the named parameters (``%(name)s``) a compiled text uses."""
+    return set(re.findall(r"%\((\w+)\)s", sql))
+
+
+def bare(sql: str) -> str:
+    """The text with every placeholder written ``%s`` (to read its shape)."""
+    return re.sub(r"%\(\w+\)s", "%s", sql)
+
 
 DORMANT_REGULAR = {
     "and": [
@@ -219,13 +247,13 @@ def test_the_per_customer_form_reads_the_order_rows_not_the_facts():
             ]
         }
     )
-    grouped, _ = compile_sql(rule, NOW, "orders")
-    mine, params = compile_sql(rule, NOW, "orders", per_profile=True)
+    grouped, _ = compile_sql(rule, NOW, TABLES)
+    mine, params = compile_sql(rule, NOW, TABLES, per_profile=True)
     assert "GROUP BY" in grouped and "purchasefact" in grouped
     assert "purchasefact" not in mine and "GROUP BY" not in mine
     assert mine.count('FROM "orders" o WHERE o.profile_id = p.id') == 2
-    assert mine.count("%s") == len(params)
-    assert params == [[5], [3], NOW - timedelta(days=30), 2]
+    assert placeholders(mine) == set(params)
+    assert list(params.values()) == [[5], [3], NOW - timedelta(days=30), 2]
 
 
 def test_sql_carries_values_only_as_parameters():
@@ -233,10 +261,12 @@ def test_sql_carries_values_only_as_parameters():
     rule = normalize(
         {"and": [{"field": "channel", "op": "eq", "value": hostile}, DORMANT_REGULAR]}
     )
-    sql, params = compile_sql(rule, NOW, "saleor_crm_plugin_customerorder")
-    assert hostile not in sql and hostile in params
-    assert sql.count("%s") == len(params)
-    assert "(c.slug = %s)" in sql
+    sql, params = compile_sql(
+        rule, NOW, {**TABLES, "corder": "saleor_crm_plugin_customerorder"}
+    )
+    assert hostile not in sql and hostile in params.values()
+    assert placeholders(sql) == set(params)
+    assert "(c.slug = %(rule_0)s)" in sql
 
 
 def test_leaves_are_coalesced_only_under_not():
@@ -263,7 +293,7 @@ def test_leaves_are_coalesced_only_under_not():
             ]
         }
     )
-    sql, _ = compile_sql(rule, NOW, "orders")
+    sql = bare(compile_sql(rule, NOW, TABLES)[0])
     assert sql.startswith(
         "((p.last_order_at >= %s) AND ((p.orders_count >= %s) OR"
         " ((p.channel_id, p.user_id) IN (SELECT"
@@ -372,8 +402,8 @@ def test_normalized_rules_are_stable_and_not_is_exact(rule, person):
     normal = normalize(rule)
     assert normalize(normal) == normal
     assert evaluate({"not": normal}, person, NOW) is (not evaluate(normal, person, NOW))
-    sql, params = compile_sql(normal, NOW, "orders")
-    assert sql.count("%s") == len(params)
+    sql, params = compile_sql(normal, NOW, TABLES)
+    assert placeholders(sql) == set(params)
 
 
 def test_catalogue_operators_are_all_known():
@@ -497,18 +527,59 @@ def test_new_fields_carry_values_only_as_parameters():
             ]
         }
     )
-    sql, params = compile_sql(rule, NOW, "orders", {"membership": "m_t"})
-    assert hostile not in sql and sql.count("%s") == len(params)
+    sql, params = compile_sql(rule, NOW, {**TABLES, "membership": "m_t"})
+    assert hostile not in sql and placeholders(sql) == set(params)
     assert '"m_t" m' in sql and '"orders" o' in sql
     # the tier's override expiry is compared with the evaluation moment, in place
-    assert params[2:5] == [NOW, [hostile], 10]
-    assert "COALESCE(p.user_id IN (SELECT u2.id" in sql and "@> %s::jsonb" in sql
+    assert list(params.values())[2:5] == [NOW, [hostile], 10]
+    assert "COALESCE(p.user_id IN (SELECT u2.id" in sql
+    assert "@> %s::jsonb" in bare(sql)
 
 
 def test_value_sql_of_a_set_based_field_is_a_lookup_of_its_row():
-    sql, params = value_sql("tier", NOW, "orders")
-    assert sql.startswith("(SELECT CASE") and params == [NOW]
+    sql, params = value_sql("tier", NOW, TABLES)
+    assert sql.startswith("(SELECT CASE") and list(params.values()) == [NOW]
     assert "WHERE (pr.channel_id, m.user_id) = (p.channel_id, p.user_id)" in sql
-    assert value_sql("channel", NOW, "orders") == ("c.slug", [])
+    assert value_sql("channel", NOW, TABLES) == ("c.slug", {})
     with pytest.raises(ValueError):
-        value_sql("metadata", NOW, "orders")
+        value_sql("metadata", NOW, TABLES)
+
+
+def test_the_evaluation_moment_is_one_parameter_however_often_it_is_read():
+    rule = normalize(
+        {
+            "or": [
+                {"field": "tier", "op": "eq", "value": "Gold"},
+                {"not": {"field": "tier", "op": "in", "value": ["Silver"]}},
+            ]
+        }
+    )
+    sql, params = compile_sql(rule, NOW, TABLES)
+    assert sql.count("%(rule_now)s") == 2 and params["rule_now"] == NOW
+    assert list(params.values()).count(NOW) == 1
+
+
+def test_compiled_parameters_take_the_callers_prefix():
+    rule = normalize({"field": "orders_count", "op": "gte", "value": 2})
+    sql, params = compile_sql(rule, NOW, TABLES, prefix="seg_")
+    assert sql == "(p.orders_count >= %(seg_0)s)" and params == {"seg_0": 2}
+    _, column = value_sql("tier", NOW, TABLES)
+    assert set(column) == {"tier_now"}
+
+
+def test_the_compiler_needs_every_table_name_from_the_caller():
+    rule = normalize({"field": "orders_count", "op": "gte", "value": 2})
+    names = {k: v for k, v in TABLES.items() if k != "purchase_fact"}
+    with pytest.raises(ValueError, match="purchase_fact"):
+        compile_sql(rule, NOW, names)
+
+
+def test_a_segment_rule_is_its_presets_or_its_tree():
+    tree = {"field": "orders_count", "op": "gte", "value": 2}
+    assert segment_rule(tree) == normalize(tree)
+    assert segment_rule(tree, "regulars", {"min_orders": 4}) == preset_rule(
+        "regulars", {"min_orders": 4}
+    )
+    with pytest.raises(RuleError) as missing:
+        segment_rule(None)
+    assert (missing.value.path, missing.value.code) == ("rule", CRMErrorCode.REQUIRED)

@@ -516,6 +516,32 @@ def test_paused_ended_and_draft_rules_issue_nothing(channel_USD):
     assert not grants(rule).exists()
 
 
+def test_a_run_whose_customers_are_all_held_out_records_them(channel_USD):
+    """A batch drawn wholly into the control group issues no code and needs no
+    voucher: its hold-outs are recorded (an event run for one customer is such a
+    batch whenever that customer is drawn)."""
+    held = customer(channel_USD, 1, days_ago=91)
+    rule = new_rule(
+        channel_USD,
+        trigger="days_without_order",
+        trigger_params={"days": 90},
+        activated=days_ago(2),
+    )
+    # above the 0.9 a merchant may set: every draw holds out
+    CouponRule.objects.filter(pk=rule.pk).update(control_share=Decimal(1))
+    rule.refresh_from_db()
+    result = coupons.run_rule(rule)
+    assert (result.issued, result.held_out) == (0, 1)
+    grant = grants(rule).get()
+    assert (grant.profile_id, grant.control, grant.code, grant.expires_at) == (
+        held.pk,
+        True,
+        "",
+        None,
+    )
+    assert not rule.vouchers.exists()
+
+
 def test_codes_have_64_random_bits(channel_USD):
     for n in range(1500):
         customer(channel_USD, n, days_ago=91)
@@ -579,6 +605,132 @@ def test_dry_run_writes_nothing_and_matches_the_real_run(channel_USD):
     dry = coupons.dry_run(open_rule)
     coupons.run_rule(open_rule)
     assert dry.estimated_cost == sum(g.estimated_cost for g in grants(open_rule))
+
+
+def _scenario(kind, channel, category):
+    """A rule of each trigger kind, switched on, over customers some of whom its
+    trigger selects and some not; returns the rule."""
+    week_ago = days_ago(7)
+    if kind in ("first_order", "nth_order"):
+        n = 1 if kind == "first_order" else 2
+        due = customer(channel, 1, paid=n, days_ago=0)
+        for i in range(n):
+            crm_order(due, i, days_ago=0 if i == n - 1 else 100)
+        before = customer(channel, 2, paid=n, days_ago=50)  # before the switch-on
+        for i in range(n):
+            crm_order(before, i, days_ago=50 if i == n - 1 else 100)
+        other = customer(channel, 3, paid=n, days_ago=1)
+        for i in range(n):
+            crm_order(other, i, days_ago=1 if i == n - 1 else 100)
+        params = {} if kind == "first_order" else {"n": 2}
+        return new_rule(
+            channel, trigger=kind, trigger_params=params, activated=week_ago
+        )
+    if kind == "days_without_order":
+        for n, days in enumerate((91, 91, 89, 400)):
+            customer(channel, n, days_ago=days)
+        return new_rule(
+            channel, trigger=kind, trigger_params={"days": 90}, activated=days_ago(2)
+        )
+    if kind == "birthday":
+        target = timezone.now().date() + timedelta(days=3)
+        for n, day in enumerate((target, target, target + timedelta(days=5))):
+            profile = customer(channel, n)
+            profile.user.metadata = {"birthday": f"1990-{day:%m-%d}"}
+            profile.user.save()
+        return new_rule(channel, trigger=kind, trigger_params={"days_before": 3})
+    if kind == "category_purchase":
+        for n, days in enumerate((31, 32, 20)):
+            crm_order(customer(channel, n), n, days_ago=days, categories=[category.pk])
+        return new_rule(
+            channel,
+            trigger=kind,
+            trigger_params={"category_ids": [category.pk], "days": 30},
+            activated=days_ago(3),
+        )
+    if kind == "tier_upgrade":
+        program = LoyaltyProgram.objects.create(channel=channel)
+        base = Tier.objects.create(program=program, name="Base", rank=0)
+        silver = Tier.objects.create(program=program, name="Silver", rank=1)
+        for n, (old, new) in enumerate(
+            ((base, silver), (base, silver), (silver, base))
+        ):
+            member = Membership.objects.create(
+                program=program, user=customer(channel, n).user, tier=new
+            )
+            TierChange.objects.create(
+                membership=member, from_tier=old, to_tier=new, reason="order"
+            )
+        return new_rule(channel, trigger=kind, trigger_params={})
+    segment = Segment.objects.create(
+        name="Dormant",
+        channel=channel,
+        rule={"field": "last_order_at", "op": "more_than_days_ago", "value": 90},
+    )
+    for n, days in enumerate((200, 150, 10)):
+        customer(channel, n, days_ago=days)
+    if kind == "segment_entry":
+        rule = new_rule(
+            channel, trigger=kind, trigger_params={"segment_id": segment.pk}
+        )
+        materialize(segment)
+        return rule
+    materialize(segment)
+    params = {"every_days": 7}
+    if kind == "schedule_segment":
+        params["segment_id"] = segment.pk
+    return new_rule(
+        channel,
+        trigger="schedule",
+        trigger_params=params,
+        starts_at=timezone.now() - timedelta(hours=1),
+    )
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "first_order",
+        "nth_order",
+        "days_without_order",
+        "birthday",
+        "category_purchase",
+        "tier_upgrade",
+        "segment_entry",
+        "schedule_segment",
+        "schedule_all",
+    ],
+)
+def test_the_dry_run_picks_the_customers_the_run_picks(channel_USD, category, kind):
+    """For every trigger kind, the dry run's answer for a rule that is on (what a
+    run now issues) names exactly the customers the run then picks — treated and
+    held out — with the same eligibility predicate: a customer the cap already
+    excludes (an earlier grant) is left out by both."""
+    rule = _scenario(kind, channel_USD, category)
+    rule.control_share = Decimal("0.3")
+    rule.save(update_fields=["control_share"])
+    now = timezone.now()
+    dry = coupons.dry_run(rule, now, sample_size=1000).on_activation
+    first = {row["profile_id"] for row in dry.sample}
+    assert len(first) >= 2, kind  # the scenario selects some customers
+    assert dry.customers == len(first)
+    # one of them already had this rule's code: the cap (1) now excludes them
+    capped = min(first)
+    CouponGrant.objects.create(
+        rule=rule,
+        profile_id=capped,
+        trigger_key="earlier",
+        control=True,
+        granted_at=now - timedelta(days=400),
+        currency="USD",
+    )
+    dry = coupons.dry_run(rule, now, sample_size=1000).on_activation
+    picked = {row["profile_id"] for row in dry.sample}
+    assert picked == first - {capped}
+    coupons.run_rule(rule, now)
+    ran = set(grants(rule, granted_at=now).values_list("profile_id", flat=True))
+    assert ran == picked
+    assert dry.customers == dry.codes + dry.held_out == len(ran)
 
 
 def test_dry_run_of_a_draft_schedule_takes_its_first_run_as_due_now(channel_USD):

@@ -18,7 +18,7 @@ from saleor.account.models import Address, User
 from saleor.channel.models import Channel
 from saleor.order.models import Order
 
-from saleor_crm_plugin.core.tables import db_tables
+from saleor_crm_plugin.core.tables import TABLES
 from saleor_crm_plugin.domain.segments import (
     FIELDS,
     RuleError,
@@ -258,16 +258,14 @@ def population(db):
 
 
 def ids_by_sql(rule, per_profile=False):
-    sql, params = compile_sql(
-        rule, NOW, CustomerOrder._meta.db_table, db_tables(), per_profile=per_profile
-    )
+    sql, params = compile_sql(rule, NOW, TABLES, per_profile=per_profile)
     with connection.cursor() as cursor:
         cursor.execute(
             f'SELECT p.id FROM "{CustomerProfile._meta.db_table}" p '
-            "JOIN channel_channel c ON c.id = p.channel_id "
+            f'JOIN "{Channel._meta.db_table}" c ON c.id = p.channel_id '
             f'LEFT JOIN "{User._meta.db_table}" u ON u.id = p.user_id '
-            f"WHERE c.slug = ANY(%s) AND {sql}",
-            [list(CHANNELS), *params],
+            f"WHERE c.slug = ANY(%(channels)s) AND {sql}",
+            {**params, "channels": list(CHANNELS)},
         )
         return {row[0] for row in cursor.fetchall()}
 

@@ -300,7 +300,7 @@ def test_a_live_count_is_one_statement_joining_only_what_the_rule_reads(
     assert len(statements) == 1, statements
     outer = statements[0].split(" WHERE ", 1)[0]
     assert ('LEFT JOIN "account_user" u' in outer) is joins_user
-    assert ("JOIN channel_channel c" in outer) is joins_channel
+    assert ('JOIN "channel_channel" c' in outer) is joins_channel
 
 
 # --- item 7: who the members are --------------------------------------------------

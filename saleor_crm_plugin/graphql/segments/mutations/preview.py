@@ -2,7 +2,7 @@ import graphene
 from saleor.graphql.core.scalars import JSON
 
 from ....domain.errors import CRMErrorCode
-from ....domain.segments import normalize, preset_rule
+from ....domain.segments import segment_rule
 from ....segments import membership as segments
 from ...core.errors import invalid
 from ...core.mutations import CRMMutation
@@ -39,12 +39,9 @@ class CRMSegmentPreview(CRMMutation):
     ):
         one_of_rule_or_preset(rule, preset)
         channel_obj = optional_channel(channel)
-        if preset:
-            normal = preset_rule(preset, preset_params or {})
-        elif rule is not None:
-            normal = normalize(rule)
-        else:
+        if not preset and rule is None:
             raise invalid("rule", CRMErrorCode.REQUIRED, "Give a rule or a preset.")
+        normal = segment_rule(rule, preset, preset_params or {})
         matched, total = segments.count(normal, channel_obj.pk if channel_obj else None)
         return cls(
             result=CRMSegmentCount(

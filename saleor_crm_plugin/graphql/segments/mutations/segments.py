@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from ....core.validation import first_column_problem
 from ....domain.errors import CRMErrorCode
-from ....domain.segments import normalize, preset_rule
+from ....domain.segments import segment_rule
 from ....models import Segment
 from ....segments import membership as segments
 from ...core.errors import invalid
@@ -18,12 +18,9 @@ from .base import SegmentMeta, one_of_rule_or_preset, optional_channel
 
 def _check_rule(segment: Segment):
     """Validate what the segment will compute; store the normalized rule."""
-    if segment.preset:
-        rule = preset_rule(segment.preset, segment.preset_params)
-    elif segment.rule is None:
+    if not segment.preset and segment.rule is None:
         raise invalid("rule", CRMErrorCode.REQUIRED, "Give a rule or a preset.")
-    else:
-        rule = normalize(segment.rule)
+    rule = segment_rule(segment.rule, segment.preset, segment.preset_params)
     # JSON-safe (dates and decimals as text) for storage and display
     segment.rule = _jsonable(rule)
 
