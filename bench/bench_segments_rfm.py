@@ -108,7 +108,7 @@ SELECT false, 'sg' || g || '@bench.example', false, true, '!', %(now)s, '', '',
 FROM generate_series(1, %(n)s) g
 """
 SALEOR_ORDERS = """
-INSERT INTO "{saleor_order}" (id, number, created_at, updated_at, status,
+INSERT INTO "{order}" (id, number, created_at, updated_at, status,
     authorize_status, charge_status, user_id, language_code, tracking_client_id,
     user_email, origin, currency, channel_id, shipping_price_net_amount,
     shipping_price_gross_amount, base_shipping_price_amount,
@@ -119,15 +119,15 @@ INSERT INTO "{saleor_order}" (id, number, created_at, updated_at, status,
     weight, search_document, should_refresh_prices, tax_exemption, use_old_id,
     metadata, private_metadata)
 SELECT md5('so' || u.id || ':' || k)::uuid,
-       (SELECT COALESCE(max(number), 0) FROM "{saleor_order}") + row_number() OVER (),
+       (SELECT COALESCE(max(number), 0) FROM "{order}") + row_number() OVER (),
        %(now)s - make_interval(days => {day}), %(now)s, 'fulfilled', 'full', 'full',
        u.id, 'en', '', u.email, 'checkout', %(currency)s, %(channel)s, 0, 0, 0, 0, '',
        1, 25, 25, 25, 25, 25, 0, 25, 25, true, '', 0, '', false, false, false,
        '{{}}', '{{}}'
 FROM "{user}" u CROSS JOIN LATERAL generate_series(1, u.number_of_orders) k
 WHERE u.email LIKE 'sg%%@bench.example';
-SELECT setval(pg_get_serial_sequence('{saleor_order}', 'number'),
-              GREATEST((SELECT max(number) FROM "{saleor_order}"), 1))
+SELECT setval(pg_get_serial_sequence('{order}', 'number'),
+              GREATEST((SELECT max(number) FROM "{order}"), 1))
 """
 PROFILES_SQL = """
 INSERT INTO "{profile}" (channel_id, user_id, email, currency, created_at,
