@@ -42,11 +42,13 @@ CRM_COST_MAP = {
         "crmSegment": LOOKUP,
         "crmSegmentEvents": PAGE,
         "crmSegmentPresets": LOOKUP,
+        "crmSegmentPreview": {"complexity": CHANNEL_SCAN},
         # loyalty
         "crmMyLoyalty": {"complexity": CUSTOMER_FACTS},
         "crmCustomerLoyalty": {"complexity": CUSTOMER_FACTS},
         "crmLoyaltyPrograms": LOOKUP,
         "crmLoyaltyProgram": LOOKUP,
+        "crmLoyaltyPreview": {"complexity": 2 * CHANNEL_SCAN},
         # profiles
         "crmCustomerProfile": LOOKUP,
         "crmCustomerProfiles": LOOKUP,

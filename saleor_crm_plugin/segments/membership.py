@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.backends.postgresql.psycopg_any import is_psycopg3
 from django.db.models import Sum
 from django.utils import timezone
 
-from ..core.sqltools import statement_settings
+from ..core.sqltools import settings_sql, statement_settings
 from ..core.tables import TABLES
 from ..domain.segments import (
     aliases_read,
@@ -104,23 +105,44 @@ def count(
     now = now or timezone.now()
     condition, params = _condition(rule, channel_id, now)
     scope = "WHERE channel_id = %(channel)s" if channel_id is not None else ""
-    # the settings in one round trip, then the match and the scope size (≤ 16
-    # rows by primary key, see ``scope_size``) in one statement
-    with transaction.atomic(), connection.cursor() as cursor:
-        statement_settings(
-            cursor,
-            jit=False,
-            work_mem=WORK_MEM,
-            parallel_workers=ONE_WORKER if has_purchase_condition(rule) else None,
-        )
-        cursor.execute(
-            f"SELECT (SELECT count(*) {from_clause(rule)} WHERE {condition}),"
-            f' (SELECT COALESCE(sum(profiles), 0) FROM "{TABLES["profile_count"]}"'
-            f" {scope})",
-            params,
-        )
-        matched, total = cursor.fetchone()
+    # the settings, then the match and the scope size (≤ 16 rows by primary key,
+    # see ``scope_size``) in one statement
+    settings = settings_sql(
+        jit=False,
+        work_mem=WORK_MEM,
+        parallel_workers=ONE_WORKER if has_purchase_condition(rule) else None,
+    )
+    count_sql = (
+        f"SELECT (SELECT count(*) {from_clause(rule)} WHERE {condition}),"
+        f' (SELECT COALESCE(sum(profiles), 0) FROM "{TABLES["profile_count"]}"'
+        f" {scope})"
+    )
+    with connection.cursor() as cursor:
+        if _one_message():
+            # Both statements in one message (one round trip, no BEGIN / COMMIT):
+            # PostgreSQL runs a multi-statement message as one transaction and
+            # plans each statement just before running it, so the transaction-
+            # local settings hold for the count and end with it (inside an outer
+            # transaction they last until it ends, as before).
+            cursor.execute(f"{settings}; {count_sql}", params)
+            cursor.nextset()
+            matched, total = cursor.fetchone()
+        else:
+            with transaction.atomic(using=connection.alias):
+                cursor.execute(settings)
+                cursor.execute(count_sql, params)
+                matched, total = cursor.fetchone()
     return matched, int(total)
+
+
+def _one_message() -> bool:
+    """Whether several statements may travel in one message: psycopg 3's
+    client-side binding cursors (Django's default) send a query with its
+    parameters merged through PostgreSQL's simple protocol, which allows it;
+    server-side binding (``OPTIONS: {"server_side_binding": True}``) does not."""
+    return is_psycopg3 and not connection.settings_dict.get("OPTIONS", {}).get(
+        "server_side_binding"
+    )
 
 
 _MATERIALIZE_SQL = """

@@ -1,8 +1,14 @@
 """The base of every CRM mutation: Saleor's ``BaseMutation`` (permissions, typed
 ``errors``; ``crmErrors`` is its deprecated alias) plus the CRM's input-cleaning
 layer, the one mapping of service errors (``errors.py``) and ID helpers, and the
-permission metas the areas' mutations share."""
+permission metas the areas' mutations share.
 
+A mutation that writes nothing (a preview) is also served as a query field with
+:meth:`CRMBaseMutation.resolve_as_query`: the same payload type and typed errors,
+the permission checked by the query's ``PermissionsField`` and text by the input
+guard, as on every query."""
+
+from django.core.exceptions import ValidationError
 from saleor.account.models import User
 from saleor.graphql.core.context import setup_context_user
 from saleor.graphql.core.mutations import BaseMutation
@@ -41,6 +47,22 @@ class CRMBaseMutation(BaseMutation):
             return super().mutate(root, info, **data)
         except CRMServiceError as exc:
             return cls.handle_errors(from_service_error(exc, cls.error_fields))
+
+    @classmethod
+    def resolve_as_query(cls, root, info, /, **data):
+        """Answer a query field with this mutation's payload — for mutations whose
+        ``perform_mutation`` writes nothing (previews). Bad input is the same typed
+        ``errors`` / ``crmErrors`` as on the mutation. The caller's permission is
+        checked by the query field (``PermissionsField``) before this runs."""
+        try:
+            response = cls.perform_mutation(root, info, **data)
+        except ValidationError as error:
+            return cls.handle_errors(error)
+        except CRMServiceError as exc:
+            return cls.handle_errors(from_service_error(exc, cls.error_fields))
+        if response.errors is None:
+            response.errors = []
+        return response
 
     @classmethod
     def pk_of(cls, global_id, type_name, field):

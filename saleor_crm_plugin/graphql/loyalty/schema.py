@@ -52,6 +52,17 @@ class LoyaltyQueries(graphene.ObjectType):
         description="A channel's loyalty program.",
         permissions=[DiscountPermissions.MANAGE_DISCOUNTS],
     )
+    crm_loyalty_preview = PermissionsField(
+        CRMLoyaltyPreview,  # the payload of the (deprecated) mutation of this name
+        args=dict(CRMLoyaltyPreview._meta.arguments),
+        description=(
+            "Preview a ladder, earn rate or window before changing anything: "
+            "customers per tier and the estimated member-discount cost and points "
+            "over the last 12 months of orders; bad input as typed `errors`. Reads "
+            "only."
+        ),
+        permissions=[DiscountPermissions.MANAGE_DISCOUNTS],
+    )
 
     @staticmethod
     def resolve_crm_my_loyalty(_root, info, *, channel):
@@ -69,6 +80,10 @@ class LoyaltyQueries(graphene.ObjectType):
     def resolve_crm_loyalty_program(_root, _info, *, channel):
         return program_for(channel)
 
+    @staticmethod
+    def resolve_crm_loyalty_preview(root, info, **data):
+        return CRMLoyaltyPreview.resolve_as_query(root, info, **data)
+
 
 class LoyaltyMutations(graphene.ObjectType):
     crm_loyalty_program_create = CRMLoyaltyProgramCreate.Field()
@@ -80,4 +95,6 @@ class LoyaltyMutations(graphene.ObjectType):
     crm_points_adjust = CRMPointsAdjust.Field()
     crm_tier_override = CRMTierOverrideSet.Field()
     crm_points_redeem = CRMPointsRedeem.Field()
-    crm_loyalty_preview = CRMLoyaltyPreview.Field()
+    crm_loyalty_preview = CRMLoyaltyPreview.Field(
+        deprecation_reason="Use the `crmLoyaltyPreview` query; it writes nothing."
+    )

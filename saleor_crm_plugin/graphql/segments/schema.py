@@ -54,6 +54,16 @@ class SegmentQueries(graphene.ObjectType):
         description="Ready-made segments of the repeat-purchase playbook.",
         permissions=[AccountPermissions.MANAGE_USERS],
     )
+    crm_segment_preview = PermissionsField(
+        CRMSegmentPreview,  # the payload of the (deprecated) mutation of this name
+        args=dict(CRMSegmentPreview._meta.arguments),
+        description=(
+            "Live count of an unsaved rule (or preset) while editing: how many "
+            "customers match and their share; bad input as typed `errors`. Reads "
+            "only."
+        ),
+        permissions=[AccountPermissions.MANAGE_USERS],
+    )
 
     @staticmethod
     def resolve_crm_segments(_root, info, **kwargs):
@@ -71,11 +81,17 @@ class SegmentQueries(graphene.ObjectType):
     def resolve_crm_segment_presets(_root, _info):
         return resolve_segment_presets()
 
+    @staticmethod
+    def resolve_crm_segment_preview(root, info, **data):
+        return CRMSegmentPreview.resolve_as_query(root, info, **data)
+
 
 class SegmentMutations(graphene.ObjectType):
     crm_segment_create = CRMSegmentCreate.Field()
     crm_segment_update = CRMSegmentUpdate.Field()
     crm_segment_delete = CRMSegmentDelete.Field()
     crm_segment_refresh = CRMSegmentRefresh.Field()
-    crm_segment_preview = CRMSegmentPreview.Field()
+    crm_segment_preview = CRMSegmentPreview.Field(
+        deprecation_reason="Use the `crmSegmentPreview` query; it writes nothing."
+    )
     crm_segment_export = CRMSegmentExport.Field()

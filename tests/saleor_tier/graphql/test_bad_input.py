@@ -150,6 +150,13 @@ mutation P($rule: JSON, $preset: String, $params: JSON, $channel: String) {
                     channel: $channel) {
     result { count } errors { field code message } }
 }"""
+# the live count as a query (the mutation above is deprecated); the same payload
+SEGMENT_PREVIEW_QUERY = SEGMENT_PREVIEW.replace("mutation P", "query P")
+LOYALTY_PREVIEW_QUERY = """
+query L($channel: String!, $input: CRMLoyaltyPreviewInput!) {
+  crmLoyaltyPreview(channel: $channel, input: $input) {
+    preview { customersWithoutTier } crmErrors { field code message } }
+}"""
 RULE_CREATE = """
 mutation C($input: CRMCouponRuleInput!) {
   crmCouponRuleCreate(input: $input) { rule { id discountValue
@@ -379,6 +386,23 @@ QUERY_NUL_CASES = {
         "channel: $c) { id } }",
         {"id": gid("User", 1), "c": f"x{NUL}"},
     ),
+    "segment preview rule key": (
+        SEGMENT_PREVIEW_QUERY,
+        {"rule": {"field": "metadata", "op": "exists", "key": f"v{NUL}ip"}},
+    ),
+    "segment preview channel": (
+        SEGMENT_PREVIEW_QUERY,
+        {"rule": GOOD_RULE, "channel": f"default{NUL}"},
+    ),
+    "segment preview preset": (SEGMENT_PREVIEW_QUERY, {"preset": f"regulars{NUL}"}),
+    "loyalty preview channel": (
+        LOYALTY_PREVIEW_QUERY,
+        {"channel": f"default{NUL}", "input": {}},
+    ),
+    "loyalty preview tier name": (
+        LOYALTY_PREVIEW_QUERY,
+        {"channel": "default", "input": {"tiers": [{"name": f"Gold{NUL}", "rank": 1}]}},
+    ),
 }
 
 
@@ -543,8 +567,9 @@ def test_bad_ids_in_event_filters_are_graphql_errors(admin, filter_):
     ],
 )
 def test_unknown_rule_keys_are_refused(admin, rule):
-    data = crm_gql(admin, SEGMENT_PREVIEW, {"rule": rule})["crmSegmentPreview"]
-    assert crm_errors(data) == [("rule", "INVALID")], data
+    for preview in (SEGMENT_PREVIEW_QUERY, SEGMENT_PREVIEW):
+        data = crm_gql(admin, preview, {"rule": rule})["crmSegmentPreview"]
+        assert crm_errors(data) == [("rule", "INVALID")], data
     data = crm_gql(admin, SEGMENT_CREATE, {"input": {"name": "x", "rule": rule}})
     assert crm_errors(data["crmSegmentCreate"]) == [("rule", "INVALID")]
     assert not Segment.objects.exists()
@@ -557,8 +582,9 @@ def test_a_rule_and_a_preset_together_are_refused(admin):
         {"input": {"name": "x", "rule": GOOD_RULE, "preset": "regulars"}},
     )["crmSegmentCreate"]
     assert crm_errors(data) == [("preset", "INVALID")]
-    data = crm_gql(admin, SEGMENT_PREVIEW, {"rule": GOOD_RULE, "preset": "regulars"})
-    assert crm_errors(data["crmSegmentPreview"]) == [("preset", "INVALID")]
+    for preview in (SEGMENT_PREVIEW_QUERY, SEGMENT_PREVIEW):
+        data = crm_gql(admin, preview, {"rule": GOOD_RULE, "preset": "regulars"})
+        assert crm_errors(data["crmSegmentPreview"]) == [("preset", "INVALID")]
     segment = Segment.objects.create(name="VIP", rule=GOOD_RULE)
     data = crm_gql(
         admin,

@@ -1,5 +1,5 @@
-"""Who may read and resync what on the CRM endpoint, with Saleor's own clients and
-tokens; bad IDs give GraphQL errors, never a crash."""
+"""Who may read, count and resync what on the CRM endpoint, with Saleor's own
+clients and tokens; bad IDs give GraphQL errors, never a crash."""
 
 # Fixtures are imported from crm_helpers and requested by name.
 import uuid
@@ -58,6 +58,11 @@ def _client(request, who):
     return client
 
 
+SEGMENT_PREVIEW = """
+query P($rule: JSON, $channel: String) {
+  crmSegmentPreview(rule: $rule, channel: $channel) {
+    result { count total } errors { field code message } } }"""
+
 MANAGERS = {"staff_manage_users", "app_manage_users"}
 SIGNED_IN_USERS = {"customer", "other_customer", "staff", "staff_manage_users"}
 EVERYONE = [
@@ -114,6 +119,20 @@ def test_permission_matrix(who, request, two_customers, channel_USD):
             assert mine is None  # staff have no orders
     else:
         assert_no_permission(response)
+
+    # crmSegmentPreview, the query and its deprecated mutation: MANAGE_USERS only.
+    rule = {"field": "orders_count", "op": "gte", "value": 2}
+    for operation in ("query", "mutation"):
+        response = crm_post(
+            client,
+            SEGMENT_PREVIEW.replace("query", operation, 1),
+            {"rule": rule, "channel": channel},
+        )
+        if who in MANAGERS:
+            data = get_graphql_content(response)["data"]["crmSegmentPreview"]
+            assert data == {"result": {"count": 1, "total": 2}, "errors": []}
+        else:
+            assert_no_permission(response)
 
     # crmCustomerResync: MANAGE_USERS only; a refused resync changes nothing.
     CustomerProfile.objects.filter(user=first).update(orders_count=99)

@@ -16,6 +16,7 @@ from saleor_crm_plugin.coupons import issuing as coupons
 from saleor_crm_plugin.coupons import rules as coupon_rules
 from saleor_crm_plugin.graphql.cost import CRM_COST_MAP
 from saleor_crm_plugin.graphql.schema import schema
+from saleor_crm_plugin.segments import membership as segments
 
 # Saleor's production default (saleor/settings.py); set explicitly so the tests
 # do not depend on the environment the suite runs in
@@ -94,6 +95,42 @@ def test_heavy_fields_are_priced_by_their_work():
         assert MAX // 20 <= entry["complexity"] <= MAX // 2, entry
     assert mutation["crmSegmentExport"]["complexity"] >= 100
     assert mutation["crmCouponCodesExport"]["complexity"] >= 100
+    # the read-only previews are queries now, priced as their deprecated mutations
+    for name in ("crmSegmentPreview", "crmLoyaltyPreview"):
+        assert query[name] == mutation[name]
+        assert MAX // 20 <= query[name]["complexity"] <= MAX // 2
+
+
+def test_live_counts_in_one_request_are_priced_and_refused_above_the_limit(
+    staff_users_admin, monkeypatch
+):
+    ran = []
+    real = segments.count
+    monkeypatch.setattr(
+        segments, "count", lambda *a, **k: ran.append(1) or real(*a, **k)
+    )
+    per_count = CRM_COST_MAP["Query"]["crmSegmentPreview"]["complexity"]
+    field = "crmSegmentPreview(rule: $rule) { result { count } errors { code } }"
+
+    def request(n):
+        body = "\n".join(f"  a{i}: {field}" for i in range(n))
+        return get_graphql_content_from_response(
+            crm_post(
+                staff_users_admin,
+                f"query Q($rule: JSON) {{\n{body}\n}}",
+                {"rule": {"field": "orders_count", "op": "gte", "value": 1}},
+            )
+        )
+
+    allowed = MAX // per_count
+    content = request(allowed)
+    assert "errors" not in content and len(ran) == allowed
+    assert content["extensions"]["cost"]["requestedQueryCost"] == allowed * per_count
+    refused = request(allowed + 1)
+    assert refused["errors"][0]["message"].startswith(
+        f"The query exceeds the maximum cost of {MAX}."
+    )
+    assert len(ran) == allowed  # nothing more ran
 
 
 # --- the cost is reported the Saleor way ---------------------------------------------

@@ -241,18 +241,23 @@ def test_a_proposal_that_cannot_work_is_refused(shop):
         )
 
 
-PREVIEW = """
-mutation P($channel: String!, $input: CRMLoyaltyPreviewInput!) {
+PREVIEW_FIELD = """($channel: String!, $input: CRMLoyaltyPreviewInput!) {
   crmLoyaltyPreview(channel: $channel, input: $input) {
     preview { tiers { name customers estimatedDiscount { amount currency } }
               customersWithoutTier estimatedDiscountTotal { amount } estimatedPoints }
-    errors { field code message }
+    errors { field code message } crmErrors { field code message }
   }
 }"""
+# the preview is a query; the mutation of the same name is kept, deprecated
+PREVIEW = "query P" + PREVIEW_FIELD
+PREVIEW_MUTATION = "mutation P" + PREVIEW_FIELD
 
 
+@pytest.mark.parametrize(
+    "preview", [PREVIEW, PREVIEW_MUTATION], ids=["query", "deprecated mutation"]
+)
 def test_preview_through_graphql(
-    shop, staff_discounts_admin, user_api_client, channel_USD
+    shop, staff_discounts_admin, user_api_client, channel_USD, preview
 ):
     variables = {
         "channel": channel_USD.slug,
@@ -279,8 +284,8 @@ def test_preview_through_graphql(
             ],
         },
     }
-    data = crm_gql(staff_discounts_admin, PREVIEW, variables)["crmLoyaltyPreview"]
-    assert data["errors"] == []
+    data = crm_gql(staff_discounts_admin, preview, variables)["crmLoyaltyPreview"]
+    assert data["crmErrors"] == data["errors"] == []
     assert data["preview"]["estimatedDiscountTotal"] == {"amount": 62.0}
     assert data["preview"]["tiers"][1] == {
         "name": "Gold",
@@ -288,12 +293,26 @@ def test_preview_through_graphql(
         "estimatedDiscount": {"amount": 30.0, "currency": "USD"},
     }
     variables["input"]["tiers"][1]["threshold"] = 50
-    data = crm_gql(staff_discounts_admin, PREVIEW, variables)["crmLoyaltyPreview"]
-    assert [(e["field"], e["code"]) for e in data["errors"]] == [
-        ("threshold", "INVALID")
-    ]
+    data = crm_gql(staff_discounts_admin, preview, variables)["crmLoyaltyPreview"]
+    for errors in (data["errors"], data["crmErrors"]):
+        assert [(e["field"], e["code"]) for e in errors] == [("threshold", "INVALID")]
     assert data["preview"] is None
-    assert_no_permission(crm_post(user_api_client, PREVIEW, variables))
+    data = crm_gql(staff_discounts_admin, preview, {**variables, "channel": "nowhere"})
+    assert [(e["field"], e["code"]) for e in data["crmLoyaltyPreview"]["errors"]] == [
+        ("channel", "NOT_FOUND")
+    ]
+    assert_no_permission(crm_post(user_api_client, preview, variables))
+
+
+def test_the_preview_mutation_is_deprecated_for_the_query():
+    from saleor_crm_plugin.graphql.schema import schema
+
+    query = schema.get_query_type().fields["crmLoyaltyPreview"]
+    mutation = schema.get_mutation_type().fields["crmLoyaltyPreview"]
+    assert not query.is_deprecated
+    assert mutation.is_deprecated and "query" in mutation.deprecation_reason
+    assert query.type is mutation.type  # the same payload: preview and errors
+    assert set(query.args) == set(mutation.args)
 
 
 # --- real orders through Saleor ------------------------------------------------

@@ -2,8 +2,8 @@
 stored ``membersCount`` after a customer is erased through Saleor (or moves in or
 out, or a member row goes any other way), the scope size a live count reports
 (kept per channel by the database, not counted), the single statement a live
-count runs — and who the members are (email, names) for staff with MANAGE_USERS,
-in one query per page."""
+count runs (in one round trip) — and who the members are (email, names) for staff
+with MANAGE_USERS, in one query per page."""
 
 from datetime import timedelta
 
@@ -301,6 +301,44 @@ def test_a_live_count_is_one_statement_joining_only_what_the_rule_reads(
     outer = statements[0].split(" WHERE ", 1)[0]
     assert ('LEFT JOIN "account_user" u' in outer) is joins_user
     assert ('JOIN "channel_channel" c' in outer) is joins_channel
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_live_count_is_one_round_trip_whose_settings_end_with_it(channel_USD):
+    """Outside a transaction (as in a request), the count's settings and statement
+    travel in one message — no BEGIN / COMMIT round trips — and the settings
+    (no JIT, work_mem, one parallel worker for a purchase condition) hold for that
+    message only."""
+    account(channel_USD, 1)
+    guest(channel_USD, 2)
+
+    def settings():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('jit'), current_setting("
+                "'work_mem'), current_setting("
+                "'max_parallel_workers_per_gather')"
+            )
+            return cursor.fetchone()
+
+    session = {"jit": "on", "work_mem": "4MB", "max_parallel_workers_per_gather": "2"}
+    with connection.cursor() as cursor:
+        for name, value in session.items():
+            cursor.execute(f"SET {name} = '{value}'")
+    try:
+        assert settings() == tuple(session.values())
+        assert not connection.in_atomic_block
+        for rule, expected in ((PAID, 2), ({"bought": {"categories": [1]}}, 0)):
+            with CaptureQueriesContext(connection) as ctx:
+                assert segments.count(normalize(rule), channel_USD.pk) == (expected, 2)
+            [message] = [q["sql"] for q in ctx.captured_queries]  # nothing else
+            assert message.startswith("SELECT set_config('jit', 'off', true)")
+            assert ("max_parallel_workers_per_gather" in message) is (rule is not PAID)
+            assert settings() == tuple(session.values())
+    finally:
+        with connection.cursor() as cursor:
+            for name in session:
+                cursor.execute(f"RESET {name}")
 
 
 # --- item 7: who the members are --------------------------------------------------

@@ -18,13 +18,20 @@ from saleor_crm_plugin.models import (
     SegmentMember,
 )
 
-PREVIEW = """
-mutation P($rule: JSON, $preset: String, $params: JSON, $channel: String) {
+PREVIEW_FIELD = """
   crmSegmentPreview(rule: $rule, preset: $preset, presetParams: $params,
                     channel: $channel) {
     result { count total share } errors { field code message }
+    crmErrors { field code message }
   }
 }"""
+PREVIEW_ARGS = "($rule: JSON, $preset: String, $params: JSON, $channel: String) {"
+# the live count is a query; the mutation of the same name is kept, deprecated
+PREVIEW = "query P" + PREVIEW_ARGS + PREVIEW_FIELD
+PREVIEW_MUTATION = "mutation P" + PREVIEW_ARGS + PREVIEW_FIELD
+BOTH = pytest.mark.parametrize(
+    "preview", [PREVIEW, PREVIEW_MUTATION], ids=["query", "deprecated mutation"]
+)
 CREATE = """
 mutation C($input: CRMSegmentInput!) {
   crmSegmentCreate(input: $input) {
@@ -74,10 +81,15 @@ def customers(channel_USD):
 
 
 def errors(payload):
-    return [(e["field"], e["code"]) for e in payload["errors"]]
+    found = [(e["field"], e["code"]) for e in payload["crmErrors"]]
+    assert found == [(e["field"], e["code"]) for e in payload["errors"]]
+    return found
 
 
-def test_live_count_of_an_unsaved_rule(customers, staff_users_admin, channel_USD):
+@BOTH
+def test_live_count_of_an_unsaved_rule(
+    customers, staff_users_admin, channel_USD, preview
+):
     rule = {
         "and": [
             {"field": "paid_orders_count", "op": "gte", "value": 3},
@@ -85,12 +97,13 @@ def test_live_count_of_an_unsaved_rule(customers, staff_users_admin, channel_USD
         ]
     }
     data = crm_gql(
-        staff_users_admin, PREVIEW, {"rule": rule, "channel": channel_USD.slug}
+        staff_users_admin, preview, {"rule": rule, "channel": channel_USD.slug}
     )
     assert data["crmSegmentPreview"]["result"] == {"count": 1, "total": 5, "share": 0.2}
+    assert errors(data["crmSegmentPreview"]) == []
     data = crm_gql(
         staff_users_admin,
-        PREVIEW,
+        preview,
         {"preset": "dormant_one_time", "params": {"after_days": 100}},
     )
     assert data["crmSegmentPreview"]["result"]["count"] == 1
@@ -337,6 +350,7 @@ def test_permissions(customers, api_client, user_api_client, staff_api_client):
     rule = {"field": "orders_count", "op": "gte", "value": 1}
     for client in (api_client, user_api_client, staff_api_client):
         assert_no_permission(crm_post(client, PREVIEW, {"rule": rule}))
+        assert_no_permission(crm_post(client, PREVIEW_MUTATION, {"rule": rule}))
         assert_no_permission(crm_post(client, LIST, {}))
         assert_no_permission(
             crm_post(client, CREATE, {"input": {"name": "x", "rule": rule}})
