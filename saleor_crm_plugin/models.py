@@ -845,3 +845,70 @@ class CouponGrant(models.Model):
             ),
             models.Index(fields=["order_id"], name="crm_grant_order_idx"),
         ]
+
+
+class RepurchaseInterval(models.Model):
+    """How long customers of a channel take to buy an item (a product or a
+    category) again: quartiles of the days between consecutive purchases of it by
+    the same customer, over every customer who bought it more than once (see
+    ``domain/items.py`` for the definitions). One row per channel and item with at
+    least one interval, rebuilt from the purchase facts by the periodic
+    ``refresh_repurchase_intervals`` (``analytics/repurchase.py``); the
+    ``due`` segment condition reads the median."""
+
+    channel = models.ForeignKey(
+        "channel.Channel", on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # the unique key below leads with or holds it
+    kind = models.PositiveSmallIntegerField()  # PurchaseFact.KIND_PRODUCT / _CATEGORY
+    item_id = models.IntegerField()
+    customers = models.PositiveIntegerField()
+    repeat_customers = models.PositiveIntegerField()
+    intervals = models.PositiveIntegerField()
+    q1_days = models.FloatField()
+    median_days = models.FloatField()
+    q3_days = models.FloatField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "kind", "item_id"], name="crm_repurchase_unique_item"
+            ),
+        ]
+
+
+class CoPurchase(models.Model):
+    """One of an item's top co-purchases in a channel: bought in the same order
+    (``together``) or in the same customer's next order within ``window_days``
+    (``after``), with its support, confidence and lift (``domain/items.py``).
+    The top K per item, rebuilt from the purchase facts by the periodic
+    ``refresh_copurchases`` (``analytics/copurchase.py``); the ``bought_not``
+    segment condition reads the ranks."""
+
+    TOGETHER, AFTER = "together", "after"
+
+    channel = models.ForeignKey(
+        "channel.Channel", on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # the unique key below leads with or holds it
+    kind = models.PositiveSmallIntegerField()
+    relation = models.CharField(max_length=8)
+    item_id = models.IntegerField()
+    other_id = models.IntegerField()
+    rank = models.PositiveSmallIntegerField()
+    orders = models.PositiveIntegerField()  # n_XY
+    item_orders = models.PositiveIntegerField()  # n_X
+    other_orders = models.PositiveIntegerField()  # n_Y
+    total_orders = models.PositiveIntegerField()  # N
+    support = models.FloatField()
+    confidence = models.FloatField()
+    lift = models.FloatField()
+    window_days = models.PositiveIntegerField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "relation", "item_id", "channel", "other_id"],
+                name="crm_copurchase_unique_pair",
+            ),
+        ]

@@ -37,6 +37,9 @@ _MODELS = {
     "rfm_movement": "saleor_crm_plugin.RfmMovement",
     "coupon_rule": "saleor_crm_plugin.CouponRule",
     "grant": "saleor_crm_plugin.CouponGrant",
+    # analytics
+    "repurchase_interval": "saleor_crm_plugin.RepurchaseInterval",
+    "copurchase": "saleor_crm_plugin.CoPurchase",
     # Saleor's tables
     "user": "account.User",
     "address": "account.Address",

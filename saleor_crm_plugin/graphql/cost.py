@@ -51,6 +51,14 @@ CRM_COST_MAP = {
         "crmCustomerProfile": LOOKUP,
         "crmCustomerProfiles": LOOKUP,
         "crmMyProfile": LOOKUP,
+        # item analytics (small precomputed tables; a customer's due dates read
+        # their own orders)
+        "crmRepurchaseIntervals": PAGE,
+        "crmCoPurchases": PAGE,
+        "crmCustomerRepurchaseDue": {
+            "complexity": CUSTOMER_FACTS,
+            "multipliers": ["first", "last"],
+        },
     },
     "Mutation": {
         "crmCouponRuleCreate": LOOKUP,
