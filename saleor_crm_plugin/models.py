@@ -847,6 +847,106 @@ class CouponGrant(models.Model):
         ]
 
 
+# --- analytics: the KPI rollups (migration 0016), kept by analytics/rollups.py ---
+# The KPI rollups (migration 0016), kept by ``analytics/rollups.py``.
+#
+# * :class:`AnalyticsChannel` — the time zone a channel's days and months are
+#   counted in (UTC without a row); changing it means ``crm_rebuild_rollups``.
+# * :class:`AnalyticsProfileDay` — one customer's contribution: a row per
+#   (profile, day with an order that is not cancelled). What the rollups are the
+#   sums of; rewritten per profile from the profile's own order rows, so the
+#   rollups change by exactly the difference between the old and new rows.
+# * :class:`AnalyticsDay` — per channel and day: orders, money, customers.
+# * :class:`AnalyticsDayGap` — per channel, day and gap (days since the customer's
+#   previous order day, 1 .. ``GAP_CAP``): how many customers' order day it was.
+#   Active customers of a period = customer-days of the period minus those whose
+#   previous order day is in the same period.
+# * :class:`AnalyticsFirstOrder` — per channel, first-order day and days until the
+#   second order day (-1: none yet): customers (F2, repeat rate, time to second).
+# * :class:`AnalyticsCohort` — per channel, acquisition month and months since:
+#   customers who ordered, orders, net revenue (retention matrix, LTV).
+
+_ANALYTICS_MONEY = {"max_digits": 20, "decimal_places": 3, "default": 0}
+
+
+class AnalyticsChannel(models.Model):
+    channel_id = models.IntegerField(primary_key=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        app_label = "saleor_crm_plugin"
+
+
+class AnalyticsProfileDay(models.Model):
+    pk = models.CompositePrimaryKey("profile_id", "day")
+    # ON DELETE CASCADE to the profile in the database (migration 0016), whose
+    # delete trigger takes an erased profile's rows out of the rollups
+    profile_id = models.IntegerField()
+    day = models.DateField()
+    channel_id = models.IntegerField()
+    orders = models.IntegerField()
+    other_currency_orders = models.IntegerField()
+    paid_orders = models.IntegerField()
+    revenue = models.DecimalField(**_ANALYTICS_MONEY)
+    gap = models.IntegerField(null=True)  # days since the previous order day
+    first_day = models.DateField()
+    second_offset = models.IntegerField(null=True)  # on the first day's row only
+
+    class Meta:
+        app_label = "saleor_crm_plugin"
+
+
+class AnalyticsDay(models.Model):
+    pk = models.CompositePrimaryKey("channel_id", "day")
+    channel_id = models.IntegerField()
+    day = models.DateField()
+    orders = models.IntegerField(default=0)
+    other_currency_orders = models.IntegerField(default=0)
+    paid_orders = models.IntegerField(default=0)
+    revenue = models.DecimalField(**_ANALYTICS_MONEY)
+    customers = models.IntegerField(default=0)
+    new_customers = models.IntegerField(default=0)
+
+    class Meta:
+        app_label = "saleor_crm_plugin"
+
+
+class AnalyticsDayGap(models.Model):
+    pk = models.CompositePrimaryKey("channel_id", "day", "gap")
+    channel_id = models.IntegerField()
+    day = models.DateField()
+    gap = models.SmallIntegerField()
+    customers = models.IntegerField(default=0)
+
+    class Meta:
+        app_label = "saleor_crm_plugin"
+
+
+class AnalyticsFirstOrder(models.Model):
+    pk = models.CompositePrimaryKey("channel_id", "first_day", "second_offset")
+    channel_id = models.IntegerField()
+    first_day = models.DateField()
+    second_offset = models.SmallIntegerField()
+    customers = models.IntegerField(default=0)
+
+    class Meta:
+        app_label = "saleor_crm_plugin"
+
+
+class AnalyticsCohort(models.Model):
+    pk = models.CompositePrimaryKey("channel_id", "cohort_month", "month_offset")
+    channel_id = models.IntegerField()
+    cohort_month = models.DateField()
+    month_offset = models.SmallIntegerField()
+    customers = models.IntegerField(default=0)
+    orders = models.IntegerField(default=0)
+    revenue = models.DecimalField(**_ANALYTICS_MONEY)
+
+    class Meta:
+        app_label = "saleor_crm_plugin"
+
+
 class RepurchaseInterval(models.Model):
     """How long customers of a channel take to buy an item (a product or a
     category) again: quartiles of the days between consecutive purchases of it by

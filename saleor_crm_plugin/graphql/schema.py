@@ -2,7 +2,7 @@
 
 import graphene
 
-from .analytics.schema import AnalyticsQueries
+from .analytics.schema import AnalyticsMutations, AnalyticsQueries
 from .coupons.schema import CouponMutations, CouponQueries
 from .loyalty.schema import LoyaltyMutations, LoyaltyQueries
 from .profiles.schema import ProfileMutations, ProfileQueries
@@ -22,7 +22,12 @@ class Query(
 
 
 class Mutation(
-    ProfileMutations, LoyaltyMutations, SegmentMutations, RfmMutations, CouponMutations
+    ProfileMutations,
+    LoyaltyMutations,
+    SegmentMutations,
+    RfmMutations,
+    CouponMutations,
+    AnalyticsMutations,
 ):
     pass
 

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("channel", "0027_channel_allow_legacy_gift_card_use"),
-        ("saleor_crm_plugin", "0015_recency_index"),
+        ("saleor_crm_plugin", "0016_analytics_rollups"),
     ]
 
     operations = [

@@ -1,5 +1,6 @@
-"""Helpers of the Saleor tier's analytics tests (item analytics): CRM order
-histories written straight to the CRM's tables (their triggers write the
+"""Helpers of the Saleor tier's analytics tests: the profile recompute with
+the KPI rollups' upkeep (as the pipeline runs them), and for item analytics CRM
+order histories written straight to the CRM's tables (their triggers write the
 purchase facts), the reference's view of them, and the rule compiler run on
 PostgreSQL."""
 
@@ -11,10 +12,12 @@ from django.db import connection
 from hypothesis import strategies as st
 from saleor.graphql.tests.utils import get_graphql_content_from_response
 
+from saleor_crm_plugin.analytics.rollups import refresh_profiles
 from saleor_crm_plugin.core.tables import TABLES
 from saleor_crm_plugin.domain.items import ITEM_KINDS, Fact
 from saleor_crm_plugin.domain.segments import compile_sql
 from saleor_crm_plugin.models import CustomerOrder, CustomerProfile
+from saleor_crm_plugin.profiles.sync import recompute_profiles as recompute_figures
 
 # order times are whole minutes from T0; NOW is not, so no due date (a multiple
 # of 15 seconds from an order) falls exactly on a window's edge
@@ -115,3 +118,12 @@ history_st = st.lists(
 def errors_of(response):
     content = get_graphql_content_from_response(response)
     return content.get("errors") or [], content.get("data")
+
+
+def recompute_profiles(profile_ids) -> int:
+    """The profiles' figures from their orders, then their KPI rollups — the two
+    statements the pipeline runs (``pipeline.apply.sync_and_roll_up``) after it
+    has written order rows. Returns how many profiles were deleted."""
+    deleted = recompute_figures(profile_ids)
+    refresh_profiles(profile_ids)
+    return deleted
