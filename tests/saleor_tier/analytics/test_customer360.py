@@ -211,7 +211,7 @@ def test_kpis_through_the_endpoint(staff_users_admin, customer_story, channel_US
 EXPORT = """
 mutation ($channel: String!, $table: CRMAnalyticsTableEnum!, $range: CRMAnalyticsRangeInput) {
   crmAnalyticsExport(table: $table, channel: $channel, range: $range) {
-    url columns crmErrors { field code message } } }
+    url columns errors { field code message } } }
 """
 
 
@@ -229,7 +229,7 @@ def test_export_of_the_kpi_table(
         },
     )
     payload = data["crmAnalyticsExport"]
-    assert payload["crmErrors"] == []
+    assert payload["errors"] == []
     assert payload["columns"][:3] == ["period", "start", "end"]
     response = client.get(urlparse(payload["url"]).path)
     assert response.status_code == 200
@@ -249,6 +249,6 @@ def test_export_of_the_kpi_table(
         },
     )
     assert data["crmAnalyticsExport"]["url"] is None
-    assert [
-        (e["field"], e["code"]) for e in data["crmAnalyticsExport"]["crmErrors"]
-    ] == [("to", "INVALID_RANGE")]
+    assert [(e["field"], e["code"]) for e in data["crmAnalyticsExport"]["errors"]] == [
+        ("to", "INVALID_RANGE")
+    ]
