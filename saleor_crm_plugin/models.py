@@ -845,3 +845,170 @@ class CouponGrant(models.Model):
             ),
             models.Index(fields=["order_id"], name="crm_grant_order_idx"),
         ]
+
+
+# --- analytics: the KPI rollups (migration 0016), kept by analytics/rollups.py ---
+# The KPI rollups (migration 0016), kept by ``analytics/rollups.py``.
+#
+# * :class:`AnalyticsChannel` — the time zone a channel's days and months are
+#   counted in (UTC without a row); changing it means ``crm_rebuild_rollups``.
+# * :class:`AnalyticsProfileDay` — one customer's contribution: a row per
+#   (profile, day with an order that is not cancelled). What the rollups are the
+#   sums of; rewritten per profile from the profile's own order rows, so the
+#   rollups change by exactly the difference between the old and new rows.
+# * :class:`AnalyticsDay` — per channel and day: orders, money, customers.
+# * :class:`AnalyticsDayGap` — per channel, day and gap (days since the customer's
+#   previous order day, 1 .. ``GAP_CAP``): how many customers' order day it was.
+#   Active customers of a period = customer-days of the period minus those whose
+#   previous order day is in the same period.
+# * :class:`AnalyticsFirstOrder` — per channel, first-order day and days until the
+#   second order day (-1: none yet): customers (F2, repeat rate, time to second).
+# * :class:`AnalyticsCohort` — per channel, acquisition month and months since:
+#   customers who ordered, orders, net revenue (retention matrix, LTV).
+
+_ANALYTICS_MONEY = {"max_digits": 20, "decimal_places": 3, "default": 0}
+
+
+class AnalyticsChannel(models.Model):
+    channel_id = models.IntegerField(primary_key=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        app_label = "saleor_crm_plugin"
+
+
+class AnalyticsProfileDay(models.Model):
+    pk = models.CompositePrimaryKey("profile_id", "day")
+    # ON DELETE CASCADE to the profile in the database (migration 0016), whose
+    # delete trigger takes an erased profile's rows out of the rollups
+    profile_id = models.IntegerField()
+    day = models.DateField()
+    channel_id = models.IntegerField()
+    orders = models.IntegerField()
+    other_currency_orders = models.IntegerField()
+    paid_orders = models.IntegerField()
+    revenue = models.DecimalField(**_ANALYTICS_MONEY)
+    gap = models.IntegerField(null=True)  # days since the previous order day
+    first_day = models.DateField()
+    second_offset = models.IntegerField(null=True)  # on the first day's row only
+
+    class Meta:
+        app_label = "saleor_crm_plugin"
+
+
+class AnalyticsDay(models.Model):
+    pk = models.CompositePrimaryKey("channel_id", "day")
+    channel_id = models.IntegerField()
+    day = models.DateField()
+    orders = models.IntegerField(default=0)
+    other_currency_orders = models.IntegerField(default=0)
+    paid_orders = models.IntegerField(default=0)
+    revenue = models.DecimalField(**_ANALYTICS_MONEY)
+    customers = models.IntegerField(default=0)
+    new_customers = models.IntegerField(default=0)
+
+    class Meta:
+        app_label = "saleor_crm_plugin"
+
+
+class AnalyticsDayGap(models.Model):
+    pk = models.CompositePrimaryKey("channel_id", "day", "gap")
+    channel_id = models.IntegerField()
+    day = models.DateField()
+    gap = models.SmallIntegerField()
+    customers = models.IntegerField(default=0)
+
+    class Meta:
+        app_label = "saleor_crm_plugin"
+
+
+class AnalyticsFirstOrder(models.Model):
+    pk = models.CompositePrimaryKey("channel_id", "first_day", "second_offset")
+    channel_id = models.IntegerField()
+    first_day = models.DateField()
+    second_offset = models.SmallIntegerField()
+    customers = models.IntegerField(default=0)
+
+    class Meta:
+        app_label = "saleor_crm_plugin"
+
+
+class AnalyticsCohort(models.Model):
+    pk = models.CompositePrimaryKey("channel_id", "cohort_month", "month_offset")
+    channel_id = models.IntegerField()
+    cohort_month = models.DateField()
+    month_offset = models.SmallIntegerField()
+    customers = models.IntegerField(default=0)
+    orders = models.IntegerField(default=0)
+    revenue = models.DecimalField(**_ANALYTICS_MONEY)
+
+    class Meta:
+        app_label = "saleor_crm_plugin"
+
+
+class RepurchaseInterval(models.Model):
+    """How long customers of a channel take to buy an item (a product or a
+    category) again: quartiles of the days between consecutive purchases of it by
+    the same customer, over every customer who bought it more than once (see
+    ``domain/items.py`` for the definitions). One row per channel and item with at
+    least one interval, rebuilt from the purchase facts by the periodic
+    ``refresh_repurchase_intervals`` (``analytics/repurchase.py``); the
+    ``due`` segment condition reads the median."""
+
+    channel = models.ForeignKey(
+        "channel.Channel", on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # the unique key below leads with or holds it
+    kind = models.PositiveSmallIntegerField()  # PurchaseFact.KIND_PRODUCT / _CATEGORY
+    item_id = models.IntegerField()
+    customers = models.PositiveIntegerField()
+    repeat_customers = models.PositiveIntegerField()
+    intervals = models.PositiveIntegerField()
+    q1_days = models.FloatField()
+    median_days = models.FloatField()
+    q3_days = models.FloatField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "kind", "item_id"], name="crm_repurchase_unique_item"
+            ),
+        ]
+
+
+class CoPurchase(models.Model):
+    """One of an item's top co-purchases in a channel: bought in the same order
+    (``together``) or in the same customer's next order within ``window_days``
+    (``after``), with its support, confidence and lift (``domain/items.py``).
+    The top K per item, rebuilt from the purchase facts by the periodic
+    ``refresh_copurchases`` (``analytics/copurchase.py``); the ``bought_not``
+    segment condition reads the ranks."""
+
+    TOGETHER, AFTER = "together", "after"
+
+    channel = models.ForeignKey(
+        "channel.Channel", on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # the unique key below leads with or holds it
+    kind = models.PositiveSmallIntegerField()
+    relation = models.CharField(max_length=8)
+    item_id = models.IntegerField()
+    other_id = models.IntegerField()
+    rank = models.PositiveSmallIntegerField()
+    orders = models.PositiveIntegerField()  # n_XY
+    item_orders = models.PositiveIntegerField()  # n_X
+    other_orders = models.PositiveIntegerField()  # n_Y
+    total_orders = models.PositiveIntegerField()  # N
+    support = models.FloatField()
+    confidence = models.FloatField()
+    lift = models.FloatField()
+    window_days = models.PositiveIntegerField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "relation", "item_id", "channel", "other_id"],
+                name="crm_copurchase_unique_pair",
+            ),
+        ]

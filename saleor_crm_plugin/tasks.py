@@ -2,7 +2,8 @@
 (``saleor.celeryconf.app`` autodiscovers ``<app>.tasks`` of every installed app).
 
 Each area owns its tasks (``pipeline.apply``/``pipeline.tasks``, ``loyalty.tasks``,
-``loyalty.metadata``, ``segments.tasks``, ``coupons.tasks``, ``coupons.delivery``);
+``loyalty.metadata``, ``segments.tasks``, ``coupons.tasks``, ``coupons.delivery``,
+``analytics.tasks_items``);
 this module imports them so the worker registers them all, and sets the beat
 schedule. Every task keeps its name from before the split (``name=`` pinned), so
 messages queued during an upgrade still run."""
@@ -12,6 +13,7 @@ from __future__ import annotations
 from celery.schedules import crontab
 from saleor.celeryconf import app
 
+from .analytics.tasks_items import refresh_copurchases, refresh_repurchase_intervals
 from .coupons.delivery import deliver_coupons_task
 from .coupons.tasks import run_coupon_rules
 from .loyalty.metadata import mirror_loyalty_metadata
@@ -38,6 +40,8 @@ __all__ = [
     "process_pending_events",
     "recompute_rfm",
     "reconcile_orders",
+    "refresh_copurchases",
+    "refresh_repurchase_intervals",
     "refresh_segments",
     "retry_hook_failures",
     "review_loyalty_tiers",
@@ -74,4 +78,12 @@ def _register_periodic_tasks(sender, **kwargs):
     )
     sender.add_periodic_task(
         crontab(minute="7-59/15"), run_coupon_rules.s(), name="crm-coupon-rules"
+    )
+    sender.add_periodic_task(
+        crontab(minute=40, hour=1),
+        refresh_repurchase_intervals.s(),
+        name="crm-repurchase-intervals",
+    )
+    sender.add_periodic_task(
+        crontab(minute=0, hour=2), refresh_copurchases.s(), name="crm-copurchases"
     )

@@ -111,6 +111,10 @@ class ExportKind:
     filename: Callable[[int, str, datetime], str]
     # formats that are nothing without personal columns (a postal list)
     personal_formats: frozenset[str] = field(default_factory=frozenset)
+    # a kind computed in Python (bounded: a report, not a list of customers):
+    # (object pk, format, the token's signed parameters) -> rows; ``source``
+    # is not used then
+    rows: Callable[[int, str, dict], Iterator[Sequence]] | None = None
 
 
 _KINDS: dict[str, ExportKind] = {}
@@ -121,6 +125,7 @@ _KINDS: dict[str, ExportKind] = {}
 KIND_MODULES: tuple[str, ...] = (
     "saleor_crm_plugin.segments.exports",
     "saleor_crm_plugin.coupons.exports",
+    "saleor_crm_plugin.analytics.exports",
 )
 
 
@@ -164,6 +169,7 @@ def issue(
     *,
     bom: bool = False,
     now: datetime | None = None,
+    params: dict | None = None,
 ) -> Ticket:
     """A signed download URL for one export, for this requestor (a staff ``User``
     or an ``App``). Raises :class:`ExportNotAllowed`."""
@@ -184,6 +190,8 @@ def issue(
         "b": bool(bom),
         **_bind(requestor),
     }
+    if params is not None:  # signed with the rest: a report's arguments
+        payload["q"] = params
     token = signing.dumps(payload, salt=SALT, compress=True)
     path = reverse("plugins-global", kwargs={"plugin_id": PLUGIN_ID})
     from saleor.core.utils import build_absolute_uri
@@ -270,11 +278,19 @@ def _serve(request, token: str) -> HttpResponse:
         response._has_been_logged = True
         return response
     columns = allowed_columns(kind, fmt, personal, now)
-    source, source_params = kind.source(pk, fmt)
-    sql = f"SELECT {', '.join(c.sql for c in columns)} {source}"
-    params = {k: v for c in columns for k, v in c.params.items()}
-    params.update(source_params)
-    chunks = csv_chunks(sql, params, columns, bom=payload.get("b") is True)
+    if kind.rows is not None:
+        q = payload.get("q")
+        chunks = rows_chunks(
+            kind.rows(pk, fmt, q if isinstance(q, dict) else {}),
+            columns,
+            bom=payload.get("b") is True,
+        )
+    else:
+        source, source_params = kind.source(pk, fmt)
+        sql = f"SELECT {', '.join(c.sql for c in columns)} {source}"
+        params = {k: v for c in columns for k, v in c.params.items()}
+        params.update(source_params)
+        chunks = csv_chunks(sql, params, columns, bom=payload.get("b") is True)
     if isinstance(request, ASGIRequest):
         content = _async_chunks(chunks)
     else:
@@ -338,6 +354,24 @@ def csv_chunks(
                 for row in rows
             )
             yield flush()
+
+
+def rows_chunks(
+    rows, columns: Sequence[Column], *, bom: bool = False, chunk: int = CHUNK
+) -> Iterator[bytes]:
+    """The same file from rows computed in Python (a :attr:`ExportKind.rows`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if bom:
+        buffer.write(BOM)
+    writer.writerow([c.name for c in columns])
+    for n, row in enumerate(rows, 1):
+        writer.writerow([cell(v) for v in row])
+        if n % chunk == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
 
 
 async def _async_chunks(chunks: Iterator[bytes]):

@@ -37,6 +37,15 @@ _MODELS = {
     "rfm_movement": "saleor_crm_plugin.RfmMovement",
     "coupon_rule": "saleor_crm_plugin.CouponRule",
     "grant": "saleor_crm_plugin.CouponGrant",
+    # analytics
+    "analytics_channel": "saleor_crm_plugin.AnalyticsChannel",
+    "analytics_profile_day": "saleor_crm_plugin.AnalyticsProfileDay",
+    "analytics_day": "saleor_crm_plugin.AnalyticsDay",
+    "analytics_day_gap": "saleor_crm_plugin.AnalyticsDayGap",
+    "analytics_first_order": "saleor_crm_plugin.AnalyticsFirstOrder",
+    "analytics_cohort": "saleor_crm_plugin.AnalyticsCohort",
+    "repurchase_interval": "saleor_crm_plugin.RepurchaseInterval",
+    "copurchase": "saleor_crm_plugin.CoPurchase",
     # Saleor's tables
     "user": "account.User",
     "address": "account.Address",

@@ -29,6 +29,11 @@ class CRMErrorCode(Enum):
     BELOW_MINIMUM = "below_minimum"
     PROGRAM_INACTIVE = "program_inactive"
     TOO_COMPLEX = "too_complex"
+    # analytics: a range / grain / bound the KPI queries refuse
+    INVALID_RANGE = "invalid_range"
+    RANGE_TOO_LONG = "range_too_long"
+    GRAIN_TOO_FINE = "grain_too_fine"
+    OUT_OF_BOUNDS = "out_of_bounds"
 
 
 class CRMServiceError(ValueError):

@@ -41,6 +41,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from .errors import CRMErrorCode, CRMServiceError
+from .items import (
+    ITEM_KINDS,
+    MAX_TOP,
+    MAX_WITHIN_DAYS,
+    OWN_INTERVALS,
+    RELATIONS,
+    due_at,
+)
 from .tiers import effective_tier_sql
 
 MAX_DEPTH = 6
@@ -94,6 +102,10 @@ TABLE_KEYS = frozenset(
         "corder",
         "rfm_score",
         "purchase_fact",
+        # item analytics' conditions (``due``, ``bought_not``)
+        "profile",
+        "repurchase_interval",
+        "copurchase",
     }
 )
 
@@ -235,7 +247,13 @@ def _ids(value, path: str) -> list[int]:
         raise RuleError(path, f"At most {MAX_LIST} values.", CRMErrorCode.TOO_COMPLEX)
     out = []
     for i, item in enumerate(value):
-        if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
+        # an ID is a PostgreSQL integer: a larger one would fail the query
+        if (
+            isinstance(item, bool)
+            or not isinstance(item, int)
+            or item <= 0
+            or item > 2**31 - 1
+        ):
             raise RuleError(f"{path}.{i}", "Enter a positive integer ID.")
         out.append(item)
     return out
@@ -264,7 +282,8 @@ def _normalize(node, path, depth, counter):
         raise RuleError(
             path,
             "Expected {and: [...]}, {or: [...]}, {not: {...}}, "
-            "{bought: {...}} or {field, op, value}.",
+            "{bought: {...}}, {due: {...}}, {bought_not: {...}} "
+            "or {field, op, value}.",
         )
     if "field" in node:
         return _leaf(node, path)
@@ -284,6 +303,11 @@ def _normalize(node, path, depth, counter):
         return {"not": _normalize(node["not"], here("not"), depth + 1, counter)}
     if "bought" in node:
         return {"bought": _bought(node["bought"], here("bought"))}
+    # item analytics (domain/items.py): due to rebuy, bought X but not Y
+    if "due" in node:
+        return {"due": _due(node["due"], here("due"))}
+    if "bought_not" in node:
+        return {"bought_not": _bought_not(node["bought_not"], here("bought_not"))}
     return _leaf(node, path)
 
 
@@ -453,8 +477,9 @@ def compile_sql(
 
 
 def has_purchase_condition(rule: dict) -> bool:
-    """Whether a normalized rule holds a ``bought`` condition anywhere."""
-    if "bought" in rule:
+    """Whether a normalized rule holds a ``bought`` condition anywhere (or
+    another condition on the purchase facts: ``due``, ``bought_not``)."""
+    if _ITEM_CONDITIONS & set(rule):
         return True
     children = (
         rule.get("and") or rule.get("or") or ([rule["not"]] if "not" in rule else [])
@@ -471,7 +496,7 @@ _CALLER_ALIAS = re.compile(r"\b([uc])\.")
 def aliases_read(rule: dict) -> frozenset[str]:
     """Which of the caller's aliases ``u`` / ``c`` a normalized rule reads, so
     the caller joins only those (``p``, the profile, is always there)."""
-    if "bought" in rule:
+    if _ITEM_CONDITIONS & set(rule):
         return frozenset()
     children = (
         rule.get("and") or rule.get("or") or ([rule["not"]] if "not" in rule else None)
@@ -536,6 +561,10 @@ def _sql(node, now, names, params, per_profile=False, guarded=False) -> str:
         )
     if "not" in node:
         return f"(NOT {_sql(node['not'], now, names, params, per_profile, True)})"
+    if "due" in node:
+        return _due_sql(node["due"], now, names, params, per_profile)
+    if "bought_not" in node:
+        return _bought_not_sql(node["bought_not"], now, names, params, per_profile)
     if "bought" in node and per_profile:
         return _bought_per_profile(node["bought"], now, names, params)
     if "bought" in node:
@@ -666,6 +695,10 @@ def evaluate(rule: dict, customer: dict, now: datetime) -> bool:
         return any(evaluate(c, customer, now) for c in rule["or"])
     if "not" in rule:
         return not evaluate(rule["not"], customer, now)
+    if "due" in rule:
+        return _evaluate_due(rule["due"], customer, now)
+    if "bought_not" in rule:
+        return _evaluate_bought_not(rule["bought_not"], customer, now)
     if "bought" in rule:
         spec = rule["bought"]
         kind = next(k for k in BOUGHT_KINDS if k in spec)
@@ -721,6 +754,263 @@ def evaluate(rule: dict, customer: dict, now: datetime) -> bool:
         "lt": actual < value,
         "lte": actual <= value,
     }[op]
+
+
+# --- item analytics' conditions (``due``, ``bought_not``) ---------------------------
+#
+# * ``{"due": {"products"|"categories": [ids], "within_days": N}}`` — the customer
+#   is due to rebuy one of the items within N days: ``now <= due_at < now + N``
+#   days (``domain.items.due_at``: their own median interval from
+#   ``OWN_INTERVALS`` intervals on, else the item's median in their channel).
+# * ``{"bought_not": {"products"|"categories": [X ids], "within_days": D,
+#   "not": [Y ids]}}`` or ``{..., "top": K, "relation": "together"|"after"}`` —
+#   bought one of X (within D days if given) and never any of Y: the merchant's
+#   list, or the top K co-purchases of the X items in the customer's channel.
+
+_ITEM_CONDITIONS = frozenset({"bought", "due", "bought_not"})
+_ARRAY = {"products": "product_ids", "categories": "category_ids"}
+
+
+def _item_kind_of(spec: dict, path: str) -> str:
+    kinds = [k for k in ITEM_KINDS if k in spec]
+    if len(kinds) != 1:
+        raise RuleError(path, "Give exactly one of products, categories.")
+    return kinds[0]
+
+
+def _due(spec, path: str) -> dict:
+    if not isinstance(spec, dict):
+        raise RuleError(path, "Expected {products|categories: [...], within_days}.")
+    kind = _item_kind_of(spec, path)
+    unknown = set(spec) - {kind, "within_days"}
+    if unknown:
+        raise RuleError(path, f"Unknown keys: {', '.join(sorted(map(str, unknown)))}.")
+    if spec.get("within_days") is None:
+        raise RuleError(
+            f"{path}.within_days", "Enter a number of days.", CRMErrorCode.REQUIRED
+        )
+    days = _days(spec["within_days"], f"{path}.within_days")
+    if not 1 <= days <= MAX_WITHIN_DAYS:
+        raise RuleError(
+            f"{path}.within_days",
+            f"Enter a number of days from 1 to {MAX_WITHIN_DAYS}.",
+        )
+    return {kind: _ids(spec[kind], f"{path}.{kind}"), "within_days": days}
+
+
+def _bought_not(spec, path: str) -> dict:
+    if not isinstance(spec, dict):
+        raise RuleError(
+            path,
+            "Expected {products|categories: [...], not: [...] | "
+            "top, relation, within_days}.",
+        )
+    kind = _item_kind_of(spec, path)
+    unknown = set(spec) - {kind, "within_days", "not", "top", "relation"}
+    if unknown:
+        raise RuleError(path, f"Unknown keys: {', '.join(sorted(map(str, unknown)))}.")
+    out = {kind: _ids(spec[kind], f"{path}.{kind}"), "within_days": None}
+    if spec.get("within_days") is not None:
+        out["within_days"] = _days(spec["within_days"], f"{path}.within_days")
+    given, top = spec.get("not"), spec.get("top")
+    if (given is None) == (top is None):
+        raise RuleError(
+            path,
+            "Give exactly one of not (the items) and top (how "
+            "many of the top co-purchases).",
+            CRMErrorCode.REQUIRED if given is None else CRMErrorCode.INVALID,
+        )
+    if given is not None:
+        if "relation" in spec:
+            raise RuleError(f"{path}.relation", "A relation goes with top only.")
+        out["not"] = _ids(given, f"{path}.not")
+        return out
+    out["top"] = _number(top, "int", f"{path}.top")
+    if not 1 <= out["top"] <= MAX_TOP:
+        raise RuleError(f"{path}.top", f"Enter 1 to {MAX_TOP}.")
+    relation = spec.get("relation", "together")
+    if relation not in RELATIONS:
+        raise RuleError(f"{path}.relation", f"Use one of: {', '.join(RELATIONS)}.")
+    out["relation"] = relation
+    return out
+
+
+def _item_kind(spec: dict) -> str:
+    return next(k for k in ITEM_KINDS if k in spec)
+
+
+# the intervals of one customer's purchases of each item: a purchase fact per
+# order, in time order; ``gap`` is NULL on the first purchase
+_GAPS = (
+    "extract(epoch FROM {t}.placed_at - lag({t}.placed_at) OVER"
+    " (PARTITION BY {part} ORDER BY {t}.placed_at, {t}.order_id))::float8"
+    " / 86400"
+)
+_DUE = (
+    "d.last_at + make_interval(secs => 86400 * CASE WHEN d.gaps >= {own}"
+    " THEN d.own ELSE ri.median_days END)"
+)
+
+
+def _due_sql(spec: dict, now: datetime, names: dict, params: Params, per_profile):
+    """The ``due`` condition over the caller's profile ``p`` (two-valued)."""
+    kind = _item_kind(spec)
+    items = params.add(spec[kind])
+    code = params.add(ITEM_KINDS[kind])
+    due = _DUE.format(own=OWN_INTERVALS)
+    since = params.add(now)
+    until = params.add(now + timedelta(days=spec["within_days"]))
+    window = f"{due} >= {since} AND {due} < {until}"
+    if per_profile:
+        # the profile's own CRM order rows, through their (profile, placed_at)
+        # index: an order holding the item (twice or not) is one purchase
+        gap = _GAPS.format(t="o", part="x.item_id")
+        return (
+            "(EXISTS (SELECT 1 FROM (SELECT g.item_id, max(g.placed_at) AS last_at,"
+            " count(g.gap) AS gaps, percentile_cont(0.5) WITHIN GROUP"
+            " (ORDER BY g.gap) AS own FROM (SELECT x.item_id, o.placed_at,"
+            f' {gap} AS gap FROM "{names["corder"]}" o CROSS JOIN LATERAL'
+            f" (SELECT DISTINCT unnest(o.{_ARRAY[kind]})) x(item_id)"
+            f" WHERE o.profile_id = p.id AND NOT o.cancelled"
+            f" AND o.{_ARRAY[kind]} && {items}::int[]"
+            f" AND x.item_id = ANY({items}::int[])) g"
+            " GROUP BY g.item_id) d"
+            f' LEFT JOIN "{names["repurchase_interval"]}" ri'
+            f" ON ri.channel_id = p.channel_id AND ri.kind = {code}"
+            f" AND ri.item_id = d.item_id WHERE {window}))"
+        )
+    # every buyer of the items: an index range scan of the facts' key per item
+    gap = _GAPS.format(t="f", part="f.profile_id, f.item_id")
+    return (
+        "(p.id IN (SELECT d.profile_id FROM (SELECT g.profile_id, g.item_id,"
+        " max(g.placed_at) AS last_at, count(g.gap) AS gaps, percentile_cont(0.5)"
+        " WITHIN GROUP (ORDER BY g.gap) AS own FROM (SELECT f.profile_id,"
+        f' f.item_id, f.placed_at, {gap} AS gap FROM "{names["purchase_fact"]}" f'
+        f" WHERE f.kind = {code} AND f.item_id = ANY({items}::int[])) g"
+        " GROUP BY g.profile_id, g.item_id) d"
+        f' JOIN "{names["profile"]}" pp ON pp.id = d.profile_id'
+        f' LEFT JOIN "{names["repurchase_interval"]}" ri'
+        f" ON ri.channel_id = pp.channel_id AND ri.kind = {code}"
+        f" AND ri.item_id = d.item_id WHERE {window}))"
+    )
+
+
+def _bought_not_sql(
+    spec: dict, now: datetime, names: dict, params: Params, per_profile
+) -> str:
+    """The ``bought_not`` condition over the caller's profile ``p``
+    (two-valued: the keys of the sub-selects are never NULL)."""
+    kind = _item_kind(spec)
+    # the kind's parameter, added once and only where the text reads it
+    code = params.add(ITEM_KINDS[kind]) if not per_profile or "top" in spec else ""
+    items = params.add(spec[kind])
+    since = (
+        params.add(now - timedelta(days=spec["within_days"]))
+        if spec["within_days"] is not None
+        else None
+    )
+    facts, corder = names["purchase_fact"], names["corder"]
+    if "not" in spec:
+        others = params.add(spec["not"])
+        top = ""
+    else:
+        relation, rank = params.add(spec["relation"]), params.add(spec["top"])
+        top = (
+            f'FROM "{names["copurchase"]}" cp WHERE cp.kind = {code}'
+            f" AND cp.relation = {relation} AND cp.item_id = ANY({items}::int[])"
+            f" AND cp.rank <= {rank}"
+        )
+    if per_profile:
+        column = _ARRAY[kind]
+        bought = (
+            f'EXISTS (SELECT 1 FROM "{corder}" o WHERE o.profile_id = p.id'
+            f" AND NOT o.cancelled AND o.{column} && {items}::int[]"
+        )
+        if since is not None:
+            bought += f" AND o.placed_at >= {since}"
+        bought += ")"
+        if "not" in spec:
+            ys = f"{others}::int[]"
+        else:
+            ys = f"ARRAY(SELECT cp.other_id {top} AND cp.channel_id = p.channel_id)"
+        return (
+            f'({bought} AND NOT EXISTS (SELECT 1 FROM "{corder}" o'
+            f" WHERE o.profile_id = p.id AND NOT o.cancelled"
+            f" AND o.{column} && {ys}))"
+        )
+    bought = (
+        f'p.id IN (SELECT f.profile_id FROM "{facts}" f WHERE f.kind = {code}'
+        f" AND f.item_id = ANY({items}::int[])"
+    )
+    if since is not None:
+        bought += f" AND f.placed_at >= {since}"
+    bought += ")"
+    if "not" in spec:
+        return (
+            f'({bought} AND NOT (p.id IN (SELECT f.profile_id FROM "{facts}" f'
+            f" WHERE f.kind = {code} AND f.item_id = ANY({others}::int[]))))"
+        )
+    # Y depends on the channel: the buyers of a channel's top co-purchases,
+    # paired with that channel
+    return (
+        f"({bought} AND NOT ((p.id, p.channel_id) IN (SELECT f.profile_id,"
+        f" y.channel_id FROM (SELECT DISTINCT cp.channel_id, cp.other_id {top}) y"
+        f' JOIN "{facts}" f ON f.kind = {code} AND f.item_id = y.other_id)))'
+    )
+
+
+def _purchases(customer: dict, kind: str, item: int) -> list[datetime]:
+    return sorted(
+        o["placed_at"]
+        for o in customer.get("orders", ())
+        if not o["cancelled"] and item in set(o[_ARRAY[kind]])
+    )
+
+
+def _evaluate_due(spec: dict, customer: dict, now: datetime) -> bool:
+    """Reference meaning of ``due``; the customer's channel's item medians are
+    ``customer["item_stats"]["median"][(kind code, item)]``."""
+    kind = _item_kind(spec)
+    medians = (customer.get("item_stats") or {}).get("median", {})
+    until = now + timedelta(days=spec["within_days"])
+    for item in spec[kind]:
+        at = due_at(
+            _purchases(customer, kind, item), medians.get((ITEM_KINDS[kind], item))
+        )
+        if at is not None and now <= at < until:
+            return True
+    return False
+
+
+def _evaluate_bought_not(spec: dict, customer: dict, now: datetime) -> bool:
+    """Reference meaning of ``bought_not``; the top co-purchases of the
+    customer's channel are ``customer["item_stats"]["top"][(relation, kind
+    code, item)]``: the other items in rank order."""
+    kind = _item_kind(spec)
+    since = (
+        now - timedelta(days=spec["within_days"])
+        if spec["within_days"] is not None
+        else None
+    )
+    wanted = set(spec[kind])
+    orders = [o for o in customer.get("orders", ()) if not o["cancelled"]]
+    if not any(
+        wanted & set(o[_ARRAY[kind]]) and (since is None or o["placed_at"] >= since)
+        for o in orders
+    ):
+        return False
+    if "not" in spec:
+        others = set(spec["not"])
+    else:
+        tops = (customer.get("item_stats") or {}).get("top", {})
+        others = {
+            y
+            for x in wanted
+            for y in tops.get((spec["relation"], ITEM_KINDS[kind], x), ())[
+                : spec["top"]
+            ]
+        }
+    return not any(others & set(o[_ARRAY[kind]]) for o in orders)
 
 
 # --- ready-made segments of the repeat-purchase playbook ------------------------------

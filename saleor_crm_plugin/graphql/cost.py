@@ -26,8 +26,20 @@ CHANNEL_SCAN = 10_000
 CUSTOMER_FACTS = 10  # one customer's orders / loyalty figures
 EXPORT_TICKET = 1_000  # a signed URL streaming a whole segment / rule as CSV
 
+# analytics: a KPI series reads rollup rows (one per channel and day, plus the
+# range's gap and first-order rows), never the orders; the snapshots read the
+# channel's profiles; the customer 360 is one customer's figures in each channel
+ROLLUP_READ = 1_000
+CUSTOMER_360 = 5 * CUSTOMER_FACTS
+
 CRM_COST_MAP = {
     "Query": {
+        # analytics
+        "crmAnalyticsKpis": {"complexity": ROLLUP_READ},
+        "crmAnalyticsCohorts": {"complexity": ROLLUP_READ},
+        "crmAnalyticsDormant": {"complexity": CHANNEL_SCAN},
+        "crmAnalyticsBreakdown": {"complexity": CHANNEL_SCAN},
+        "crmCustomer360": {"complexity": CUSTOMER_360},
         # coupon rules
         "crmCouponRules": PAGE,
         "crmCouponRule": LOOKUP,
@@ -53,8 +65,17 @@ CRM_COST_MAP = {
         "crmCustomerProfile": LOOKUP,
         "crmCustomerProfiles": LOOKUP,
         "crmMyProfile": LOOKUP,
+        # item analytics (small precomputed tables; a customer's due dates read
+        # their own orders)
+        "crmRepurchaseIntervals": PAGE,
+        "crmCoPurchases": PAGE,
+        "crmCustomerRepurchaseDue": {
+            "complexity": CUSTOMER_FACTS,
+            "multipliers": ["first", "last"],
+        },
     },
     "Mutation": {
+        "crmAnalyticsExport": {"complexity": EXPORT_TICKET},
         "crmCouponRuleCreate": LOOKUP,
         "crmCouponRuleUpdate": LOOKUP,
         "crmCouponRuleDelete": LOOKUP,

@@ -2,6 +2,7 @@
 
 import graphene
 
+from .analytics.schema import AnalyticsMutations, AnalyticsQueries
 from .coupons.schema import CouponMutations, CouponQueries
 from .loyalty.schema import LoyaltyMutations, LoyaltyQueries
 from .profiles.schema import ProfileMutations, ProfileQueries
@@ -9,12 +10,24 @@ from .rfm.schema import RfmMutations, RfmQueries
 from .segments.schema import SegmentMutations, SegmentQueries
 
 
-class Query(ProfileQueries, LoyaltyQueries, SegmentQueries, RfmQueries, CouponQueries):
+class Query(
+    ProfileQueries,
+    LoyaltyQueries,
+    SegmentQueries,
+    RfmQueries,
+    CouponQueries,
+    AnalyticsQueries,
+):
     pass
 
 
 class Mutation(
-    ProfileMutations, LoyaltyMutations, SegmentMutations, RfmMutations, CouponMutations
+    ProfileMutations,
+    LoyaltyMutations,
+    SegmentMutations,
+    RfmMutations,
+    CouponMutations,
+    AnalyticsMutations,
 ):
     pass
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
 
+from ..analytics.rollups import refresh_profiles as refresh_rollups
 from ..core.config import load_config
 from ..coupons.issuing import attribute_orders as attribute_coupons
 from ..coupons.issuing import on_profiles_changed as run_coupon_triggers
@@ -28,6 +29,17 @@ from ..profiles.sync import sync_orders
 from ..segments.membership import refresh_for_profiles
 
 logger = logging.getLogger(__name__)
+
+
+def sync_and_roll_up(order_ids, **kwargs) -> list[int]:
+    """``profiles.sync.sync_orders`` (the orders' CRM rows and their profiles'
+    figures), then the KPI rollups of the same profiles
+    (``analytics.rollups.refresh_profiles``: one statement), in the caller's
+    transaction — the profile recompute just before locked those profiles.
+    Every path of the pipeline that recomputes profiles goes through here."""
+    touched = sync_orders(order_ids, **kwargs)
+    refresh_rollups(touched)
+    return touched
 
 
 def process_orders(order_ids: Iterable[str], *, config=None) -> list[int]:
@@ -49,7 +61,7 @@ def process_orders(order_ids: Iterable[str], *, config=None) -> list[int]:
             if not pending:
                 return []
             synced = sorted({str(order_id) for _, order_id in pending})
-            touched = sync_orders(
+            touched = sync_and_roll_up(
                 synced, attribute_guests=config.attribute_guest_orders
             )
             # Points and tiers move in the same transaction as the profile.
@@ -122,7 +134,7 @@ def link_account(user_id: int, *, config=None) -> list[int]:
         return []
     with transaction.atomic():
         _move_guest_grants(user_id, norm)
-        touched = sync_orders(sorted(map(str, order_ids)))
+        touched = sync_and_roll_up(sorted(map(str, order_ids)))
     on_profiles_changed(touched)
     return touched
 
@@ -167,7 +179,7 @@ def resync_customer(user_id: int, *, config=None) -> list[int]:
     touched = link_account(user_id, config=config)
     if order_ids:
         with transaction.atomic():
-            touched += sync_orders(
+            touched += sync_and_roll_up(
                 sorted(map(str, order_ids)),
                 attribute_guests=config.attribute_guest_orders,
             )

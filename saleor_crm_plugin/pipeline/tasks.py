@@ -22,9 +22,9 @@ from ..loyalty.member_discount import HOOK_NAME as CHECKOUT_HOOK
 from ..loyalty.member_discount import retry_checkout
 from ..models import EventSource, HookFailure, OrderEvent, OrderEventKind, SyncCursor
 from ..profiles.erasure import erase_customer
-from ..profiles.sync import changed_orders, sync_orders
+from ..profiles.sync import changed_orders
 from .apply import link_account as link_account_service
-from .apply import on_profiles_changed, process_orders
+from .apply import on_profiles_changed, process_orders, sync_and_roll_up
 from .ingest import insert_fact
 from .order_codes import HOOK_NAME as ORDER_CODES_HOOK
 from .order_codes import retry as retry_order_codes
@@ -149,7 +149,7 @@ def reconcile_orders(batch_size: int | None = None, max_batches: int = 50):
             stale = [str(order_id) for order_id, _, is_stale in rows if is_stale]
             with transaction.atomic():
                 if stale:
-                    touched = sync_orders(
+                    touched = sync_and_roll_up(
                         stale, attribute_guests=config.attribute_guest_orders
                     )
                     synced += len(stale)

@@ -57,8 +57,16 @@ def _order_queryset(options: BackfillOptions):
     return qs
 
 
-def run_backfill(options: BackfillOptions, progress: Progress | None = None) -> dict:
-    """Run (or resume) a backfill; returns the run's statistics."""
+def run_backfill(
+    options: BackfillOptions,
+    progress: Progress | None = None,
+    after_range: Callable[[int, int], object] | None = None,
+) -> dict:
+    """Run (or resume) a backfill; returns the run's statistics. ``after_range``
+    runs in each profile range's transaction after its recompute, with the
+    range's bounds ``(lo, hi)`` (the command passes the KPI rollups' upkeep,
+    ``analytics.rollups.refresh_profile_range``: this area does not import
+    analytics)."""
     from saleor.channel.models import Channel
 
     config = load_config()
@@ -80,7 +88,7 @@ def run_backfill(options: BackfillOptions, progress: Progress | None = None) -> 
     if run.phase == BackfillRun.PHASE_ORDERS:
         _import_orders(run, stats, options, batch, config, progress)
     if run.phase == BackfillRun.PHASE_PROFILES:
-        _recompute(run, stats, options, batch, progress)
+        _recompute(run, stats, options, batch, progress, after_range)
 
     result = dict(stats)
     result["seconds"] = round(time.monotonic() - started, 2)
@@ -172,7 +180,7 @@ def _profile_range(options):
     return qs.aggregate(lo=Min("id"), hi=Max("id"))
 
 
-def _recompute(run, stats, options, batch, progress):
+def _recompute(run, stats, options, batch, progress, after_range=None):
     bounds = _profile_range(options)
     if bounds["lo"] is not None:
         step = max(batch * 4, 1000)
@@ -183,6 +191,8 @@ def _recompute(run, stats, options, batch, progress):
             reset_queries()
             with transaction.atomic():
                 stats["profiles_emptied"] += recompute_profile_range(lo, hi)
+                if after_range is not None:
+                    after_range(lo, hi)
                 run.cursor_profile_id = hi
                 run.stats = dict(stats)
                 run.save(update_fields=["cursor_profile_id", "stats"])

@@ -40,6 +40,9 @@ TABLES = {
     "corder": "orders",
     "rfm_score": "saleor_crm_plugin_rfmscore",
     "purchase_fact": "saleor_crm_plugin_purchasefact",
+    "profile": "saleor_crm_plugin_customerprofile",
+    "repurchase_interval": "saleor_crm_plugin_repurchaseinterval",
+    "copurchase": "saleor_crm_plugin_copurchase",
 }
 
 

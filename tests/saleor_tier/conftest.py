@@ -14,6 +14,7 @@ pytest_plugins = [
     "crm_fixtures.shop",
     "crm_fixtures.clients",
     "crm_fixtures.loyalty",
+    "crm_fixtures.analytics",
 ]
 pytest_addoption = saleor_harness.pytest_addoption
 pytest_configure = saleor_harness.pytest_configure

@@ -33,9 +33,10 @@ class ExportTicketMixin:
     )
 
     @classmethod
-    def issue_ticket(cls, info, kind: str, pk: int, format, bom):
+    def issue_ticket(cls, info, kind: str, pk: int, format, bom, params=None):
         """Issue the export's URL; a requestor who may not see its columns gets
-        Saleor's permission error."""
+        Saleor's permission error. ``params``: a report's arguments, signed into
+        the token."""
         try:
             ticket = exports.issue(
                 kind,
@@ -43,6 +44,7 @@ class ExportTicketMixin:
                 format or exports.FORMAT_EMAIL,
                 get_user_or_app_from_context(info.context),
                 bom=bool(bom),
+                params=params,
             )
         except exports.ExportNotAllowed as exc:
             raise PermissionDenied(permissions=list(exc.args[0])) from exc

@@ -5,6 +5,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from saleor.core.db.connection import allow_writer
 
+from ...analytics.rollups import refresh_profile_range
 from ...profiles.backfill import BackfillOptions, analyze, run_backfill
 
 SKIP_LABELS = {
@@ -66,7 +67,9 @@ class Command(BaseCommand):
         progress = None if options["no_progress"] else _ProgressBar(sys.stderr)
         try:
             with allow_writer():
-                stats = run_backfill(opts, progress=progress)
+                stats = run_backfill(
+                    opts, progress=progress, after_range=refresh_profile_range
+                )
                 analyze()
         except ValueError as exc:
             raise CommandError(str(exc)) from exc

@@ -19,6 +19,13 @@ from saleor.channel.models import Channel
 from saleor.order.models import Order
 
 from saleor_crm_plugin.core.tables import TABLES
+from saleor_crm_plugin.domain.items import (
+    ITEM_KINDS,
+    Fact,
+    copurchases,
+    interval_stats,
+    orders_of,
+)
 from saleor_crm_plugin.domain.segments import (
     FIELDS,
     RuleError,
@@ -27,10 +34,12 @@ from saleor_crm_plugin.domain.segments import (
     normalize,
 )
 from saleor_crm_plugin.models import (
+    CoPurchase,
     CustomerOrder,
     CustomerProfile,
     LoyaltyProgram,
     Membership,
+    RepurchaseInterval,
     RfmScore,
     Tier,
 )
@@ -254,7 +263,80 @@ def population(db):
                 },
             )
         )
-    return people
+    return _item_stats(people, channels)
+
+
+COLUMNS = {"products": "product_ids", "categories": "category_ids"}
+
+
+def _item_stats(people, channels):
+    """Item analytics of the population (``due`` / ``bought_not``): the
+    reference's repurchase intervals and top-3 co-purchases written to their
+    tables, and each customer's channel's figures given to the evaluator."""
+    pks = {slug: channel.pk for slug, channel in channels.items()}
+    facts = [
+        Fact(pks[person["channel"]], pk, code, item, str(o["order_id"]), o["placed_at"])
+        for pk, person in people
+        for o in person["orders"]
+        if not o["cancelled"]
+        for kind, code in ITEM_KINDS.items()
+        for item in o[COLUMNS[kind]]
+    ]
+    medians, tops = {}, {}
+    for (channel, kind, item), s in interval_stats(facts).items():
+        RepurchaseInterval.objects.create(
+            channel_id=channel,
+            kind=kind,
+            item_id=item,
+            customers=s.customers,
+            repeat_customers=s.repeat_customers,
+            intervals=s.intervals,
+            q1_days=s.q1_days,
+            median_days=s.median_days,
+            q3_days=s.q3_days,
+            computed_at=NOW,
+        )
+        medians.setdefault(channel, {})[(kind, item)] = s.median_days
+    for code in ITEM_KINDS.values():
+        for relation in ("together", "after"):
+            found = copurchases(
+                orders_of(facts, code), relation, window_days=90, min_orders=1, top_k=3
+            )
+            for (channel, item), ranked in found.items():
+                for c in ranked:
+                    CoPurchase.objects.create(
+                        channel_id=channel,
+                        kind=code,
+                        relation=relation,
+                        item_id=item,
+                        other_id=c.other,
+                        rank=c.rank,
+                        orders=c.orders,
+                        item_orders=c.item_orders,
+                        other_orders=c.other_orders,
+                        total_orders=c.total_orders,
+                        support=c.support,
+                        confidence=c.confidence,
+                        lift=c.lift,
+                        window_days=90 if relation == "after" else None,
+                        computed_at=NOW,
+                    )
+                tops.setdefault(channel, {})[(relation, code, item)] = [
+                    c.other for c in ranked
+                ]
+    return [
+        (
+            pk,
+            {
+                **person,
+                "item_stats": {
+                    "median": medians.get(pks[person["channel"]], {}),
+                    "top": tops.get(pks[person["channel"]], {}),
+                },
+            },
+        )
+        for pk, person in people
+    ]
 
 
 def ids_by_sql(rule, per_profile=False):
@@ -289,6 +371,27 @@ def _value(kind, draw, name=""):
 
 @st.composite
 def leaf(draw):
+    item_leaf = draw(st.integers(0, 11))
+    if item_leaf == 0:  # due to rebuy (item analytics)
+        kind = draw(st.sampled_from(["categories", "products"]))
+        return {
+            "due": {
+                kind: draw(st.lists(st.integers(1, 5), min_size=1, max_size=2)),
+                "within_days": draw(st.integers(1, 400)),
+            }
+        }
+    if item_leaf == 1:  # bought X but not Y (item analytics)
+        kind = draw(st.sampled_from(["categories", "products"]))
+        spec = {
+            kind: draw(st.lists(st.integers(1, 5), min_size=1, max_size=2)),
+            "within_days": draw(st.one_of(st.none(), st.integers(1, 500))),
+        }
+        if draw(st.booleans()):
+            spec["not"] = draw(st.lists(st.integers(1, 5), min_size=1, max_size=2))
+        else:
+            spec["top"] = draw(st.integers(1, 3))
+            spec["relation"] = draw(st.sampled_from(["together", "after"]))
+        return {"bought_not": spec}
     if draw(st.integers(0, 5)) == 0:
         kind = draw(st.sampled_from(["categories", "products", "collections"]))
         return {
@@ -394,6 +497,9 @@ def test_the_population_is_not_degenerate(population):
         {"field": "customer_type", "op": "eq", "value": "guest"},
         {"field": "metadata", "op": "exists", "key": "vip"},
         {"field": "metadata", "op": "ne", "key": "vip", "value": "yes"},
+        {"due": {"categories": [1, 2], "within_days": 120}},
+        {"bought_not": {"categories": [1], "top": 2}},
+        {"bought_not": {"products": [1], "not": [2], "within_days": 300}},
     ):
         normal = normalize(rule)
         matched = ids_by_sql(normal)

@@ -1,0 +1,3 @@
+from .exports import CRMAnalyticsExport
+
+__all__ = ["CRMAnalyticsExport"]
