@@ -147,12 +147,14 @@ function startIframe(): () => void {
   return () => unsubscribers.forEach((u) => u());
 }
 
-export function AuthProvider({ children }: { children: ReactNode }) {
+/** `start={false}` (tests): keep the session as set with setSession, start neither bridge nor sign-in. */
+export function AuthProvider({ children, start = true }: { children: ReactNode; start?: boolean }) {
   useEffect(() => {
+    if (!start) return;
     if (isInIframe()) return startIframe();
     void startStandalone();
     return undefined;
-  }, []);
+  }, [start]);
 
   const session = useSession();
 

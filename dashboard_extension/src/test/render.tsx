@@ -12,6 +12,7 @@ import { MemoryRouter } from "react-router-dom";
 import { vi } from "vitest";
 
 import { AppBody } from "../App";
+import { AuthProvider } from "../auth/AuthProvider";
 import { type Session, setSession } from "../auth/store";
 
 export type Resolver = Record<string, unknown> | ((variables: Record<string, unknown>) => unknown);
@@ -69,9 +70,11 @@ export function renderApp(path: string, patch: Partial<Session> = {}) {
   signIn(patch);
   return render(
     <ThemeProvider>
-      <MemoryRouter initialEntries={[path]}>
-        <AppBody />
-      </MemoryRouter>
+      <AuthProvider start={false}>
+        <MemoryRouter initialEntries={[path]}>
+          <AppBody />
+        </MemoryRouter>
+      </AuthProvider>
     </ThemeProvider>,
   );
 }
@@ -80,7 +83,9 @@ export function renderWithSession(ui: ReactElement, patch: Partial<Session> = {}
   signIn(patch);
   return render(
     <ThemeProvider>
-      <MemoryRouter initialEntries={[path]}>{ui}</MemoryRouter>
+      <AuthProvider start={false}>
+        <MemoryRouter initialEntries={[path]}>{ui}</MemoryRouter>
+      </AuthProvider>
     </ThemeProvider>,
   );
 }
