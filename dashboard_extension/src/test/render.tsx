@@ -8,14 +8,14 @@
 import { ThemeProvider } from "@saleor/macaw-ui";
 import { render } from "@testing-library/react";
 import type { ReactElement } from "react";
-import { MemoryRouter } from "react-router-dom";
+import { MemoryRouter, useLocation } from "react-router-dom";
 import { vi } from "vitest";
 
 import { AppBody } from "../App";
 import { AuthProvider } from "../auth/AuthProvider";
 import { type Session, setSession } from "../auth/store";
 
-export type Resolver = Record<string, unknown> | ((variables: Record<string, unknown>) => unknown);
+export type Resolver = object | ((variables: Record<string, unknown>) => unknown);
 
 export interface RecordedCall {
   url: string;
@@ -54,6 +54,16 @@ export const TEST_CHANNELS = {
   ],
 };
 
+/** Renders the router's current path + query (read it with screen.getByTestId("location").textContent). */
+export function LocationProbe() {
+  const { pathname, search } = useLocation();
+  return (
+    <span data-testid="location" hidden>
+      {pathname + search}
+    </span>
+  );
+}
+
 export function signIn(patch: Partial<Session> = {}) {
   setSession({
     mode: "standalone",
@@ -73,6 +83,7 @@ export function renderApp(path: string, patch: Partial<Session> = {}) {
       <AuthProvider start={false}>
         <MemoryRouter initialEntries={[path]}>
           <AppBody />
+          <LocationProbe />
         </MemoryRouter>
       </AuthProvider>
     </ThemeProvider>,
@@ -84,7 +95,10 @@ export function renderWithSession(ui: ReactElement, patch: Partial<Session> = {}
   return render(
     <ThemeProvider>
       <AuthProvider start={false}>
-        <MemoryRouter initialEntries={[path]}>{ui}</MemoryRouter>
+        <MemoryRouter initialEntries={[path]}>
+          {ui}
+          <LocationProbe />
+        </MemoryRouter>
       </AuthProvider>
     </ThemeProvider>,
   );
