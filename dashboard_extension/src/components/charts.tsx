@@ -59,6 +59,32 @@ export function useWidth<T extends Element>(fallback = 600): [RefObject<T>, numb
   return [ref, width];
 }
 
+/** A "nice" axis maximum (1, 2, 2.5, 5 × 10^k) at or above `max`. */
+export function niceMax(max: number): number {
+  if (!(max > 0)) return 1;
+  const exp = Math.pow(10, Math.floor(Math.log10(max)));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * exp >= max) return m * exp;
+  return 10 * exp;
+}
+
+function YAxis({ width, top, plotH, max, left, format }: { width: number; top: number; plotH: number; max: number; left: number; format: (v: number) => string }) {
+  return (
+    <g aria-hidden>
+      {[0, 0.5, 1].map((q) => {
+        const y = top + plotH - q * plotH;
+        return (
+          <g key={q}>
+            <line x1={left} x2={width} y1={y} y2={y} stroke={vars.colors.border.default1} strokeDasharray={q ? "3 3" : undefined} />
+            <text x={left - 6} y={y + 4} textAnchor="end" fontSize={11} fill={vars.colors.text.default2}>
+              {format(max * q)}
+            </text>
+          </g>
+        );
+      })}
+    </g>
+  );
+}
+
 function keyActivate(onClick?: () => void) {
   return onClick
     ? (e: KeyboardEvent) => {
@@ -85,18 +111,21 @@ export function BarChart({
   height = 180,
   ariaLabel,
   maxLabels = 8,
+  axisFormat,
 }: {
   data: Datum[];
   format: (v: number) => string;
   height?: number;
   ariaLabel: string;
   maxLabels?: number;
+  /** Y-axis labels (e.g. compact money); defaults to `format`. */
+  axisFormat?: (v: number) => string;
 }) {
   const [ref, W] = useWidth<HTMLDivElement>();
   const top = 8;
   const bottom = 22;
-  const left = 4;
-  const max = Math.max(0, ...data.map((d) => d.value)) || 1;
+  const left = 56;
+  const max = niceMax(Math.max(0, ...data.map((d) => d.value)));
   const n = Math.max(1, data.length);
   const slot = (W - left) / n;
   const bw = Math.max(1, slot * 0.72);
@@ -105,7 +134,7 @@ export function BarChart({
   return (
     <div ref={ref} style={{ width: "100%" }}>
     <svg viewBox={`0 0 ${W} ${height}`} width={W} height={height} role="img" aria-label={ariaLabel} style={{ display: "block", overflow: "visible" }}>
-      <line x1={0} x2={W} y1={top + plotH} y2={top + plotH} stroke={vars.colors.border.default1} />
+      <YAxis width={W} top={top} plotH={plotH} max={max} left={left} format={axisFormat ?? format} />
       {data.map((d, i) => {
         const h = (Math.max(0, d.value) / max) * plotH;
         const x = left + i * slot + (slot - bw) / 2;
@@ -211,6 +240,7 @@ export function LineChart({
   height = 180,
   ariaLabel,
   maxLabels = 8,
+  axisFormat,
 }: {
   labels: string[];
   series: Series[];
@@ -218,21 +248,23 @@ export function LineChart({
   height?: number;
   ariaLabel: string;
   maxLabels?: number;
+  axisFormat?: (v: number) => string;
 }) {
   const [ref, W] = useWidth<HTMLDivElement>();
   const top = 8;
   const bottom = 22;
+  const left = 56;
   const plotH = height - top - bottom;
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
-  const max = Math.max(0, ...all) || 1;
+  const max = niceMax(Math.max(0, ...all));
   const n = Math.max(1, labels.length);
-  const x = (i: number) => (n === 1 ? W / 2 : (i / (n - 1)) * (W - 16) + 8);
+  const x = (i: number) => (n === 1 ? (W + left) / 2 : (i / (n - 1)) * (W - left - 16) + left + 8);
   const y = (v: number) => top + plotH - (v / max) * plotH;
   const every = Math.max(1, Math.ceil(n / maxLabels));
   return (
     <Box ref={ref} width="100%">
       <svg viewBox={`0 0 ${W} ${height}`} width={W} height={height} role="img" aria-label={ariaLabel} style={{ display: "block", overflow: "visible" }}>
-        <line x1={0} x2={W} y1={top + plotH} y2={top + plotH} stroke={vars.colors.border.default1} />
+        <YAxis width={W} top={top} plotH={plotH} max={max} left={left} format={axisFormat ?? format} />
         {series.map((s, si) => {
           const color = s.color ?? chartColors[si % chartColors.length];
           const segments: string[] = [];

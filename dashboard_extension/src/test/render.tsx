@@ -47,12 +47,7 @@ export function mockGraphQL(resolvers: Record<string, Resolver>): RecordedCall[]
   return calls;
 }
 
-export const TEST_CHANNELS = {
-  channels: [
-    { id: "Q2hhbm5lbDox", slug: "default-channel", name: "Default", currencyCode: "USD", isActive: true },
-    { id: "Q2hhbm5lbDoy", slug: "channel-jpy", name: "Japan", currencyCode: "JPY", isActive: true },
-  ],
-};
+export { TEST_CHANNELS } from "./fixtures/channels";
 
 /** Renders the router's current path + query (read it with screen.getByTestId("location").textContent). */
 export function LocationProbe() {

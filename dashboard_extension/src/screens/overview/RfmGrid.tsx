@@ -40,12 +40,10 @@ export function RfmGrid({
   const others = groups.filter((g) => !RFM_LAYOUT[g.group]);
   return (
     <Box>
-      <Box display="grid" gap={1} style={{ gridTemplateColumns: "1.5rem 1fr" }}>
-        <Box display="flex" alignItems="center" justifyContent="center">
-          <Text size={1} color="default2" style={{ writingMode: "vertical-rl", transform: "rotate(180deg)", whiteSpace: "nowrap" }}>
-            {t("rfm.recencyAxis")}
-          </Text>
-        </Box>
+      <Text size={1} color="default2" as="p" style={{ margin: "0 0 4px" }}>
+        {t("rfm.recencyAxis")}
+      </Text>
+      <Box>
         <Box
           display="grid"
           gap={1}
@@ -96,8 +94,7 @@ export function RfmGrid({
             );
           })}
         </Box>
-        <span />
-        <Box display="flex" justifyContent="center">
+        <Box display="flex" justifyContent="flex-end" marginTop={1}>
           <Text size={1} color="default2">
             {t("rfm.frequencyAxis")}
           </Text>

@@ -206,7 +206,7 @@ function OverviewBody({
   return (
     <Box display="flex" flexDirection="column" gap={4}>
       {total && (
-        <Box as="section" aria-label={t("kpi.label")} display="grid" gap={3} style={{ gridTemplateColumns: "repeat(auto-fill, minmax(190px, 1fr))" }}>
+        <Box as="section" aria-label={t("kpi.label")} display="grid" gap={3} style={{ gridTemplateColumns: "repeat(auto-fill, minmax(min(100%, 250px), 1fr))" }}>
           <Kpi testId="kpi-revenue" label={t("kpi.revenue")} value={f.money(total.revenue)} hint={t("kpi.ordersHint", { orders: f.number(total.orders) })} />
           <Kpi testId="kpi-aov" label={t("kpi.aov")} value={f.money(total.averageOrderValue, currency)} />
           <Kpi testId="kpi-active" label={t("kpi.active")} value={f.number(total.activeCustomers)} hint={t("kpi.newHint", { count: total.newCustomers, n: f.number(total.newCustomers) })} />
@@ -248,6 +248,7 @@ function OverviewBody({
                 <BarChart
                   ariaLabel={t("charts.revenue")}
                   format={(v) => f.money(v, currency)}
+                  axisFormat={(v) => f.money(v, currency, { compact: true })}
                   data={kpis.periods.map((p) => ({
                     key: p.start,
                     label: periodLabel(p.start),
@@ -402,6 +403,7 @@ function OverviewBody({
                 <BarChart
                   ariaLabel={t("secondOrder.title")}
                   format={(v) => t("customersN", { n: f.number(v) })}
+                  axisFormat={(v) => f.number(v)}
                   data={total.secondOrderDays.map((b) => ({
                     key: b.label,
                     label: b.toDays === null ? t("secondOrder.over", { from: b.fromDays }) : t("secondOrder.bin", { from: b.fromDays, to: b.toDays }),
