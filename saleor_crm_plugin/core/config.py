@@ -12,6 +12,15 @@ def config_from_items(items) -> CRMConfig:
     return parse_config({item["name"]: item.get("value") for item in items or []})
 
 
+def config_or_default(items) -> CRMConfig:
+    """The configuration of a plugin instance; defaults if the stored values no
+    longer validate (they were validated when saved)."""
+    try:
+        return config_from_items(items)
+    except ValueError:
+        return CRMConfig()
+
+
 def load_config() -> CRMConfig:
     from saleor.plugins.models import PluginConfiguration
 
@@ -20,8 +29,5 @@ def load_config() -> CRMConfig:
         .values_list("configuration", flat=True)
         .first()
     )
-    try:
-        return config_from_items(stored)
-    except ValueError:
-        # Saved through the API, so validated; fall back to defaults if not.
-        return CRMConfig()
+    # Saved through the API, so validated; defaults if not.
+    return config_or_default(stored)

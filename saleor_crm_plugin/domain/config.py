@@ -32,6 +32,7 @@ class CRMConfig:
     coupon_webhook_url: str = ""
     coupon_webhook_secret: str = ""
     birthday_metadata_key: str = "birthday"
+    app_public_url: str = ""
 
 
 FIELDS = {
@@ -76,6 +77,13 @@ FIELDS = {
         "help": "Key of the customer's metadata holding the birthday (YYYY-MM-DD or "
         "MM-DD), read by birthday coupon rules.",
     },
+    "app_public_url": {
+        "type": "origin",
+        "label": "Dashboard app public URL",
+        "help": "Scheme and host (and port) the Dashboard reaches Saleor at, e.g. "
+        "https://shop.example.com, used for the absolute URLs of the CRM app's "
+        "manifest. Empty: Saleor's PUBLIC_URL, else the request's host.",
+    },
 }
 
 _TRUE = {"true", "1", "yes", "on"}
@@ -102,12 +110,33 @@ def _parse_int(value, lo: int, hi: int) -> int:
     return number
 
 
+def _parse_origin(text: str) -> str:
+    """An origin, optionally with the path Saleor is mounted under: no query,
+    fragment, credentials or whitespace; returned without a trailing slash."""
+    scheme, _, rest = text.partition("://")
+    host, _, path = rest.partition("/")
+    if (
+        not host
+        or any(c in text for c in "?#@ \t\n\\")
+        or host.startswith(":")
+        or host.endswith(":")
+    ):
+        raise ValueError("Enter a URL like https://shop.example.com.")
+    return f"{scheme}://{host}/{path}".rstrip("/")
+
+
 def _parse_text(name: str, value, kind: str) -> str:
     text = str(value).strip()
     if len(text) > 500:
         raise ValueError("Use at most 500 characters.")
-    if kind == "url" and text and not text.startswith(("https://", "http://")):
+    if (
+        kind in ("url", "origin")
+        and text
+        and not text.startswith(("https://", "http://"))
+    ):
         raise ValueError("Enter an http(s) URL.")
+    if kind == "origin" and text:
+        text = _parse_origin(text)
     if kind == "secret" and text and len(text) < 16:
         raise ValueError("Use at least 16 characters.")
     if kind == "string" and not text:
@@ -130,7 +159,7 @@ def parse_config(raw: dict) -> CRMConfig:
         try:
             if spec["type"] == "boolean":
                 values[name] = _parse_bool(value)
-            elif spec["type"] in ("url", "secret", "string"):
+            elif spec["type"] in ("url", "origin", "secret", "string"):
                 values[name] = _parse_text(name, value, spec["type"])
             else:
                 values[name] = _parse_int(value, spec["min"], spec["max"])

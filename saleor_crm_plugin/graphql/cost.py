@@ -46,6 +46,7 @@ CRM_COST_MAP = {
         "crmCouponRuleDryRun": {"complexity": 2 * CHANNEL_SCAN},
         "crmCouponRuleReport": {"complexity": CHANNEL_SCAN},
         "crmMyCoupons": LOOKUP,
+        "crmCouponTriggers": LOOKUP,
         # RFM
         "crmRfmGroups": {"complexity": CHANNEL_SCAN // 2},
         "crmRfmMovements": {"complexity": 1, "multipliers": ["last"]},
@@ -54,6 +55,8 @@ CRM_COST_MAP = {
         "crmSegment": LOOKUP,
         "crmSegmentEvents": PAGE,
         "crmSegmentPresets": LOOKUP,
+        "crmSegmentFields": LOOKUP,
+        "crmSegmentConditions": LOOKUP,
         "crmSegmentPreview": {"complexity": CHANNEL_SCAN},
         # loyalty
         "crmMyLoyalty": {"complexity": CUSTOMER_FACTS},
@@ -91,6 +94,9 @@ CRM_COST_MAP = {
         "crmSegmentRefresh": {"complexity": CHANNEL_SCAN},
         "crmSegmentPreview": {"complexity": CHANNEL_SCAN},
         "crmSegmentExport": {"complexity": EXPORT_TICKET},
+        # up to MAX_LIST customers' profiles, one statement
+        "crmSegmentMembersAdd": {"complexity": CUSTOMER_FACTS},
+        "crmSegmentMembersRemove": {"complexity": CUSTOMER_FACTS},
         "crmLoyaltyProgramCreate": LOOKUP,
         "crmLoyaltyProgramUpdate": LOOKUP,
         "crmLoyaltyProgramDelete": LOOKUP,

@@ -200,3 +200,39 @@ def test_coupon_webhook_settings():
     with pytest.raises(ConfigError) as exc:
         parse_config({"coupon_webhook_secret": "short"})
     assert exc.value.errors == {"coupon_webhook_secret": "Use at least 16 characters."}
+
+
+# --- dashboard app ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", ""),
+        ("https://shop.example.com", "https://shop.example.com"),
+        (" https://shop.example.com/ ", "https://shop.example.com"),
+        ("http://localhost:8000", "http://localhost:8000"),
+        ("https://example.com/saleor/", "https://example.com/saleor"),
+    ],
+)
+def test_app_public_url_is_an_origin_without_trailing_slash(value, expected):
+    assert parse_config({"app_public_url": value}).app_public_url == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "shop.example.com",
+        "ftp://shop.example.com",
+        "https://",
+        "https://shop.example.com/?a=1",
+        "https://shop.example.com/#x",
+        "https://user:pw@shop.example.com",
+        "https://:8000",
+        "https://shop example.com",
+    ],
+)
+def test_bad_app_public_urls_are_refused(value):
+    with pytest.raises(ConfigError) as exc:
+        parse_config({"app_public_url": value})
+    assert set(exc.value.errors) == {"app_public_url"}

@@ -26,6 +26,7 @@ from .types import (
     CRMCouponReport,
     CRMCouponRule,
     CRMCouponRuleCountableConnection,
+    CRMCouponTriggerDefinition,
     CRMMyCoupon,
 )
 
@@ -33,6 +34,14 @@ _MANAGE = [DiscountPermissions.MANAGE_DISCOUNTS]
 
 
 class CouponQueries(graphene.ObjectType):
+    crm_coupon_triggers = PermissionsField(
+        graphene.NonNull(graphene.List(graphene.NonNull(CRMCouponTriggerDefinition))),
+        description=(
+            "Every trigger a coupon rule can have, with its parameters (type, "
+            "required, bounds, default), for editors."
+        ),
+        permissions=_MANAGE,
+    )
     crm_coupon_rules = FilterConnectionField(
         CRMCouponRuleCountableConnection,
         filter=CRMCouponRuleFilterInput(
@@ -79,6 +88,10 @@ class CouponQueries(graphene.ObjectType):
         "first.",
         permissions=[AuthorizationFilters.AUTHENTICATED_USER],
     )
+
+    @staticmethod
+    def resolve_crm_coupon_triggers(_root, _info):
+        return CRMCouponTriggerDefinition.all()
 
     @staticmethod
     def resolve_crm_coupon_rules(_root, info, **kwargs):

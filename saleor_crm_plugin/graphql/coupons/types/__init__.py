@@ -13,6 +13,7 @@ from .rules import (
     CRMCouponRuleCountableConnection,
     CRMCouponTrigger,
 )
+from .triggers import CRMCouponTriggerDefinition
 
 __all__ = [
     "CRMCouponArm",
@@ -26,6 +27,7 @@ __all__ = [
     "CRMCouponRule",
     "CRMCouponRuleCountableConnection",
     "CRMCouponTrigger",
+    "CRMCouponTriggerDefinition",
     "CRMMyCoupon",
     "CRMUplift",
 ]

@@ -1,0 +1,14 @@
+/** Placeholder: owned by the segments screen helper, who replaces this file (and adds siblings). */
+import { Empty } from "../../components/states";
+import { PageHeader } from "../../components/PageHeader";
+import { useT } from "../../i18n";
+
+export default function SegmentsScreen() {
+  const t = useT("segments");
+  return (
+    <>
+      <PageHeader title={t("title")} />
+      <Empty title={t("comingSoon")} />
+    </>
+  );
+}
