@@ -99,11 +99,21 @@ export const OVERVIEW_QUERY = `query CrmOverview($channel: String!, $range: CRMA
   crmRfmGroups(channel: $channel) { group customers }
 }`;
 
-/** Headline KPIs only (home widget). */
-export const HEADLINE_QUERY = `query CrmHeadline($channel: String!, $range: CRMAnalyticsRangeInput!) {
-  crmAnalyticsKpis(channel: $channel, range: $range, grain: MONTH) {
-    kpis { currency timeZone total { ${PERIOD} } }
+/** Headline KPIs of a period and the one before (home widget). */
+export const HEADLINE_QUERY = `query CrmHeadline($channel: String!, $range: CRMAnalyticsRangeInput!, $previous: CRMAnalyticsRangeInput!) {
+  current: crmAnalyticsKpis(channel: $channel, range: $range, grain: MONTH) {
+    kpis { currency timeZone f2Days total { orders revenue { amount currency } activeCustomers newCustomers repeatPurchaseRate f2Conversion } }
     errors { field code message }
   }
-  crmAnalyticsDormant(channel: $channel) { dormant { buyers dormantOneTimeShare dormantFormerRegularsShare } errors { field code message } }
+  previous: crmAnalyticsKpis(channel: $channel, range: $previous, grain: MONTH) {
+    kpis { total { orders revenue { amount currency } activeCustomers newCustomers repeatPurchaseRate f2Conversion } }
+    errors { field code message }
+  }
 }`;
+
+type HeadlineTotal = Pick<Period, "orders" | "revenue" | "activeCustomers" | "newCustomers" | "repeatPurchaseRate" | "f2Conversion">;
+
+export interface HeadlineData {
+  current: { kpis: { currency: string; timeZone: string; f2Days: number; total: HeadlineTotal } | null; errors: AnalyticsError[] };
+  previous: { kpis: { total: HeadlineTotal } | null; errors: AnalyticsError[] };
+}
