@@ -210,3 +210,16 @@ export interface PickerItem {
   id: number;
   name: string;
 }
+
+// Static segments: add / remove customers by ID (h2's mutations, /work/notes/h2-api.md).
+export const MEMBERS_ADD_MUTATION = /* GraphQL */ `
+  mutation CrmSegmentMembersAdd($id: ID!, $customerIds: [ID!]!) {
+    crmSegmentMembersAdd(id: $id, customerIds: $customerIds) { added ${ERRORS} }
+  }
+`;
+
+export const MEMBERS_REMOVE_MUTATION = /* GraphQL */ `
+  mutation CrmSegmentMembersRemove($id: ID!, $customerIds: [ID!]!) {
+    crmSegmentMembersRemove(id: $id, customerIds: $customerIds) { removed ${ERRORS} }
+  }
+`;
