@@ -6,16 +6,7 @@
 import { Box, Button, Dropdown, Input, List, Multiselect, Select, Switch, Text } from "@saleor/macaw-ui";
 import { Ban, Plus, Trash2, Undo2 } from "lucide-react";
 import { KeyboardEvent, ReactNode, useMemo, useState } from "react";
-import {
-  Catalogue,
-  DAYS_OPS,
-  FieldSpec,
-  ItemKind,
-  LIST_OPS,
-  NO_VALUE_OPS,
-  RANGE_OPS,
-  fieldSpec,
-} from "./catalogue";
+import { Catalogue, FieldSpec, ItemKind, fieldSpec, opShape } from "./catalogue";
 import { useT } from "../../i18n";
 import { datePart, isoOfDay } from "./dates";
 import { ItemPicker } from "./ItemPicker";
@@ -299,9 +290,8 @@ function Row({ children, actions }: { children: ReactNode; actions: ReactNode })
 }
 
 function fieldLabel(t: (k: string) => string, spec: FieldSpec): string {
-  const key = `field.${spec.name}`;
-  const text = t(key);
-  return text === key ? spec.label ?? spec.name : text;
+  const text = t(spec.labelKey);
+  return text === spec.labelKey ? spec.name : text;
 }
 
 function FieldConditionEditor({ node, ctx }: { node: FieldNode; ctx: Ctx }) {
@@ -315,7 +305,7 @@ function FieldConditionEditor({ node, ctx }: { node: FieldNode; ctx: Ctx }) {
         .map((f) => ({ value: f.name, label: `${fieldLabel(t, f)}` })),
     [ctx.catalogue, t],
   );
-  const opOptions = (spec?.operators ?? []).map((op) => ({ value: op, label: t(`op.${op}`) }));
+  const opOptions = (spec?.operators ?? []).map((op) => ({ value: op, label: t(`operator.${op}`) }));
   const set = (patch: Partial<FieldNode>) => ctx.edit(node.id, (n) => ({ ...(n as FieldNode), ...patch }));
   return (
     <Row actions={<NodeActions id={node.id} ctx={ctx} />}>
@@ -356,7 +346,7 @@ function FieldConditionEditor({ node, ctx }: { node: FieldNode; ctx: Ctx }) {
         disabled={ctx.disabled || !spec}
         error={Boolean(problem("op"))}
         helperText={problem("op")}
-        onChange={(op: string) => ctx.edit(node.id, (n) => changeOp(n as FieldNode, op))}
+        onChange={(op: string) => ctx.edit(node.id, (n) => changeOp(n as FieldNode, op, spec))}
         data-testid="op-select"
       />
       {spec && <ValueEditor node={node} spec={spec} ctx={ctx} set={set} problem={problem} />}
@@ -378,8 +368,9 @@ function ValueEditor({
   problem: (part: string) => string | undefined;
 }) {
   const t = useT("segments");
-  if (NO_VALUE_OPS.has(node.op)) return null;
-  if (DAYS_OPS.has(node.op)) {
+  const shape = opShape(spec, node.op);
+  if (shape === "none") return null;
+  if (shape === "days") {
     return (
       <Input
         __width="150px"
@@ -406,7 +397,7 @@ function ValueEditor({
     const text = t(key);
     return text === key ? v : text;
   };
-  if (LIST_OPS.has(node.op)) {
+  if (shape === "list") {
     if (choices.length) {
       const options = choices.map((v) => ({ value: v, label: choiceLabel(v) }));
       return (
@@ -489,7 +480,7 @@ function ValueEditor({
       />
     );
   };
-  if (RANGE_OPS.has(node.op)) {
+  if (shape === "range") {
     return (
       <Box display="flex" gap={2} alignItems="flex-start">
         {single("value")}

@@ -28,7 +28,7 @@ import {
   SegmentKind,
   UPDATE_MUTATION,
 } from "./api";
-import { Catalogue, LIST_OPS, useCatalogue } from "./catalogue";
+import { Catalogue, fieldSpec, opShape, useCatalogue } from "./catalogue";
 import { ruleDetail, rulePath, splitErrors } from "./errors";
 import { usePreview } from "./hooks";
 import { LiveCount } from "./LiveCount";
@@ -63,7 +63,7 @@ interface Form {
   thresholds: Thresholds;
 }
 
-function formOf(segment: Segment): Form {
+function formOf(segment: Segment, catalogue: Catalogue): Form {
   const preset = segment.preset ?? "";
   return {
     name: segment.name,
@@ -71,25 +71,25 @@ function formOf(segment: Segment): Form {
     channel: segment.channel ?? "",
     kind: segment.kind,
     mode: preset ? "preset" : "rule",
-    rule: preset ? emptyState() : safeState(segment.rule).state,
+    rule: preset ? emptyState() : safeState(segment.rule, catalogue).state,
     preset,
     thresholds: Object.fromEntries(Object.entries(segment.presetParams ?? {}).map(([k, v]) => [k, String(v)])),
   };
 }
 
-function safeState(rule: unknown): { state: GroupNode; error: boolean } {
+function safeState(rule: unknown, catalogue: Catalogue): { state: GroupNode; error: boolean } {
   try {
-    return { state: stateFromRule(rule), error: false };
+    return { state: stateFromRule(rule, catalogue), error: false };
   } catch {
     return { state: emptyState(), error: true };
   }
 }
 
 /** The editor's input a server error path's tail names (`value.1` -> value2, ...). */
-function serverPart(part: string, node: EditorNode): string {
+function serverPart(part: string, node: EditorNode, catalogue: Catalogue): string {
   const [head, index] = part.split(".");
   if (head === "value") {
-    if (node.kind === "field" && LIST_OPS.has(node.op)) return "values";
+    if (node.kind === "field" && opShape(fieldSpec(catalogue, node.field), node.op) === "list") return "values";
     return index === "1" ? "value2" : "value";
   }
   if (head === "min_times") return "minTimes";
@@ -152,9 +152,9 @@ function BuilderForm({
   const { channel: currentChannel, channels } = useChannel();
 
   const [initial] = useState(() => {
-    if (segment) return { form: formOf(segment), prefillError: false };
+    if (segment) return { form: formOf(segment, catalogue), prefillError: false };
     const { prefill, error } = parsePrefill(location.search);
-    const built = prefill.rule !== undefined ? safeState(prefill.rule) : { state: emptyState(), error: false };
+    const built = prefill.rule !== undefined ? safeState(prefill.rule, catalogue) : { state: emptyState(), error: false };
     const preset = prefill.preset && presets.some((p) => p.key === prefill.preset) ? prefill.preset : "";
     const form: Form = {
       name: prefill.name ?? "",
@@ -221,7 +221,7 @@ function BuilderForm({
     if (hit && hit.node.id !== form.rule.id) {
       serverProblems.push({
         nodeId: hit.node.id,
-        part: serverPart(hit.part, hit.node),
+        part: serverPart(hit.part, hit.node, catalogue),
         message: "server",
         values: { detail: ruleErrorText(e) },
       });
@@ -379,7 +379,7 @@ function BuilderForm({
               <Button
                 variant="secondary"
                 size="small"
-                onClick={() => edit({ mode: "rule", rule: safeState(segment.rule).state })}
+                onClick={() => edit({ mode: "rule", rule: safeState(segment.rule, catalogue).state })}
               >
                 {t("builder.convertToRule")}
               </Button>

@@ -13,19 +13,28 @@ import { useCrmQuery } from "../../api/hooks";
 /** How a field's value is entered and sent. */
 export type ValueType = "int" | "decimal" | "datetime" | "text" | "metadata";
 
+/** How an operator takes its value: none, one, [from, to], a list, a number of days. */
+export type OpShape = "none" | "single" | "range" | "list" | "days";
+
+/** Where a field's values come from, for a picker. */
+export type ValuePicker = "channel" | "tier" | "rfm_group" | "country" | "money";
+
 export interface FieldSpec {
   /** rule name, e.g. `paid_orders_count` */
   name: string;
   type: ValueType;
   operators: string[];
+  /** how each operator takes its value */
+  shapes: Record<string, OpShape>;
   /** a closed set of values (e.g. `customer_type`: account, guest); empty: free */
   choices: string[];
   /** ISO 3166-1 alpha-2 codes */
   country: boolean;
-  /** the value is read in the profile's channel (loyalty, RFM) */
+  picker: ValuePicker | null;
+  /** the value is read in the profile's channel (profile figures, loyalty, RFM) */
   channelScoped: boolean;
-  /** the API's English label, if it gives one (the UI prefers its own catalogue) */
-  label: string | null;
+  /** its label's key in the `segments` catalogue (`field.<name>`) */
+  labelKey: string;
   /** the group the builder's field menu files it under */
   group: FieldGroup;
 }
@@ -90,6 +99,23 @@ export const OPERATORS_BY_TYPE: Record<ValueType, string[]> = {
   metadata: METADATA_OPS,
 };
 
+const SHAPES: Record<string, OpShape> = {
+  between: "range",
+  in: "list",
+  not_in: "list",
+  more_than_days_ago: "days",
+  less_than_days_ago: "days",
+  is_set: "none",
+  is_not_set: "none",
+  exists: "none",
+  not_exists: "none",
+};
+
+/** How an operator takes its value, from the catalogue, else by its name. */
+export function opShape(spec: FieldSpec | undefined, op: string): OpShape {
+  return spec?.shapes[op] ?? SHAPES[op] ?? "single";
+}
+
 const RFM_GROUPS = [
   "champions",
   "new",
@@ -103,80 +129,60 @@ const RFM_GROUPS = [
   "lost",
 ];
 
-const GROUPS: Record<string, FieldGroup> = {
-  orders_count: "orders",
-  paid_orders_count: "orders",
-  cancelled_orders_count: "orders",
-  total_spent: "orders",
-  average_order_value: "orders",
-  first_order_at: "dates",
-  last_order_at: "dates",
-  first_paid_at: "dates",
-  last_paid_at: "dates",
-  date_joined: "dates",
-  rfm_recency: "rfm",
-  rfm_frequency: "rfm",
-  rfm_monetary: "rfm",
-  rfm_group: "rfm",
-  tier: "loyalty",
-  points: "loyalty",
-  channel: "customer",
-  email_domain: "customer",
-  customer_type: "customer",
-  country: "customer",
-  metadata: "customer",
-};
-
-export function groupOf(name: string): FieldGroup {
-  return GROUPS[name] ?? "other";
+/** The field menu's group: dates, RFM and loyalty together, then the order
+ * figures (numbers) and the customer's attributes (text). */
+export function groupOf(type: ValueType, source: string): FieldGroup {
+  if (type === "datetime") return "dates";
+  if (source === "rfm") return "rfm";
+  if (source === "loyalty") return "loyalty";
+  if (type === "int" || type === "decimal") return "orders";
+  return "customer";
 }
 
-function field(
-  name: string,
-  type: ValueType,
-  extra: Partial<FieldSpec> = {},
-): FieldSpec {
+function field(name: string, type: ValueType, source: string, extra: Partial<FieldSpec> = {}): FieldSpec {
+  const operators = OPERATORS_BY_TYPE[type];
   return {
     name,
     type,
-    operators: OPERATORS_BY_TYPE[type],
+    operators,
+    shapes: Object.fromEntries(operators.map((op) => [op, SHAPES[op] ?? "single"])),
     choices: [],
     country: false,
-    channelScoped: false,
-    label: null,
-    group: groupOf(name),
+    picker: null,
+    channelScoped: ["profile", "loyalty", "rfm"].includes(source),
+    labelKey: `field.${name}`,
+    group: groupOf(type, source),
     ...extra,
   };
 }
 
 /**
  * The catalogue as the rule validator (`saleor_crm_plugin/domain/segments.py`)
- * defines it — used while the API's catalogue query is not there (older backend)
- * and as the fixture's cross-check in tests.
+ * defines it — used while the API has no catalogue query (an older backend).
  */
 export const FALLBACK_CATALOGUE: Catalogue = {
   fields: [
-    field("orders_count", "int"),
-    field("paid_orders_count", "int"),
-    field("cancelled_orders_count", "int"),
-    field("total_spent", "decimal"),
-    field("average_order_value", "decimal"),
-    field("first_order_at", "datetime"),
-    field("last_order_at", "datetime"),
-    field("first_paid_at", "datetime"),
-    field("last_paid_at", "datetime"),
-    field("date_joined", "datetime"),
-    field("rfm_recency", "int", { channelScoped: true }),
-    field("rfm_frequency", "int", { channelScoped: true }),
-    field("rfm_monetary", "int", { channelScoped: true }),
-    field("rfm_group", "text", { channelScoped: true, choices: RFM_GROUPS }),
-    field("channel", "text"),
-    field("email_domain", "text"),
-    field("customer_type", "text", { choices: ["account", "guest"] }),
-    field("country", "text", { country: true }),
-    field("tier", "text", { channelScoped: true }),
-    field("points", "int", { channelScoped: true }),
-    field("metadata", "metadata"),
+    field("orders_count", "int", "profile"),
+    field("paid_orders_count", "int", "profile"),
+    field("cancelled_orders_count", "int", "profile"),
+    field("total_spent", "decimal", "profile", { picker: "money" }),
+    field("average_order_value", "decimal", "profile", { picker: "money" }),
+    field("first_order_at", "datetime", "profile"),
+    field("last_order_at", "datetime", "profile"),
+    field("first_paid_at", "datetime", "profile"),
+    field("last_paid_at", "datetime", "profile"),
+    field("date_joined", "datetime", "account"),
+    field("rfm_recency", "int", "rfm"),
+    field("rfm_frequency", "int", "rfm"),
+    field("rfm_monetary", "int", "rfm"),
+    field("rfm_group", "text", "rfm", { choices: RFM_GROUPS, picker: "rfm_group" }),
+    field("channel", "text", "channel", { picker: "channel" }),
+    field("email_domain", "text", "profile"),
+    field("customer_type", "text", "profile", { choices: ["account", "guest"] }),
+    field("country", "text", "profile", { country: true, picker: "country" }),
+    field("tier", "text", "loyalty", { picker: "tier" }),
+    field("points", "int", "loyalty"),
+    field("metadata", "metadata", "account"),
   ],
   conditions: [
     { name: "bought", itemKinds: ["products", "categories", "collections"] },
@@ -189,76 +195,131 @@ export const FALLBACK_CATALOGUE: Catalogue = {
 
 // --- the API's catalogue ----------------------------------------------------------
 
-/**
- * The catalogue query. Its shape is h2's `crmSegmentFields` (see
- * /work/notes/h2-api.md); {@link fromApi} is the only reader of it.
- */
+/** The catalogue queries (see docs/graphql.md); {@link fromApi} is their only reader. */
 export const CATALOGUE_QUERY = /* GraphQL */ `
-  query CrmSegmentFields {
+  query CrmSegmentCatalogue {
     crmSegmentFields {
       name
-      type
-      operators
-      values
+      labelKey
+      valueType
+      operators { name labelKey value }
+      enumValues
+      valuePicker
+      source
       channelScoped
+    }
+    crmSegmentConditions {
+      name
+      labelKey
+      parameters { name labelKey type required min max maxItems default reference choices oneOf }
     }
   }
 `;
 
-/** One field as the API returns it (loosely typed: enums arrive upper-case). */
+export interface ApiOperator {
+  name: string;
+  labelKey: string;
+  value: string;
+}
+
 export interface ApiField {
   name: string;
+  labelKey: string;
+  valueType: string;
+  operators: ApiOperator[];
+  enumValues: string[];
+  valuePicker: string | null;
+  source: string;
+  channelScoped: boolean;
+}
+
+export interface ApiParameter {
+  name: string;
+  labelKey: string;
   type: string;
-  operators: string[];
-  values?: string[] | null;
-  channelScoped?: boolean | null;
-  label?: string | null;
-  country?: boolean | null;
+  required: boolean;
+  min: number | null;
+  max: number | null;
+  maxItems: number | null;
+  default: unknown;
+  reference: string | null;
+  choices: string[];
+  oneOf: string | null;
+}
+
+export interface ApiCondition {
+  name: string;
+  labelKey: string;
+  parameters: ApiParameter[];
 }
 
 const lower = (s: string) => s.toLowerCase();
+const CONDITION_NAMES = new Set(["bought", "due", "bought_not"]);
+const ITEM_KINDS = new Set(["products", "categories", "collections"]);
+const SHAPE_NAMES = new Set(["none", "single", "range", "list", "days"]);
 
-/** The internal catalogue from the API's list of fields. Unknown value types are
- * skipped (the builder could not offer an input for them). */
-export function fromApi(fields: ApiField[]): Catalogue {
+/** The internal catalogue from the API's answer. A field of a value type or with an
+ * operator shape this app does not know is left out (no input for it). */
+export function fromApi(fields: ApiField[], conditions: ApiCondition[] = []): Catalogue {
   const out: FieldSpec[] = [];
   for (const f of fields) {
-    const type = lower(f.type) as ValueType;
+    const type = lower(f.valueType) as ValueType;
     if (!(type in OPERATORS_BY_TYPE)) continue;
+    const ops = f.operators.filter((o) => SHAPE_NAMES.has(lower(o.value)));
+    const picker = f.valuePicker ? (lower(f.valuePicker) as ValuePicker) : null;
     out.push({
       name: f.name,
       type,
-      operators: f.operators.map(lower),
-      choices: f.values ?? [],
-      country: f.country ?? f.name === "country",
-      channelScoped: Boolean(f.channelScoped),
-      label: f.label ?? null,
-      group: groupOf(f.name),
+      operators: ops.map((o) => o.name),
+      shapes: Object.fromEntries(ops.map((o) => [o.name, lower(o.value) as OpShape])),
+      choices: f.enumValues ?? [],
+      country: picker === "country",
+      picker,
+      channelScoped: f.channelScoped,
+      labelKey: f.labelKey.replace(/^segments\./, ""),
+      group: groupOf(type, lower(f.source)),
     });
   }
-  return { ...FALLBACK_CATALOGUE, fields: out };
+  const param = (c: string, p: string) =>
+    conditions.find((x) => x.name === c)?.parameters.find((x) => x.name === p);
+  const limits: Limits = {
+    ...LIMITS,
+    maxMinTimes: param("bought", "min_times")?.max ?? LIMITS.maxMinTimes,
+    maxWithinDays: param("due", "within_days")?.max ?? LIMITS.maxWithinDays,
+    maxTop: param("bought_not", "top")?.max ?? LIMITS.maxTop,
+    maxDays: param("bought", "within_days")?.max ?? LIMITS.maxDays,
+    maxList: param("bought", "products")?.maxItems ?? LIMITS.maxList,
+  };
+  const known = conditions.filter((c) => CONDITION_NAMES.has(c.name));
+  return {
+    fields: out,
+    conditions: known.length
+      ? known.map((c) => ({
+          name: c.name as ConditionSpec["name"],
+          itemKinds: c.parameters
+            .filter((p) => p.oneOf === "item" && ITEM_KINDS.has(p.name))
+            .map((p) => p.name as ItemKind),
+        }))
+      : FALLBACK_CATALOGUE.conditions,
+    relations: param("bought_not", "relation")?.choices ?? FALLBACK_CATALOGUE.relations,
+    limits,
+  };
 }
 
 export function fieldSpec(catalogue: Catalogue, name: string): FieldSpec | undefined {
   return catalogue.fields.find((f) => f.name === name);
 }
 
-/** Operators whose value is absent (`is_set`, `exists` ...). */
-export const NO_VALUE_OPS = new Set(["is_set", "is_not_set", "exists", "not_exists"]);
-/** Operators taking `[from, to]`. */
-export const RANGE_OPS = new Set(["between"]);
-/** Operators taking a list. */
-export const LIST_OPS = new Set(["in", "not_in"]);
-/** Operators taking a number of days. */
-export const DAYS_OPS = new Set(["more_than_days_ago", "less_than_days_ago"]);
-
 /** The catalogue from the API, or — when the API has no catalogue query (an older
  * backend: a GraphQL validation error naming the field) — the validator's own list. */
 export function useCatalogue(): { catalogue: Catalogue | undefined; loading: boolean; error: unknown; refetch: () => void } {
-  const { data, loading, error, refetch } = useCrmQuery<{ crmSegmentFields: ApiField[] }>(CATALOGUE_QUERY);
-  const missing = error instanceof Error && /crmSegmentFields/.test(error.message);
+  const { data, loading, error, refetch } = useCrmQuery<{
+    crmSegmentFields: ApiField[];
+    crmSegmentConditions: ApiCondition[];
+  }>(CATALOGUE_QUERY);
+  const missing = error instanceof Error && /crmSegment(Fields|Conditions)/.test(error.message);
   const catalogue = useMemo(
-    () => (data ? fromApi(data.crmSegmentFields) : missing ? FALLBACK_CATALOGUE : undefined),
+    () => (data ? fromApi(data.crmSegmentFields, data.crmSegmentConditions) : missing ? FALLBACK_CATALOGUE : undefined),
     [data, missing],
   );
   return { catalogue, loading, error: missing ? undefined : error, refetch };

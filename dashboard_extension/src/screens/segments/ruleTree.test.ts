@@ -18,7 +18,7 @@ import { validateState } from "./validation";
 import apiFields from "./__fixtures__/crmSegmentFields.json";
 
 const catalogues: [string, Catalogue][] = [
-  ["API fixture", fromApi(apiFields.data.crmSegmentFields)],
+  ["API fixture", fromApi(apiFields.data.crmSegmentFields, apiFields.data.crmSegmentConditions)],
   ["fallback", FALLBACK_CATALOGUE],
 ];
 
@@ -66,20 +66,45 @@ describe.each(catalogues)("every field and operator (%s)", (_name, catalogue) =>
 
   it.each(cases)("%s %s: rule -> editor -> rule is the same rule", (_f, op, spec) => {
     const rule = { and: [sample(spec, op)] };
-    const state = stateFromRule(rule);
+    const state = stateFromRule(rule, catalogue);
     expect(ruleFromState(state, catalogue)).toEqual(rule);
     expect(validateState(state, catalogue)).toEqual([]);
   });
 
   it.each(cases)("%s %s: editor -> rule -> editor is the same state", (_f, op, spec) => {
-    const state = stateFromRule({ and: [sample(spec, op)] });
-    const again = stateFromRule(ruleFromState(state, catalogue));
+    const state = stateFromRule({ and: [sample(spec, op)] }, catalogue);
+    const again = stateFromRule(ruleFromState(state, catalogue), catalogue);
     expect(withoutIds(again)).toEqual(withoutIds(state));
   });
 
   it.each(cases)("%s %s under NOT, inside OR", (_f, op, spec) => {
     const rule = { or: [{ not: sample(spec, op) }, { and: [{ not: { or: [sample(spec, op)] } }] }] };
-    expect(ruleFromState(stateFromRule(rule), catalogue)).toEqual(rule);
+    expect(ruleFromState(stateFromRule(rule, catalogue), catalogue)).toEqual(rule);
+  });
+});
+
+describe("the validator's list and the API's catalogue agree", () => {
+  const api = fromApi(apiFields.data.crmSegmentFields, apiFields.data.crmSegmentConditions);
+  const shape = (c: Catalogue) =>
+    c.fields.map((f) => [f.name, f.type, f.operators, f.shapes, f.choices, f.country, f.picker, f.channelScoped, f.group]);
+  it("fields, operators and value shapes", () => {
+    expect(shape(api)).toEqual(shape(FALLBACK_CATALOGUE));
+  });
+  it("purchase conditions, relations and limits", () => {
+    expect(api.conditions).toEqual(FALLBACK_CATALOGUE.conditions);
+    expect(api.relations).toEqual(FALLBACK_CATALOGUE.relations);
+    expect(api.limits).toEqual(FALLBACK_CATALOGUE.limits);
+  });
+  it("leaves out what it cannot edit (an unknown value type or operator shape)", () => {
+    const extra = {
+      ...apiFields.data.crmSegmentFields[0],
+      name: "future",
+      operators: [{ name: "near", labelKey: "segments.operator.near", value: "POLYGON" }],
+    };
+    const odd = { ...apiFields.data.crmSegmentFields[0], name: "odd", valueType: "GEO" };
+    const c = fromApi([...apiFields.data.crmSegmentFields, extra, odd], apiFields.data.crmSegmentConditions);
+    expect(c.fields.find((f) => f.name === "future")?.operators).toEqual([]);
+    expect(c.fields.find((f) => f.name === "odd")).toBeUndefined();
   });
 });
 

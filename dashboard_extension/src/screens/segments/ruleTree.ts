@@ -10,16 +10,7 @@
  * The editor's root is always an AND / OR group: a rule whose root is anything else
  * is shown inside an AND group of one (the same selection).
  */
-import {
-  Catalogue,
-  DAYS_OPS,
-  FieldSpec,
-  ItemKind,
-  LIST_OPS,
-  NO_VALUE_OPS,
-  RANGE_OPS,
-  fieldSpec,
-} from "./catalogue";
+import { Catalogue, FieldSpec, ItemKind, fieldSpec, opShape } from "./catalogue";
 
 export type Rule = Record<string, unknown>;
 
@@ -156,7 +147,7 @@ export class RuleShapeError extends Error {}
 
 /** The editor node of one rule node. Throws {@link RuleShapeError} on a shape the
  * editor cannot show (the API refuses it too). */
-export function nodeFromRule(rule: unknown): EditorNode {
+export function nodeFromRule(rule: unknown, catalogue?: Catalogue): EditorNode {
   if (!rule || typeof rule !== "object" || Array.isArray(rule)) {
     throw new RuleShapeError("A rule node is an object.");
   }
@@ -164,6 +155,7 @@ export function nodeFromRule(rule: unknown): EditorNode {
   if ("field" in r) {
     const op = text(r.op);
     const v = r.value;
+    const shape = opShape(catalogue && fieldSpec(catalogue, text(r.field)), op);
     const node: FieldNode = {
       id: newId(),
       kind: "field",
@@ -174,20 +166,20 @@ export function nodeFromRule(rule: unknown): EditorNode {
       value2: "",
       values: [],
     };
-    if (LIST_OPS.has(op)) node.values = Array.isArray(v) ? v.map(text) : v == null ? [] : [text(v)];
-    else if (RANGE_OPS.has(op) && Array.isArray(v)) {
+    if (shape === "list") node.values = Array.isArray(v) ? v.map(text) : v == null ? [] : [text(v)];
+    else if (shape === "range" && Array.isArray(v)) {
       node.value = text(v[0]);
       node.value2 = text(v[1]);
-    } else if (!NO_VALUE_OPS.has(op)) node.value = text(v);
+    } else if (shape !== "none") node.value = text(v);
     return node;
   }
   if ("and" in r || "or" in r) {
     const kind = "and" in r ? "and" : "or";
     const children = r[kind];
     if (!Array.isArray(children)) throw new RuleShapeError(`${kind}: expected a list.`);
-    return { id: newId(), kind, children: children.map(nodeFromRule) };
+    return { id: newId(), kind, children: children.map((c) => nodeFromRule(c, catalogue)) };
   }
-  if ("not" in r) return { id: newId(), kind: "not", child: nodeFromRule(r.not) };
+  if ("not" in r) return { id: newId(), kind: "not", child: nodeFromRule(r.not, catalogue) };
   if ("bought" in r) {
     const s = (r.bought ?? {}) as Record<string, unknown>;
     const itemKind = itemKindOf(s);
@@ -231,9 +223,9 @@ export function nodeFromRule(rule: unknown): EditorNode {
 }
 
 /** The editor state of a rule; its root is always an AND / OR group. */
-export function stateFromRule(rule: unknown): GroupNode {
+export function stateFromRule(rule: unknown, catalogue?: Catalogue): GroupNode {
   if (rule == null) return emptyState();
-  const node = nodeFromRule(rule);
+  const node = nodeFromRule(rule, catalogue);
   if (node.kind === "and" || node.kind === "or") return node;
   return newGroup("and", [node]);
 }
@@ -253,7 +245,7 @@ function decimalValue(s: string): string {
 }
 
 function scalar(spec: FieldSpec | undefined, op: string, s: string): unknown {
-  if (DAYS_OPS.has(op)) return intValue(s);
+  if (opShape(spec, op) === "days") return intValue(s);
   switch (spec?.type) {
     case "int":
       return intValue(s);
@@ -282,10 +274,10 @@ export function ruleFromNode(node: EditorNode, catalogue: Catalogue): Rule {
       const spec = fieldSpec(catalogue, node.field);
       const out: Rule = { field: node.field, op: node.op };
       if (spec?.type === "metadata") out.key = node.key;
-      if (NO_VALUE_OPS.has(node.op)) out.value = null;
-      else if (RANGE_OPS.has(node.op))
-        out.value = [scalar(spec, node.op, node.value), scalar(spec, node.op, node.value2)];
-      else if (LIST_OPS.has(node.op)) out.value = node.values.map((v) => scalar(spec, node.op, v));
+      const shape = opShape(spec, node.op);
+      if (shape === "none") out.value = null;
+      else if (shape === "range") out.value = [scalar(spec, node.op, node.value), scalar(spec, node.op, node.value2)];
+      else if (shape === "list") out.value = node.values.map((v) => scalar(spec, node.op, v));
       else out.value = scalar(spec, node.op, node.value);
       return out;
     }
@@ -407,17 +399,19 @@ export function changeField(node: FieldNode, from: FieldSpec | undefined, to: Fi
 }
 
 /** Change an operator; a single value moves into a list / range start and back. */
-export function changeOp(node: FieldNode, op: string): FieldNode {
+export function changeOp(node: FieldNode, op: string, spec?: FieldSpec): FieldNode {
   const next = { ...node, op };
-  if (LIST_OPS.has(op) && !LIST_OPS.has(node.op) && node.value && !next.values.length) {
+  const from = opShape(spec, node.op);
+  const to = opShape(spec, op);
+  if (to === "list" && from !== "list" && node.value && !next.values.length) {
     next.values = [node.value];
   }
-  if (!LIST_OPS.has(op) && LIST_OPS.has(node.op) && !node.value && node.values.length) {
+  if (to !== "list" && from === "list" && !node.value && node.values.length) {
     next.value = node.values[0];
   }
   // days and date-times are different things: a switch between them starts empty
-  const wasDays = DAYS_OPS.has(node.op);
-  const isDays = DAYS_OPS.has(op);
+  const wasDays = from === "days";
+  const isDays = to === "days";
   if (wasDays !== isDays && (node.value || node.value2)) {
     const isDate = /^\d{4}-\d{2}-\d{2}/;
     if (isDays && isDate.test(node.value)) {

@@ -40,7 +40,7 @@ function page(rows: unknown[], hasNextPage: boolean, endCursor: string | null, t
 const base = {
   CrmChannels: TEST_CHANNELS,
   CrmSegmentPresets: PRESETS,
-  CrmSegmentFields: apiFields.data,
+  CrmSegmentCatalogue: apiFields.data,
 };
 
 describe("segment list", () => {
@@ -88,7 +88,7 @@ describe("segment list", () => {
   });
 
   it("shows a translated error with a retry", async () => {
-    mockGraphQL({ ...base, CrmSegments: new Error("You need one of the following permissions: MANAGE_USERS") });
+    mockGraphQL({ ...base, CrmSegments: () => new Error("You need one of the following permissions: MANAGE_USERS") });
     renderApp("/segments");
     const error = await screen.findByTestId("error-state");
     expect(within(error).getByText("You do not have the permission for this action.")).toBeTruthy();

@@ -4,14 +4,7 @@
  * translated message next to the input instead of a refused request. The API still
  * validates everything; its errors are pointed at nodes by `nodeAtPath`.
  */
-import {
-  Catalogue,
-  DAYS_OPS,
-  LIST_OPS,
-  NO_VALUE_OPS,
-  RANGE_OPS,
-  fieldSpec,
-} from "./catalogue";
+import { Catalogue, fieldSpec, opShape } from "./catalogue";
 import { EditorNode, GroupNode, measure } from "./ruleTree";
 
 export interface Problem {
@@ -101,8 +94,9 @@ function visit(node: EditorNode, root: boolean, catalogue: Catalogue, out: Probl
         if (key === "") add("key", "key");
         else if (node.key.length > limits.maxKey) add("key", "keyTooLong", { max: limits.maxKey });
       }
-      if (NO_VALUE_OPS.has(node.op)) return;
-      if (DAYS_OPS.has(node.op)) return count("value", node.value, 0, limits.maxDays, "days");
+      const shape = opShape(spec, node.op);
+      if (shape === "none") return;
+      if (shape === "days") return count("value", node.value, 0, limits.maxDays, "days");
       if (spec.type === "metadata") {
         if (node.value === "") add("value", "required");
         return;
@@ -145,13 +139,13 @@ function visit(node: EditorNode, root: boolean, catalogue: Catalogue, out: Probl
         }
         return true;
       };
-      if (LIST_OPS.has(node.op)) {
+      if (shape === "list") {
         if (node.values.length === 0) return add("values", "listEmpty");
         if (node.values.length > limits.maxList) return add("values", "listTooLong", { max: limits.maxList });
         node.values.forEach((v) => one("values", v));
         return;
       }
-      if (RANGE_OPS.has(node.op)) {
+      if (shape === "range") {
         const a = one("value", node.value);
         const b = one("value2", node.value2);
         if (a && b) {
