@@ -1,14 +1,21 @@
-/** Placeholder: owned by the segments screen helper, who replaces this file (and adds siblings). */
-import { Empty } from "../../components/states";
-import { PageHeader } from "../../components/PageHeader";
-import { useT } from "../../i18n";
+/** The segment screens: /segments (list and ready-made segments), /segments/new and
+ * /segments/:id (builder, members, entries and exits). */
+import { Route, Routes, useParams } from "react-router-dom";
+
+import { SegmentBuilder } from "./SegmentBuilder";
+import { SegmentList } from "./SegmentList";
+
+function Existing() {
+  const { id } = useParams();
+  return <SegmentBuilder key={id} id={id} />;
+}
 
 export default function SegmentsScreen() {
-  const t = useT("segments");
   return (
-    <>
-      <PageHeader title={t("title")} />
-      <Empty title={t("comingSoon")} />
-    </>
+    <Routes>
+      <Route index element={<SegmentList />} />
+      <Route path="new" element={<SegmentBuilder />} />
+      <Route path=":id" element={<Existing />} />
+    </Routes>
   );
 }
