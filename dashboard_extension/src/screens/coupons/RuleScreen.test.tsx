@@ -5,6 +5,7 @@ import { mockGraphQL, renderApp, TEST_CHANNELS } from "../../test/render";
 
 // the first render loads the lazy screen chunk: give it time on a busy machine
 configure({ asyncUtilTimeout: 8000 });
+vi.setConfig({ testTimeout: 30000 });
 
 const RULE_ID = "Q1JNQ291cG9uUnVsZTox";
 
