@@ -6,7 +6,7 @@
 import { Box, Text } from "@saleor/macaw-ui";
 
 import { useFormat } from "../../format";
-import { useT } from "../../i18n";
+import { useLocale, useT } from "../../i18n";
 import type { Money } from "./form";
 
 export interface DryRow {
@@ -87,6 +87,7 @@ function Sample({ rows }: { rows: DryRow[] }) {
 export function DryRunView({ result }: { result: DryRunResult }) {
   const t = useT("coupons");
   const f = useFormat();
+  const locale = useLocale();
   const { onActivation: now, replayedWindow: past } = result;
   return (
     <Box display="flex" flexDirection="column" gap={5} data-testid="dry-run">
@@ -95,7 +96,8 @@ export function DryRunView({ result }: { result: DryRunResult }) {
           {t("dryRun.onActivation")}
         </Text>
         <Figures part={now} />
-        {now.explanation && (
+        {/* the API writes its explanation in English; other languages go by the figures */}
+        {now.explanation && locale === "en" && (
           <Text as="p" size={3} color="default2">
             {now.explanation}
           </Text>

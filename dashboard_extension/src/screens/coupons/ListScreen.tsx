@@ -26,6 +26,7 @@ interface RuleRow {
   trigger: { kind: string };
   discountType: string;
   discountValue: number;
+  minSpend: { currency: string };
   issuedCount: number;
   controlCount: number;
   activatedAt: string | null;
@@ -104,7 +105,7 @@ export function ListScreen() {
     r.discountType === "PERCENTAGE"
       ? t("discount.percentValue", { value: f.number(r.discountValue, 3) })
       : r.discountType === "FIXED"
-        ? t("discount.fixedValue", { value: f.number(r.discountValue, 2) })
+        ? t("discount.fixedValue", { value: f.money(r.discountValue, r.minSpend.currency) })
         : t("discount.FREE_SHIPPING");
 
   return (
@@ -215,7 +216,7 @@ export function ListScreen() {
                             </Text>
                           </Link>
                           <Text as="p" size={1} color="default2">
-                            {r.channel}
+                            {channels.find((c) => c.slug === r.channel)?.name ?? r.channel}
                           </Text>
                         </Box>
                         <Box as="td" paddingX={2} borderBottomStyle="solid" borderBottomWidth={1} borderColor="default1">

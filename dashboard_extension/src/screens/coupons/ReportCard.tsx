@@ -86,11 +86,9 @@ function IntervalRow({
           {format(uplift.estimate)}
         </Text>
       </Box>
-      <svg
-        viewBox="0 0 100 16"
-        preserveAspectRatio="none"
-        width="100%"
-        height="28"
+      <Box
+        position="relative"
+        __height="24px"
         role="img"
         aria-label={t("report.intervalAria", {
           label,
@@ -99,19 +97,38 @@ function IntervalRow({
           high: format(uplift.high),
         })}
       >
-        <line x1="50" x2="50" y1="0" y2="16" stroke="currentColor" strokeOpacity="0.35" strokeWidth="0.4" />
-        <line x1={x(uplift.low)} x2={x(uplift.high)} y1="8" y2="8" stroke={color} strokeWidth="2.5" strokeLinecap="round" />
-        <circle cx={x(uplift.estimate)} cy="8" r="2.2" fill={color} />
-      </svg>
+        {/* no effect */}
+        <Box position="absolute" __left="50%" __top="0" __bottom="0" __width="1px" backgroundColor="default3" />
+        {/* the 95 % interval */}
+        <Box
+          position="absolute"
+          __top="9px"
+          __height="6px"
+          borderRadius={2}
+          style={{ left: `${x(uplift.low)}%`, width: `${Math.max(0.5, x(uplift.high) - x(uplift.low))}%`, background: color }}
+        />
+        {/* the estimate */}
+        <Box
+          position="absolute"
+          __top="5px"
+          __width="14px"
+          __height="14px"
+          borderRadius="100%"
+          borderStyle="solid"
+          borderWidth={1}
+          borderColor="default1"
+          style={{ left: `calc(${x(uplift.estimate)}% - 7px)`, background: color }}
+        />
+      </Box>
       <Box display="flex" justifyContent="space-between">
         <Text size={1} color="default2">
-          {format(uplift.low)}
+          {t("report.low", { value: format(uplift.low) })}
         </Text>
         <Text size={1} color="default2">
           {t("report.none")}
         </Text>
         <Text size={1} color="default2">
-          {format(uplift.high)}
+          {t("report.high", { value: format(uplift.high) })}
         </Text>
       </Box>
     </Box>

@@ -450,6 +450,7 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
                 <Text size={3} color="default2">
                   {t("hints.limitTo")}
                 </Text>
+                <Box display="grid" __gridTemplateColumns="repeat(3, minmax(0, 1fr))" gap={3}>
                 <CataloguePicker
                   kind="products"
                   label={t("fields.products")}
@@ -477,6 +478,7 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
                   disabled={readOnly}
                   error={errorOf("collectionIds")}
                 />
+                </Box>
               </Box>
             )}
             {freeShipping && errorOf("productIds") && <Text color="critical1">{errorOf("productIds")}</Text>}

@@ -21,7 +21,7 @@ export const RULES_QUERY = /* GraphQL */ `
       pageInfo { hasNextPage endCursor }
       edges { node {
         id name channel status isRunning trigger { kind }
-        discountType discountValue issuedCount controlCount activatedAt
+        discountType discountValue minSpend { currency } issuedCount controlCount activatedAt
       } }
     }
   }

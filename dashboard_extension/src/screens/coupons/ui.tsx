@@ -78,7 +78,11 @@ export function Card({
             </Text>
           )}
         </Box>
-        {actions}
+        {actions && (
+          <Box flexShrink="0" style={{ whiteSpace: "nowrap" }}>
+            {actions}
+          </Box>
+        )}
       </Box>
       {children}
     </Box>

@@ -110,11 +110,19 @@ export function RfmView({
           {total === 0 ? (
             <EmptyState title={t("map.emptyTitle")} text={t("map.emptyText")} />
           ) : (
-            <Box display="flex" gap={3}>
-              <Box display="flex" alignItems="center">
-                <Text size={2} color="default2" style={{ writingMode: "vertical-rl", transform: "rotate(180deg)" }}>
-                  {t("map.frequencyAxis")}
-                </Text>
+            <Box display="flex" flexDirection="column" gap={2}>
+              <Text size={2} color="default2">
+                {t("map.frequencyAxis")}
+              </Text>
+            <Box display="flex" gap={2}>
+              <Box display="grid" __gridTemplateRows="repeat(5, 64px)" gap={1}>
+                {[5, 4, 3, 2, 1].map((fs) => (
+                  <Box key={fs} display="flex" alignItems="center">
+                    <Text size={1} color="default2">
+                      F{fs}
+                    </Text>
+                  </Box>
+                ))}
               </Box>
               <Box flexGrow="1" display="flex" flexDirection="column" gap={2}>
                 <Box
@@ -173,6 +181,7 @@ export function RfmView({
                   {t("map.cantLoseNote")}
                 </Text>
               </Box>
+            </Box>
             </Box>
           )}
         </Card>
