@@ -190,4 +190,38 @@ describe("coupon rule editor", () => {
     expect(screen.getByTestId("run-now")).toBeTruthy();
     expect(screen.getByTestId("status").textContent).toBe("Active");
   });
+
+  it("builds the trigger form from the API's catalogue: a kind added later needs no app change", async () => {
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmCouponTriggers: {
+        crmCouponTriggers: [
+          {
+            kind: "WISHLIST_PRICE_DROP",
+            labelKey: "coupons.trigger.wishlist_price_drop",
+            isEvent: false,
+            parameters: [
+              { name: "dropPercent", labelKey: "x", type: "INT", required: true, min: 5, max: 80, maxItems: null, default: 10, reference: null, choices: [], oneOf: null },
+            ],
+          },
+        ],
+      },
+      CrmCouponRule: { crmCouponRule: rule({ trigger: { kind: "WISHLIST_PRICE_DROP", dropPercent: 25 } }) },
+      CrmCouponRuleUpdate: () => ({ crmCouponRuleUpdate: { rule: null, errors: [{ field: "dropPercent", code: "INVALID", message: "Too much." }] } }),
+    });
+    renderApp(`/coupons/${RULE_ID}`);
+    // an unknown kind and parameter get readable labels from their names
+    expect(await screen.findByText("Drop percent *")).toBeTruthy();
+    expect(screen.getByText("Wishlist price drop")).toBeTruthy();
+    const input = screen.getByDisplayValue("25");
+    fireEvent.change(input, { target: { value: "90" } });
+    fireEvent.click(screen.getByTestId("save"));
+    // checked against the catalogue's bounds before anything is sent
+    expect(await screen.findByText("Enter a number from 5 to 80")).toBeTruthy();
+    fireEvent.change(input, { target: { value: "30" } });
+    fireEvent.click(screen.getByTestId("save"));
+    await waitFor(() => expect(calls.some((c) => c.operation === "CrmCouponRuleUpdate")).toBe(true));
+    const sent = calls.find((c) => c.operation === "CrmCouponRuleUpdate")!.variables.input as { trigger: unknown };
+    expect(sent.trigger).toEqual({ kind: "WISHLIST_PRICE_DROP", dropPercent: 30 });
+  });
 });

@@ -32,6 +32,8 @@ export function useTriggerText() {
       hasKey(locale, "coupons", `triggers.${kind}.help`) ? t(`triggers.${kind}.help`) : "",
     paramLabel: (name: string) =>
       hasKey(locale, "coupons", `params.${name}`) ? t(`params.${name}`) : humanize(name),
+    choiceLabel: (name: string, choice: string) =>
+      hasKey(locale, "coupons", `choices.${name}.${choice}`) ? t(`choices.${name}.${choice}`) : humanize(choice),
     /** a hint for this kind's parameter, else for the parameter, else none */
     paramHint: (kind: string, name: string) =>
       hasKey(locale, "coupons", `hints.${kind}.${name}`)
@@ -230,10 +232,26 @@ export function TriggerFields({
               error={errorOf(field)}
             />
           );
+        if (p.type === "CHOICE") {
+          const opts = (p.choices ?? []).map((c) => ({ value: c, label: text.choiceLabel(p.name, c) }));
+          return (
+            <Select
+              key={p.name}
+              label={label}
+              options={opts}
+              value={opts.find((o) => o.value === value) ?? null}
+              onChange={(o) => onParamChange(p.name, o?.value ?? "")}
+              disabled={disabled}
+              error={Boolean(errorOf(field))}
+              helperText={errorOf(field)}
+              data-testid={`param-${p.name}`}
+            />
+          );
+        }
         return (
           <CataloguePicker
             key={p.name}
-            kind="categories"
+            kind={p.type === "PRODUCTS" ? "products" : p.type === "COLLECTIONS" ? "collections" : "categories"}
             label={label}
             value={Array.isArray(value) ? value : []}
             onChange={(ids) => onParamChange(p.name, ids)}

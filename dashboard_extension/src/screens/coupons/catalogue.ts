@@ -16,16 +16,25 @@ export type TriggerParamType =
   | "INT" // a whole number within [min, max]
   | "SEGMENT" // one CRM segment (ID)
   | "TIER" // one loyalty tier of the rule's channel (ID)
-  | "CATEGORIES"; // Saleor categories (IDs)
+  | "CATEGORIES" // Saleor categories (IDs)
+  | "PRODUCTS" // Saleor products (IDs)
+  | "COLLECTIONS" // Saleor collections (IDs)
+  | "CHOICE"; // one of `choices`
+
+/** List types: the value is a list of IDs, at most `max` of them. */
+export const LIST_TYPES: TriggerParamType[] = ["CATEGORIES", "PRODUCTS", "COLLECTIONS"];
 
 export interface TriggerParam {
   /** The name in CRMCouponTriggerInput / CRMCouponTrigger (camelCase). */
   name: string;
   type: TriggerParamType;
   required: boolean;
+  /** INT: the bounds; lists: at least `min` (1 when required) and at most `max` IDs */
   min: number | null;
   max: number | null;
-  default: number | null;
+  default: number | string | null;
+  /** CHOICE: the values to choose from */
+  choices?: string[];
 }
 
 export interface TriggerKind {
@@ -72,7 +81,7 @@ export const FALLBACK: TriggerKind[] = [
   },
   { kind: "FIRST_ORDER", eventDriven: true, parameters: [] },
   { kind: "NTH_ORDER", eventDriven: true, parameters: [int("n", 2, 1000, true)] },
-  { kind: "BIRTHDAY", eventDriven: false, parameters: [int("daysBefore", 0, 60, true, 0)] },
+  { kind: "BIRTHDAY", eventDriven: false, parameters: [int("daysBefore", 0, 60, false, 0)] },
   {
     kind: "DAYS_WITHOUT_ORDER",
     eventDriven: false,
@@ -90,33 +99,70 @@ export const TRIGGERS_QUERY = /* GraphQL */ `
   query CrmCouponTriggers {
     crmCouponTriggers {
       kind
-      eventDriven
-      parameters { name type required min max default }
+      isEvent
+      parameters { name type required min max maxItems default reference choices }
     }
   }
 `;
 
-const PARAM_TYPES: TriggerParamType[] = ["INT", "SEGMENT", "TIER", "CATEGORIES"];
+interface ApiParameter {
+  name: string;
+  type: "INT" | "ID" | "IDS" | "CHOICE" | string;
+  required: boolean;
+  min: number | null;
+  max: number | null;
+  maxItems: number | null;
+  default: unknown;
+  reference: string | null;
+  choices: string[] | null;
+}
 
-/** The API's answer → the catalogue; parameters of a type this app cannot edit
- * are kept out (the editor would not know how to ask for them). */
+/** An API parameter → the editor's input type, or null when this app has no input
+ * for it (then the kind cannot be edited here; see parseCatalogue). */
+function paramType(p: ApiParameter): TriggerParamType | null {
+  if (p.type === "INT") return "INT";
+  if (p.type === "CHOICE") return "CHOICE";
+  if (p.type === "ID") return p.reference === "SEGMENT" ? "SEGMENT" : p.reference === "TIER" ? "TIER" : null;
+  if (p.type === "IDS")
+    return p.reference === "CATEGORY"
+      ? "CATEGORIES"
+      : p.reference === "PRODUCT"
+        ? "PRODUCTS"
+        : p.reference === "COLLECTION"
+          ? "COLLECTIONS"
+          : null;
+  return null;
+}
+
+/** The API's `crmCouponTriggers` → the catalogue. A kind with a parameter this app
+ * cannot ask for is left out rather than offered with a form the API would refuse. */
 export function parseCatalogue(data: unknown): TriggerKind[] | null {
   const list = (data as { crmCouponTriggers?: unknown } | null)?.crmCouponTriggers;
   if (!Array.isArray(list)) return null;
-  return list.map((k: Record<string, unknown>) => ({
-    kind: String(k.kind),
-    eventDriven: Boolean(k.eventDriven),
-    parameters: (Array.isArray(k.parameters) ? k.parameters : [])
-      .map((p: Record<string, unknown>) => ({
-        name: String(p.name),
-        type: String(p.type) as TriggerParamType,
+  const out: TriggerKind[] = [];
+  for (const k of list as { kind: string; isEvent: boolean; parameters: ApiParameter[] }[]) {
+    const parameters: TriggerParam[] = [];
+    let editable = true;
+    for (const p of k.parameters ?? []) {
+      const type = paramType(p);
+      if (!type) {
+        if (p.required) editable = false;
+        continue;
+      }
+      const list = LIST_TYPES.includes(type);
+      parameters.push({
+        name: p.name,
+        type,
         required: Boolean(p.required),
-        min: typeof p.min === "number" ? p.min : null,
-        max: typeof p.max === "number" ? p.max : null,
-        default: typeof p.default === "number" ? p.default : null,
-      }))
-      .filter((p) => PARAM_TYPES.includes(p.type)),
-  }));
+        min: list ? (p.required ? 1 : null) : type === "INT" ? (p.min ?? null) : null,
+        max: list ? (p.maxItems ?? null) : type === "INT" ? (p.max ?? null) : null,
+        default: typeof p.default === "number" || typeof p.default === "string" ? p.default : null,
+        ...(type === "CHOICE" ? { choices: p.choices ?? [] } : {}),
+      });
+    }
+    if (editable) out.push({ kind: k.kind, eventDriven: Boolean(k.isEvent), parameters });
+  }
+  return out;
 }
 
 export function findKind(catalogue: TriggerKind[], kind: string): TriggerKind | undefined {

@@ -143,6 +143,45 @@ describe("trigger form ↔ API input round trips", () => {
     expect(FALLBACK.map((k) => k.kind).sort()).toEqual([...kinds].sort());
   });
 
+  it("the API's catalogue (crmCouponTriggers) reads as the built-in fallback", () => {
+    // what the API answers for the validator's table (domain/coupons.py TRIGGER_PARAMS)
+    const p = (name: string, type: string, required: boolean, extra: Record<string, unknown> = {}) => ({
+      name,
+      labelKey: `coupons.trigger.x.${name}`,
+      type,
+      required,
+      min: null,
+      max: null,
+      maxItems: null,
+      default: null,
+      reference: null,
+      choices: [],
+      oneOf: null,
+      ...extra,
+    });
+    const id = (name: string, required: boolean, reference: string) =>
+      p(name, "ID", required, { min: 1, max: 9223372036854775807, reference });
+    const int = (name: string, required: boolean, min: number, max: number, extra = {}) =>
+      p(name, "INT", required, { min, max, ...extra });
+    const api = {
+      crmCouponTriggers: [
+        { kind: "SEGMENT_ENTRY", isEvent: true, parameters: [id("segmentId", true, "SEGMENT")] },
+        { kind: "SCHEDULE", isEvent: false, parameters: [id("segmentId", false, "SEGMENT"), int("everyDays", false, 1, 366)] },
+        { kind: "FIRST_ORDER", isEvent: true, parameters: [] },
+        { kind: "NTH_ORDER", isEvent: true, parameters: [int("n", true, 2, 1000)] },
+        { kind: "BIRTHDAY", isEvent: false, parameters: [int("daysBefore", false, 0, 60, { default: 0 })] },
+        { kind: "DAYS_WITHOUT_ORDER", isEvent: false, parameters: [int("days", true, 1, 3650)] },
+        { kind: "TIER_UPGRADE", isEvent: true, parameters: [id("tierId", false, "TIER")] },
+        {
+          kind: "CATEGORY_PURCHASE",
+          isEvent: false,
+          parameters: [p("categoryIds", "IDS", true, { maxItems: 100, reference: "CATEGORY" }), int("days", true, 1, 3650)],
+        },
+      ],
+    };
+    expect(parseCatalogue(api)).toEqual(FALLBACK);
+  });
+
   it("optional parameters left empty are sent as null", () => {
     const schedule = FALLBACK.find((k) => k.kind === "SCHEDULE")!;
     const form = { ...emptyForm("c", "SCHEDULE"), name: "x", discountValue: "5" };
@@ -156,18 +195,34 @@ describe("trigger form ↔ API input round trips", () => {
   });
 
   it("a catalogue from the API drives the form (a new kind needs no code)", () => {
+    const param = (p: Record<string, unknown>) => ({
+      labelKey: "x",
+      required: false,
+      min: null,
+      max: null,
+      maxItems: null,
+      default: null,
+      reference: null,
+      choices: [],
+      oneOf: null,
+      ...p,
+    });
     const catalogue = parseCatalogue({
       crmCouponTriggers: [
         {
           kind: "WISHLIST_PRICE_DROP",
-          eventDriven: false,
+          labelKey: "coupons.trigger.wishlist_price_drop",
+          isEvent: false,
           parameters: [
-            { name: "percent", type: "INT", required: true, min: 5, max: 80, default: 10 },
-            { name: "somethingElse", type: "GEO_SHAPE", required: false },
+            param({ name: "percent", type: "INT", required: true, min: 5, max: 80, default: 10 }),
+            param({ name: "somethingElse", type: "GEO_SHAPE" }),
           ],
         },
+        // a kind with a required parameter the app cannot ask for is not offered
+        { kind: "NEAR_STORE", labelKey: "x", isEvent: true, parameters: [param({ name: "area", type: "GEO", required: true })] },
       ],
     })!;
+    expect(catalogue.map((k) => k.kind)).toEqual(["WISHLIST_PRICE_DROP"]);
     expect(catalogue[0].parameters.map((p) => p.name)).toEqual(["percent"]);
     const form = { ...emptyForm("c", "WISHLIST_PRICE_DROP"), name: "x", discountValue: "5" };
     form.params = defaultParams(catalogue[0]);

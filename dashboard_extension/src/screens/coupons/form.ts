@@ -5,7 +5,7 @@
  * server stays the judge: its typed errors are mapped onto the same fields
  * (errorsToFields).
  */
-import { findKind, type TriggerKind, type TriggerParam } from "./catalogue";
+import { findKind, LIST_TYPES, type TriggerKind, type TriggerParam } from "./catalogue";
 
 export type DiscountType = "PERCENTAGE" | "FIXED" | "FREE_SHIPPING";
 export type Delivery = "SALEOR_NOTIFY" | "WEBHOOK" | "CSV";
@@ -103,7 +103,7 @@ export function emptyForm(channel = "", triggerKind = "SEGMENT_ENTRY"): RuleForm
 export function defaultParams(kind: TriggerKind | undefined): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
   for (const p of kind?.parameters ?? []) {
-    out[p.name] = p.type === "CATEGORIES" ? [] : p.default !== null ? String(p.default) : "";
+    out[p.name] = LIST_TYPES.includes(p.type) ? [] : p.default !== null ? String(p.default) : "";
   }
   return out;
 }
@@ -152,7 +152,7 @@ export function fromRule(rule: ApiRule, catalogue: TriggerKind[]): RuleForm {
   const params: Record<string, ParamValue> = {};
   for (const p of kind?.parameters ?? []) {
     const v = rule.trigger[p.name];
-    if (p.type === "CATEGORIES") params[p.name] = Array.isArray(v) ? v.map(String) : [];
+    if (LIST_TYPES.includes(p.type)) params[p.name] = Array.isArray(v) ? v.map(String) : [];
     else params[p.name] = v === null || v === undefined ? "" : String(v);
   }
   return {
@@ -206,7 +206,7 @@ export interface RuleInput {
 }
 
 function paramToInput(p: TriggerParam, value: ParamValue | undefined) {
-  if (p.type === "CATEGORIES") return Array.isArray(value) ? [...value] : [];
+  if (LIST_TYPES.includes(p.type)) return Array.isArray(value) ? [...value] : [];
   const text = typeof value === "string" ? value.trim() : "";
   if (text === "") return null;
   return p.type === "INT" ? Number(text) : text;
@@ -342,12 +342,14 @@ export function validate(form: RuleForm, catalogue: TriggerKind[], currency: str
     const field = `trigger.${p.name}`;
     const value = form.params[p.name];
     if (p.type === "INT") checkInt(errors, field, String(value ?? ""), p.min, p.max, p.required);
-    else if (p.type === "CATEGORIES") {
+    else if (LIST_TYPES.includes(p.type)) {
       const ids = Array.isArray(value) ? value : [];
       if (p.required && ids.length === 0) errors.push({ field, key: "validation.chooseOne" });
       else if (p.max !== null && ids.length > p.max)
         errors.push({ field, key: "validation.tooMany", values: { max: p.max } });
     } else if (p.required && !(typeof value === "string" && value))
+      errors.push({ field, key: "validation.chooseOne" });
+    else if (p.type === "CHOICE" && value && !(p.choices ?? []).includes(String(value)))
       errors.push({ field, key: "validation.chooseOne" });
   }
 
