@@ -1,14 +1,15 @@
-/** Placeholder: owned by the coupons screen helper, who replaces this file (and adds siblings). */
-import { Empty } from "../../components/states";
-import { PageHeader } from "../../components/PageHeader";
-import { useT } from "../../i18n";
+/** /coupons, /coupons/new, /coupons/:id */
+import { Route, Routes } from "react-router-dom";
+
+import { ListScreen } from "./ListScreen";
+import { RuleScreen } from "./RuleScreen";
 
 export default function CouponsScreen() {
-  const t = useT("coupons");
   return (
-    <>
-      <PageHeader title={t("title")} />
-      <Empty title={t("comingSoon")} />
-    </>
+    <Routes>
+      <Route index element={<ListScreen />} />
+      <Route path="new" element={<RuleScreen />} />
+      <Route path=":id" element={<RuleScreen />} />
+    </Routes>
   );
 }

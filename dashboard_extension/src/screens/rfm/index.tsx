@@ -1,14 +1,6 @@
-/** Placeholder: owned by the rfm screen helper, who replaces this file (and adds siblings). */
-import { Empty } from "../../components/states";
-import { PageHeader } from "../../components/PageHeader";
-import { useT } from "../../i18n";
+/** /rfm */
+import { RfmScreen } from "./RfmScreen";
 
-export default function RfmScreen() {
-  const t = useT("rfm");
-  return (
-    <>
-      <PageHeader title={t("title")} />
-      <Empty title={t("comingSoon")} />
-    </>
-  );
+export default function Rfm() {
+  return <RfmScreen />;
 }
