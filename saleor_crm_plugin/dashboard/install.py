@@ -138,7 +138,7 @@ def install(public_url: str | None = None) -> Installed:
         _sync_extensions(app, data["extensions"])
         token = None
         if not app.tokens.exists():
-            _token, token = app.tokens.create(app=app, name=TOKEN_NAME)
+            _token, token = app.tokens.create(name=TOKEN_NAME)  # type: ignore[call-arg]
     manager = get_plugins_manager(allow_replica=False)
     if created:
         manager.app_installed(app)

@@ -26,20 +26,17 @@ def _configure(crm_plugin_active, **values):
 
 def test_manifest_is_valid_for_saleor_with_urls_from_the_request(client, settings):
     settings.PUBLIC_URL = None
-    response = client.get(MANIFEST, HTTP_HOST="shop.example.com:8000")
+    response = client.get(MANIFEST, HTTP_HOST="localhost:8000")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     manifest = response.json()
     assert manifest["id"] == "saleor-crm-plugin"
     assert manifest["permissions"] == ["MANAGE_USERS", "MANAGE_DISCOUNTS"]
-    assert (
-        manifest["appUrl"]
-        == "http://shop.example.com:8000/plugins/saleor-crm-plugin/app/"
-    )
+    assert manifest["appUrl"] == "http://localhost:8000/plugins/saleor-crm-plugin/app/"
     by_id = {ext["identifier"]: ext for ext in manifest["extensions"]}
     assert by_id["crm-overview"]["url"] == "/overview"
     assert by_id["crm-customer-widget"]["url"] == (
-        "http://shop.example.com:8000/plugins/saleor-crm-plugin/app/widgets/customer"
+        "http://localhost:8000/plugins/saleor-crm-plugin/app/widgets/customer"
     )
     assert by_id["crm-customers-to-segment"]["url"].endswith(
         "/plugins/saleor-crm-plugin/app/popups/customers-to-segment"
@@ -197,7 +194,7 @@ def test_no_path_leaves_the_bundle(client, bundle, path):
         b"".join(response.streaming_content) if response.streaming else response.content
     )
     assert b"outside" not in body
-    assert response.status_code in (200, 404)
+    assert response.status_code in (200, 400, 404)
 
 
 def test_a_symlink_out_of_the_bundle_is_not_followed(client, bundle):

@@ -65,12 +65,9 @@ class _MembersMutation(CRMMutation):
 
 
 class CRMSegmentMembersAdd(_MembersMutation):
-    added = graphene.Int(
-        required=True, description="Memberships added (one per profile in scope)."
-    )
+    added = graphene.Int(description="Memberships added (one per profile in scope).")
     skipped_customer_ids = graphene.List(
         graphene.NonNull(graphene.ID),
-        required=True,
         description=(
             "Customers left out: no CRM profile in the segment's channel yet (no "
             "order there)."
@@ -96,7 +93,7 @@ class CRMSegmentMembersAdd(_MembersMutation):
 
 
 class CRMSegmentMembersRemove(_MembersMutation):
-    removed = graphene.Int(required=True, description="Memberships ended.")
+    removed = graphene.Int(description="Memberships ended.")
 
     class Meta(SegmentMeta):
         description = (
