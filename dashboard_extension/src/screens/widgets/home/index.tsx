@@ -40,12 +40,12 @@ function Delta({ value, points }: { value: number | null; points?: boolean }) {
   const f = useFormat();
   if (value === null || Math.abs(value) < 0.0005) return null;
   const up = value > 0;
-  const text = points ? t("home.points", { n: f.number(value * 100, 1) }) : f.percent(Math.abs(value));
+  const text = points ? t("home.points", { n: f.number(Math.abs(value) * 100, 1) }) : f.percent(Math.abs(value));
   return (
     <Box as="span" display="inline-flex" alignItems="center" gap={0.5} color={up ? "success1" : "critical1"} title={t("home.vsPrevious")}>
       {up ? <ArrowUpRight size={14} aria-hidden /> : <ArrowDownRight size={14} aria-hidden />}
       <Text size={1} color={up ? "success1" : "critical1"}>
-        {points ? (up ? "+" : "") + text : (up ? "+" : "−") + text}
+        {(up ? "+" : "−") + text}
       </Text>
     </Box>
   );
