@@ -14,6 +14,7 @@ import { ChannelPicker, useChannel } from "../../components/channel";
 import { type DateRange, DateRangePicker, type RangePreset, presetRange } from "../../components/DateRangePicker";
 import { Empty, ErrorState, Loading } from "../../components/states";
 import { useErrorMessage } from "../../api/errors";
+import { useHasPermission } from "../../auth/AuthProvider";
 import { useFormat } from "../../format";
 import { useT } from "../../i18n";
 import { CohortHeatmap } from "./CohortHeatmap";
@@ -132,7 +133,8 @@ export default function OverviewScreen() {
     () => ({ channel: channel?.slug ?? "", range, grain, cohortRange: cohortRange(range) }),
     [channel?.slug, range, grain],
   );
-  const { data, loading, error, refetch } = useCrmQuery<OverviewData>(OVERVIEW_QUERY, variables, { skip: !channel });
+  const canView = useHasPermission("MANAGE_USERS");
+  const { data, loading, error, refetch } = useCrmQuery<OverviewData>(OVERVIEW_QUERY, variables, { skip: !channel || !canView });
 
   const header = (
     <PageHeader
@@ -154,6 +156,7 @@ export default function OverviewScreen() {
     />
   );
 
+  if (!canView) return <Empty title={tc("noAccess", { permission: "MANAGE_USERS" })} />;
   if (channelsError) return <ErrorState error={channelsError} onRetry={refetchChannels} />;
   if (channelsLoading && !channel) return <Loading rows={6} />;
   if (!channel) return <Empty title={tc("noChannel")} />;

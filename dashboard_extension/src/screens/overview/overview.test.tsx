@@ -59,6 +59,15 @@ describe("overview screen", () => {
     expect(within(alert).getByRole("button", { name: "再試行" })).toBeTruthy();
   });
 
+  it("explains the missing permission instead of calling the API", async () => {
+    const calls = mockGraphQL({ CrmChannels: TEST_CHANNELS, CrmOverview: OVERVIEW_DATA });
+    renderApp("/overview", { permissions: ["MANAGE_DISCOUNTS"], locale: "ja" });
+    expect(await screen.findByText("この内容を表示するには MANAGE_USERS 権限が必要です。")).toBeTruthy();
+    expect(calls.some((c) => c.operation === "CrmOverview")).toBe(false);
+    // the coupon tab stays (MANAGE_DISCOUNTS)
+    expect(screen.getByRole("link", { name: "クーポンルール" })).toBeTruthy();
+  });
+
   it("shows a typed analytics error", async () => {
     mockGraphQL({
       CrmChannels: TEST_CHANNELS,

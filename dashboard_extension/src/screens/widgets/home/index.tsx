@@ -7,6 +7,7 @@ import { ArrowDownRight, ArrowUpRight } from "lucide-react";
 import { useMemo, useRef } from "react";
 
 import { useCrmQuery } from "../../../api/hooks";
+import { useHasPermission } from "../../../auth/AuthProvider";
 import { ChannelPicker, useChannel } from "../../../components/channel";
 import { type DateRange, isoDate } from "../../../components/DateRangePicker";
 import { Empty, ErrorState, Loading } from "../../../components/states";
@@ -77,14 +78,16 @@ export default function HomeWidget() {
   useWidgetResize(rootRef);
   const { channel, loading: channelsLoading, error: channelsError, refetch: refetchChannels } = useChannel();
   const periods = useMemo(() => lastDays(30), []);
+  const canView = useHasPermission("MANAGE_USERS");
   const { data, error, refetch } = useCrmQuery<HeadlineData>(
     HEADLINE_QUERY,
     { channel: channel?.slug ?? "", ...periods },
-    { skip: !channel },
+    { skip: !channel || !canView },
   );
 
   let body;
-  if (channelsError) body = <ErrorState error={channelsError} onRetry={refetchChannels} />;
+  if (!canView) body = <Empty title={tc("noAccess", { permission: "MANAGE_USERS" })} />;
+  else if (channelsError) body = <ErrorState error={channelsError} onRetry={refetchChannels} />;
   else if (!channel && !channelsLoading) body = <Empty title={tc("noChannel")} />;
   else if (error) body = <ErrorState error={error} onRetry={refetch} />;
   else if (!data) body = <Loading rows={3} />;
