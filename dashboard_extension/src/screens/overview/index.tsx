@@ -208,7 +208,7 @@ function OverviewBody({
 
   return (
     <Box display="flex" flexDirection="column" gap={4}>
-      {total && (
+      {total && !noCustomers && (
         <Box as="section" aria-label={t("kpi.label")} display="grid" gap={3} style={{ gridTemplateColumns: "repeat(auto-fill, minmax(min(100%, 250px), 1fr))" }}>
           <Kpi testId="kpi-revenue" label={t("kpi.revenue")} value={f.money(total.revenue)} hint={t("kpi.ordersHint", { orders: f.number(total.orders) })} />
           <Kpi testId="kpi-aov" label={t("kpi.aov")} value={f.money(total.averageOrderValue, currency)} />

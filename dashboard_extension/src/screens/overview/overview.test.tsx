@@ -49,6 +49,7 @@ describe("overview screen", () => {
     mockGraphQL({ CrmChannels: TEST_CHANNELS, CrmOverview: EMPTY_OVERVIEW });
     renderApp("/overview");
     expect(await screen.findByText("No customers yet in this channel")).toBeTruthy();
+    expect(screen.queryByTestId("kpi-revenue")).toBeNull();
   });
 
   it("shows a translated error with retry when the API refuses", async () => {
