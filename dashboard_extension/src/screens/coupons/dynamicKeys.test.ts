@@ -51,8 +51,8 @@ const KEYS: Record<string, string[]> = {
     ...PROGRAM_FIELDS.map((f) => `settings.${f.name}`),
     ...PROGRAM_FIELDS.flatMap((f) => (f.choices ?? []).map((c) => `settings.choices.${c}`)),
   ],
+  common: GROUPS.map((g) => `rfmGroup.${g}`),
   rfm: [
-    ...GROUPS.map((g) => `groups.${g}`),
     ...DIMENSIONS.flatMap((d) => [`thresholds.${d}`, `thresholds.${d}Help`]),
     ...["QUANTILES", "THRESHOLDS"].flatMap((m) => [`thresholds.${m}`, `thresholds.${m}Help`]),
   ],
