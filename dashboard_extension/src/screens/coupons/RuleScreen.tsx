@@ -150,7 +150,7 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
       setForm(next);
       setSaved(next);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // only when the catalogue changes: `rule` changes come with their own setForm
   }, [catalogue]);
 
   const currency = rule?.minSpend.currency ?? channels.find((c) => c.slug === form.channel)?.currencyCode ?? "USD";

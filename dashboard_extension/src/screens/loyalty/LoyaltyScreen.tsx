@@ -57,7 +57,8 @@ export function LoyaltyScreen() {
             <EmptyState title={t("noChannels")} />
           ) : (
             <ProgramEditor
-              key={`${channel}:${program?.id ?? "new"}`}
+              // a new editor for every saved version: new tiers get their IDs
+              key={`${channel}:${program ? JSON.stringify(program) : "new"}`}
               channel={channel}
               currency={currency}
               program={program}
