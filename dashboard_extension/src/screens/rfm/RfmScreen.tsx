@@ -180,7 +180,7 @@ export function RfmView({
                   {t("map.recencyAxis")}
                 </Text>
                 <Text size={2} color="default2">
-                  {t("map.cantLoseNote")}
+                  {t("map.cantLoseNote", { cantLose: groupName("cant_lose"), atRisk: groupName("at_risk") })}
                 </Text>
               </Box>
             </Box>
