@@ -253,4 +253,26 @@ describe("coupon rule editor", () => {
     const names = calls.find((c) => c.operation === "CrmPickCategoriesNames")!;
     expect(names.variables).toEqual({ ids: ["Q2F0ZWdvcnk6MQ=="] });
   });
+
+  it("exports the issued codes as a signed CSV link", async () => {
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmCouponRule: { crmCouponRule: rule({ status: "ACTIVE", isRunning: true, issuedCount: 12, controlCount: 1 }) },
+      CrmCouponRuleReport: { crmCouponRuleReport: null },
+      CrmCouponCodesExport: {
+        crmCouponCodesExport: {
+          url: "/plugins/saleor-crm-plugin/export/abc?sig=1",
+          expiresAt: "2026-12-07T04:15:00Z",
+          columns: ["code", "email"],
+          errors: [],
+        },
+      },
+    });
+    renderApp(`/coupons/${RULE_ID}`);
+    fireEvent.click(await screen.findByTestId("export"));
+    fireEvent.click(await screen.findByTestId("export-create"));
+    const link = (await screen.findByTestId("export-link")) as HTMLAnchorElement;
+    expect(link.getAttribute("href")).toBe("/plugins/saleor-crm-plugin/export/abc?sig=1");
+    expect(calls.find((c) => c.operation === "CrmCouponCodesExport")!.variables).toEqual({ id: RULE_ID, format: "EMAIL", bom: true });
+  });
 });

@@ -41,6 +41,8 @@ const KEYS: Record<string, string[]> = {
     ...["DRAFT", "ACTIVE", "PAUSED"].map((s) => `status.${s}`),
     ...DISCOUNT_TYPES.map((d) => `discount.${d}`),
     ...DELIVERIES.flatMap((d) => [`delivery.${d}.label`, `delivery.${d}.help`]),
+    "export.EMAIL",
+    "export.POSTAL",
     "ui.noPermission.MANAGE_DISCOUNTS",
     "ui.noPermission.MANAGE_USERS",
     ...VALIDATION,
