@@ -11,17 +11,21 @@ import { useT } from "../../i18n";
 
 export type CatalogueKind = "products" | "categories" | "collections";
 
-const FILTER_ARG: Record<CatalogueKind, string> = {
-  products: "search: $search, where: { ids: $ids }",
-  categories: "filter: { search: $search, ids: $ids }",
-  collections: "filter: { search: $search, ids: $ids }",
-};
-
-function pickerQuery(kind: CatalogueKind): string {
+/** Two queries per kind — by search text, and the names of chosen IDs — so neither
+ * sends the other's filter as null (Saleor reads `where: {ids: null}` as "none"). */
+function pickerQuery(kind: CatalogueKind, mode: "search" | "ids"): string {
   const channelVar = kind === "categories" ? "" : ", $channel: String";
   const channelArg = kind === "categories" ? "" : ", channel: $channel";
-  return `query CrmPick_${kind}($search: String, $ids: [ID!]${channelVar}) {
-    ${kind}(first: 20, ${FILTER_ARG[kind]}${channelArg}) { edges { node { id name } } }
+  const name = `CrmPick${kind.charAt(0).toUpperCase()}${kind.slice(1)}${mode === "ids" ? "Names" : ""}`;
+  if (mode === "search") {
+    const arg = kind === "products" ? "search: $search" : "filter: { search: $search }";
+    return `query ${name}($search: String${channelVar}) {
+    ${kind}(first: 20, ${arg}${channelArg}) { edges { node { id name } } }
+  }`;
+  }
+  const arg = kind === "products" ? "where: { ids: $ids }" : "filter: { ids: $ids }";
+  return `query ${name}($ids: [ID!]${channelVar}) {
+    ${kind}(first: 100, ${arg}${channelArg}) { edges { node { id name } } }
   }`;
 }
 
@@ -56,17 +60,18 @@ export function CataloguePicker({
     const h = window.setTimeout(() => setDebounced(search.trim()), 250);
     return () => window.clearTimeout(h);
   }, [search]);
-  const query = pickerQuery(kind);
+  // categories are not per channel: their queries take no channel
+  const channelVars = kind === "categories" ? {} : { channel: channel || null };
   // names of what is chosen already
   const missing = value.filter((id) => !names[id]);
   const chosen = useCrmQuery<Connection>(
-    query,
-    { ids: missing, channel: channel || null },
+    pickerQuery(kind, "ids"),
+    { ids: missing, ...channelVars },
     { api: "saleor", skip: missing.length === 0 },
   );
   const found = useCrmQuery<Connection>(
-    query,
-    { search: debounced, channel: channel || null },
+    pickerQuery(kind, "search"),
+    { search: debounced, ...channelVars },
     { api: "saleor", skip: debounced === "" || disabled },
   );
   useEffect(() => {

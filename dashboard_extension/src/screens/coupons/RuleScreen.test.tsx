@@ -224,4 +224,55 @@ describe("coupon rule editor", () => {
     const sent = calls.find((c) => c.operation === "CrmCouponRuleUpdate")!.variables.input as { trigger: unknown };
     expect(sent.trigger).toEqual({ kind: "WISHLIST_PRICE_DROP", dropPercent: 30 });
   });
+
+  it("category trigger: chosen categories show their names; search adds one (Saleor's API)", async () => {
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmCouponRule: {
+        crmCouponRule: rule({ trigger: { kind: "CATEGORY_PURCHASE", days: 30, categoryIds: ["Q2F0ZWdvcnk6MQ=="] } }),
+      },
+      CrmPickCategoriesNames: { categories: { edges: [{ node: { id: "Q2F0ZWdvcnk6MQ==", name: "Coffee beans" } }] } },
+      CrmPickCategories: (vars) => ({
+        categories: {
+          edges: vars.search === "filt" ? [{ node: { id: "Q2F0ZWdvcnk6Mg==", name: "Filters" } }] : [],
+        },
+      }),
+      CrmCouponRuleUpdate: (vars) => ({ crmCouponRuleUpdate: { rule: null, errors: [{ field: "name", code: "INVALID", message: String((vars.input as { trigger: { categoryIds: string[] } }).trigger.categoryIds) }] } }),
+    });
+    renderApp(`/coupons/${RULE_ID}`);
+    expect(await screen.findByText("Coffee beans")).toBeTruthy();
+    const search = screen.getAllByLabelText("Categories *")[0];
+    fireEvent.change(search, { target: { value: "filt" } });
+    fireEvent.click(await screen.findByRole("option", { name: "Filters" }));
+    expect(await screen.findByText("Filters")).toBeTruthy();
+    fireEvent.click(screen.getByTestId("save"));
+    await waitFor(() => expect(calls.some((c) => c.operation === "CrmCouponRuleUpdate")).toBe(true));
+    const sent = calls.find((c) => c.operation === "CrmCouponRuleUpdate")!.variables.input as { trigger: unknown };
+    expect(sent.trigger).toEqual({ kind: "CATEGORY_PURCHASE", categoryIds: ["Q2F0ZWdvcnk6MQ==", "Q2F0ZWdvcnk6Mg=="], days: 30 });
+    // the search sent no ID filter, the name lookup no search
+    const names = calls.find((c) => c.operation === "CrmPickCategoriesNames")!;
+    expect(names.variables).toEqual({ ids: ["Q2F0ZWdvcnk6MQ=="] });
+  });
+
+  it("exports the issued codes as a signed CSV link", async () => {
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmCouponRule: { crmCouponRule: rule({ status: "ACTIVE", isRunning: true, issuedCount: 12, controlCount: 1 }) },
+      CrmCouponRuleReport: { crmCouponRuleReport: null },
+      CrmCouponCodesExport: {
+        crmCouponCodesExport: {
+          url: "/plugins/saleor-crm-plugin/export/abc?sig=1",
+          expiresAt: "2026-12-07T04:15:00Z",
+          columns: ["code", "email"],
+          errors: [],
+        },
+      },
+    });
+    renderApp(`/coupons/${RULE_ID}`);
+    fireEvent.click(await screen.findByTestId("export"));
+    fireEvent.click(await screen.findByTestId("export-create"));
+    const link = (await screen.findByTestId("export-link")) as HTMLAnchorElement;
+    expect(link.getAttribute("href")).toBe("/plugins/saleor-crm-plugin/export/abc?sig=1");
+    expect(calls.find((c) => c.operation === "CrmCouponCodesExport")!.variables).toEqual({ id: RULE_ID, format: "EMAIL", bom: true });
+  });
 });

@@ -137,6 +137,8 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [showActivate, setShowActivate] = useState(false);
   const [exportLink, setExportLink] = useState<{ url: string; expiresAt: string } | null>(null);
+  const [exportOpen, setExportOpen] = useState(false);
+  const [exportFormat, setExportFormat] = useState<"EMAIL" | "POSTAL">("EMAIL");
   const readOnly = !canEdit;
 
   // a new rule starts in the channel the app looks at
@@ -150,7 +152,7 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
       setForm(next);
       setSaved(next);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // only when the catalogue changes: `rule` changes come with their own setForm
   }, [catalogue]);
 
   const currency = rule?.minSpend.currency ?? channels.find((c) => c.slug === form.channel)?.currencyCode ?? "USD";
@@ -246,7 +248,7 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
   async function doExport() {
     if (!rule) return;
     try {
-      const p = (await exportCodes({ id: rule.id, format: "EMAIL", bom: true })).crmCouponCodesExport;
+      const p = (await exportCodes({ id: rule.id, format: exportFormat, bom: true })).crmCouponCodesExport;
       const errors = payloadErrors(p);
       if (errors.length || !p.url) {
         notify({ status: "error", title: t("notify.failed"), text: errors[0] ? typedMessage(errors[0]) : undefined });
@@ -322,7 +324,7 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
         </>
       )}
       {rule && issuedAny && (
-        <Button variant="secondary" onClick={doExport} disabled={exportState.loading} data-testid="export">
+        <Button variant="secondary" onClick={() => setExportOpen((o) => !o)} data-testid="export">
           {t("actions.exportCodes")}
         </Button>
       )}
@@ -357,6 +359,23 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
             <Text color="critical1" role="alert">
               {shownErrors.form}
             </Text>
+          )}
+          {exportOpen && (
+            <Card title={t("export.title")} description={t("export.description")}>
+              <Box display="flex" gap={3} alignItems="flex-end">
+                <Box flexGrow="1">
+                  <Select
+                    label={t("export.format")}
+                    options={(["EMAIL", "POSTAL"] as const).map((v) => ({ value: v, label: t(`export.${v}`) }))}
+                    value={{ value: exportFormat, label: t(`export.${exportFormat}`) }}
+                    onChange={(o) => setExportFormat((o?.value ?? "EMAIL") as "EMAIL" | "POSTAL")}
+                  />
+                </Box>
+                <Button onClick={doExport} disabled={exportState.loading} data-testid="export-create">
+                  {t("export.create")}
+                </Button>
+              </Box>
+            </Card>
           )}
           {exportLink && (
             <Box padding={4} borderRadius={4} backgroundColor="default2" display="flex" flexDirection="column" gap={1}>

@@ -41,6 +41,8 @@ const KEYS: Record<string, string[]> = {
     ...["DRAFT", "ACTIVE", "PAUSED"].map((s) => `status.${s}`),
     ...DISCOUNT_TYPES.map((d) => `discount.${d}`),
     ...DELIVERIES.flatMap((d) => [`delivery.${d}.label`, `delivery.${d}.help`]),
+    "export.EMAIL",
+    "export.POSTAL",
     "ui.noPermission.MANAGE_DISCOUNTS",
     "ui.noPermission.MANAGE_USERS",
     ...VALIDATION,
@@ -51,8 +53,8 @@ const KEYS: Record<string, string[]> = {
     ...PROGRAM_FIELDS.map((f) => `settings.${f.name}`),
     ...PROGRAM_FIELDS.flatMap((f) => (f.choices ?? []).map((c) => `settings.choices.${c}`)),
   ],
+  common: GROUPS.map((g) => `rfmGroup.${g}`),
   rfm: [
-    ...GROUPS.map((g) => `groups.${g}`),
     ...DIMENSIONS.flatMap((d) => [`thresholds.${d}`, `thresholds.${d}Help`]),
     ...["QUANTILES", "THRESHOLDS"].flatMap((m) => [`thresholds.${m}`, `thresholds.${m}Help`]),
   ],

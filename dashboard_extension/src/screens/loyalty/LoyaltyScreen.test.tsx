@@ -188,4 +188,45 @@ describe("loyalty tier ladder", () => {
     expect(screen.queryByTestId("save-loyalty")).toBeNull();
     expect(screen.queryByText(/You need one of the following/)).toBeNull();
   });
+
+  it("a new tier is created above the ladder; once saved it is not created twice", async () => {
+    let program = PROGRAM;
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmLoyaltyPrograms: () => ({ crmLoyaltyPrograms: [program] }),
+      CrmLoyaltyPreview: PREVIEW,
+      CrmTierUpdate: (vars) => ({ crmTierUpdate: { tier: { ...PROGRAM.tiers[1], id: vars.id }, errors: [] } }),
+      CrmTierCreate: (vars) => {
+        const tier = { ...PROGRAM.tiers[1], ...(vars.input as object), id: "Q1JNVGllcjoz", categoryIds: [], collectionIds: [] };
+        program = { ...PROGRAM, tiers: [...PROGRAM.tiers, tier] };
+        return { crmTierCreate: { tier, errors: [] } };
+      },
+    });
+    renderApp("/loyalty");
+    fireEvent.click(await screen.findByTestId("add-tier"));
+    fireEvent.change(screen.getByTestId("tier-2-name"), { target: { value: "Platinum" } });
+    fireEvent.change(screen.getByTestId("tier-2-threshold"), { target: { value: "3000" } });
+    fireEvent.change(screen.getByTestId("tier-2-discountValue"), { target: { value: "15" } });
+    fireEvent.click(screen.getByTestId("preview"));
+    await screen.findByTestId("loyalty-preview");
+    fireEvent.click(screen.getByTestId("save-loyalty"));
+    await waitFor(() => expect(calls.some((c) => c.operation === "CrmTierCreate")).toBe(true));
+    expect(calls.find((c) => c.operation === "CrmTierCreate")!.variables).toMatchObject({
+      programId: PROGRAM.id,
+      input: { name: "Platinum", rank: 3, threshold: "3000", discountType: "PERCENTAGE", discountValue: "15" },
+    });
+    // the program is read again; the editor shows it as saved
+    await waitFor(() => expect(calls.filter((c) => c.operation === "CrmLoyaltyPrograms").length).toBe(2));
+    await waitFor(() => expect((screen.getByTestId("save-loyalty") as HTMLButtonElement).disabled).toBe(true));
+    expect(screen.getByDisplayValue("Platinum")).toBeTruthy();
+    // a later change of the new tier updates it (it has its ID now)
+    fireEvent.change(screen.getByDisplayValue("3000"), { target: { value: "3500" } });
+    fireEvent.click(screen.getByTestId("preview"));
+    await waitFor(() => expect(calls.filter((c) => c.operation === "CrmLoyaltyPreview")).toHaveLength(2));
+    await waitFor(() => expect((screen.getByTestId("save-loyalty") as HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(screen.getByTestId("save-loyalty"));
+    await waitFor(() => expect(calls.some((c) => c.operation === "CrmTierUpdate")).toBe(true));
+    expect(calls.find((c) => c.operation === "CrmTierUpdate")!.variables).toMatchObject({ id: "Q1JNVGllcjoz" });
+    expect(calls.filter((c) => c.operation === "CrmTierCreate")).toHaveLength(1);
+  });
 });

@@ -57,7 +57,8 @@ export function LoyaltyScreen() {
             <EmptyState title={t("noChannels")} />
           ) : (
             <ProgramEditor
-              key={`${channel}:${program?.id ?? "new"}`}
+              // a new editor for every saved version: new tiers get their IDs
+              key={`${channel}:${program ? JSON.stringify(program) : "new"}`}
               channel={channel}
               currency={currency}
               program={program}
@@ -536,6 +537,8 @@ function TierEditor({
   );
 }
 
+const NOW_COLOR = "var(--mu-colors-text-default2)";
+
 export function PreviewView({ preview }: { preview: Preview }) {
   const t = useT("loyalty");
   const f = useFormat();
@@ -565,7 +568,7 @@ export function PreviewView({ preview }: { preview: Preview }) {
                     {x.name}
                   </Text>
                   <Box display="flex" flexDirection="column" gap={0.5} marginTop={1}>
-                    <Box __height="4px" __width={`${(x.currentCustomers / max) * 100}%`} backgroundColor="default2" borderRadius={2} />
+                    <Box __height="4px" __width={`${(x.currentCustomers / max) * 100}%`} borderRadius={2} style={{ background: NOW_COLOR }} />
                     <Box __height="4px" __width={`${(x.customers / max) * 100}%`} backgroundColor="accent1" borderRadius={2} />
                   </Box>
                 </Box>
@@ -587,6 +590,19 @@ export function PreviewView({ preview }: { preview: Preview }) {
             );
           })}
         </tbody>
+      </Box>
+      <Box display="flex" gap={4}>
+        {[
+          [NOW_COLOR, t("preview.now")],
+          ["var(--mu-colors-background-accent1)", t("preview.after")],
+        ].map(([color, label]) => (
+          <Box key={label} display="flex" alignItems="center" gap={1}>
+            <Box __width="12px" __height="4px" borderRadius={2} style={{ background: color }} />
+            <Text size={2} color="default2">
+              {label}
+            </Text>
+          </Box>
+        ))}
       </Box>
       <Box display="grid" __gridTemplateColumns="1fr 1fr" gap={3}>
         {[

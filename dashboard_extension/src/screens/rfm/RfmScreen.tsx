@@ -97,11 +97,13 @@ export function RfmView({
   onChanged: () => void;
 }) {
   const t = useT("rfm");
+  const common = useT("common");
   const f = useFormat();
   const navigate = useNavigate();
   const counts = useMemo(() => new Map(data.crmRfmGroups.map((g) => [g.group, g.customers])), [data]);
   const total = data.crmRfmGroups.reduce((s, g) => s + g.customers, 0);
-  const groupName = (g: string | null) => (g ? t(`groups.${g}`) : t("newlyScored"));
+  // the group names the whole app uses (common.rfmGroup, checked against the backend)
+  const groupName = (g: string | null) => (g ? common(`rfmGroup.${g}`) : t("newlyScored"));
 
   return (
     <Box display="grid" __gridTemplateColumns="minmax(0, 3fr) minmax(0, 2fr)" gap={6} alignItems="start">
@@ -178,7 +180,7 @@ export function RfmView({
                   {t("map.recencyAxis")}
                 </Text>
                 <Text size={2} color="default2">
-                  {t("map.cantLoseNote")}
+                  {t("map.cantLoseNote", { cantLose: groupName("cant_lose"), atRisk: groupName("at_risk") })}
                 </Text>
               </Box>
             </Box>
