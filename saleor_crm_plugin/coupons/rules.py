@@ -8,6 +8,7 @@ import copy
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..core.config import load_config
@@ -266,6 +267,38 @@ def delete_rule(rule: CouponRule) -> None:
         )
         rule.delete()
         Voucher.objects.filter(pk__in=voucher_ids).delete()
+
+
+def rules_using(*, segment_id: int | None = None, tier_ids=()) -> list[CouponRule]:
+    """The coupon rules (any status) whose trigger names the segment or one of
+    the tiers, by name."""
+    query = None
+    if segment_id is not None:
+        query = Q(trigger_params__segment_id=segment_id)
+    for tier_id in tier_ids:
+        one = Q(trigger_params__tier_id=tier_id)
+        query = one if query is None else query | one
+    if query is None:
+        return []
+    return list(CouponRule.objects.filter(query).order_by("name", "pk"))
+
+
+def refuse_if_used(
+    what: str, *, segment_id: int | None = None, tier_ids=(), field: str = "id"
+) -> None:
+    """Raise an ``IN_USE`` :class:`CouponRuleError` naming the coupon rules that
+    use the segment or tiers about to be deleted (``what``: "segment", "tier",
+    "program"): a rule whose segment or tier is gone would silently stop."""
+    used_by = rules_using(segment_id=segment_id, tier_ids=tier_ids)
+    if used_by:
+        names = ", ".join(f'"{rule.name}"' for rule in used_by[:10])
+        more = f" and {len(used_by) - 10} more" if len(used_by) > 10 else ""
+        raise CouponRuleError(
+            field,
+            f"The {what} is used by coupon rules {names}{more}: change or delete "
+            "those rules first.",
+            CRMErrorCode.IN_USE,
+        )
 
 
 def create_saleor_voucher(rule: CouponRule, now: datetime, expires_at: datetime):

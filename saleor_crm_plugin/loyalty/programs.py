@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..core.validation import decimal_places
+from ..coupons.rules import refuse_if_used
 from ..domain.errors import CRMErrorCode
 from ..domain.tiers import (
     Metric,
@@ -277,6 +278,7 @@ def delete_program(program: LoyaltyProgram) -> None:
             "deactivate it instead (isActive: false).",
             CRMErrorCode.INVALID,
         )
+    refuse_if_used("program", tier_ids=list(program.tiers.values_list("pk", flat=True)))
     with transaction.atomic():
         for tier in program.tiers.all():
             drop_tier_voucher(tier)
@@ -407,7 +409,9 @@ def update_tier(tier: Tier, **values) -> Tier:
 
 def delete_tier(tier: Tier) -> None:
     """Members on the tier keep their place in history (names are kept on each
-    change); their current tier becomes none until the next order or review."""
+    change); their current tier becomes none until the next order or review.
+    A tier a coupon rule's trigger names is refused (``IN_USE``)."""
+    refuse_if_used("tier", tier_ids=[tier.pk])
     with transaction.atomic():
         ids = list(
             Membership.objects.filter(tier=tier)
