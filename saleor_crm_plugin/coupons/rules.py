@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ..core.config import load_config
 from ..core.validation import first_column_problem
+from ..core.voucher_names import translate_voucher, voucher_name
 from ..domain.coupons import (
     CouponRuleError,
     parse_delivery,
@@ -20,6 +21,7 @@ from ..domain.coupons import (
     parse_reward,
     parse_trigger,
 )
+from ..domain.customer_names import clean_names
 from ..domain.errors import CRMErrorCode
 from ..models import CouponGrant, CouponRule, CouponVoucher, Segment, Tier
 
@@ -92,6 +94,16 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
         raise CouponRuleError("name", "Use at most 128 characters.")
     if len(rule.description) > 512:
         raise CouponRuleError("description", "Use at most 512 characters.")
+    names = clean_names(
+        {lang: data.get(f"customer_name_{lang}") for lang in ("ja", "en")},
+        "customer_name",
+        CouponRuleError,
+    )
+    renamed = not creating and any(
+        getattr(rule, f"customer_name_{lang}") != name for lang, name in names.items()
+    )
+    for lang, name in names.items():
+        setattr(rule, f"customer_name_{lang}", name)
     # numbers the columns cannot hold as typed are refused, never rounded
     problem = first_column_problem(
         CouponRule,
@@ -199,12 +211,37 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
         setattr(rule, name, getattr(limits, name))
     rule.delivery = list(delivery)
     rule.updated_at = timezone.now()
+    renamed = renamed or (not creating and data.get("name") is not None)
     with transaction.atomic():
         if changed_reward:
             # codes already issued keep the terms they were issued with
             rule.reward_version += 1
         rule.save()
+        if renamed:
+            rename_vouchers(rule)
     return rule
+
+
+def customer_names(rule: CouponRule) -> dict[str, str]:
+    return {"ja": rule.customer_name_ja, "en": rule.customer_name_en}
+
+
+def _name_voucher(voucher, rule: CouponRule) -> None:
+    voucher.name = voucher_name(customer_names(rule), rule.name, rule.channel)
+
+
+def rename_vouchers(rule: CouponRule, now: datetime | None = None) -> None:
+    """Give the rule's vouchers still valid the names customers see now."""
+    from saleor.discount.models import Voucher
+
+    now = now or timezone.now()
+    ids = CouponVoucher.objects.filter(rule=rule, expires_at__gt=now).values(
+        "voucher_id"
+    )
+    for voucher in Voucher.objects.filter(pk__in=ids):
+        _name_voucher(voucher, rule)
+        voucher.save(update_fields=["name"])
+        translate_voucher(voucher, customer_names(rule), rule.name)
 
 
 def _norm(value):
@@ -320,16 +357,19 @@ def create_saleor_voucher(rule: CouponRule, now: datetime, expires_at: datetime)
             if rule.discount_type == "percentage"
             else DiscountValueType.FIXED
         )
+    # customers see this name (and its translations) at checkout and on the order;
+    # staff find the rule's vouchers by their private metadata
     voucher = Voucher(
-        name=f"{rule.name} (CRM coupon rule, until {expires_at.date().isoformat()})",
         type=voucher_type,
         discount_value_type=value_type,
         single_use=True,
         start_date=now,
         end_date=expires_at,
     )
+    _name_voucher(voucher, rule)
     voucher.store_value_in_private_metadata({MANAGED_KEY: str(rule.pk)})
     voucher.save()
+    translate_voucher(voucher, customer_names(rule), rule.name)
     voucher.products.set(rule.product_ids)
     voucher.categories.set(rule.category_ids)
     voucher.collections.set(rule.collection_ids)

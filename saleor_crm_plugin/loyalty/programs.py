@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ..core.validation import decimal_places
 from ..coupons.rules import refuse_if_used
+from ..domain.customer_names import clean_names
 from ..domain.errors import CRMErrorCode
 from ..domain.tiers import (
     Metric,
@@ -46,6 +47,7 @@ PROGRAM_FIELDS = (
     "metadata_tier_key",
     "metadata_points_key",
     "expiry_warning_days",
+    "points_base",
 )
 
 
@@ -61,6 +63,8 @@ TIER_FIELDS = (
     "collection_ids",
     "free_shipping",
     "points_multiplier",
+    "customer_name_ja",
+    "customer_name_en",
 )
 
 
@@ -73,6 +77,8 @@ VOUCHER_FIELDS = {
     "category_ids",
     "collection_ids",
     "free_shipping",
+    "customer_name_ja",
+    "customer_name_en",
 }
 
 
@@ -166,7 +172,13 @@ def _validate_metadata_keys(program: LoyaltyProgram) -> None:
 
 
 def validate_program(program: LoyaltyProgram) -> None:
-    for field in ("rounding", "redemption_kind", "window_kind", "discount_policy"):
+    for field in (
+        "rounding",
+        "redemption_kind",
+        "window_kind",
+        "discount_policy",
+        "points_base",
+    ):
         _choice(LoyaltyProgram, field, getattr(program, field))
     for field in ("points_per_unit", "point_value"):
         _fits(LoyaltyProgram, field, getattr(program, field))
@@ -294,6 +306,12 @@ def validate_tier(tier: Tier, others: list[Tier]) -> None:
         raise LoyaltyError("name", "Give the tier a name.", CRMErrorCode.REQUIRED)
     if len(tier.name) > 64:
         raise LoyaltyError("name", "Use at most 64 characters.", CRMErrorCode.INVALID)
+    names = clean_names(
+        {"ja": tier.customer_name_ja, "en": tier.customer_name_en},
+        "customer_name",
+        LoyaltyError,
+    )
+    tier.customer_name_ja, tier.customer_name_en = names["ja"], names["en"]
     if tier.rank is None:
         raise LoyaltyError("rank", "Give the tier a rank.", CRMErrorCode.REQUIRED)
     _positive("rank", tier.rank, allow_zero=True)
