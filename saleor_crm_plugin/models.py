@@ -263,10 +263,13 @@ class BackfillRun(models.Model):
     """Progress of ``manage.py crm_backfill`` for one set of filters (its ``key``).
 
     Phase ``orders`` walks Saleor's orders in (created_at, id) order; phase
+    ``accounts`` gives registered customers without orders their profiles, by
+    user id range (``cursor_profile_id`` holds the user cursor); phase
     ``profiles`` recomputes profiles by id range; ``done`` when finished. The
     cursors make an interrupted run resume where it stopped."""
 
     PHASE_ORDERS = "orders"
+    PHASE_ACCOUNTS = "accounts"
     PHASE_PROFILES = "profiles"
     PHASE_DONE = "done"
 
@@ -310,9 +313,11 @@ class LoyaltyProgram(models.Model):
     is_active = models.BooleanField(default=True)
     # points
     points_per_unit = models.DecimalField(max_digits=12, decimal_places=4, default=1)
-    # what points are earned on (and reversed from)
+    # what points are earned on (and reversed from). Programs created through
+    # the API (``loyalty.programs.create_program``) default to "subtotal"; the
+    # column's default, "total", is what programs earned on before the setting
     points_base = models.CharField(
-        max_length=16, choices=POINTS_BASE_CHOICES, default="subtotal"
+        max_length=16, choices=POINTS_BASE_CHOICES, default="total"
     )
     rounding = models.CharField(max_length=16, choices=ROUNDING_CHOICES, default="down")
     return_window_days = models.PositiveIntegerField(default=14)

@@ -8,7 +8,7 @@ from django.http import HttpResponseNotFound
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from saleor.plugins.error_codes import PluginErrorCode
 
-from .core.config import PLUGIN_ID, config_from_items
+from .core.config import PLUGIN_ID, config_from_items, unknown_channels
 from .domain.config import FIELDS, ConfigError, CRMConfig
 from .loyalty.member_discount import apply_member_discount
 from .models import OrderEventKind
@@ -24,6 +24,7 @@ _TYPES = {
     "url": ConfigurationTypeField.STRING,
     "string": ConfigurationTypeField.STRING,
     "secret": ConfigurationTypeField.SECRET,
+    "channels": ConfigurationTypeField.STRING,
 }
 
 
@@ -116,7 +117,7 @@ class CRMPlugin(BasePlugin):
     @classmethod
     def validate_plugin_configuration(cls, plugin_configuration, **kwargs):
         try:
-            config_from_items(plugin_configuration.configuration)
+            config = config_from_items(plugin_configuration.configuration)
         except ConfigError as exc:
             raise ValidationError(
                 {
@@ -124,3 +125,13 @@ class CRMPlugin(BasePlugin):
                     for field, message in exc.errors.items()
                 }
             ) from exc
+        unknown = unknown_channels(config.signup_channel_slugs)
+        if unknown:
+            raise ValidationError(
+                {
+                    "signup_channels": ValidationError(
+                        f"Unknown channel: {', '.join(unknown)}.",
+                        code=PluginErrorCode.INVALID.value,
+                    )
+                }
+            )

@@ -230,7 +230,9 @@ def create_program(channel, **values) -> LoyaltyProgram:
         raise LoyaltyError(
             "channel", "This channel already has a program.", CRMErrorCode.UNIQUE
         )
-    program = LoyaltyProgram(channel=channel, **_only(values, PROGRAM_FIELDS))
+    # a new program earns on the products subtotal after discounts unless told
+    values = {"points_base": "subtotal", **_only(values, PROGRAM_FIELDS)}
+    program = LoyaltyProgram(channel=channel, **values)
     validate_program(program)
     try:
         with transaction.atomic():

@@ -1,8 +1,9 @@
 """Customer-facing names (ja / en) of coupon rules and tiers, the loyalty
 program's points base, and the products subtotal of CRM order rows.
 
-Existing programs keep earning on the order total (what they did so far); new
-programs default to the products subtotal after discounts. Existing order rows
+Existing programs keep earning on the order total (what they did so far, and the
+column's default); programs created through the API default to the products
+subtotal after discounts (``loyalty.programs.create_program``). Existing order rows
 get their subtotal from Saleor's orders in one statement."""
 
 from django.db import migrations, models
@@ -53,19 +54,6 @@ class Migration(migrations.Migration):
                     ("total", "order total (shipping and taxes included)"),
                 ],
                 default="total",
-                max_length=16,
-            ),
-            preserve_default=False,
-        ),
-        migrations.AlterField(
-            model_name="loyaltyprogram",
-            name="points_base",
-            field=models.CharField(
-                choices=[
-                    ("subtotal", "products subtotal after discounts"),
-                    ("total", "order total (shipping and taxes included)"),
-                ],
-                default="subtotal",
                 max_length=16,
             ),
         ),

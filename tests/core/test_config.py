@@ -200,3 +200,14 @@ def test_coupon_webhook_settings():
     with pytest.raises(ConfigError) as exc:
         parse_config({"coupon_webhook_secret": "short"})
     assert exc.value.errors == {"coupon_webhook_secret": "Use at least 16 characters."}
+
+
+def test_signup_channels_are_slugs_separated_by_commas():
+    assert CRMConfig().signup_channel_slugs == ()
+    config = parse_config({"signup_channels": " jp-store , default_channel,"})
+    assert config.signup_channels == "jp-store,default_channel"
+    assert config.signup_channel_slugs == ("jp-store", "default_channel")
+    assert parse_config({"signup_channels": ""}).signup_channel_slugs == ()
+    with pytest.raises(ConfigError) as exc:
+        parse_config({"signup_channels": "jp store"})
+    assert "signup_channels" in exc.value.errors

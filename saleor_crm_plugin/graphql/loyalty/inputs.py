@@ -72,5 +72,8 @@ class CRMLoyaltyPreviewInput(graphene.InputObjectType):
         description="A proposed ladder (omit: the current one).",
     )
     points_per_unit = Decimal(description="A proposed earn rate.")
+    points_base = CRMPointsBaseEnum(
+        description="A proposed points base (omit: the program's)."
+    )
     window_kind = CRMWindowKindEnum(description="A proposed qualification window.")
     window_months = graphene.Int()
