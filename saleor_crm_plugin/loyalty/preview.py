@@ -14,13 +14,14 @@ The approximations, stated:
   the window. With one, it is recomputed from the window's orders: the points
   base net of refunds (the program's, or the proposed one: the products subtotal
   after discounts, or the total; ``domain.ledger.points_base_amount``) x proposed
-  rate x the multiplier of the tier each member
-  earns with today (effective tier, override included; 1 without a tier),
-  rounded per order by the program's rounding rule. Using today's multiplier
+  rate x the multiplier of the tier each member earns with today (effective
+  tier, override included; 1 without a tier), rounded per order by the program's
+  rounding rule. Using today's multiplier
   avoids the circularity of a tier that depends on the points it multiplies.
 * Estimated points: every order of the 12 months, its points base net of refunds
-  (as earning and reversal count it) x rate (proposed or current) x the multiplier of the proposed tier the customer lands on, rounded
-  per order by the program's rule (a refund's reversal is folded into the net
+  (as earning and reversal count it) x rate (proposed or current) x the
+  multiplier of the proposed tier the customer lands on, rounded per order by
+  the program's rule (a refund's reversal is folded into the net
   amount, so a figure may differ by a point per refunded order from the ledger).
 * Cost: each order of the last 12 months before ``now`` (paid, not cancelled, in
   the channel currency) is valued with the tier its customer would hold *now*

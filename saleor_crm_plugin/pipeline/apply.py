@@ -122,7 +122,8 @@ def link_account(user_id: int, *, config=None) -> list[int]:
     )
     created = account_profiles([user_id], signup_channel_ids(config))
     if created:
-        # no orders, so nothing for the rollups; "registered, never bought" segments and their coupon rules see them now
+        # no orders, so nothing for the rollups; "registered, never bought"
+        # segments and their coupon rules see them now
         on_profiles_changed(created)
     if not config.attribute_guest_orders:
         return created

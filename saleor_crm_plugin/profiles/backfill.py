@@ -4,9 +4,9 @@ Phase 1 walks Saleor's orders by ``(created_at, id)`` a chunk at a time and upse
 them with :func:`~.sync.import_orders` (without recomputing profiles); phase 2 gives
 every registered customer a profile in each sign-up channel where they have none
 (customers who never ordered: :func:`~.sync.account_profiles_range`, by user id
-range); phase 3 recomputes every profile once, by id range. Each chunk commits together with
-its cursor in :class:`~.models.BackfillRun`, so an interrupted run resumes where it
-stopped and a second run over the same data changes nothing. Memory is bounded by
+range); phase 3 recomputes every profile once, by id range. Each chunk commits
+together with its cursor in :class:`~.models.BackfillRun`, so an interrupted run
+resumes where it stopped and a second run over the same data changes nothing. Memory is bounded by
 the chunk size: no chunk's rows are kept once it is done."""
 
 from __future__ import annotations

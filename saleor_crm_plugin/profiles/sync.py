@@ -114,8 +114,8 @@ old AS (SELECT profile_id FROM "{corder}" WHERE order_id = ANY(%(ids)s)),
 up AS (
     INSERT INTO "{corder}" (
         order_id, profile_id, channel_id, currency, total_amount, subtotal_amount,
-        refunded_amount, status, placed_at, paid_at, cancelled, product_ids, category_ids,
-        collection_ids, synced_at)
+        refunded_amount, status, placed_at, paid_at, cancelled, product_ids,
+        category_ids, collection_ids, synced_at)
     SELECT s.id, p.id, s.channel_id, s.currency, s.total, s.subtotal,
            COALESCE(r.amount, 0), s.status, s.created_at,
            CASE WHEN s.charge_status = ANY(%(fully_charged)s)
