@@ -85,19 +85,48 @@ def test_a_program_on_the_total_earns_on_the_total(
     assert earned(order).points == 30
 
 
-def test_the_preview_counts_points_on_the_base_and_free_shipping_at_its_cost(
-    program, user_api_client, shop_usd
-):
+def test_the_preview_counts_points_on_the_base(program, user_api_client, shop_usd):
     place_order(user_api_client, shop_usd, quantity=2, token=CHARGE)
     place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)
     # subtotals 20 + 10; totals 30 + 20
     assert preview_program(program).estimated_points == 30
     assert preview_program(program, points_base="total").estimated_points == 50
-    free = [TierSpec("Members", 0, "spend", Decimal(0), free_shipping=True)]
-    preview = preview_program(program, tiers=free)
-    # two orders, 10.00 shipping each
-    assert preview.tiers[0].customers == 1
-    assert preview.estimated_discount_total == Decimal("20.00")
+
+
+PREVIEW = """
+query P($channel: String!, $input: CRMLoyaltyPreviewInput!) {
+  crmLoyaltyPreview(channel: $channel, input: $input) {
+    preview { tiers { name customers estimatedDiscount { amount } }
+              estimatedDiscountTotal { amount } estimatedPoints }
+    errors { field code message }
+  }
+}"""
+
+
+def test_the_preview_costs_free_shipping_at_the_orders_shipping(
+    program, staff_discounts_admin, user_api_client, shop_usd, channel_USD
+):
+    place_order(user_api_client, shop_usd, quantity=2, token=CHARGE)
+    place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)
+    tiers = [{"name": "Members", "rank": 0, "threshold": "0", "freeShipping": True}]
+    data = crm_gql(
+        staff_discounts_admin,
+        PREVIEW,
+        {"channel": channel_USD.slug, "input": {"tiers": tiers}},
+    )["crmLoyaltyPreview"]
+    assert data["errors"] == []
+    # two orders, 10.00 USD shipping each
+    assert data["preview"]["tiers"] == [
+        {"name": "Members", "customers": 1, "estimatedDiscount": {"amount": 20.0}}
+    ]
+    assert data["preview"]["estimatedDiscountTotal"] == {"amount": 20.0}
+    # the same through the service, with a minimum spend above one order's 10.00
+    spec = TierSpec(
+        "Members", 0, "spend", Decimal(0), min_spend=Decimal(25), free_shipping=True
+    )
+    assert preview_program(program, tiers=[spec]).estimated_discount_total == (
+        Decimal("10.00")
+    )
 
 
 def _gid(program):
