@@ -17,7 +17,6 @@ WHERE o.id = co.order_id AND co.subtotal_amount IS NULL
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("order", "0227_orderline_price_override_reason"),
         ("saleor_crm_plugin", "0017_item_analytics"),
