@@ -9,7 +9,12 @@ from django.http import HttpResponseNotFound
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from saleor.plugins.error_codes import PluginErrorCode
 
-from .core.config import PLUGIN_ID, config_from_items, config_or_default
+from .core.config import (
+    PLUGIN_ID,
+    config_from_items,
+    config_or_default,
+    unknown_channels,
+)
 from .dashboard import routes as dashboard_routes
 from .domain.config import FIELDS, ConfigError, CRMConfig
 from .loyalty.member_discount import apply_member_discount
@@ -27,6 +32,7 @@ _TYPES = {
     "origin": ConfigurationTypeField.STRING,
     "string": ConfigurationTypeField.STRING,
     "secret": ConfigurationTypeField.SECRET,
+    "channels": ConfigurationTypeField.STRING,
 }
 
 
@@ -122,7 +128,7 @@ class CRMPlugin(BasePlugin):
     @classmethod
     def validate_plugin_configuration(cls, plugin_configuration, **kwargs):
         try:
-            config_from_items(plugin_configuration.configuration)
+            config = config_from_items(plugin_configuration.configuration)
         except ConfigError as exc:
             raise ValidationError(
                 {
@@ -130,3 +136,13 @@ class CRMPlugin(BasePlugin):
                     for field, message in exc.errors.items()
                 }
             ) from exc
+        unknown = unknown_channels(config.signup_channel_slugs)
+        if unknown:
+            raise ValidationError(
+                {
+                    "signup_channels": ValidationError(
+                        f"Unknown channel: {', '.join(unknown)}.",
+                        code=PluginErrorCode.INVALID.value,
+                    )
+                }
+            )

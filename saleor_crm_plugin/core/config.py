@@ -31,3 +31,27 @@ def load_config() -> CRMConfig:
     )
     # Saved through the API, so validated; defaults if not.
     return config_or_default(stored)
+
+
+def unknown_channels(slugs) -> list[str]:
+    """The slugs among ``slugs`` that name no Saleor channel."""
+    from saleor.channel.models import Channel
+
+    if not slugs:
+        return []
+    found = set(Channel.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    return sorted(set(slugs) - found)
+
+
+def signup_channel_ids(config: CRMConfig) -> list[int]:
+    """The channels where a registered customer gets a profile before ordering:
+    the ``signup_channels`` setting, else every active channel."""
+    from saleor.channel.models import Channel
+
+    slugs = config.signup_channel_slugs
+    channels = (
+        Channel.objects.filter(slug__in=slugs)
+        if slugs
+        else Channel.objects.filter(is_active=True)
+    )
+    return list(channels.order_by("pk").values_list("pk", flat=True))

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
+from ..core.config import load_config
 from ..core.sqltools import statement_settings
 from ..core.tables import TABLES
 from ..domain.coupons import (
@@ -58,9 +59,6 @@ CATCH_UP = timedelta(days=7)
 
 # the dry run of an event trigger replays this much history
 DRY_RUN_LOOKBACK = timedelta(days=30)
-
-
-BIRTHDAY_KEY = "birthday"
 
 
 _LOCK_CLASS = 0x43524D43  # "CRMC": advisory locks of coupon rule runs
@@ -299,7 +297,8 @@ def _params(
         "before": params.get("days_before", 0),
         "categories": list(params.get("category_ids") or []),
         "catch_up": max(since, now - CATCH_UP),
-        "key": BIRTHDAY_KEY,
+        # the plugin setting naming the customer metadata key of the birthday
+        "key": load_config().birthday_metadata_key if kind == "birthday" else "",
         "today": now.date(),
         "tier": params.get("tier_id"),
     }

@@ -8,10 +8,12 @@ import copy
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..core.config import load_config
 from ..core.validation import first_column_problem
+from ..core.voucher_names import translate_voucher, voucher_name
 from ..domain.coupons import (
     CouponRuleError,
     parse_delivery,
@@ -19,6 +21,7 @@ from ..domain.coupons import (
     parse_reward,
     parse_trigger,
 )
+from ..domain.customer_names import clean_names
 from ..domain.errors import CRMErrorCode
 from ..models import CouponGrant, CouponRule, CouponVoucher, Segment, Tier
 
@@ -91,6 +94,16 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
         raise CouponRuleError("name", "Use at most 128 characters.")
     if len(rule.description) > 512:
         raise CouponRuleError("description", "Use at most 512 characters.")
+    names = clean_names(
+        {lang: data.get(f"customer_name_{lang}") for lang in ("ja", "en")},
+        "customer_name",
+        CouponRuleError,
+    )
+    renamed = not creating and any(
+        getattr(rule, f"customer_name_{lang}") != name for lang, name in names.items()
+    )
+    for lang, name in names.items():
+        setattr(rule, f"customer_name_{lang}", name)
     # numbers the columns cannot hold as typed are refused, never rounded
     problem = first_column_problem(
         CouponRule,
@@ -198,12 +211,37 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
         setattr(rule, name, getattr(limits, name))
     rule.delivery = list(delivery)
     rule.updated_at = timezone.now()
+    renamed = renamed or (not creating and data.get("name") is not None)
     with transaction.atomic():
         if changed_reward:
             # codes already issued keep the terms they were issued with
             rule.reward_version += 1
         rule.save()
+        if renamed:
+            rename_vouchers(rule)
     return rule
+
+
+def customer_names(rule: CouponRule) -> dict[str, str]:
+    return {"ja": rule.customer_name_ja, "en": rule.customer_name_en}
+
+
+def _name_voucher(voucher, rule: CouponRule) -> None:
+    voucher.name = voucher_name(customer_names(rule), rule.name, rule.channel)
+
+
+def rename_vouchers(rule: CouponRule, now: datetime | None = None) -> None:
+    """Give the rule's vouchers still valid the names customers see now."""
+    from saleor.discount.models import Voucher
+
+    now = now or timezone.now()
+    ids = CouponVoucher.objects.filter(rule=rule, expires_at__gt=now).values(
+        "voucher_id"
+    )
+    for voucher in Voucher.objects.filter(pk__in=ids):
+        _name_voucher(voucher, rule)
+        voucher.save(update_fields=["name"])
+        translate_voucher(voucher, customer_names(rule), rule.name)
 
 
 def _norm(value):
@@ -268,6 +306,38 @@ def delete_rule(rule: CouponRule) -> None:
         Voucher.objects.filter(pk__in=voucher_ids).delete()
 
 
+def rules_using(*, segment_id: int | None = None, tier_ids=()) -> list[CouponRule]:
+    """The coupon rules (any status) whose trigger names the segment or one of
+    the tiers, by name."""
+    query = None
+    if segment_id is not None:
+        query = Q(trigger_params__segment_id=segment_id)
+    for tier_id in tier_ids:
+        one = Q(trigger_params__tier_id=tier_id)
+        query = one if query is None else query | one
+    if query is None:
+        return []
+    return list(CouponRule.objects.filter(query).order_by("name", "pk"))
+
+
+def refuse_if_used(
+    what: str, *, segment_id: int | None = None, tier_ids=(), field: str = "id"
+) -> None:
+    """Raise an ``IN_USE`` :class:`CouponRuleError` naming the coupon rules that
+    use the segment or tiers about to be deleted (``what``: "segment", "tier",
+    "program"): a rule whose segment or tier is gone would silently stop."""
+    used_by = rules_using(segment_id=segment_id, tier_ids=tier_ids)
+    if used_by:
+        names = ", ".join(f'"{rule.name}"' for rule in used_by[:10])
+        more = f" and {len(used_by) - 10} more" if len(used_by) > 10 else ""
+        raise CouponRuleError(
+            field,
+            f"The {what} is used by coupon rules {names}{more}: change or delete "
+            "those rules first.",
+            CRMErrorCode.IN_USE,
+        )
+
+
 def create_saleor_voucher(rule: CouponRule, now: datetime, expires_at: datetime):
     """A Saleor voucher with the rule's reward: single-use codes, listed in the
     rule's channel, valid from ``now`` until ``expires_at``."""
@@ -287,16 +357,19 @@ def create_saleor_voucher(rule: CouponRule, now: datetime, expires_at: datetime)
             if rule.discount_type == "percentage"
             else DiscountValueType.FIXED
         )
+    # customers see this name (and its translations) at checkout and on the order;
+    # staff find the rule's vouchers by their private metadata
     voucher = Voucher(
-        name=f"{rule.name} (CRM coupon rule, until {expires_at.date().isoformat()})",
         type=voucher_type,
         discount_value_type=value_type,
         single_use=True,
         start_date=now,
         end_date=expires_at,
     )
+    _name_voucher(voucher, rule)
     voucher.store_value_in_private_metadata({MANAGED_KEY: str(rule.pk)})
     voucher.save()
+    translate_voucher(voucher, customer_names(rule), rule.name)
     voucher.products.set(rule.product_ids)
     voucher.categories.set(rule.category_ids)
     voucher.collections.set(rule.collection_ids)

@@ -6,6 +6,7 @@ items; the plugin class turns that into a dict and calls :func:`parse_config`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .errors import CRMErrorCode, CRMServiceError
@@ -33,6 +34,16 @@ class CRMConfig:
     coupon_webhook_secret: str = ""
     birthday_metadata_key: str = "birthday"
     app_public_url: str = ""
+    # comma-separated channel slugs; empty: every active channel
+    signup_channels: str = ""
+
+    @property
+    def signup_channel_slugs(self) -> tuple[str, ...]:
+        """The channels where a registered customer gets a profile before any
+        order; empty: every active channel."""
+        return tuple(
+            s for s in (p.strip() for p in self.signup_channels.split(",")) if s
+        )
 
 
 FIELDS = {
@@ -84,8 +95,16 @@ FIELDS = {
         "https://shop.example.com, used for the absolute URLs of the CRM app's "
         "manifest. Empty: Saleor's PUBLIC_URL, else the request's host.",
     },
+    "signup_channels": {
+        "type": "channels",
+        "label": "Channels of new customers",
+        "help": "Slugs of the channels (comma-separated) where a registered "
+        "customer who has not ordered yet gets a profile, for segments such as "
+        "'registered, never bought'. Empty: every active channel.",
+    },
 }
 
+_SLUG = re.compile(r"^[A-Za-z0-9_-]+$")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 
@@ -141,6 +160,11 @@ def _parse_text(name: str, value, kind: str) -> str:
         raise ValueError("Use at least 16 characters.")
     if kind == "string" and not text:
         raise ValueError("Enter a key.")
+    if kind == "channels":
+        slugs = [s.strip() for s in text.split(",") if s.strip()]
+        if any(not _SLUG.match(s) for s in slugs):
+            raise ValueError("Enter channel slugs separated by commas.")
+        return ",".join(slugs)
     return text
 
 
@@ -159,7 +183,7 @@ def parse_config(raw: dict) -> CRMConfig:
         try:
             if spec["type"] == "boolean":
                 values[name] = _parse_bool(value)
-            elif spec["type"] in ("url", "origin", "secret", "string"):
+            elif spec["type"] in ("url", "origin", "secret", "string", "channels"):
                 values[name] = _parse_text(name, value, spec["type"])
             else:
                 values[name] = _parse_int(value, spec["min"], spec["max"])

@@ -1091,6 +1091,11 @@ PRESETS: dict[str, Preset] = {
         "No paid order since a given date.",
         {"since": "2026-01-01T00:00:00+00:00"},
     ),
+    "registered_not_bought": Preset(
+        "Registered, never bought",
+        "A customer account without a paid order, registered recently.",
+        {"joined_within_days": 365},
+    ),
 }
 
 
@@ -1149,6 +1154,11 @@ def preset_rule(key: str, params: dict | None = None) -> dict:
         "lapsed_since": lambda: [
             _f("paid_orders_count", "gte", 1),
             _f("last_paid_at", "before", p["since"]),
+        ],
+        "registered_not_bought": lambda: [
+            _f("customer_type", "eq", "account"),
+            _f("paid_orders_count", "eq", 0),
+            _f("date_joined", "less_than_days_ago", p["joined_within_days"]),
         ],
     }
     rule = normalize({"and": rules[key]()}, "preset_params")

@@ -236,3 +236,14 @@ def test_bad_app_public_urls_are_refused(value):
     with pytest.raises(ConfigError) as exc:
         parse_config({"app_public_url": value})
     assert set(exc.value.errors) == {"app_public_url"}
+
+
+def test_signup_channels_are_slugs_separated_by_commas():
+    assert CRMConfig().signup_channel_slugs == ()
+    config = parse_config({"signup_channels": " jp-store , default_channel,"})
+    assert config.signup_channels == "jp-store,default_channel"
+    assert config.signup_channel_slugs == ("jp-store", "default_channel")
+    assert parse_config({"signup_channels": ""}).signup_channel_slugs == ()
+    with pytest.raises(ConfigError) as exc:
+        parse_config({"signup_channels": "jp store"})
+    assert "signup_channels" in exc.value.errors

@@ -22,8 +22,20 @@ class CRMCouponTriggerInput(graphene.InputObjectType):
 
 
 class CRMCouponRuleInput(graphene.InputObjectType):
-    name = graphene.String()
+    name = graphene.String(description="The internal name (staff only).")
     description = graphene.String()
+    customer_name_ja = graphene.String(
+        description=(
+            "The name customers see in Japanese (at most 128 characters); "
+            "empty: the English one, else the internal name."
+        )
+    )
+    customer_name_en = graphene.String(
+        description=(
+            "The name customers see in English (at most 128 characters); "
+            "empty: the Japanese one, else the internal name."
+        )
+    )
     channel = graphene.String(description="Slug of the rule's channel.")
     trigger = CRMCouponTriggerInput()
     discount_type = CRMCouponDiscountTypeEnum()

@@ -3,6 +3,8 @@ from django.utils import timezone
 from saleor.graphql.core.connection import create_connection_slice
 
 from ...coupons import issuing as coupons
+from ...coupons.rules import customer_names
+from ...domain.customer_names import customer_facing, customer_language
 from ...models import CouponGrant, CouponRule
 from ..core.utils import money
 from ..core.validation import filter_queryset, query_pk
@@ -46,7 +48,9 @@ def resolve_report(global_id):
     return None if rule is None else CRMCouponReport.of(coupons.report(rule))
 
 
-def resolve_my_coupons(user_id, channel, include_used):
+def resolve_my_coupons(user_id, channel, include_used, language_code=None):
+    """The customer's codes, each named as customers see its rule in the
+    customer's language (``domain.customer_names``)."""
     now = timezone.now()
     qs = (
         CouponGrant.objects.select_related("rule__channel")
@@ -62,7 +66,11 @@ def resolve_my_coupons(user_id, channel, include_used):
     return [
         CRMMyCoupon(
             code=g.code,
-            name=g.rule.name,
+            name=customer_facing(
+                customer_names(g.rule),
+                g.rule.name,
+                customer_language(language_code, g.rule.channel.default_country),
+            ),
             channel=g.rule.channel.slug,
             discount_type=g.rule.discount_type,
             discount_value=g.rule.discount_value,

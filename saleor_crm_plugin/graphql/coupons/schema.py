@@ -111,7 +111,8 @@ class CouponQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_crm_my_coupons(_root, info, *, channel=None, include_used):
-        return resolve_my_coupons(info.context.user.pk, channel, include_used)
+        user = info.context.user
+        return resolve_my_coupons(user.pk, channel, include_used, user.language_code)
 
 
 class CouponMutations(graphene.ObjectType):

@@ -107,8 +107,14 @@ class CRMCouponGrantCountableConnection(CountableConnection):
 
 class CRMCouponRule(ModelObjectType[CouponRule]):
     id = graphene.GlobalID(required=True)
-    name = graphene.String(required=True)
+    name = graphene.String(required=True, description="The internal name.")
     description = graphene.String(required=True)
+    customer_name_ja = graphene.String(
+        required=True, description="The name customers see in Japanese (may be empty)."
+    )
+    customer_name_en = graphene.String(
+        required=True, description="The name customers see in English (may be empty)."
+    )
     channel = graphene.String(required=True, description="Slug of the channel.")
     status = CRMCouponRuleStatusEnum(required=True)
     is_running = graphene.Boolean(
