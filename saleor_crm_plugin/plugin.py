@@ -111,6 +111,11 @@ class CRMPlugin(BasePlugin):
             from .core.exports import serve
 
             return serve(request, route.removeprefix("export/"))
+        if route.startswith("unsubscribe/"):
+            # a signed one-click unsubscribe link of a marketing email
+            from .coupons.messaging import serve_unsubscribe
+
+            return serve_unsubscribe(request, route.removeprefix("unsubscribe/"))
         return HttpResponseNotFound()
 
     @classmethod

@@ -20,6 +20,7 @@ from ..domain.coupons import (
     parse_trigger,
 )
 from ..domain.errors import CRMErrorCode
+from ..domain.messages import TemplateError, parse_templates
 from ..models import CouponGrant, CouponRule, CouponVoucher, Segment, Tier
 
 MANAGED_KEY = "saleor-crm-plugin.coupon-rule"
@@ -178,6 +179,23 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
                 "delivery",
                 "Set the coupon webhook URL in the plugin's configuration first.",
             )
+    templates = rule.message_templates
+    if data.get("message_templates") is not None:
+        try:
+            templates = parse_templates(data["message_templates"])
+        except TemplateError as exc:
+            raise CouponRuleError(exc.field, exc.message, exc.code) from None
+    webhook_url, webhook_secret = _webhook_target(rule, data)
+    if (
+        "message_webhook" in delivery
+        and not webhook_url
+        and not load_config().coupon_webhook_url
+    ):
+        raise CouponRuleError(
+            "webhook_url",
+            "Give the rule a webhook URL (or set the plugin's coupon webhook URL).",
+            CRMErrorCode.REQUIRED,
+        )
 
     new_reward = {
         "discount_type": reward.discount_type,
@@ -197,6 +215,10 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
     for name in LIMIT_FIELDS:
         setattr(rule, name, getattr(limits, name))
     rule.delivery = list(delivery)
+    rule.message_templates = templates
+    rule.webhook_url, rule.webhook_secret = webhook_url, webhook_secret
+    if data.get("transactional") is not None:
+        rule.transactional = bool(data["transactional"])
     rule.updated_at = timezone.now()
     with transaction.atomic():
         if changed_reward:
@@ -204,6 +226,31 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
             rule.reward_version += 1
         rule.save()
     return rule
+
+
+def _webhook_target(rule: CouponRule, data: dict) -> tuple[str, str]:
+    """The rule's own webhook URL and secret (``""`` clears the URL): an http(s)
+    URL and a secret of at least 16 characters to sign with."""
+    url = rule.webhook_url if data.get("webhook_url") is None else data["webhook_url"]
+    secret = (
+        rule.webhook_secret
+        if data.get("webhook_secret") is None
+        else data["webhook_secret"]
+    )
+    url, secret = url.strip(), secret.strip()
+    if not url:
+        return "", ""
+    if len(url) > 500:
+        raise CouponRuleError("webhook_url", "Use at most 500 characters.")
+    if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
+        raise CouponRuleError("webhook_url", "Enter an http(s) URL.")
+    if len(secret) < 16 or len(secret) > 255:
+        raise CouponRuleError(
+            "webhook_secret",
+            "A webhook needs a secret of 16 to 255 characters to sign with.",
+            CRMErrorCode.REQUIRED if not secret else CRMErrorCode.INVALID,
+        )
+    return url, secret
 
 
 def _norm(value):

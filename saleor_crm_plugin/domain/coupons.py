@@ -60,7 +60,11 @@ PARAMS = {
     "category_purchase": ("category_ids", "days"),
 }
 DISCOUNT_TYPES = ("percentage", "fixed", "free_shipping")
-DELIVERY = ("saleor_notify", "webhook", "csv")
+DELIVERY = ("saleor_notify", "webhook", "csv", "email", "message_webhook")
+
+
+# the delivery methods that send one message per recipient (``coupons.messaging``)
+MESSAGE_METHODS = ("email", "message_webhook")
 STATUSES = ("draft", "active", "paused")
 
 MAX_IDS = 100

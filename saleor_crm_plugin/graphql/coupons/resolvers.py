@@ -3,11 +3,12 @@ from django.utils import timezone
 from saleor.graphql.core.connection import create_connection_slice
 
 from ...coupons import issuing as coupons
-from ...models import CouponGrant, CouponRule
+from ...models import CouponDelivery, CouponGrant, CouponRule
 from ..core.utils import money
 from ..core.validation import filter_queryset, query_pk
-from .filters import CouponRuleFilter
+from .filters import CouponDeliveryFilter, CouponRuleFilter
 from .types import (
+    CRMCouponDeliveryCountableConnection,
     CRMCouponDryRun,
     CRMCouponReport,
     CRMCouponRuleCountableConnection,
@@ -30,6 +31,17 @@ def resolve_rules(info, kwargs):
         CouponRule.objects.select_related("channel"),
     )
     return create_connection_slice(qs, info, kwargs, CRMCouponRuleCountableConnection)
+
+
+def resolve_deliveries(info, kwargs):
+    qs = filter_queryset(
+        CouponDeliveryFilter,
+        kwargs.get("filter"),
+        CouponDelivery.objects.select_related("profile__user", "grant"),
+    )
+    return create_connection_slice(
+        qs, info, kwargs, CRMCouponDeliveryCountableConnection
+    )
 
 
 def resolve_dry_run(global_id, sample_size):

@@ -1,3 +1,9 @@
+from .deliveries import (
+    CRMCouponDelivery,
+    CRMCouponDeliveryCountableConnection,
+    CRMCouponMessageTemplate,
+    CRMCouponMessageTemplates,
+)
 from .dry_run import (
     CRMCouponDryRun,
     CRMCouponDryRunActivation,
@@ -16,12 +22,16 @@ from .rules import (
 
 __all__ = [
     "CRMCouponArm",
+    "CRMCouponDelivery",
+    "CRMCouponDeliveryCountableConnection",
     "CRMCouponDryRun",
     "CRMCouponDryRunActivation",
     "CRMCouponDryRunReplay",
     "CRMCouponDryRunRow",
     "CRMCouponGrant",
     "CRMCouponGrantCountableConnection",
+    "CRMCouponMessageTemplate",
+    "CRMCouponMessageTemplates",
     "CRMCouponReport",
     "CRMCouponRule",
     "CRMCouponRuleCountableConnection",
