@@ -120,7 +120,14 @@ SHORT_DEFAULTS = {
 def _fields(template: str) -> list[str]:
     """The placeholders of ``template``; ValueError when it is not well formed."""
     names = []
-    for _literal, field, spec, conversion in Formatter().parse(template):
+    try:
+        parsed = list(Formatter().parse(template))
+    except ValueError:
+        raise ValueError(
+            "Unmatched brace: write {{ or }} for a brace, or a placeholder "
+            "like {name}."
+        ) from None
+    for _literal, field, spec, conversion in parsed:
         if field is None:
             continue
         if spec or conversion:

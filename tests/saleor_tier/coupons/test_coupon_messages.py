@@ -6,7 +6,9 @@ payloads to the rule's own signed webhook on a real HTTP server that fails first
 then accepts (Celery's retry); consent, the frequency cap and the open-codes cap
 with every skipped recipient recorded with its reason."""
 
+import csv
 import email
+import io
 import json
 import socketserver
 import threading
@@ -17,9 +19,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import urlparse
 
 import pytest
+from crm_helpers import crm_gql, crm_post
 from django.test import Client
 from django.utils import timezone
 from saleor.account.models import Address, User
+from saleor.graphql.tests.utils import assert_no_permission
 
 from saleor_crm_plugin.coupons import delivery as coupon_delivery
 from saleor_crm_plugin.coupons import issuing as coupons
@@ -512,3 +516,119 @@ def test_rule_templates_and_webhook_are_validated(channel_USD):
     )
     assert rule.message_templates == {"ja": {"subject": "{name}様 {{特典}}"}}
     assert rule.transactional and rule.webhook_url == "https://x.example.com/hook"
+
+
+# --- GraphQL and CSV --------------------------------------------------------------------
+
+CREATE = """
+mutation C($input: CRMCouponRuleInput!) {
+  crmCouponRuleCreate(input: $input) {
+    rule { id delivery transactional webhookUrl hasWebhookSecret
+      messageTemplates { ja { subject isDefault } en { subject text isDefault } } }
+    errors { field code message } } }"""
+DELIVERIES = """
+query D($filter: CRMCouponDeliveryFilterInput) {
+  crmCouponDeliveries(first: 10, filter: $filter) {
+    totalCount edges { node { ruleId email code method status reason attempts } } } }"""
+EXPORT = """
+mutation E($id: ID!) { crmCouponDeliveriesExport(id: $id) {
+  url columns errors { field code message } } }"""
+
+
+def rule_input(channel, **overrides):
+    return {
+        "name": "Come back",
+        "channel": channel.slug,
+        "trigger": {"kind": "DAYS_WITHOUT_ORDER", "days": 90},
+        "discountType": "PERCENTAGE",
+        "discountValue": "15",
+        "validityDays": 30,
+        **overrides,
+    }
+
+
+def test_graphql_templates_statuses_and_csv(
+    staff_discounts_admin, smtp, crm_plugin_active, channel_USD
+):
+    bad = crm_gql(
+        staff_discounts_admin,
+        CREATE,
+        {
+            "input": rule_input(
+                channel_USD, messageTemplates={"en": {"subject": "Hi {nmae}"}}
+            )
+        },
+    )["crmCouponRuleCreate"]
+    assert [(e["field"], e["code"]) for e in bad["errors"]] == [
+        ("messageTemplates.en.subject", "INVALID")
+    ]
+    made = crm_gql(
+        staff_discounts_admin,
+        CREATE,
+        {
+            "input": rule_input(
+                channel_USD,
+                delivery=["EMAIL", "MESSAGE_WEBHOOK"],
+                webhookUrl="https://hooks.example.com/line",
+                webhookSecret=SECRET,
+                messageTemplates={"en": {"subject": "{name}, {discount}"}},
+            )
+        },
+    )["crmCouponRuleCreate"]
+    assert made["errors"] == []
+    rule = made["rule"]
+    assert rule["delivery"] == ["EMAIL", "MESSAGE_WEBHOOK"]
+    assert rule["hasWebhookSecret"] and rule["webhookUrl"].endswith("/line")
+    assert rule["transactional"] is False
+    templates = rule["messageTemplates"]
+    assert templates["en"]["subject"] == "{name}, {discount}"
+    assert not templates["en"]["isDefault"] and templates["ja"]["isDefault"]
+    assert templates["en"]["text"].startswith("Hello {name}")
+
+    # statuses: one sent, one skipped, filtered by rule and status
+    lapsed(channel_USD, 1)
+    lapsed(channel_USD, 2, consent=False)
+    pk = CouponRule.objects.get(name="Come back").pk
+    CouponRule.objects.filter(pk=pk).update(
+        status="active",
+        activated_at=timezone.now() - timedelta(days=2),
+        delivery=["email"],
+    )
+    coupons.run_rule(CouponRule.objects.get(pk=pk))
+    messaging.send(pk)
+    data = crm_gql(
+        staff_discounts_admin,
+        DELIVERIES,
+        {"filter": {"rule": [rule["id"]], "status": "SKIPPED"}},
+    )["crmCouponDeliveries"]
+    assert data["totalCount"] == 1
+    node = data["edges"][0]["node"]
+    assert (node["email"], node["method"], node["reason"]) == (
+        "m2@example.com",
+        "EMAIL",
+        "no_consent",
+    )
+    assert node["ruleId"] == rule["id"] and node["code"].startswith("CRM-")
+    sent = crm_gql(staff_discounts_admin, DELIVERIES, {"filter": {"status": "SENT"}})[
+        "crmCouponDeliveries"
+    ]
+    assert [e["node"]["email"] for e in sent["edges"]] == ["m1@example.com"]
+
+    ticket = crm_gql(staff_discounts_admin, EXPORT, {"id": rule["id"]})[
+        "crmCouponDeliveriesExport"
+    ]
+    assert ticket["errors"] == []
+    response = Client().get(urlparse(ticket["url"]).path)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert {(r["email"], r["status"], r["reason"]) for r in rows} == {
+        ("m1@example.com", "sent", ""),
+        ("m2@example.com", "skipped", "no_consent"),
+    }
+    assert ticket["columns"] == list(rows[0])
+
+
+def test_deliveries_need_manage_discounts(staff_api_client):
+    response = crm_post(staff_api_client, DELIVERIES, {})
+    assert_no_permission(response)
