@@ -74,6 +74,8 @@ WEBHOOK_BATCH = 100
 
 MAX_ATTEMPTS = 6
 
+NO_EMAIL_BACKEND = "Saleor has no email backend: set EMAIL_URL"
+
 UNSUBSCRIBE_SALT = "saleor-crm-plugin.unsubscribe"
 
 _LOCK = (0x43524D4D, 0)  # "CRMM": the frequency cap's queueing, across rules
@@ -383,6 +385,9 @@ def _send_emails(rule: CouponRule, batch: list[Recipient], config) -> dict:
     a failure is recorded per recipient."""
     marketing = not rule.transactional
     outcome: dict[int, tuple[str, str]] = {}
+    if not settings.EMAIL_BACKEND:
+        reason = NO_EMAIL_BACKEND
+        return {r.delivery_id: ("failed", reason) for r in batch}
     try:
         mail = get_connection(fail_silently=False)
         mail.open()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -179,6 +180,10 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
                 "delivery",
                 "Set the coupon webhook URL in the plugin's configuration first.",
             )
+    if "email" in delivery and not settings.EMAIL_BACKEND:
+        raise CouponRuleError(
+            "delivery", "Saleor has no email backend: set its EMAIL_URL first."
+        )
     templates = rule.message_templates
     if data.get("message_templates") is not None:
         try:

@@ -124,8 +124,7 @@ def _fields(template: str) -> list[str]:
         parsed = list(Formatter().parse(template))
     except ValueError:
         raise ValueError(
-            "Unmatched brace: write {{ or }} for a brace, or a placeholder "
-            "like {name}."
+            "Unmatched brace: write {{ or }} for a brace, or a placeholder like {name}."
         ) from None
     for _literal, field, spec, conversion in parsed:
         if field is None:
