@@ -780,6 +780,13 @@ class CouponRule(models.Model):
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     delivery = ArrayField(models.CharField(max_length=16), default=list, blank=True)
+    # messages (``email``, ``message_webhook``): templates per language
+    # (``domain.messages``), the rule's own webhook target, and whether they are
+    # transactional (sent without marketing consent, outside the frequency cap)
+    message_templates = models.JSONField(default=dict, blank=True)
+    webhook_url = models.CharField(max_length=500, blank=True, default="")
+    webhook_secret = models.CharField(max_length=255, blank=True, default="")
+    transactional = models.BooleanField(default=False)
     # first activation: event triggers consider what happened from then on
     activated_at = models.DateTimeField(null=True, blank=True)
     # the last scheduled run done (``schedule`` trigger)
@@ -1034,5 +1041,61 @@ class CoPurchase(models.Model):
             models.UniqueConstraint(
                 fields=["kind", "relation", "item_id", "channel", "other_id"],
                 name="crm_copurchase_unique_pair",
+            ),
+        ]
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class CouponDelivery(models.Model):
+    """One recipient's message of a rule by one method (``email``,
+    ``message_webhook``): queued, sent, failed (with the reason; retried until
+    ``attempts`` reaches the limit) or skipped (with the reason: no consent, the
+    frequency cap, no address). A customer the open-codes cap kept from a code has
+    a skipped row without a grant (method ``issue``), once per trigger."""
+
+    rule = models.ForeignKey(
+        CouponRule, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    grant = models.ForeignKey(
+        CouponGrant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    profile = models.ForeignKey(
+        CustomerProfile, on_delete=models.CASCADE, related_name="+"
+    )
+    trigger_key = models.CharField(max_length=96)
+    method = models.CharField(max_length=16)
+    status = models.CharField(max_length=8, choices=DeliveryStatus.choices)
+    reason = models.CharField(max_length=255, blank=True, default="")
+    # counts towards the frequency cap (a marketing message queued or sent)
+    marketing = models.BooleanField(default=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "profile", "trigger_key", "method"],
+                name="crm_delivery_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["rule", "status"], name="crm_delivery_rule_idx"),
+            models.Index(
+                fields=["profile", "created_at"],
+                condition=Q(marketing=True, status__in=["queued", "sent"]),
+                name="crm_delivery_cap_idx",
             ),
         ]

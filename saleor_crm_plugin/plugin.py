@@ -120,6 +120,11 @@ class CRMPlugin(BasePlugin):
             from .core.exports import serve
 
             return serve(request, route.removeprefix("export/"))
+        if route.startswith("unsubscribe/"):
+            # a signed one-click unsubscribe link of a marketing email
+            from .coupons.messaging import serve_unsubscribe
+
+            return serve_unsubscribe(request, route.removeprefix("unsubscribe/"))
         response = dashboard_routes.handle(
             request, route, config_or_default(self.configuration)
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -23,6 +24,7 @@ from ..domain.coupons import (
 )
 from ..domain.customer_names import clean_names
 from ..domain.errors import CRMErrorCode
+from ..domain.messages import TemplateError, parse_templates
 from ..models import CouponGrant, CouponRule, CouponVoucher, Segment, Tier
 
 MANAGED_KEY = "saleor-crm-plugin.coupon-rule"
@@ -191,6 +193,27 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
                 "delivery",
                 "Set the coupon webhook URL in the plugin's configuration first.",
             )
+    if "email" in delivery and not settings.EMAIL_BACKEND:
+        raise CouponRuleError(
+            "delivery", "Saleor has no email backend: set its EMAIL_URL first."
+        )
+    templates = rule.message_templates
+    if data.get("message_templates") is not None:
+        try:
+            templates = parse_templates(data["message_templates"])
+        except TemplateError as exc:
+            raise CouponRuleError(exc.field, exc.message, exc.code) from None
+    webhook_url, webhook_secret = _webhook_target(rule, data)
+    if (
+        "message_webhook" in delivery
+        and not webhook_url
+        and not load_config().coupon_webhook_url
+    ):
+        raise CouponRuleError(
+            "webhook_url",
+            "Give the rule a webhook URL (or set the plugin's coupon webhook URL).",
+            CRMErrorCode.REQUIRED,
+        )
 
     new_reward = {
         "discount_type": reward.discount_type,
@@ -210,6 +233,10 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
     for name in LIMIT_FIELDS:
         setattr(rule, name, getattr(limits, name))
     rule.delivery = list(delivery)
+    rule.message_templates = templates
+    rule.webhook_url, rule.webhook_secret = webhook_url, webhook_secret
+    if data.get("transactional") is not None:
+        rule.transactional = bool(data["transactional"])
     rule.updated_at = timezone.now()
     renamed = renamed or (not creating and data.get("name") is not None)
     with transaction.atomic():
@@ -242,6 +269,31 @@ def rename_vouchers(rule: CouponRule, now: datetime | None = None) -> None:
         _name_voucher(voucher, rule)
         voucher.save(update_fields=["name"])
         translate_voucher(voucher, customer_names(rule), rule.name)
+
+
+def _webhook_target(rule: CouponRule, data: dict) -> tuple[str, str]:
+    """The rule's own webhook URL and secret (``""`` clears the URL): an http(s)
+    URL and a secret of at least 16 characters to sign with."""
+    url = rule.webhook_url if data.get("webhook_url") is None else data["webhook_url"]
+    secret = (
+        rule.webhook_secret
+        if data.get("webhook_secret") is None
+        else data["webhook_secret"]
+    )
+    url, secret = url.strip(), secret.strip()
+    if not url:
+        return "", ""
+    if len(url) > 500:
+        raise CouponRuleError("webhook_url", "Use at most 500 characters.")
+    if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
+        raise CouponRuleError("webhook_url", "Enter an http(s) URL.")
+    if len(secret) < 16 or len(secret) > 255:
+        raise CouponRuleError(
+            "webhook_secret",
+            "A webhook needs a secret of 16 to 255 characters to sign with.",
+            CRMErrorCode.REQUIRED if not secret else CRMErrorCode.INVALID,
+        )
+    return url, secret
 
 
 def _norm(value):

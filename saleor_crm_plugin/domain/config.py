@@ -45,6 +45,13 @@ class CRMConfig:
             s for s in (p.strip() for p in self.signup_channels.split(",")) if s
         )
 
+    consent_metadata_key: str = "crm.marketing_consent"
+    line_user_id_metadata_key: str = "line_user_id"
+    frequency_cap_messages: int = 0
+    frequency_cap_days: int = 7
+    open_codes_cap: int = 0
+    storefront_url: str = ""
+
 
 FIELDS = {
     "attribute_guest_orders": {
@@ -101,6 +108,48 @@ FIELDS = {
         "help": "Slugs of the channels (comma-separated) where a registered "
         "customer who has not ordered yet gets a profile, for segments such as "
         "'registered, never bought'. Empty: every active channel.",
+    },
+    "consent_metadata_key": {
+        "type": "string",
+        "label": "Marketing consent metadata key",
+        "help": "Key of the customer's metadata that records consent to marketing "
+        "messages (true / yes / 1). Emails and LINE / SMS messages of rules not "
+        "marked transactional go only to customers who consented; the unsubscribe "
+        "link removes the key.",
+    },
+    "line_user_id_metadata_key": {
+        "type": "string",
+        "label": "LINE user ID metadata key",
+        "help": "Key of the customer's metadata holding their LINE user ID, sent in "
+        "the per-rule message webhook.",
+    },
+    "frequency_cap_messages": {
+        "type": "int",
+        "label": "Messages per customer (cap)",
+        "help": "At most this many marketing messages per customer within the "
+        "days below, across all rules (0: no cap).",
+        "min": 0,
+        "max": 1000,
+    },
+    "frequency_cap_days": {
+        "type": "int",
+        "label": "Message cap window (days)",
+        "help": "The window of the message cap (1 to 365 days).",
+        "min": 1,
+        "max": 365,
+    },
+    "open_codes_cap": {
+        "type": "int",
+        "label": "Open CRM codes per customer (cap)",
+        "help": "A customer holding this many unused, unexpired CRM coupon codes "
+        "receives no new one until they use or lose one (0: no cap).",
+        "min": 0,
+        "max": 1000,
+    },
+    "storefront_url": {
+        "type": "url",
+        "label": "Storefront URL",
+        "help": "The shop's address, the {storefront_url} of message templates.",
     },
 }
 

@@ -98,7 +98,11 @@ PARAMS = {
     for kind, params in TRIGGER_PARAMS.items()
 }
 DISCOUNT_TYPES = ("percentage", "fixed", "free_shipping")
-DELIVERY = ("saleor_notify", "webhook", "csv")
+DELIVERY = ("saleor_notify", "webhook", "csv", "email", "message_webhook")
+
+
+# the delivery methods that send one message per recipient (``coupons.messaging``)
+MESSAGE_METHODS = ("email", "message_webhook")
 STATUSES = ("draft", "active", "paused")
 
 

@@ -42,6 +42,7 @@ CRM_COST_MAP = {
         "crmCustomer360": {"complexity": CUSTOMER_360},
         # coupon rules
         "crmCouponRules": PAGE,
+        "crmCouponDeliveries": PAGE,
         "crmCouponRule": LOOKUP,
         "crmCouponRuleDryRun": {"complexity": 2 * CHANNEL_SCAN},
         "crmCouponRuleReport": {"complexity": CHANNEL_SCAN},
@@ -86,6 +87,7 @@ CRM_COST_MAP = {
         "crmCouponRulePause": LOOKUP,
         "crmCouponRuleRun": {"complexity": CHANNEL_SCAN},
         "crmCouponCodesExport": {"complexity": EXPORT_TICKET},
+        "crmCouponDeliveriesExport": {"complexity": EXPORT_TICKET},
         "crmRfmSettingsUpdate": LOOKUP,
         "crmRfmRecompute": {"complexity": 2 * CHANNEL_SCAN},
         "crmSegmentCreate": LOOKUP,

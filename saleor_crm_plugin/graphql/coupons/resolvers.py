@@ -5,11 +5,12 @@ from saleor.graphql.core.connection import create_connection_slice
 from ...coupons import issuing as coupons
 from ...coupons.rules import customer_names
 from ...domain.customer_names import customer_facing, customer_language
-from ...models import CouponGrant, CouponRule
+from ...models import CouponDelivery, CouponGrant, CouponRule
 from ..core.utils import money
 from ..core.validation import filter_queryset, query_pk
-from .filters import CouponRuleFilter
+from .filters import CouponDeliveryFilter, CouponRuleFilter
 from .types import (
+    CRMCouponDeliveryCountableConnection,
     CRMCouponDryRun,
     CRMCouponReport,
     CRMCouponRuleCountableConnection,
@@ -32,6 +33,17 @@ def resolve_rules(info, kwargs):
         CouponRule.objects.select_related("channel"),
     )
     return create_connection_slice(qs, info, kwargs, CRMCouponRuleCountableConnection)
+
+
+def resolve_deliveries(info, kwargs):
+    qs = filter_queryset(
+        CouponDeliveryFilter,
+        kwargs.get("filter"),
+        CouponDelivery.objects.select_related("profile__user", "grant"),
+    )
+    return create_connection_slice(
+        qs, info, kwargs, CRMCouponDeliveryCountableConnection
+    )
 
 
 def resolve_dry_run(global_id, sample_size):

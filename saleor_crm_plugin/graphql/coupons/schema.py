@@ -3,8 +3,8 @@ from saleor.graphql.core.fields import FilterConnectionField, PermissionsField
 from saleor.permission.auth_filters import AuthorizationFilters
 from saleor.permission.enums import DiscountPermissions
 
-from .filters import CRMCouponRuleFilterInput
-from .mutations.codes import CRMCouponCodesExport
+from .filters import CRMCouponDeliveryFilterInput, CRMCouponRuleFilterInput
+from .mutations.codes import CRMCouponCodesExport, CRMCouponDeliveriesExport
 from .mutations.rules import (
     CRMCouponRuleActivate,
     CRMCouponRuleCreate,
@@ -14,6 +14,7 @@ from .mutations.rules import (
     CRMCouponRuleUpdate,
 )
 from .resolvers import (
+    resolve_deliveries,
     resolve_dry_run,
     resolve_my_coupons,
     resolve_report,
@@ -22,6 +23,7 @@ from .resolvers import (
 )
 from .sorters import CRMCouponRuleSortingInput
 from .types import (
+    CRMCouponDeliveryCountableConnection,
     CRMCouponDryRun,
     CRMCouponReport,
     CRMCouponRule,
@@ -55,6 +57,18 @@ class CouponQueries(graphene.ObjectType):
         CRMCouponRule,
         id=graphene.Argument(graphene.ID, required=True),
         description="A coupon rule.",
+        permissions=_MANAGE,
+    )
+    crm_coupon_deliveries = FilterConnectionField(
+        CRMCouponDeliveryCountableConnection,
+        filter=CRMCouponDeliveryFilterInput(
+            description="Filter by rule, status, method."
+        ),
+        description=(
+            "Each recipient's message of the coupon rules (email, message "
+            "webhook): queued, sent, failed or skipped with the reason; newest "
+            "first."
+        ),
         permissions=_MANAGE,
     )
     crm_coupon_rule_dry_run = PermissionsField(
@@ -98,6 +112,10 @@ class CouponQueries(graphene.ObjectType):
         return resolve_rules(info, kwargs)
 
     @staticmethod
+    def resolve_crm_coupon_deliveries(_root, info, **kwargs):
+        return resolve_deliveries(info, kwargs)
+
+    @staticmethod
     def resolve_crm_coupon_rule(_root, _info, *, id):
         return resolve_rule(id)
 
@@ -123,3 +141,4 @@ class CouponMutations(graphene.ObjectType):
     crm_coupon_rule_pause = CRMCouponRulePause.Field()
     crm_coupon_rule_run = CRMCouponRuleRun.Field()
     crm_coupon_codes_export = CRMCouponCodesExport.Field()
+    crm_coupon_deliveries_export = CRMCouponDeliveriesExport.Field()
