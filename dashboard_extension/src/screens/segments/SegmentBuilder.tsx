@@ -32,6 +32,7 @@ import { Catalogue, fieldSpec, opShape, useCatalogue } from "./catalogue";
 import { ruleDetail, rulePath, splitErrors } from "./errors";
 import { usePreview } from "./hooks";
 import { LiveCount } from "./LiveCount";
+import { usePickerOptions } from "./pickers";
 import { parsePrefill } from "./prefill";
 import {
   ThresholdInputs,
@@ -200,6 +201,7 @@ function BuilderForm({
   const params = preset ? thresholdParams(preset.defaults, form.thresholds) : null;
   const rule = useMemo(() => ruleFromState(form.rule, catalogue), [form.rule, catalogue]);
   const channel = form.channel || null;
+  const pickerOptions = usePickerOptions(channel);
   const preview = usePreview(
     form.mode === "rule"
       ? problems.length === 0
@@ -338,7 +340,7 @@ function BuilderForm({
             onChange={(rule) => edit({ rule })}
             catalogue={catalogue}
             problems={problemMap}
-            channels={channels.map((c) => c.slug)}
+            options={pickerOptions}
             showProblems
           />
           {unplaced.length > 0 && (

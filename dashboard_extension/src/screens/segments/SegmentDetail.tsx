@@ -274,7 +274,9 @@ function AddMembers({ segment, onAdded }: { segment: Segment; onAdded: () => voi
   const notify = useNotify();
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const [add, { loading }] = useCrmMutation<{ crmSegmentMembersAdd: { added?: number | null; errors: CrmError[] } }>(
+  const [add, { loading }] = useCrmMutation<{
+    crmSegmentMembersAdd: { added: number; skippedCustomerIds: string[]; errors: CrmError[] };
+  }>(
     MEMBERS_ADD_MUTATION,
   );
   const ids = parseCustomerIds(text);
@@ -289,8 +291,14 @@ function AddMembers({ segment, onAdded }: { segment: Segment; onAdded: () => voi
         setError(`${message(e)} ${e.message ?? ""}`.trim());
         return;
       }
-      const count = res.crmSegmentMembersAdd.added ?? ids.length;
-      notify({ status: "success", title: t("detail.membersAdded", { count: f.number(count) }) });
+      const { added, skippedCustomerIds } = res.crmSegmentMembersAdd;
+      notify({
+        status: skippedCustomerIds.length ? "warning" : "success",
+        title: t("detail.membersAdded", { count: f.number(added) }),
+        text: skippedCustomerIds.length
+          ? t("detail.membersSkipped", { count: f.number(skippedCustomerIds.length) })
+          : undefined,
+      });
       setText("");
       onAdded();
     } catch (failure) {
