@@ -373,19 +373,23 @@ function ValueEditor({
   if (shape === "none") return null;
   if (shape === "days") {
     return (
-      <Input
-        __width="150px"
-        size="small"
-        inputMode="numeric"
-        aria-label={t("value.days")}
-        value={node.value}
-        disabled={ctx.disabled}
-        endAdornment={<Text size={2} color="default2">{t(node.op === "more_than_days_ago" ? "value.daysAgo" : "value.days")}</Text>}
-        error={Boolean(problem("value"))}
-        helperText={problem("value")}
-        onChange={(e) => set({ value: e.target.value })}
-        data-testid="value-input"
-      />
+      <Box display="flex" gap={2} alignItems="flex-start">
+        <Input
+          __width="110px"
+          size="small"
+          inputMode="numeric"
+          aria-label={t("value.days")}
+          value={node.value}
+          disabled={ctx.disabled}
+          error={Boolean(problem("value"))}
+          helperText={problem("value")}
+          onChange={(e) => set({ value: e.target.value })}
+          data-testid="value-input"
+        />
+        <Text size={2} color="default2" paddingTop={2} whiteSpace="nowrap">
+          {t("value.days")}
+        </Text>
+      </Box>
     );
   }
   const choiceLabel = (v: string) => {

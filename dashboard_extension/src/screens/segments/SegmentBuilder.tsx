@@ -393,7 +393,7 @@ function BuilderForm({
   );
 
   return (
-    <Box display="flex" flexDirection="column" gap={6} paddingBottom={20} data-testid="segment-builder">
+    <Box display="flex" flexDirection="column" gap={6} data-testid="segment-builder">
       <Box>
         <Button variant="tertiary" size="small" onClick={() => navigate("/segments")}>
           ← {t("builder.back")}
@@ -432,9 +432,8 @@ function BuilderForm({
         <Box display="grid" gap={6} __gridTemplateColumns="minmax(0, 1fr) 300px" data-testid="builder-grid">
           <Box display="flex" flexDirection="column" gap={6} minWidth={0}>
             <Card testId="segment-form">
-              <Box display="flex" gap={4} flexWrap="wrap">
+              <Box display="grid" gap={4} __gridTemplateColumns="minmax(0, 2fr) minmax(0, 1fr)">
                 <Input
-                  __flex="1 1 280px"
                   label={t("builder.name")}
                   value={form.name}
                   error={Boolean(fieldError("name"))}
@@ -443,7 +442,6 @@ function BuilderForm({
                   data-testid="segment-name"
                 />
                 <Select
-                  __flex="0 1 260px"
                   label={t("builder.channel")}
                   options={channelOptions}
                   value={form.channel}
@@ -485,7 +483,7 @@ function BuilderForm({
                 preview={preview}
                 empty={form.mode === "rule" && form.rule.children.length === 0}
                 incomplete={form.mode === "rule" ? problems.length > 0 : !params}
-                channel={channel}
+                channel={channel ? (channels.find((c) => c.slug === channel)?.name ?? channel) : null}
               />
             </Box>
           </Box>
@@ -498,15 +496,12 @@ function BuilderForm({
       )}
       {tab === "rule" && (
         <Box
-          position="fixed"
+          position="sticky"
           bottom={0}
-          left={0}
-          right={0}
           display="flex"
           justifyContent="flex-end"
           alignItems="center"
           gap={3}
-          paddingX={6}
           paddingY={3}
           backgroundColor="default1"
           borderTopStyle="solid"

@@ -13,6 +13,7 @@ import { useErrorMessage } from "../../api/errors";
 import { useCrmMutation, useCrmQuery } from "../../api/hooks";
 import { useNotify } from "../../api/notify";
 import { useSession } from "../../auth/AuthProvider";
+import { useChannel } from "../../components/channel";
 import { Empty, ErrorState, Loading } from "../../components/states";
 import { Table } from "../../components/Table";
 import { useFormat } from "../../format";
@@ -43,8 +44,15 @@ export function useOpenCustomer(): ((customerId: string) => void) | null {
   };
 }
 
-function fullName(p: { firstName: string | null; lastName: string | null }): string {
-  return [p.firstName, p.lastName].filter(Boolean).join(" ");
+/** A customer's name in the UI's order (family name first in Japanese). */
+export function fullName(p: { firstName: string | null; lastName: string | null }, locale: string): string {
+  const parts = locale === "ja" ? [p.lastName, p.firstName] : [p.firstName, p.lastName];
+  return parts.filter(Boolean).join(" ");
+}
+
+function useChannelName(): (slug: string) => string {
+  const { channels } = useChannel();
+  return (slug) => channels.find((c) => c.slug === slug)?.name ?? slug;
 }
 
 /** first/after paging with a stack of cursors. */
@@ -137,6 +145,7 @@ export function SegmentMembers({ segment, onChanged }: { segment: Segment; onCha
   const message = useErrorMessage();
   const notify = useNotify();
   const open = useOpenCustomer();
+  const channelName = useChannelName();
   const pages = usePages();
   const members = useCrmQuery<{ crmSegment: { membersCount: number; members: Connection<Member> } | null }>(MEMBERS_QUERY, {
     id: segment.id,
@@ -182,9 +191,9 @@ export function SegmentMembers({ segment, onChanged }: { segment: Segment; onCha
             {
               key: "customer",
               header: t("detail.customer"),
-              render: (m) => <CustomerCell customerId={m.customerId} email={m.email} name={fullName(m)} open={open} />,
+              render: (m) => <CustomerCell customerId={m.customerId} email={m.email} name={fullName(m, f.locale)} open={open} />,
             },
-            { key: "channel", header: t("detail.channel"), render: (m) => m.channel },
+            { key: "channel", header: t("detail.channel"), render: (m) => channelName(m.channel) },
             { key: "paid", header: t("detail.paidOrders"), align: "right", render: (m) => f.number(m.paidOrdersCount) },
             { key: "spent", header: t("detail.netSpent"), align: "right", render: (m) => f.money(m.netSpent) },
             { key: "last", header: t("detail.lastOrder"), render: (m) => f.date(m.lastOrderAt) },
@@ -329,6 +338,7 @@ export function SegmentEvents({ segment }: { segment: Segment }) {
   const t = useT("segments");
   const f = useFormat();
   const open = useOpenCustomer();
+  const channelName = useChannelName();
   const pages = usePages();
   const [kind, setKind] = useState("ALL");
   const events = useCrmQuery<{ crmSegmentEvents: Connection<SegmentEvent> }>(EVENTS_QUERY, {
@@ -363,9 +373,9 @@ export function SegmentEvents({ segment }: { segment: Segment }) {
             {
               key: "customer",
               header: t("detail.customer"),
-              render: (e) => <CustomerCell customerId={e.customerId} email={e.email} name={fullName(e)} open={open} />,
+              render: (e) => <CustomerCell customerId={e.customerId} email={e.email} name={fullName(e, f.locale)} open={open} />,
             },
-            { key: "channel", header: t("detail.channel"), render: (e) => e.channel },
+            { key: "channel", header: t("detail.channel"), render: (e) => channelName(e.channel) },
             { key: "when", header: t("detail.when"), render: (e) => f.dateTime(e.createdAt) },
           ]}
         />
