@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { configure, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 
 import { TEST_CHANNELS, mockGraphQL, renderApp } from "../../test/render";
@@ -37,7 +37,10 @@ function page(rows: unknown[], hasNextPage: boolean, endCursor: string | null, t
 }
 
 // a busy machine: these tests render whole screens and wait for debounced requests
-vi.setConfig({ testTimeout: 20000 });
+vi.setConfig({ testTimeout: 30000 });
+configure({ asyncUtilTimeout: 8000 });
+// the first screen of a run also waits for its lazily loaded chunk
+const slow = { timeout: 8000 };
 
 const base = {
   CrmChannels: TEST_CHANNELS,
@@ -56,7 +59,7 @@ describe("segment list", () => {
     });
     renderApp("/segments");
     // the first test also waits for the lazily loaded screen chunk
-    const table = await screen.findByTestId("segments-table", {}, { timeout: 5000 });
+    const table = await screen.findByTestId("segments-table", {}, slow);
     const rows = within(table).getAllByRole("row");
     expect(rows).toHaveLength(4); // header + 3
     const first = within(rows[1]);
@@ -83,7 +86,7 @@ describe("segment list", () => {
   it("shows the empty state and the ready-made segments", async () => {
     mockGraphQL({ ...base, CrmSegments: page([], false, null, 0) });
     renderApp("/segments");
-    expect(await screen.findByText("No segments yet")).toBeTruthy();
+    expect(await screen.findByText("No segments yet", {}, slow)).toBeTruthy();
     const gallery = await screen.findByTestId("preset-gallery");
     expect(within(gallery).getByText("At risk")).toBeTruthy();
     expect(within(gallery).getByTestId("threshold-min_orders")).toBeTruthy();
@@ -92,7 +95,7 @@ describe("segment list", () => {
   it("shows a translated error with a retry", async () => {
     mockGraphQL({ ...base, CrmSegments: () => new Error("You need one of the following permissions: MANAGE_USERS") });
     renderApp("/segments");
-    const error = await screen.findByTestId("error-state");
+    const error = await screen.findByTestId("error-state", {}, slow);
     expect(within(error).getByText("You do not have the permission for this action.")).toBeTruthy();
     expect(within(error).getByRole("button", { name: "Try again" })).toBeTruthy();
   });
@@ -100,7 +103,7 @@ describe("segment list", () => {
   it("renders in Japanese", async () => {
     mockGraphQL({ ...base, CrmSegments: page([segmentRow(1)], false, null) });
     renderApp("/segments", { locale: "ja" });
-    const table = await screen.findByTestId("segments-table");
+    const table = await screen.findByTestId("segments-table", {}, slow);
     for (const text of ["名前", "種類", "チャネル", "メンバー数", "最終更新", "動的", "全チャネル"]) {
       expect(within(table).getByText(text)).toBeTruthy();
     }
@@ -121,7 +124,7 @@ describe("segment builder", () => {
       },
     });
     renderApp(segmentBuilderUrl({ rule, channel: "default-channel", name: "Repeat buyers" }));
-    expect(((await screen.findByTestId("segment-name")) as HTMLInputElement).value).toBe("Repeat buyers");
+    expect(((await screen.findByTestId("segment-name", {}, slow)) as HTMLInputElement).value).toBe("Repeat buyers");
     expect((await screen.findByTestId("live-count")).textContent).toBe("20 customers");
     expect(screen.getByTestId("live-share").textContent).toBe("2% of 1,000 customers");
     const preview = () => calls.filter((c) => c.operation === "CrmSegmentPreview");
@@ -140,7 +143,7 @@ describe("segment builder", () => {
   it("shows validation messages and does not save an incomplete rule", async () => {
     const calls = mockGraphQL({ ...base, CrmSegmentPreview: { crmSegmentPreview: { result: null, errors: [] } } });
     renderApp(segmentBuilderUrl({ rule: { and: [{ field: "paid_orders_count", op: "gte", value: "1.5" }] }, name: "X" }));
-    expect(await screen.findByText("Enter a whole number.")).toBeTruthy();
+    expect(await screen.findByText("Enter a whole number.", {}, slow)).toBeTruthy();
     expect(screen.getByTestId("count-incomplete")).toBeTruthy();
     fireEvent.change(screen.getByTestId("value-input"), { target: { value: "" } });
     // an empty value is not flagged while editing, only when saving
@@ -170,7 +173,7 @@ describe("segment builder", () => {
       ],
     };
     renderApp(segmentBuilderUrl({ rule: twoLeaves, name: "Two", channel: "channel-jpy" }));
-    await screen.findByTestId("live-count");
+    await screen.findByTestId("live-count", {}, slow);
     fireEvent.click(screen.getByTestId("save"));
     expect(await screen.findByText(/Not accepted: The value is not valid\. Use one of: account, guest\./)).toBeTruthy();
     const create = calls.find((c) => c.operation === "CrmSegmentCreate")!;
@@ -189,8 +192,8 @@ describe("segment builder", () => {
       CrmSegmentPreview: { crmSegmentPreview: { result: { count: 42, total: 84, share: 0.5 }, errors: [] } },
     });
     renderApp(segmentBuilderUrl({ preset: "at_risk", params: { min_orders: 3 } }));
-    expect(await screen.findByTestId("preset-editor")).toBeTruthy();
-    expect(((await screen.findByTestId("segment-name")) as HTMLInputElement).value).toBe("At risk");
+    expect(await screen.findByTestId("preset-editor", {}, slow)).toBeTruthy();
+    expect(((await screen.findByTestId("segment-name", {}, slow)) as HTMLInputElement).value).toBe("At risk");
     expect(((await screen.findByTestId("threshold-min_orders")) as HTMLInputElement).value).toBe("3");
     expect((await screen.findByTestId("live-count")).textContent).toBe("42 customers");
     const call = calls.find((c) => c.operation === "CrmSegmentPreview")!;
@@ -250,7 +253,7 @@ describe("segment detail", () => {
       },
     });
     renderApp(`/segments/${segment.id}`);
-    fireEvent.click(await screen.findByText("Members"));
+    fireEvent.click(await screen.findByText("Members", {}, slow));
     const table = await screen.findByTestId("members-table");
     expect(within(table).getByText("Hanako Yamada")).toBeTruthy();
     expect(within(table).getAllByText("¥12,500")).toHaveLength(2);
