@@ -56,5 +56,7 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
+    // the machine is shared: first renders of lazily loaded screens can take seconds
+    testTimeout: 20_000,
   },
 });

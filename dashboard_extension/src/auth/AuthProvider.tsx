@@ -17,7 +17,7 @@ import {
   tokenCreate,
   tokenRefresh,
 } from "./standalone";
-import { type Session, type ThemeName, getSession, normaliseLocale, setSession, subscribeSession } from "./store";
+import { type Session, type ThemeName, decodeJwt, getSession, normaliseLocale, setSession, subscribeSession } from "./store";
 
 export function useSession(): Session {
   return useSyncExternalStore(subscribeSession, getSession, getSession);
@@ -115,6 +115,17 @@ async function startStandalone(): Promise<void> {
   setSession({ status: "ready", email: me.email, permissions: me.permissions });
 }
 
+/**
+ * What this token may do: Saleor's app / extension tokens carry `permissions` = the app's (or
+ * extension's) permissions the staff member also holds, next to `user_permissions` (all of the
+ * staff member's). The UI follows the first, so it never offers what the API would refuse.
+ */
+export function tokenPermissions(token: string, userPermissions?: string[]): string[] {
+  const claims = decodeJwt(token);
+  if (claims && Array.isArray(claims.permissions)) return claims.permissions.map(String);
+  return userPermissions ?? [];
+}
+
 function startIframe(): () => void {
   const bridge = getBridge();
   const initial = bridge.getState();
@@ -131,7 +142,7 @@ function startIframe(): () => void {
     setSession({
       token,
       status: "ready",
-      permissions: state.user?.permissions ?? [],
+      permissions: tokenPermissions(token, state.user?.permissions),
       email: state.user?.email ?? null,
       saleorApiUrl: state.saleorApiUrl || getSession().saleorApiUrl,
     });

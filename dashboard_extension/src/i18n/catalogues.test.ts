@@ -59,6 +59,15 @@ describe("message catalogues", () => {
     }
   });
 
+  it("names every RFM group of the backend", () => {
+    const py = readFileSync(join(SRC, "../../saleor_crm_plugin/domain/rfm.py"), "utf8");
+    const groups = [...py.matchAll(/^\s+\("([a-z_]+)", \(\d/gm)].map((m) => m[1]);
+    expect(groups.length).toBeGreaterThanOrEqual(10);
+    for (const locale of LOCALES) {
+      expect(groups.filter((g) => !(`rfmGroup.${g}` in catalogues[locale].common)), `${locale}/common.json rfmGroup`).toEqual([]);
+    }
+  });
+
   it("has every literal key the sources use", () => {
     const missing: string[] = [];
     let checked = 0;

@@ -8,14 +8,14 @@
 import { ThemeProvider } from "@saleor/macaw-ui";
 import { render } from "@testing-library/react";
 import type { ReactElement } from "react";
-import { MemoryRouter } from "react-router-dom";
+import { MemoryRouter, useLocation } from "react-router-dom";
 import { vi } from "vitest";
 
 import { AppBody } from "../App";
 import { AuthProvider } from "../auth/AuthProvider";
 import { type Session, setSession } from "../auth/store";
 
-export type Resolver = Record<string, unknown> | ((variables: Record<string, unknown>) => unknown);
+export type Resolver = object | ((variables: Record<string, unknown>) => unknown);
 
 export interface RecordedCall {
   url: string;
@@ -47,12 +47,17 @@ export function mockGraphQL(resolvers: Record<string, Resolver>): RecordedCall[]
   return calls;
 }
 
-export const TEST_CHANNELS = {
-  channels: [
-    { id: "Q2hhbm5lbDox", slug: "default-channel", name: "Default", currencyCode: "USD", isActive: true },
-    { id: "Q2hhbm5lbDoy", slug: "channel-jpy", name: "Japan", currencyCode: "JPY", isActive: true },
-  ],
-};
+export { TEST_CHANNELS } from "./fixtures/channels";
+
+/** Renders the router's current path + query (read it with screen.getByTestId("location").textContent). */
+export function LocationProbe() {
+  const { pathname, search } = useLocation();
+  return (
+    <span data-testid="location" hidden>
+      {pathname + search}
+    </span>
+  );
+}
 
 export function signIn(patch: Partial<Session> = {}) {
   setSession({
@@ -73,6 +78,7 @@ export function renderApp(path: string, patch: Partial<Session> = {}) {
       <AuthProvider start={false}>
         <MemoryRouter initialEntries={[path]}>
           <AppBody />
+          <LocationProbe />
         </MemoryRouter>
       </AuthProvider>
     </ThemeProvider>,
@@ -84,7 +90,10 @@ export function renderWithSession(ui: ReactElement, patch: Partial<Session> = {}
   return render(
     <ThemeProvider>
       <AuthProvider start={false}>
-        <MemoryRouter initialEntries={[path]}>{ui}</MemoryRouter>
+        <MemoryRouter initialEntries={[path]}>
+          {ui}
+          <LocationProbe />
+        </MemoryRouter>
       </AuthProvider>
     </ThemeProvider>,
   );

@@ -1,9 +1,12 @@
-import "@testing-library/dom";
+import { configure } from "@testing-library/dom";
 
 import { cleanup } from "@testing-library/react";
 import { afterEach } from "vitest";
 
 import { resetSession } from "../auth/store";
+
+// lazily loaded screens are transformed on first use: give findBy*/waitFor time on a busy machine
+configure({ asyncUtilTimeout: 5000 });
 
 afterEach(() => {
   cleanup();
