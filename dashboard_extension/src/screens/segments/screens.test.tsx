@@ -70,7 +70,8 @@ describe("segment list", () => {
     expect(first.getByText("1,234")).toBeTruthy();
     expect(first.getByText(/Dec 1, 2026/)).toBeTruthy();
     expect(within(rows[2]).getByText("Static")).toBeTruthy();
-    expect(within(rows[2]).getByText("Default")).toBeTruthy(); // the channel's name
+    // the channel's name, not its slug
+    expect(within(rows[2]).getByText(TEST_CHANNELS.channels.find((c) => c.slug === "default-channel")!.name)).toBeTruthy();
     expect(within(rows[3]).getByText("Not computed yet")).toBeTruthy();
     expect(screen.getByTestId("segments-total").textContent).toBe("4 segments");
     const firstCall = calls.find((c) => c.operation === "CrmSegments")!;
