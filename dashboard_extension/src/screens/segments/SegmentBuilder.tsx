@@ -7,7 +7,7 @@
 import { Box, Button, Input, Select, Switch, Text, Textarea } from "@saleor/macaw-ui";
 import { Trash2 } from "lucide-react";
 import { useEffect, useMemo, useState } from "react";
-import { useLocation, useNavigate } from "react-router-dom";
+import { useLocation, useNavigate, useSearchParams } from "react-router-dom";
 
 import { payloadErrors } from "../../api/client";
 import { useErrorMessage } from "../../api/errors";
@@ -177,7 +177,13 @@ function BuilderForm({
   const [saved, setSaved] = useState<Form>(initial.form);
   const [attempted, setAttempted] = useState(false);
   const [serverErrors, setServerErrors] = useState<CrmError[]>([]);
-  const [tab, setTab] = useState<"rule" | "members" | "events">("rule");
+  // the tab is in the URL (?tab=members), so a reload or a shared link opens it
+  const [searchParams, setSearchParams] = useSearchParams();
+  const tabParam = searchParams.get("tab");
+  const tab: "rule" | "members" | "events" =
+    segment && (tabParam === "members" || tabParam === "events") ? tabParam : "rule";
+  const setTab = (next: string) =>
+    setSearchParams(next === "rule" ? {} : { tab: next }, { replace: true });
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [create, { loading: creating }] = useCrmMutation<{ crmSegmentCreate: { segment: Segment | null; errors: CrmError[] } }>(
     CREATE_MUTATION,
@@ -414,7 +420,7 @@ function BuilderForm({
         }
       />
       {segment && (
-        <Switch value={tab} onValueChange={(v) => v && setTab(v as typeof tab)} __width="fit-content">
+        <Switch value={tab} onValueChange={(v) => v && setTab(v)} __width="fit-content">
           <Switch.Item id="tab-rule" value="rule">
             <Text size={3} paddingX={3}>{t("detail.tabRule")}</Text>
           </Switch.Item>
