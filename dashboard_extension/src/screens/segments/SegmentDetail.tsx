@@ -158,6 +158,7 @@ export function SegmentMembers({ segment, onChanged }: { segment: Segment; onCha
   const isStatic = segment.kind === "STATIC";
   const conn = members.data?.crmSegment?.members;
   const rows = conn?.edges.map((e) => e.node) ?? [];
+  const total = members.data?.crmSegment?.membersCount ?? segment.membersCount;
 
   const removeOne = async (m: Member) => {
     if (!m.customerId) return;
@@ -168,7 +169,7 @@ export function SegmentMembers({ segment, onChanged }: { segment: Segment; onCha
         notify({ status: "error", title: message(errors[0]), text: errors[0].message ?? undefined });
         return;
       }
-      notify({ status: "success", title: t("detail.membersRemoved", { count: f.number(1) }) });
+      notify({ status: "success", title: t("detail.membersRemoved", { count: 1, n: f.number(1) }) });
       members.refetch();
       onChanged();
     } catch (failure) {
@@ -232,7 +233,7 @@ export function SegmentMembers({ segment, onChanged }: { segment: Segment; onCha
     <Box display="flex" flexDirection="column" gap={6}>
       <Card
         title={t("detail.tabMembers")}
-        subtitle={t("detail.members", { count: f.number(members.data?.crmSegment?.membersCount ?? segment.membersCount) })}
+        subtitle={t("detail.members", { count: total, n: f.number(total) })}
         testId="segment-members"
       >
         {body}
@@ -303,9 +304,9 @@ function AddMembers({ segment, onAdded }: { segment: Segment; onAdded: () => voi
       const { added, skippedCustomerIds } = res.crmSegmentMembersAdd;
       notify({
         status: skippedCustomerIds.length ? "warning" : "success",
-        title: t("detail.membersAdded", { count: f.number(added) }),
+        title: t("detail.membersAdded", { count: added, n: f.number(added) }),
         text: skippedCustomerIds.length
-          ? t("detail.membersSkipped", { count: f.number(skippedCustomerIds.length) })
+          ? t("detail.membersSkipped", { count: skippedCustomerIds.length, n: f.number(skippedCustomerIds.length) })
           : undefined,
       });
       setText("");

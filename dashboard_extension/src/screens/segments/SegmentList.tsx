@@ -141,7 +141,7 @@ export function SegmentList() {
           />
           {page?.totalCount != null && (
             <Text size={2} color="default2" marginLeft="auto" data-testid="segments-total">
-              {t("list.count", { count: f.number(page.totalCount) })}
+              {t("list.count", { count: page.totalCount, n: f.number(page.totalCount) })}
             </Text>
           )}
         </Box>
