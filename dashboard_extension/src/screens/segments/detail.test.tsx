@@ -148,3 +148,25 @@ describe("segment actions", () => {
     );
   });
 });
+
+describe("export", () => {
+  it("asks for a postal CSV (with BOM in Japanese) and follows the signed link", async () => {
+    const calls = mocks({
+      CrmSegmentExport: {
+        crmSegmentExport: { url: "/plugins/saleor-crm-plugin/export/abc", expiresAt: "2026-12-07T04:20:00Z", columns: ["email"], errors: [] },
+      },
+    });
+    const clicked: string[] = [];
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+      clicked.push(this.getAttribute("href") ?? "");
+    });
+    renderApp(`/segments/${SEGMENT.id}`, { locale: "ja" });
+    // the menu (Radix) opens on a pointer press
+    fireEvent.pointerDown(await screen.findByTestId("export"), { button: 0, ctrlKey: false, pointerType: "mouse" });
+    fireEvent.click(await screen.findByText("郵送用リスト (CSV)"));
+    await waitFor(() => expect(clicked).toEqual(["/plugins/saleor-crm-plugin/export/abc"]));
+    expect(calls.find((c) => c.operation === "CrmSegmentExport")!.variables).toEqual({ id: SEGMENT.id, format: "POSTAL", bom: true });
+    expect(await screen.findByText(/CSV の準備ができました/)).toBeTruthy();
+    click.mockRestore();
+  });
+});

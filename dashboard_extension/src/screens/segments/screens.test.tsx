@@ -270,3 +270,35 @@ describe("segment detail", () => {
     expect(within(events).getByText("Left")).toBeTruthy();
   });
 });
+
+describe("rule editor", () => {
+  it("builds a rule by clicking: add a condition, type its value, negate it, add a group", async () => {
+    const calls = mockGraphQL({
+      ...base,
+      CrmSegmentPreview: { crmSegmentPreview: { result: { count: 7, total: 70, share: 0.1 }, errors: [] } },
+    });
+    renderApp("/segments/new?channel=default-channel");
+    const editor = await screen.findByTestId("rule-editor", {}, slow);
+    expect(screen.getByText("Add a condition to see who matches.")).toBeTruthy();
+    fireEvent.click(within(editor).getByRole("button", { name: "Add condition" }));
+    // the catalogue's first field and operator; an empty value is not counted yet
+    fireEvent.change(await screen.findByTestId("value-input"), { target: { value: "3" } });
+    await screen.findByTestId("live-count");
+    const lastRule = () => calls.filter((c) => c.operation === "CrmSegmentPreview").at(-1)!.variables.rule;
+    await waitFor(() => expect(lastRule()).toEqual({ and: [{ field: "orders_count", op: "eq", value: 3 }] }));
+    fireEvent.click(within(editor).getByRole("button", { name: "Negate (NOT)" }));
+    await waitFor(() => expect(lastRule()).toEqual({ and: [{ not: { field: "orders_count", op: "eq", value: 3 } }] }));
+    expect(within(editor).getByTestId("not")).toBeTruthy();
+    fireEvent.click(within(editor).getAllByRole("button", { name: "Add group" }).at(-1)!);
+    const group = await within(editor).findByTestId("group-or");
+    fireEvent.change(within(group).getByTestId("value-input"), { target: { value: "5" } });
+    await waitFor(() =>
+      expect(lastRule()).toEqual({
+        and: [
+          { not: { field: "orders_count", op: "eq", value: 3 } },
+          { or: [{ field: "orders_count", op: "eq", value: 5 }] },
+        ],
+      }),
+    );
+  });
+});
