@@ -16,6 +16,7 @@ import { useNotify } from "../../api/notify";
 import { PageHeader } from "../../components/PageHeader";
 import { ErrorState, Loading } from "../../components/states";
 import { useChannel } from "../../components/channel";
+import { useFormat } from "../../format";
 import { useT } from "../../i18n";
 import {
   CREATE_MUTATION,
@@ -146,6 +147,7 @@ function BuilderForm({
   onSaved: () => void;
 }) {
   const t = useT("segments");
+  const f = useFormat();
   const message = useErrorMessage();
   const notify = useNotify();
   const navigate = useNavigate();
@@ -407,7 +409,16 @@ function BuilderForm({
       </Box>
       <PageHeader
         title={segment ? segment.name : t("builder.newTitle")}
-        subtitle={segment ? t(`kind.${segment.kind}`) : undefined}
+        subtitle={
+          segment
+            ? [
+                t(`kind.${segment.kind}`),
+                segment.channel ? (channels.find((c) => c.slug === segment.channel)?.name ?? segment.channel) : t("list.allChannels"),
+                t("detail.members", { count: segment.membersCount, n: f.number(segment.membersCount) }),
+                segment.computedAt ? t("detail.computedAt", { date: f.dateTime(segment.computedAt) }) : t("detail.neverComputed"),
+              ].join(" · ")
+            : undefined
+        }
         actions={
           segment ? (
             <>
