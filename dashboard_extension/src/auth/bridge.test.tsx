@@ -106,3 +106,15 @@ describe("AppBridge session", () => {
     expect(getSession().token).toBeNull();
   });
 });
+
+describe("Dashboard redirect paths", () => {
+  it("keeps only app page routes", async () => {
+    const { appRouteFromDashboardPath } = await import("../shell/RouteSync");
+    expect(appRouteFromDashboardPath("/segments/5", "QXBwOjE=")).toBe("/segments/5");
+    expect(appRouteFromDashboardPath("/dashboard/extensions/app/QXBwOjE%3D/coupons/2?x=1", "QXBwOjE=")).toBe("/coupons/2");
+    expect(appRouteFromDashboardPath("/extensions/app/QXBwOjE=/overview", "QXBwOjE=")).toBe("/overview");
+    // widgets and popups get the Dashboard's own page: never a route of the app
+    expect(appRouteFromDashboardPath("/customers/VXNlcjo0Mg==", "QXBwOjE=")).toBeNull();
+    expect(appRouteFromDashboardPath("/extensions/app/QXBwOjE=", "QXBwOjE=")).toBeNull();
+  });
+});

@@ -7,14 +7,17 @@ import { useT } from "../i18n";
 
 export function Nav() {
   const t = useT("common");
+  // the API's permissions: analytics, segments, RFM need MANAGE_USERS; coupon rules and the
+  // loyalty program MANAGE_DISCOUNTS — a tab the token cannot use is not offered
+  const canUsers = useHasPermission("MANAGE_USERS");
   const canDiscounts = useHasPermission("MANAGE_DISCOUNTS");
   const items = [
-    { to: "/overview", label: t("nav.overview") },
-    { to: "/segments", label: t("nav.segments") },
-    ...(canDiscounts ? [{ to: "/coupons", label: t("nav.coupons") }] : []),
-    { to: "/loyalty", label: t("nav.loyalty") },
-    { to: "/rfm", label: t("nav.rfm") },
-  ];
+    { to: "/overview", label: t("nav.overview"), show: canUsers },
+    { to: "/segments", label: t("nav.segments"), show: canUsers },
+    { to: "/coupons", label: t("nav.coupons"), show: canDiscounts },
+    { to: "/loyalty", label: t("nav.loyalty"), show: canDiscounts },
+    { to: "/rfm", label: t("nav.rfm"), show: canUsers },
+  ].filter((i) => i.show);
   return (
     <Box as="nav" aria-label={t("nav.label")} display="flex" gap={1} borderBottomStyle="solid" borderBottomWidth={1} borderColor="default1" marginBottom={6} overflowX="auto">
       {items.map((item) => (

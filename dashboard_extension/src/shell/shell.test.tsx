@@ -4,12 +4,20 @@ import { describe, expect, it } from "vitest";
 import { TEST_CHANNELS, mockGraphQL, renderApp } from "../test/render";
 
 describe("app shell", () => {
-  it("shows the coupon tab only with MANAGE_DISCOUNTS", async () => {
+  it("shows the coupon and loyalty tabs only with MANAGE_DISCOUNTS", async () => {
     mockGraphQL({ CrmChannels: TEST_CHANNELS });
     renderApp("/segments", { permissions: ["MANAGE_USERS"] });
     const nav = await screen.findByRole("navigation", { name: "CRM pages" });
     expect(within(nav).getByText("Segments")).toBeTruthy();
     expect(within(nav).queryByText("Coupon rules")).toBeNull();
+    expect(within(nav).queryByText("Loyalty")).toBeNull();
+  });
+
+  it("shows only the discount tabs with MANAGE_DISCOUNTS alone", async () => {
+    mockGraphQL({ CrmChannels: TEST_CHANNELS });
+    renderApp("/coupons", { permissions: ["MANAGE_DISCOUNTS"] });
+    const nav = await screen.findByRole("navigation", { name: "CRM pages" });
+    expect(within(nav).getAllByRole("link").map((a) => a.textContent)).toEqual(["Coupon rules", "Loyalty"]);
   });
 
   it("shows all tabs in Japanese with both permissions", async () => {

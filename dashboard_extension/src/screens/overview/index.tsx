@@ -14,6 +14,7 @@ import { ChannelPicker, useChannel } from "../../components/channel";
 import { type DateRange, DateRangePicker, type RangePreset, presetRange } from "../../components/DateRangePicker";
 import { Empty, ErrorState, Loading } from "../../components/states";
 import { useErrorMessage } from "../../api/errors";
+import { useHasPermission } from "../../auth/AuthProvider";
 import { useFormat } from "../../format";
 import { useT } from "../../i18n";
 import { CohortHeatmap } from "./CohortHeatmap";
@@ -132,7 +133,8 @@ export default function OverviewScreen() {
     () => ({ channel: channel?.slug ?? "", range, grain, cohortRange: cohortRange(range) }),
     [channel?.slug, range, grain],
   );
-  const { data, loading, error, refetch } = useCrmQuery<OverviewData>(OVERVIEW_QUERY, variables, { skip: !channel });
+  const canView = useHasPermission("MANAGE_USERS");
+  const { data, loading, error, refetch } = useCrmQuery<OverviewData>(OVERVIEW_QUERY, variables, { skip: !channel || !canView });
 
   const header = (
     <PageHeader
@@ -154,6 +156,7 @@ export default function OverviewScreen() {
     />
   );
 
+  if (!canView) return <Empty title={tc("noAccess", { permission: "MANAGE_USERS" })} />;
   if (channelsError) return <ErrorState error={channelsError} onRetry={refetchChannels} />;
   if (channelsLoading && !channel) return <Loading rows={6} />;
   if (!channel) return <Empty title={tc("noChannel")} />;
@@ -205,7 +208,7 @@ function OverviewBody({
 
   return (
     <Box display="flex" flexDirection="column" gap={4}>
-      {total && (
+      {total && !noCustomers && (
         <Box as="section" aria-label={t("kpi.label")} display="grid" gap={3} style={{ gridTemplateColumns: "repeat(auto-fill, minmax(min(100%, 250px), 1fr))" }}>
           <Kpi testId="kpi-revenue" label={t("kpi.revenue")} value={f.money(total.revenue)} hint={t("kpi.ordersHint", { orders: f.number(total.orders) })} />
           <Kpi testId="kpi-aov" label={t("kpi.aov")} value={f.money(total.averageOrderValue, currency)} />

@@ -49,6 +49,7 @@ describe("overview screen", () => {
     mockGraphQL({ CrmChannels: TEST_CHANNELS, CrmOverview: EMPTY_OVERVIEW });
     renderApp("/overview");
     expect(await screen.findByText("No customers yet in this channel")).toBeTruthy();
+    expect(screen.queryByTestId("kpi-revenue")).toBeNull();
   });
 
   it("shows a translated error with retry when the API refuses", async () => {
@@ -57,6 +58,15 @@ describe("overview screen", () => {
     const alert = await screen.findByTestId("error-state");
     expect(alert.textContent).toContain("この操作を行う権限がありません。");
     expect(within(alert).getByRole("button", { name: "再試行" })).toBeTruthy();
+  });
+
+  it("explains the missing permission instead of calling the API", async () => {
+    const calls = mockGraphQL({ CrmChannels: TEST_CHANNELS, CrmOverview: OVERVIEW_DATA });
+    renderApp("/overview", { permissions: ["MANAGE_DISCOUNTS"], locale: "ja" });
+    expect(await screen.findByText("この内容を表示するには MANAGE_USERS 権限が必要です。")).toBeTruthy();
+    expect(calls.some((c) => c.operation === "CrmOverview")).toBe(false);
+    // the coupon tab stays (MANAGE_DISCOUNTS)
+    expect(screen.getByRole("link", { name: "クーポンルール" })).toBeTruthy();
   });
 
   it("shows a typed analytics error", async () => {

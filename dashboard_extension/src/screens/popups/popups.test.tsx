@@ -15,7 +15,7 @@ describe("customer actions popup", () => {
     renderApp("/popups/customer-actions?customerId=VXNlcjo0Mg%3D%3D");
     const form = await screen.findByTestId("points-form");
     expect(form.textContent).toContain("Available 1,840");
-    const submit = within(form).getByRole("button", { name: /points/ });
+    const submit = within(form).getByRole("button", { name: "Adjust points" });
     expect((submit as HTMLButtonElement).disabled).toBe(true);
     fireEvent.change(within(form).getByLabelText("Points"), { target: { value: "-500" } });
     fireEvent.change(within(form).getByLabelText(/Reason/), { target: { value: "Goodwill correction" } });
@@ -52,9 +52,35 @@ describe("customer actions popup", () => {
     const form = await screen.findByTestId("tier-form");
     expect(form.textContent).toContain("Now: Silver (earned: Silver)");
     fireEvent.change(within(form).getByLabelText(/Reason/), { target: { value: "VIP event" } });
+    // without an override there is nothing to clear: the current tier is preselected
+    fireEvent.click(within(form).getByRole("button", { name: "Set tier" }));
+    await waitFor(() => expect(calls.some((c) => c.operation === "CrmTierOverride")).toBe(true));
+    expect(calls.find((c) => c.operation === "CrmTierOverride")!.variables).toMatchObject({ tierId: "VGllcjoy", reason: "VIP event", expiresAt: null });
+  });
+
+  it("offers to clear an existing override", async () => {
+    const ch = CUSTOMER_360.crmCustomer360!.channels[0];
+    const gold = ch.loyalty!.nextTier!;
+    const withOverride = {
+      crmCustomer360: {
+        ...CUSTOMER_360.crmCustomer360!,
+        channels: [{ ...ch, loyalty: { ...ch.loyalty!, tier: gold, override: { tier: gold, reason: "VIP", expiresAt: "2027-01-31T14:59:59+00:00" } } }],
+      },
+    };
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmCustomer360: withOverride,
+      CrmTierOverride: { crmTierOverride: { tier: { id: "VGllcjoy", name: "Silver" }, errors: [] } },
+    });
+    renderApp("/popups/customer-actions?customerId=VXNlcjo0Mg%3D%3D");
+    const form = await screen.findByTestId("tier-form");
+    expect(form.textContent).toContain("Set by staff until Jan 31, 2027");
+    fireEvent.change(within(form).getByLabelText(/Reason/), { target: { value: "Event over" } });
+    fireEvent.click(within(form).getByRole("combobox"));
+    fireEvent.click(await screen.findByRole("option", { name: "No override (earned tier applies)" }));
     fireEvent.click(within(form).getByRole("button", { name: "Clear the override" }));
     await waitFor(() => expect(calls.some((c) => c.operation === "CrmTierOverride")).toBe(true));
-    expect(calls.find((c) => c.operation === "CrmTierOverride")!.variables).toMatchObject({ tierId: null, reason: "VIP event", expiresAt: null });
+    expect(calls.find((c) => c.operation === "CrmTierOverride")!.variables).toMatchObject({ tierId: null, reason: "Event over", expiresAt: null });
   });
 
   it("is read-only without MANAGE_USERS", async () => {

@@ -113,7 +113,11 @@ function PointsForm({ customerId, ch, onDone }: { customerId: string; ch: Custom
       <FieldErrors errors={errors.filter((e) => e.field !== "points")} />
       <Box>
         <Button type="submit" disabled={!valid || loading}>
-          {value < 0 ? t("actions.points.take", { n: f.number(Math.abs(value) || 0) }) : t("actions.points.add", { n: f.number(value || 0) })}
+          {!valid || !value
+            ? t("actions.points.submit")
+            : value < 0
+              ? t("actions.points.take", { n: f.number(Math.abs(value)) })
+              : t("actions.points.add", { n: f.number(value) })}
         </Button>
       </Box>
     </Box>
@@ -127,11 +131,12 @@ function TierForm({ customerId, ch, onDone }: { customerId: string; ch: Customer
   const msg = useErrorMessage();
   const loyalty = ch.loyalty!;
   const NONE = "__none__";
+  // "no override" is only a choice when there is one to clear
   const options = [
-    { value: NONE, label: t("actions.tier.clear") },
+    ...(loyalty.override ? [{ value: NONE, label: t("actions.tier.clear") }] : []),
     ...[...loyalty.program.tiers].sort((a, b) => a.rank - b.rank).map((tier) => ({ value: tier.id, label: tier.name })),
   ];
-  const [tierId, setTierId] = useState<string>(loyalty.override?.tier?.id ?? NONE);
+  const [tierId, setTierId] = useState<string>(loyalty.override?.tier?.id ?? loyalty.tier?.id ?? options[0]?.value ?? NONE);
   const [reason, setReason] = useState("");
   const [until, setUntil] = useState("");
   const [errors, setErrors] = useState<TypedError[]>([]);

@@ -9,6 +9,7 @@ import { useMemo, useRef, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 
 import { useCrmQuery } from "../../../api/hooks";
+import { useHasPermission } from "../../../auth/AuthProvider";
 import { useChannel } from "../../../components/channel";
 import { Empty, ErrorState, Loading } from "../../../components/states";
 import { useFormat } from "../../../format";
@@ -227,11 +228,13 @@ export function ChannelView({ data }: { data: Customer360Channel }) {
 
 export default function CustomerWidget() {
   const t = useT("customer");
+  const tc = useT("common");
   const [params] = useSearchParams();
   const customerId = customerIdsFromParams(params)[0] ?? null;
   const rootRef = useRef<HTMLDivElement>(null);
   useWidgetResize(rootRef);
-  const { data, loading, error, refetch } = useCrmQuery<Customer360Data>(CUSTOMER_360_QUERY, { customerId }, { skip: !customerId });
+  const canView = useHasPermission("MANAGE_USERS");
+  const { data, loading, error, refetch } = useCrmQuery<Customer360Data>(CUSTOMER_360_QUERY, { customerId }, { skip: !customerId || !canView });
   const channels = useMemo(() => {
     const list = data?.crmCustomer360?.channels ?? [];
     // most recent buyer channel first
@@ -244,6 +247,7 @@ export default function CustomerWidget() {
 
   let body;
   if (!customerId) body = <Empty title={t("noCustomer")} />;
+  else if (!canView) body = <Empty title={tc("noAccess", { permission: "MANAGE_USERS" })} />;
   else if (error) body = <ErrorState error={error} onRetry={refetch} />;
   else if (loading || !data) body = <Loading rows={4} />;
   else if (!current) body = <Empty title={t("noProfile.title")} text={t("noProfile.text")} />;

@@ -24,7 +24,7 @@ describe("home widget", () => {
     mockGraphQL({ CrmChannels: TEST_CHANNELS, CrmHeadline: HEADLINE });
     renderApp("/widgets/home", { locale: "ja" });
     expect((await screen.findByTestId("home-f2")).textContent).toContain("F2転換率");
-    expect(screen.getByTestId("home-f2").textContent).toContain("-0.8pt");
+    expect(screen.getByTestId("home-f2").textContent).toContain("−0.8pt");
     expect(screen.getByRole("button", { name: "CRM の概要を開く" })).toBeTruthy();
   });
 

@@ -7,6 +7,7 @@ import { ArrowDownRight, ArrowUpRight } from "lucide-react";
 import { useMemo, useRef } from "react";
 
 import { useCrmQuery } from "../../../api/hooks";
+import { useHasPermission } from "../../../auth/AuthProvider";
 import { ChannelPicker, useChannel } from "../../../components/channel";
 import { type DateRange, isoDate } from "../../../components/DateRangePicker";
 import { Empty, ErrorState, Loading } from "../../../components/states";
@@ -40,12 +41,12 @@ function Delta({ value, points }: { value: number | null; points?: boolean }) {
   const f = useFormat();
   if (value === null || Math.abs(value) < 0.0005) return null;
   const up = value > 0;
-  const text = points ? t("home.points", { n: f.number(value * 100, 1) }) : f.percent(Math.abs(value));
+  const text = points ? t("home.points", { n: f.number(Math.abs(value) * 100, 1) }) : f.percent(Math.abs(value));
   return (
     <Box as="span" display="inline-flex" alignItems="center" gap={0.5} color={up ? "success1" : "critical1"} title={t("home.vsPrevious")}>
       {up ? <ArrowUpRight size={14} aria-hidden /> : <ArrowDownRight size={14} aria-hidden />}
       <Text size={1} color={up ? "success1" : "critical1"}>
-        {points ? (up ? "+" : "") + text : (up ? "+" : "−") + text}
+        {(up ? "+" : "−") + text}
       </Text>
     </Box>
   );
@@ -77,14 +78,16 @@ export default function HomeWidget() {
   useWidgetResize(rootRef);
   const { channel, loading: channelsLoading, error: channelsError, refetch: refetchChannels } = useChannel();
   const periods = useMemo(() => lastDays(30), []);
+  const canView = useHasPermission("MANAGE_USERS");
   const { data, error, refetch } = useCrmQuery<HeadlineData>(
     HEADLINE_QUERY,
     { channel: channel?.slug ?? "", ...periods },
-    { skip: !channel },
+    { skip: !channel || !canView },
   );
 
   let body;
-  if (channelsError) body = <ErrorState error={channelsError} onRetry={refetchChannels} />;
+  if (!canView) body = <Empty title={tc("noAccess", { permission: "MANAGE_USERS" })} />;
+  else if (channelsError) body = <ErrorState error={channelsError} onRetry={refetchChannels} />;
   else if (!channel && !channelsLoading) body = <Empty title={tc("noChannel")} />;
   else if (error) body = <ErrorState error={error} onRetry={refetch} />;
   else if (!data) body = <Loading rows={3} />;
