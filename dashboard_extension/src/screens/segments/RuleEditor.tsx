@@ -313,7 +313,7 @@ function FieldConditionEditor({ node, ctx }: { node: FieldNode; ctx: Ctx }) {
       <Select
         __width="220px"
         size="small"
-        aria-label={t("builder.rule")}
+        aria-label={t("value.field")}
         options={fieldOptions}
         value={node.field}
         disabled={ctx.disabled}
@@ -341,7 +341,7 @@ function FieldConditionEditor({ node, ctx }: { node: FieldNode; ctx: Ctx }) {
       <Select
         __width="190px"
         size="small"
-        aria-label={t("value.placeholder")}
+        aria-label={t("value.operator")}
         options={opOptions}
         value={node.op}
         disabled={ctx.disabled || !spec}
