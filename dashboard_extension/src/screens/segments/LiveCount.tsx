@@ -39,7 +39,7 @@ export function LiveCountText({ preview, compact }: { preview: PreviewState; com
       opacity={preview.loading ? "0.6" : "1"}
     >
       <Text size={compact ? 4 : 10} fontWeight="bold" data-testid="live-count">
-        {t("count.customers", { count: f.number(count) })}
+        {t("count.customers", { count, n: f.number(count) })}
       </Text>
       <Text size={2} color="default2" data-testid="live-share">
         {t("count.share", { share: f.percent(share), total: f.number(total) })}

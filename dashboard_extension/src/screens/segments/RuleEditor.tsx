@@ -27,6 +27,7 @@ import {
   removeNode,
   toggleNot,
 } from "./ruleTree";
+import type { PickerOptions } from "./pickers";
 import { Problem } from "./validation";
 
 export interface RuleEditorProps {
@@ -35,8 +36,8 @@ export interface RuleEditorProps {
   catalogue: Catalogue;
   /** problems by node id (client validation and the API's rule errors) */
   problems: Map<string, Problem[]>;
-  /** channel slugs for the `channel` field */
-  channels: string[];
+  /** values of the catalogue's pickers (channels, tiers, countries, currency) */
+  options: PickerOptions;
   /** show problems only once the merchant tried to count or save */
   showProblems: boolean;
   disabled?: boolean;
@@ -312,7 +313,7 @@ function FieldConditionEditor({ node, ctx }: { node: FieldNode; ctx: Ctx }) {
       <Select
         __width="220px"
         size="small"
-        aria-label={t("builder.rule")}
+        aria-label={t("value.field")}
         options={fieldOptions}
         value={node.field}
         disabled={ctx.disabled}
@@ -340,7 +341,7 @@ function FieldConditionEditor({ node, ctx }: { node: FieldNode; ctx: Ctx }) {
       <Select
         __width="190px"
         size="small"
-        aria-label={t("value.placeholder")}
+        aria-label={t("value.operator")}
         options={opOptions}
         value={node.op}
         disabled={ctx.disabled || !spec}
@@ -372,41 +373,50 @@ function ValueEditor({
   if (shape === "none") return null;
   if (shape === "days") {
     return (
-      <Input
-        __width="150px"
-        size="small"
-        inputMode="numeric"
-        aria-label={t("value.days")}
-        value={node.value}
-        disabled={ctx.disabled}
-        endAdornment={<Text size={2} color="default2">{t(node.op === "more_than_days_ago" ? "value.daysAgo" : "value.days")}</Text>}
-        error={Boolean(problem("value"))}
-        helperText={problem("value")}
-        onChange={(e) => set({ value: e.target.value })}
-        data-testid="value-input"
-      />
+      <Box display="flex" gap={2} alignItems="flex-start">
+        <Input
+          __width="110px"
+          size="small"
+          inputMode="numeric"
+          aria-label={t("value.days")}
+          value={node.value}
+          disabled={ctx.disabled}
+          error={Boolean(problem("value"))}
+          helperText={problem("value")}
+          onChange={(e) => set({ value: e.target.value })}
+          data-testid="value-input"
+        />
+        <Text size={2} color="default2" paddingTop={2} whiteSpace="nowrap">
+          {t("value.days")}
+        </Text>
+      </Box>
     );
   }
-  const choices = spec.choices.length
-    ? spec.choices
-    : spec.name === "channel" && ctx.channels.length
-      ? ctx.channels
-      : [];
   const choiceLabel = (v: string) => {
     const key = `choice.${spec.name}.${v}`;
     const text = t(key);
     return text === key ? v : text;
   };
+  const picked =
+    spec.picker === "channel" || spec.picker === "tier" || spec.picker === "country" ? ctx.options[spec.picker] : [];
+  const options: { value: string; label: string }[] = spec.choices.length
+    ? spec.choices.map((v) => ({ value: v, label: choiceLabel(v) }))
+    : picked;
+  // a value the list does not (or no longer) hold stays visible
+  const withCurrent = (values: string[]) => [
+    ...options,
+    ...values.filter((v) => v && !options.some((o) => o.value === v)).map((v) => ({ value: v, label: v })),
+  ];
   if (shape === "list") {
-    if (choices.length) {
-      const options = choices.map((v) => ({ value: v, label: choiceLabel(v) }));
+    if (options.length) {
+      const all = withCurrent(node.values);
       return (
         <Multiselect
-          __minWidth="240px"
+          __minWidth="260px"
           size="small"
           aria-label={t("value.placeholder")}
-          options={options}
-          value={options.filter((o) => node.values.includes(o.value))}
+          options={all}
+          value={all.filter((o) => node.values.includes(o.value))}
           disabled={ctx.disabled}
           error={Boolean(problem("values"))}
           helperText={problem("values")}
@@ -443,13 +453,13 @@ function ValueEditor({
         />
       );
     }
-    if (choices.length) {
+    if (options.length) {
       return (
         <Select
-          __width="200px"
+          __width="220px"
           size="small"
           aria-label={t("value.placeholder")}
-          options={choices.map((v) => ({ value: v, label: choiceLabel(v) }))}
+          options={withCurrent([value])}
           value={value || null}
           disabled={ctx.disabled}
           error={Boolean(error)}
@@ -475,6 +485,13 @@ function ValueEditor({
         disabled={ctx.disabled}
         error={Boolean(error)}
         helperText={error}
+        endAdornment={
+          spec.picker === "money" && ctx.options.currency ? (
+            <Text size={2} color="default2">
+              {ctx.options.currency}
+            </Text>
+          ) : undefined
+        }
         onChange={(e) => set({ [part]: e.target.value })}
         data-testid={`${part}-input`}
       />

@@ -7,7 +7,7 @@
 import { Box, Button, Input, Select, Switch, Text, Textarea } from "@saleor/macaw-ui";
 import { Trash2 } from "lucide-react";
 import { useEffect, useMemo, useState } from "react";
-import { useLocation, useNavigate } from "react-router-dom";
+import { useLocation, useNavigate, useSearchParams } from "react-router-dom";
 
 import { payloadErrors } from "../../api/client";
 import { useErrorMessage } from "../../api/errors";
@@ -16,6 +16,7 @@ import { useNotify } from "../../api/notify";
 import { PageHeader } from "../../components/PageHeader";
 import { ErrorState, Loading } from "../../components/states";
 import { useChannel } from "../../components/channel";
+import { useFormat } from "../../format";
 import { useT } from "../../i18n";
 import {
   CREATE_MUTATION,
@@ -32,6 +33,7 @@ import { Catalogue, fieldSpec, opShape, useCatalogue } from "./catalogue";
 import { ruleDetail, rulePath, splitErrors } from "./errors";
 import { usePreview } from "./hooks";
 import { LiveCount } from "./LiveCount";
+import { usePickerOptions } from "./pickers";
 import { parsePrefill } from "./prefill";
 import {
   ThresholdInputs,
@@ -145,6 +147,7 @@ function BuilderForm({
   onSaved: () => void;
 }) {
   const t = useT("segments");
+  const f = useFormat();
   const message = useErrorMessage();
   const notify = useNotify();
   const navigate = useNavigate();
@@ -176,7 +179,13 @@ function BuilderForm({
   const [saved, setSaved] = useState<Form>(initial.form);
   const [attempted, setAttempted] = useState(false);
   const [serverErrors, setServerErrors] = useState<CrmError[]>([]);
-  const [tab, setTab] = useState<"rule" | "members" | "events">("rule");
+  // the tab is in the URL (?tab=members), so a reload or a shared link opens it
+  const [searchParams, setSearchParams] = useSearchParams();
+  const tabParam = searchParams.get("tab");
+  const tab: "rule" | "members" | "events" =
+    segment && (tabParam === "members" || tabParam === "events") ? tabParam : "rule";
+  const setTab = (next: string) =>
+    setSearchParams(next === "rule" ? {} : { tab: next }, { replace: true });
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [create, { loading: creating }] = useCrmMutation<{ crmSegmentCreate: { segment: Segment | null; errors: CrmError[] } }>(
     CREATE_MUTATION,
@@ -200,6 +209,7 @@ function BuilderForm({
   const params = preset ? thresholdParams(preset.defaults, form.thresholds) : null;
   const rule = useMemo(() => ruleFromState(form.rule, catalogue), [form.rule, catalogue]);
   const channel = form.channel || null;
+  const pickerOptions = usePickerOptions(channel);
   const preview = usePreview(
     form.mode === "rule"
       ? problems.length === 0
@@ -338,7 +348,7 @@ function BuilderForm({
             onChange={(rule) => edit({ rule })}
             catalogue={catalogue}
             problems={problemMap}
-            channels={channels.map((c) => c.slug)}
+            options={pickerOptions}
             showProblems
           />
           {unplaced.length > 0 && (
@@ -391,7 +401,7 @@ function BuilderForm({
   );
 
   return (
-    <Box display="flex" flexDirection="column" gap={6} paddingBottom={20} data-testid="segment-builder">
+    <Box display="flex" flexDirection="column" gap={6} data-testid="segment-builder">
       <Box>
         <Button variant="tertiary" size="small" onClick={() => navigate("/segments")}>
           ← {t("builder.back")}
@@ -399,7 +409,16 @@ function BuilderForm({
       </Box>
       <PageHeader
         title={segment ? segment.name : t("builder.newTitle")}
-        subtitle={segment ? t(`kind.${segment.kind}`) : undefined}
+        subtitle={
+          segment
+            ? [
+                t(`kind.${segment.kind}`),
+                segment.channel ? (channels.find((c) => c.slug === segment.channel)?.name ?? segment.channel) : t("list.allChannels"),
+                t("detail.members", { count: segment.membersCount, n: f.number(segment.membersCount) }),
+                segment.computedAt ? t("detail.computedAt", { date: f.dateTime(segment.computedAt) }) : t("detail.neverComputed"),
+              ].join(" · ")
+            : undefined
+        }
         actions={
           segment ? (
             <>
@@ -412,7 +431,7 @@ function BuilderForm({
         }
       />
       {segment && (
-        <Switch value={tab} onValueChange={(v) => v && setTab(v as typeof tab)} __width="fit-content">
+        <Switch value={tab} onValueChange={(v) => v && setTab(v)} __width="fit-content">
           <Switch.Item id="tab-rule" value="rule">
             <Text size={3} paddingX={3}>{t("detail.tabRule")}</Text>
           </Switch.Item>
@@ -430,9 +449,8 @@ function BuilderForm({
         <Box display="grid" gap={6} __gridTemplateColumns="minmax(0, 1fr) 300px" data-testid="builder-grid">
           <Box display="flex" flexDirection="column" gap={6} minWidth={0}>
             <Card testId="segment-form">
-              <Box display="flex" gap={4} flexWrap="wrap">
+              <Box display="grid" gap={4} __gridTemplateColumns="minmax(0, 2fr) minmax(0, 1fr)">
                 <Input
-                  __flex="1 1 280px"
                   label={t("builder.name")}
                   value={form.name}
                   error={Boolean(fieldError("name"))}
@@ -441,7 +459,6 @@ function BuilderForm({
                   data-testid="segment-name"
                 />
                 <Select
-                  __flex="0 1 260px"
                   label={t("builder.channel")}
                   options={channelOptions}
                   value={form.channel}
@@ -483,7 +500,7 @@ function BuilderForm({
                 preview={preview}
                 empty={form.mode === "rule" && form.rule.children.length === 0}
                 incomplete={form.mode === "rule" ? problems.length > 0 : !params}
-                channel={channel}
+                channel={channel ? (channels.find((c) => c.slug === channel)?.name ?? channel) : null}
               />
             </Box>
           </Box>
@@ -496,15 +513,12 @@ function BuilderForm({
       )}
       {tab === "rule" && (
         <Box
-          position="fixed"
+          position="sticky"
           bottom={0}
-          left={0}
-          right={0}
           display="flex"
           justifyContent="flex-end"
           alignItems="center"
           gap={3}
-          paddingX={6}
           paddingY={3}
           backgroundColor="default1"
           borderTopStyle="solid"

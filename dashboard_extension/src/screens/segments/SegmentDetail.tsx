@@ -13,6 +13,7 @@ import { useErrorMessage } from "../../api/errors";
 import { useCrmMutation, useCrmQuery } from "../../api/hooks";
 import { useNotify } from "../../api/notify";
 import { useSession } from "../../auth/AuthProvider";
+import { useChannel } from "../../components/channel";
 import { Empty, ErrorState, Loading } from "../../components/states";
 import { Table } from "../../components/Table";
 import { useFormat } from "../../format";
@@ -43,8 +44,15 @@ export function useOpenCustomer(): ((customerId: string) => void) | null {
   };
 }
 
-function fullName(p: { firstName: string | null; lastName: string | null }): string {
-  return [p.firstName, p.lastName].filter(Boolean).join(" ");
+/** A customer's name in the UI's order (family name first in Japanese). */
+export function fullName(p: { firstName: string | null; lastName: string | null }, locale: string): string {
+  const parts = locale === "ja" ? [p.lastName, p.firstName] : [p.firstName, p.lastName];
+  return parts.filter(Boolean).join(" ");
+}
+
+function useChannelName(): (slug: string) => string {
+  const { channels } = useChannel();
+  return (slug) => channels.find((c) => c.slug === slug)?.name ?? slug;
 }
 
 /** first/after paging with a stack of cursors. */
@@ -137,6 +145,7 @@ export function SegmentMembers({ segment, onChanged }: { segment: Segment; onCha
   const message = useErrorMessage();
   const notify = useNotify();
   const open = useOpenCustomer();
+  const channelName = useChannelName();
   const pages = usePages();
   const members = useCrmQuery<{ crmSegment: { membersCount: number; members: Connection<Member> } | null }>(MEMBERS_QUERY, {
     id: segment.id,
@@ -149,6 +158,7 @@ export function SegmentMembers({ segment, onChanged }: { segment: Segment; onCha
   const isStatic = segment.kind === "STATIC";
   const conn = members.data?.crmSegment?.members;
   const rows = conn?.edges.map((e) => e.node) ?? [];
+  const total = members.data?.crmSegment?.membersCount ?? segment.membersCount;
 
   const removeOne = async (m: Member) => {
     if (!m.customerId) return;
@@ -159,7 +169,7 @@ export function SegmentMembers({ segment, onChanged }: { segment: Segment; onCha
         notify({ status: "error", title: message(errors[0]), text: errors[0].message ?? undefined });
         return;
       }
-      notify({ status: "success", title: t("detail.membersRemoved", { count: f.number(1) }) });
+      notify({ status: "success", title: t("detail.membersRemoved", { count: 1, n: f.number(1) }) });
       members.refetch();
       onChanged();
     } catch (failure) {
@@ -182,9 +192,9 @@ export function SegmentMembers({ segment, onChanged }: { segment: Segment; onCha
             {
               key: "customer",
               header: t("detail.customer"),
-              render: (m) => <CustomerCell customerId={m.customerId} email={m.email} name={fullName(m)} open={open} />,
+              render: (m) => <CustomerCell customerId={m.customerId} email={m.email} name={fullName(m, f.locale)} open={open} />,
             },
-            { key: "channel", header: t("detail.channel"), render: (m) => m.channel },
+            { key: "channel", header: t("detail.channel"), render: (m) => channelName(m.channel) },
             { key: "paid", header: t("detail.paidOrders"), align: "right", render: (m) => f.number(m.paidOrdersCount) },
             { key: "spent", header: t("detail.netSpent"), align: "right", render: (m) => f.money(m.netSpent) },
             { key: "last", header: t("detail.lastOrder"), render: (m) => f.date(m.lastOrderAt) },
@@ -223,7 +233,7 @@ export function SegmentMembers({ segment, onChanged }: { segment: Segment; onCha
     <Box display="flex" flexDirection="column" gap={6}>
       <Card
         title={t("detail.tabMembers")}
-        subtitle={t("detail.members", { count: f.number(members.data?.crmSegment?.membersCount ?? segment.membersCount) })}
+        subtitle={t("detail.members", { count: total, n: f.number(total) })}
         testId="segment-members"
       >
         {body}
@@ -274,7 +284,9 @@ function AddMembers({ segment, onAdded }: { segment: Segment; onAdded: () => voi
   const notify = useNotify();
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const [add, { loading }] = useCrmMutation<{ crmSegmentMembersAdd: { added?: number | null; errors: CrmError[] } }>(
+  const [add, { loading }] = useCrmMutation<{
+    crmSegmentMembersAdd: { added: number; skippedCustomerIds: string[]; errors: CrmError[] };
+  }>(
     MEMBERS_ADD_MUTATION,
   );
   const ids = parseCustomerIds(text);
@@ -289,8 +301,14 @@ function AddMembers({ segment, onAdded }: { segment: Segment; onAdded: () => voi
         setError(`${message(e)} ${e.message ?? ""}`.trim());
         return;
       }
-      const count = res.crmSegmentMembersAdd.added ?? ids.length;
-      notify({ status: "success", title: t("detail.membersAdded", { count: f.number(count) }) });
+      const { added, skippedCustomerIds } = res.crmSegmentMembersAdd;
+      notify({
+        status: skippedCustomerIds.length ? "warning" : "success",
+        title: t("detail.membersAdded", { count: added, n: f.number(added) }),
+        text: skippedCustomerIds.length
+          ? t("detail.membersSkipped", { count: skippedCustomerIds.length, n: f.number(skippedCustomerIds.length) })
+          : undefined,
+      });
       setText("");
       onAdded();
     } catch (failure) {
@@ -321,6 +339,7 @@ export function SegmentEvents({ segment }: { segment: Segment }) {
   const t = useT("segments");
   const f = useFormat();
   const open = useOpenCustomer();
+  const channelName = useChannelName();
   const pages = usePages();
   const [kind, setKind] = useState("ALL");
   const events = useCrmQuery<{ crmSegmentEvents: Connection<SegmentEvent> }>(EVENTS_QUERY, {
@@ -355,9 +374,9 @@ export function SegmentEvents({ segment }: { segment: Segment }) {
             {
               key: "customer",
               header: t("detail.customer"),
-              render: (e) => <CustomerCell customerId={e.customerId} email={e.email} name={fullName(e)} open={open} />,
+              render: (e) => <CustomerCell customerId={e.customerId} email={e.email} name={fullName(e, f.locale)} open={open} />,
             },
-            { key: "channel", header: t("detail.channel"), render: (e) => e.channel },
+            { key: "channel", header: t("detail.channel"), render: (e) => channelName(e.channel) },
             { key: "when", header: t("detail.when"), render: (e) => f.dateTime(e.createdAt) },
           ]}
         />

@@ -1,11 +1,12 @@
 /** /segments: the segments (name, kind, channel, members, last refresh), paged with
  * first/after, searchable and filtered by kind; the ready-made segments below. */
-import { Box, Button, Input, Select, Text } from "@saleor/macaw-ui";
+import { Box, Button, SearchInput, Select, Text } from "@saleor/macaw-ui";
 import { Plus } from "lucide-react";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 
 import { useCrmQuery } from "../../api/hooks";
+import { useChannel } from "../../components/channel";
 import { PageHeader } from "../../components/PageHeader";
 import { Empty, ErrorState, Loading } from "../../components/states";
 import { Table } from "../../components/Table";
@@ -22,6 +23,8 @@ export function SegmentList() {
   const t = useT("segments");
   const f = useFormat();
   const navigate = useNavigate();
+  const { channels } = useChannel();
+  const channelName = (slug: string) => channels.find((c) => c.slug === slug)?.name ?? slug;
   const [search, setSearch] = useState("");
   const [kind, setKind] = useState("ALL");
   const query = useDebounced(search.trim(), 250);
@@ -78,7 +81,7 @@ export function SegmentList() {
               ),
             },
             { key: "kind", header: t("list.kind"), render: (s) => <KindChip kind={s.kind} label={t(`kind.${s.kind}`)} /> },
-            { key: "channel", header: t("list.channel"), render: (s) => s.channel ?? t("list.allChannels") },
+            { key: "channel", header: t("list.channel"), render: (s) => (s.channel ? channelName(s.channel) : t("list.allChannels")) },
             { key: "members", header: t("list.members"), align: "right", render: (s) => f.number(s.membersCount) },
             {
               key: "computedAt",
@@ -109,17 +112,18 @@ export function SegmentList() {
       />
       <Card>
         <Box display="flex" gap={3} flexWrap="wrap" alignItems="center">
-          <Input
-            __width="320px"
-            size="small"
-            placeholder={t("list.search")}
-            aria-label={t("list.search")}
-            value={search}
-            onChange={(e) => {
-              setSearch(e.target.value);
-              setCursors([null]);
-            }}
-          />
+          <Box __width="320px">
+            <SearchInput
+              size="small"
+              placeholder={t("list.search")}
+              aria-label={t("list.search")}
+              value={search}
+              onChange={(e) => {
+                setSearch(e.target.value);
+                setCursors([null]);
+              }}
+            />
+          </Box>
           <Select
             __width="200px"
             size="small"
@@ -137,7 +141,7 @@ export function SegmentList() {
           />
           {page?.totalCount != null && (
             <Text size={2} color="default2" marginLeft="auto" data-testid="segments-total">
-              {t("list.count", { count: f.number(page.totalCount) })}
+              {t("list.count", { count: page.totalCount, n: f.number(page.totalCount) })}
             </Text>
           )}
         </Box>

@@ -211,15 +211,19 @@ export interface PickerItem {
   name: string;
 }
 
-// Static segments: add / remove customers by ID (h2's mutations, /work/notes/h2-api.md).
+// Static segments: add / remove customers by their Saleor User IDs.
 export const MEMBERS_ADD_MUTATION = /* GraphQL */ `
   mutation CrmSegmentMembersAdd($id: ID!, $customerIds: [ID!]!) {
-    crmSegmentMembersAdd(id: $id, customerIds: $customerIds) { added ${ERRORS} }
+    crmSegmentMembersAdd(id: $id, customerIds: $customerIds) {
+      segment { id membersCount } added skippedCustomerIds ${ERRORS}
+    }
   }
 `;
 
 export const MEMBERS_REMOVE_MUTATION = /* GraphQL */ `
   mutation CrmSegmentMembersRemove($id: ID!, $customerIds: [ID!]!) {
-    crmSegmentMembersRemove(id: $id, customerIds: $customerIds) { removed ${ERRORS} }
+    crmSegmentMembersRemove(id: $id, customerIds: $customerIds) {
+      segment { id membersCount } removed ${ERRORS}
+    }
   }
 `;

@@ -1,6 +1,5 @@
-import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { configure, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
 
 import { TEST_CHANNELS, mockGraphQL, renderApp } from "../../test/render";
 import apiFields from "./__fixtures__/crmSegmentFields.json";
@@ -37,6 +36,12 @@ function page(rows: unknown[], hasNextPage: boolean, endCursor: string | null, t
   };
 }
 
+// a busy machine: these tests render whole screens and wait for debounced requests
+vi.setConfig({ testTimeout: 30000 });
+configure({ asyncUtilTimeout: 8000 });
+// the first screen of a run also waits for its lazily loaded chunk
+const slow = { timeout: 8000 };
+
 const base = {
   CrmChannels: TEST_CHANNELS,
   CrmSegmentPresets: PRESETS,
@@ -54,7 +59,7 @@ describe("segment list", () => {
     });
     renderApp("/segments");
     // the first test also waits for the lazily loaded screen chunk
-    const table = await screen.findByTestId("segments-table", {}, { timeout: 5000 });
+    const table = await screen.findByTestId("segments-table", {}, slow);
     const rows = within(table).getAllByRole("row");
     expect(rows).toHaveLength(4); // header + 3
     const first = within(rows[1]);
@@ -65,7 +70,8 @@ describe("segment list", () => {
     expect(first.getByText("1,234")).toBeTruthy();
     expect(first.getByText(/Dec 1, 2026/)).toBeTruthy();
     expect(within(rows[2]).getByText("Static")).toBeTruthy();
-    expect(within(rows[2]).getByText("default-channel")).toBeTruthy();
+    // the channel's name, not its slug
+    expect(within(rows[2]).getByText(TEST_CHANNELS.channels.find((c) => c.slug === "default-channel")!.name)).toBeTruthy();
     expect(within(rows[3]).getByText("Not computed yet")).toBeTruthy();
     expect(screen.getByTestId("segments-total").textContent).toBe("4 segments");
     const firstCall = calls.find((c) => c.operation === "CrmSegments")!;
@@ -81,7 +87,7 @@ describe("segment list", () => {
   it("shows the empty state and the ready-made segments", async () => {
     mockGraphQL({ ...base, CrmSegments: page([], false, null, 0) });
     renderApp("/segments");
-    expect(await screen.findByText("No segments yet")).toBeTruthy();
+    expect(await screen.findByText("No segments yet", {}, slow)).toBeTruthy();
     const gallery = await screen.findByTestId("preset-gallery");
     expect(within(gallery).getByText("At risk")).toBeTruthy();
     expect(within(gallery).getByTestId("threshold-min_orders")).toBeTruthy();
@@ -90,7 +96,7 @@ describe("segment list", () => {
   it("shows a translated error with a retry", async () => {
     mockGraphQL({ ...base, CrmSegments: () => new Error("You need one of the following permissions: MANAGE_USERS") });
     renderApp("/segments");
-    const error = await screen.findByTestId("error-state");
+    const error = await screen.findByTestId("error-state", {}, slow);
     expect(within(error).getByText("You do not have the permission for this action.")).toBeTruthy();
     expect(within(error).getByRole("button", { name: "Try again" })).toBeTruthy();
   });
@@ -98,7 +104,7 @@ describe("segment list", () => {
   it("renders in Japanese", async () => {
     mockGraphQL({ ...base, CrmSegments: page([segmentRow(1)], false, null) });
     renderApp("/segments", { locale: "ja" });
-    const table = await screen.findByTestId("segments-table");
+    const table = await screen.findByTestId("segments-table", {}, slow);
     for (const text of ["名前", "種類", "チャネル", "メンバー数", "最終更新", "動的", "全チャネル"]) {
       expect(within(table).getByText(text)).toBeTruthy();
     }
@@ -119,16 +125,17 @@ describe("segment builder", () => {
       },
     });
     renderApp(segmentBuilderUrl({ rule, channel: "default-channel", name: "Repeat buyers" }));
-    expect(((await screen.findByTestId("segment-name")) as HTMLInputElement).value).toBe("Repeat buyers");
+    expect(((await screen.findByTestId("segment-name", {}, slow)) as HTMLInputElement).value).toBe("Repeat buyers");
     expect((await screen.findByTestId("live-count")).textContent).toBe("20 customers");
     expect(screen.getByTestId("live-share").textContent).toBe("2% of 1,000 customers");
     const preview = () => calls.filter((c) => c.operation === "CrmSegmentPreview");
     expect(preview()[0].variables).toMatchObject({ rule, channel: "default-channel" });
 
     const input = screen.getByTestId("value-input") as HTMLInputElement;
-    const user = userEvent.setup();
-    await user.clear(input);
-    await user.type(input, "15");
+    // three edits within one debounce period (synchronously, so also on a slow machine)
+    fireEvent.change(input, { target: { value: "" } });
+    fireEvent.change(input, { target: { value: "1" } });
+    fireEvent.change(input, { target: { value: "15" } });
     await waitFor(() => expect(screen.getByTestId("live-count").textContent).toBe("150 customers"));
     // "" is incomplete (no request) and "1" was superseded within the debounce
     expect(preview().map((c) => (c.variables.rule as typeof rule).and[0].value)).toEqual([2, 15]);
@@ -137,7 +144,7 @@ describe("segment builder", () => {
   it("shows validation messages and does not save an incomplete rule", async () => {
     const calls = mockGraphQL({ ...base, CrmSegmentPreview: { crmSegmentPreview: { result: null, errors: [] } } });
     renderApp(segmentBuilderUrl({ rule: { and: [{ field: "paid_orders_count", op: "gte", value: "1.5" }] }, name: "X" }));
-    expect(await screen.findByText("Enter a whole number.")).toBeTruthy();
+    expect(await screen.findByText("Enter a whole number.", {}, slow)).toBeTruthy();
     expect(screen.getByTestId("count-incomplete")).toBeTruthy();
     fireEvent.change(screen.getByTestId("value-input"), { target: { value: "" } });
     // an empty value is not flagged while editing, only when saving
@@ -167,7 +174,7 @@ describe("segment builder", () => {
       ],
     };
     renderApp(segmentBuilderUrl({ rule: twoLeaves, name: "Two", channel: "channel-jpy" }));
-    await screen.findByTestId("live-count");
+    await screen.findByTestId("live-count", {}, slow);
     fireEvent.click(screen.getByTestId("save"));
     expect(await screen.findByText(/Not accepted: The value is not valid\. Use one of: account, guest\./)).toBeTruthy();
     const create = calls.find((c) => c.operation === "CrmSegmentCreate")!;
@@ -186,8 +193,8 @@ describe("segment builder", () => {
       CrmSegmentPreview: { crmSegmentPreview: { result: { count: 42, total: 84, share: 0.5 }, errors: [] } },
     });
     renderApp(segmentBuilderUrl({ preset: "at_risk", params: { min_orders: 3 } }));
-    expect(await screen.findByTestId("preset-editor")).toBeTruthy();
-    expect(((await screen.findByTestId("segment-name")) as HTMLInputElement).value).toBe("At risk");
+    expect(await screen.findByTestId("preset-editor", {}, slow)).toBeTruthy();
+    expect(((await screen.findByTestId("segment-name", {}, slow)) as HTMLInputElement).value).toBe("At risk");
     expect(((await screen.findByTestId("threshold-min_orders")) as HTMLInputElement).value).toBe("3");
     expect((await screen.findByTestId("live-count")).textContent).toBe("42 customers");
     const call = calls.find((c) => c.operation === "CrmSegmentPreview")!;
@@ -247,7 +254,7 @@ describe("segment detail", () => {
       },
     });
     renderApp(`/segments/${segment.id}`);
-    fireEvent.click(await screen.findByText("Members"));
+    fireEvent.click(await screen.findByText("Members", {}, slow));
     const table = await screen.findByTestId("members-table");
     expect(within(table).getByText("Hanako Yamada")).toBeTruthy();
     expect(within(table).getAllByText("¥12,500")).toHaveLength(2);
@@ -261,5 +268,37 @@ describe("segment detail", () => {
     const events = await screen.findByTestId("events-table");
     expect(within(events).getByText("Entered")).toBeTruthy();
     expect(within(events).getByText("Left")).toBeTruthy();
+  });
+});
+
+describe("rule editor", () => {
+  it("builds a rule by clicking: add a condition, type its value, negate it, add a group", async () => {
+    const calls = mockGraphQL({
+      ...base,
+      CrmSegmentPreview: { crmSegmentPreview: { result: { count: 7, total: 70, share: 0.1 }, errors: [] } },
+    });
+    renderApp("/segments/new?channel=default-channel");
+    const editor = await screen.findByTestId("rule-editor", {}, slow);
+    expect(screen.getByText("Add a condition to see who matches.")).toBeTruthy();
+    fireEvent.click(within(editor).getByRole("button", { name: "Add condition" }));
+    // the catalogue's first field and operator; an empty value is not counted yet
+    fireEvent.change(await screen.findByTestId("value-input"), { target: { value: "3" } });
+    await screen.findByTestId("live-count");
+    const lastRule = () => calls.filter((c) => c.operation === "CrmSegmentPreview").at(-1)!.variables.rule;
+    await waitFor(() => expect(lastRule()).toEqual({ and: [{ field: "orders_count", op: "eq", value: 3 }] }));
+    fireEvent.click(within(editor).getByRole("button", { name: "Negate (NOT)" }));
+    await waitFor(() => expect(lastRule()).toEqual({ and: [{ not: { field: "orders_count", op: "eq", value: 3 } }] }));
+    expect(within(editor).getByTestId("not")).toBeTruthy();
+    fireEvent.click(within(editor).getAllByRole("button", { name: "Add group" }).at(-1)!);
+    const group = await within(editor).findByTestId("group-or");
+    fireEvent.change(within(group).getByTestId("value-input"), { target: { value: "5" } });
+    await waitFor(() =>
+      expect(lastRule()).toEqual({
+        and: [
+          { not: { field: "orders_count", op: "eq", value: 3 } },
+          { or: [{ field: "orders_count", op: "eq", value: 5 }] },
+        ],
+      }),
+    );
   });
 });
