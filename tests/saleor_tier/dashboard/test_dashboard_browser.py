@@ -17,6 +17,7 @@ from pathlib import Path
 import graphene
 import pytest
 import saleor
+from django.db import DEFAULT_DB_ALIAS, connections
 from saleor.graphql.tests.utils import get_graphql_content
 
 from saleor_crm_plugin.dashboard.install import install
@@ -62,8 +63,31 @@ def _tokens(client, app_id):
     return data["app"]["accessToken"], extensions
 
 
+@pytest.fixture
+def live_server_databases(request, settings, monkeypatch):
+    """The live server's threads open their own connections from
+    ``connections.settings``: point Saleor's replica alias (a test mirror of the
+    default database) at the test database there too. Saleor's test settings make
+    a read on the writer database inside a query an error
+    (``restrict_writer_middleware``; production only logs it), which Saleor's own
+    ``channels`` resolver trips with an app token: the live server (built once,
+    here) runs without that test-only guard."""
+    settings.MIDDLEWARE = [
+        m
+        for m in settings.MIDDLEWARE
+        if m != "saleor.core.db.connection.restrict_writer_middleware"
+    ]
+    live_server = request.getfixturevalue("live_server")
+    test_name = connections[DEFAULT_DB_ALIAS].settings_dict["NAME"]
+    for alias in connections:
+        if alias != DEFAULT_DB_ALIAS:
+            monkeypatch.setitem(connections.settings[alias], "NAME", test_name)
+    return live_server
+
+
 def test_the_app_in_a_browser(
-    live_server,
+    transactional_db,  # the live server's threads see only committed rows
+    live_server_databases,
     staff_api_client,
     permission_manage_users,
     permission_manage_discounts,
@@ -76,6 +100,7 @@ def test_the_app_in_a_browser(
     CustomerProfile.objects.create(
         channel=channel_USD, user=customer_user, currency="USD"
     )
+    live_server = live_server_databases
     installed = install(live_server.url)
     app_gid = graphene.Node.to_global_id("App", installed.app.pk)
     page_token, extension_tokens = _tokens(staff_api_client, app_gid)

