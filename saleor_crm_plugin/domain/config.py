@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import CRMErrorCode, CRMServiceError
+from .items import AFTER_WINDOW_DAYS, TOP_K
 
 
 class ConfigError(CRMServiceError):
@@ -32,6 +33,10 @@ class CRMConfig:
     coupon_webhook_url: str = ""
     coupon_webhook_secret: str = ""
     birthday_metadata_key: str = "birthday"
+    # item analytics (``analytics.copurchase``): the daily refresh's window of
+    # "bought afterwards" and how many co-purchases are kept per item
+    copurchase_window_days: int = AFTER_WINDOW_DAYS
+    copurchase_top_k: int = TOP_K
 
 
 FIELDS = {
@@ -75,6 +80,22 @@ FIELDS = {
         "label": "Birthday metadata key",
         "help": "Key of the customer's metadata holding the birthday (YYYY-MM-DD or "
         "MM-DD), read by birthday coupon rules.",
+    },
+    "copurchase_window_days": {
+        "type": "int",
+        "label": "Co-purchase window (days)",
+        "help": "A purchase counts as bought afterwards when it comes within this "
+        "many days of the item (1 to 365); used by the daily co-purchase refresh.",
+        "min": 1,
+        "max": 365,
+    },
+    "copurchase_top_k": {
+        "type": "int",
+        "label": "Co-purchases kept per item",
+        "help": "How many co-purchases the daily refresh keeps for each product "
+        "and category, per relation (1 to 100).",
+        "min": 1,
+        "max": 100,
     },
 }
 

@@ -200,3 +200,18 @@ def test_coupon_webhook_settings():
     with pytest.raises(ConfigError) as exc:
         parse_config({"coupon_webhook_secret": "short"})
     assert exc.value.errors == {"coupon_webhook_secret": "Use at least 16 characters."}
+
+
+def test_item_analytics_settings():
+    """The co-purchase refresh's window and top-K: defaults as the item analytics
+    constants, dashboard strings parsed, bounds enforced."""
+    assert CRMConfig().copurchase_window_days == 90
+    assert CRMConfig().copurchase_top_k == 20
+    config = parse_config({"copurchase_window_days": "30", "copurchase_top_k": "5"})
+    assert (config.copurchase_window_days, config.copurchase_top_k) == (30, 5)
+    with pytest.raises(ConfigError) as exc:
+        parse_config({"copurchase_window_days": "0", "copurchase_top_k": "101"})
+    assert exc.value.errors == {
+        "copurchase_window_days": "Enter a number from 1 to 365.",
+        "copurchase_top_k": "Enter a number from 1 to 100.",
+    }
