@@ -235,8 +235,9 @@ def test_the_daily_task_reads_window_and_top_k_from_the_settings(
     load(
         channels,
         [
-            # 1 with 2 (three orders) and with 3 (two); two customers buy 2
-            # ten days after 1
+            # 1 with 2 in two orders and with 3 in two; 2 is in more orders
+            # (4) than 3 (2), so 3 ranks first (lift); two customers buy 2 ten
+            # days after 1
             (0, [(50 * DAY, [1, 2], [], False)]),
             (0, [(50 * DAY, [1, 2, 3], [], False)]),
             (0, [(50 * DAY, [1, 3], [], False)]),
@@ -252,7 +253,7 @@ def test_the_daily_task_reads_window_and_top_k_from_the_settings(
     crm_plugin_active.save()
     refresh_copurchases()
     rows = stored()
-    assert [r.other_id for r in rows[("together", 1, a.pk, 1)]] == [2]
+    assert [r.other_id for r in rows[("together", 1, a.pk, 1)]] == [3]
     assert not any(key[0] == "after" for key in rows)  # 10 days > 5
     crm_plugin_active.configuration = [
         item
@@ -262,7 +263,7 @@ def test_the_daily_task_reads_window_and_top_k_from_the_settings(
     crm_plugin_active.save()
     refresh_copurchases()  # the defaults: 90 days, top 20
     rows = stored()
-    assert [r.other_id for r in rows[("together", 1, a.pk, 1)]] == [2, 3]
+    assert [r.other_id for r in rows[("together", 1, a.pk, 1)]] == [3, 2]
     [after] = rows[("after", 1, a.pk, 1)]
     assert (after.other_id, after.orders, after.window_days) == (2, 2, 90)
 
