@@ -52,7 +52,7 @@ nw AS (
 ),
 old AS (
     SELECT profile_id, day, channel_id, orders, other_currency_orders, paid_orders, revenue, gap, first_day, second_offset FROM "saleor_crm_plugin_analyticsprofileday"
-    WHERE profile_id IN (SELECT id FROM prof)
+    WHERE profile_id = ANY(crm_ids)
 ),
 gone AS (SELECT profile_id, day, channel_id, orders, other_currency_orders, paid_orders, revenue, gap, first_day, second_offset FROM old EXCEPT SELECT profile_id, day, channel_id, orders, other_currency_orders, paid_orders, revenue, gap, first_day, second_offset FROM nw),
 came AS (SELECT profile_id, day, channel_id, orders, other_currency_orders, paid_orders, revenue, gap, first_day, second_offset FROM nw EXCEPT SELECT profile_id, day, channel_id, orders, other_currency_orders, paid_orders, revenue, gap, first_day, second_offset FROM old),

@@ -211,7 +211,12 @@ def test_the_upkeep_function_is_the_rebuild_statement():
     assert " ".join(FUNCTION_MIGRATION.CREATE.split()) == " ".join(create.split())
     assert " ".join(FUNCTION_MIGRATION.DROP.split()) == " ".join(drop.split())
     assert "p.id = ANY(crm_ids)" in create
-    rebuild_sql = rollups._refresh_sql("p.id >= %(lo)s AND p.id < %(hi)s")
+    # the same statement as the rebuild's, but for the selection of the stored
+    # rows (by the ids themselves, not through the selected profiles: the same
+    # rows, since a deleted profile's rows are deleted with it)
+    rebuild_sql = rollups._refresh_sql(
+        "p.id >= %(lo)s AND p.id < %(hi)s", old_where="profile_id = ANY(crm_ids)"
+    )
     assert (
         create.split("BEGIN", 1)[1]
         .replace("p.id = ANY(crm_ids)", "W")
