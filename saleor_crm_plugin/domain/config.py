@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import CRMErrorCode, CRMServiceError
+from .items import AFTER_WINDOW_DAYS, TOP_K
 
 
 class ConfigError(CRMServiceError):
@@ -37,6 +38,17 @@ class CRMConfig:
     # comma-separated channel slugs; empty: every active channel
     signup_channels: str = ""
 
+    consent_metadata_key: str = "crm.marketing_consent"
+    line_user_id_metadata_key: str = "line_user_id"
+    frequency_cap_messages: int = 0
+    frequency_cap_days: int = 7
+    open_codes_cap: int = 0
+    storefront_url: str = ""
+    # item analytics (``analytics.copurchase``): the daily refresh's window of
+    # "bought afterwards" and how many co-purchases are kept per item
+    copurchase_window_days: int = AFTER_WINDOW_DAYS
+    copurchase_top_k: int = TOP_K
+
     @property
     def signup_channel_slugs(self) -> tuple[str, ...]:
         """The channels where a registered customer gets a profile before any
@@ -44,13 +56,6 @@ class CRMConfig:
         return tuple(
             s for s in (p.strip() for p in self.signup_channels.split(",")) if s
         )
-
-    consent_metadata_key: str = "crm.marketing_consent"
-    line_user_id_metadata_key: str = "line_user_id"
-    frequency_cap_messages: int = 0
-    frequency_cap_days: int = 7
-    open_codes_cap: int = 0
-    storefront_url: str = ""
 
 
 FIELDS = {
@@ -150,6 +155,22 @@ FIELDS = {
         "type": "url",
         "label": "Storefront URL",
         "help": "The shop's address, the {storefront_url} of message templates.",
+    },
+    "copurchase_window_days": {
+        "type": "int",
+        "label": "Co-purchase window (days)",
+        "help": "A purchase counts as bought afterwards when it comes within this "
+        "many days of the item (1 to 365); used by the daily co-purchase refresh.",
+        "min": 1,
+        "max": 365,
+    },
+    "copurchase_top_k": {
+        "type": "int",
+        "label": "Co-purchases kept per item",
+        "help": "How many co-purchases the daily refresh keeps for each product "
+        "and category, per relation (1 to 100).",
+        "min": 1,
+        "max": 100,
     },
 }
 

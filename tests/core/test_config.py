@@ -247,3 +247,18 @@ def test_signup_channels_are_slugs_separated_by_commas():
     with pytest.raises(ConfigError) as exc:
         parse_config({"signup_channels": "jp store"})
     assert "signup_channels" in exc.value.errors
+
+
+def test_item_analytics_settings():
+    """The co-purchase refresh's window and top-K: defaults as the item analytics
+    constants, dashboard strings parsed, bounds enforced."""
+    assert CRMConfig().copurchase_window_days == 90
+    assert CRMConfig().copurchase_top_k == 20
+    config = parse_config({"copurchase_window_days": "30", "copurchase_top_k": "5"})
+    assert (config.copurchase_window_days, config.copurchase_top_k) == (30, 5)
+    with pytest.raises(ConfigError) as exc:
+        parse_config({"copurchase_window_days": "0", "copurchase_top_k": "101"})
+    assert exc.value.errors == {
+        "copurchase_window_days": "Enter a number from 1 to 365.",
+        "copurchase_top_k": "Enter a number from 1 to 100.",
+    }
