@@ -147,6 +147,11 @@ class CustomerOrder(models.Model):
     channel_id = models.IntegerField()
     currency = models.CharField(max_length=3)
     total_amount = models.DecimalField(max_digits=20, decimal_places=3)
+    # the products subtotal after discounts (Saleor's subtotal gross: no shipping);
+    # null for a row not synced since it was added (the total stands in)
+    subtotal_amount = models.DecimalField(
+        max_digits=20, decimal_places=3, null=True, blank=True
+    )
     refunded_amount = models.DecimalField(max_digits=20, decimal_places=3, default=0)
     status = models.CharField(max_length=32)
     placed_at = models.DateTimeField()
@@ -258,10 +263,13 @@ class BackfillRun(models.Model):
     """Progress of ``manage.py crm_backfill`` for one set of filters (its ``key``).
 
     Phase ``orders`` walks Saleor's orders in (created_at, id) order; phase
+    ``accounts`` gives registered customers without orders their profiles, by
+    user id range (``cursor_profile_id`` holds the user cursor); phase
     ``profiles`` recomputes profiles by id range; ``done`` when finished. The
     cursors make an interrupted run resume where it stopped."""
 
     PHASE_ORDERS = "orders"
+    PHASE_ACCOUNTS = "accounts"
     PHASE_PROFILES = "profiles"
     PHASE_DONE = "done"
 
@@ -294,6 +302,10 @@ class LoyaltyProgram(models.Model):
         ("best_for_customer", "the better of the two for the customer"),
     ]
     REDEMPTION_CHOICES = [("gift_card", "gift card"), ("voucher", "voucher code")]
+    POINTS_BASE_CHOICES = [
+        ("subtotal", "products subtotal after discounts"),
+        ("total", "order total (shipping and taxes included)"),
+    ]
 
     channel = models.OneToOneField(
         "channel.Channel", on_delete=models.CASCADE, related_name="+"
@@ -301,6 +313,12 @@ class LoyaltyProgram(models.Model):
     is_active = models.BooleanField(default=True)
     # points
     points_per_unit = models.DecimalField(max_digits=12, decimal_places=4, default=1)
+    # what points are earned on (and reversed from). Programs created through
+    # the API (``loyalty.programs.create_program``) default to "subtotal"; the
+    # column's default, "total", is what programs earned on before the setting
+    points_base = models.CharField(
+        max_length=16, choices=POINTS_BASE_CHOICES, default="total"
+    )
     rounding = models.CharField(max_length=16, choices=ROUNDING_CHOICES, default="down")
     return_window_days = models.PositiveIntegerField(default=14)
     points_validity_days = models.PositiveIntegerField(
@@ -362,6 +380,9 @@ class Tier(models.Model):
     collection_ids = ArrayField(models.IntegerField(), default=list, blank=True)
     free_shipping = models.BooleanField(default=False)
     points_multiplier = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    # the names customers see (the Saleor voucher's name); empty: the name above
+    customer_name_ja = models.CharField(max_length=128, blank=True, default="")
+    customer_name_en = models.CharField(max_length=128, blank=True, default="")
     # Saleor's voucher carrying this tier's member discount (one code per member).
     voucher = models.ForeignKey(
         "discount.Voucher",
@@ -728,6 +749,9 @@ class CouponRule(models.Model):
 
     name = models.CharField(max_length=128)
     description = models.CharField(max_length=512, blank=True, default="")
+    # the names customers see (the Saleor voucher's name); empty: the name above
+    customer_name_ja = models.CharField(max_length=128, blank=True, default="")
+    customer_name_en = models.CharField(max_length=128, blank=True, default="")
     channel = models.ForeignKey(
         "channel.Channel", on_delete=models.CASCADE, related_name="+"
     )
@@ -756,6 +780,13 @@ class CouponRule(models.Model):
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     delivery = ArrayField(models.CharField(max_length=16), default=list, blank=True)
+    # messages (``email``, ``message_webhook``): templates per language
+    # (``domain.messages``), the rule's own webhook target, and whether they are
+    # transactional (sent without marketing consent, outside the frequency cap)
+    message_templates = models.JSONField(default=dict, blank=True)
+    webhook_url = models.CharField(max_length=500, blank=True, default="")
+    webhook_secret = models.CharField(max_length=255, blank=True, default="")
+    transactional = models.BooleanField(default=False)
     # first activation: event triggers consider what happened from then on
     activated_at = models.DateTimeField(null=True, blank=True)
     # the last scheduled run done (``schedule`` trigger)
@@ -1010,5 +1041,61 @@ class CoPurchase(models.Model):
             models.UniqueConstraint(
                 fields=["kind", "relation", "item_id", "channel", "other_id"],
                 name="crm_copurchase_unique_pair",
+            ),
+        ]
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class CouponDelivery(models.Model):
+    """One recipient's message of a rule by one method (``email``,
+    ``message_webhook``): queued, sent, failed (with the reason; retried until
+    ``attempts`` reaches the limit) or skipped (with the reason: no consent, the
+    frequency cap, no address). A customer the open-codes cap kept from a code has
+    a skipped row without a grant (method ``issue``), once per trigger."""
+
+    rule = models.ForeignKey(
+        CouponRule, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    grant = models.ForeignKey(
+        CouponGrant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    profile = models.ForeignKey(
+        CustomerProfile, on_delete=models.CASCADE, related_name="+"
+    )
+    trigger_key = models.CharField(max_length=96)
+    method = models.CharField(max_length=16)
+    status = models.CharField(max_length=8, choices=DeliveryStatus.choices)
+    reason = models.CharField(max_length=255, blank=True, default="")
+    # counts towards the frequency cap (a marketing message queued or sent)
+    marketing = models.BooleanField(default=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "profile", "trigger_key", "method"],
+                name="crm_delivery_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["rule", "status"], name="crm_delivery_rule_idx"),
+            models.Index(
+                fields=["profile", "created_at"],
+                condition=Q(marketing=True, status__in=["queued", "sent"]),
+                name="crm_delivery_cap_idx",
             ),
         ]

@@ -1,5 +1,6 @@
 """The Saleor plugin: hooks Saleor's order, checkout and customer events and serves
-the CRM's GraphQL API under ``/plugins/global/saleor-crm-plugin/graphql/``."""
+the CRM's GraphQL API under ``/plugins/global/saleor-crm-plugin/graphql/``, the
+Dashboard app's manifest (``manifest``) and the app itself (``app/``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from django.http import HttpResponseNotFound
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from saleor.plugins.error_codes import PluginErrorCode
 
-from .core.config import PLUGIN_ID, config_from_items
+from .core.config import (
+    PLUGIN_ID,
+    config_from_items,
+    config_or_default,
+    unknown_channels,
+)
+from .dashboard import routes as dashboard_routes
 from .domain.config import FIELDS, ConfigError, CRMConfig
 from .loyalty.member_discount import apply_member_discount
 from .models import OrderEventKind
@@ -22,8 +29,10 @@ _TYPES = {
     "boolean": ConfigurationTypeField.BOOLEAN,
     "int": ConfigurationTypeField.STRING,
     "url": ConfigurationTypeField.STRING,
+    "origin": ConfigurationTypeField.STRING,
     "string": ConfigurationTypeField.STRING,
     "secret": ConfigurationTypeField.SECRET,
+    "channels": ConfigurationTypeField.STRING,
 }
 
 
@@ -111,12 +120,20 @@ class CRMPlugin(BasePlugin):
             from .core.exports import serve
 
             return serve(request, route.removeprefix("export/"))
-        return HttpResponseNotFound()
+        if route.startswith("unsubscribe/"):
+            # a signed one-click unsubscribe link of a marketing email
+            from .coupons.messaging import serve_unsubscribe
+
+            return serve_unsubscribe(request, route.removeprefix("unsubscribe/"))
+        response = dashboard_routes.handle(
+            request, route, config_or_default(self.configuration)
+        )
+        return HttpResponseNotFound() if response is None else response
 
     @classmethod
     def validate_plugin_configuration(cls, plugin_configuration, **kwargs):
         try:
-            config_from_items(plugin_configuration.configuration)
+            config = config_from_items(plugin_configuration.configuration)
         except ConfigError as exc:
             raise ValidationError(
                 {
@@ -124,3 +141,13 @@ class CRMPlugin(BasePlugin):
                     for field, message in exc.errors.items()
                 }
             ) from exc
+        unknown = unknown_channels(config.signup_channel_slugs)
+        if unknown:
+            raise ValidationError(
+                {
+                    "signup_channels": ValidationError(
+                        f"Unknown channel: {', '.join(unknown)}.",
+                        code=PluginErrorCode.INVALID.value,
+                    )
+                }
+            )

@@ -3,6 +3,7 @@
 
 Each area owns its tasks (``pipeline.apply``/``pipeline.tasks``, ``loyalty.tasks``,
 ``loyalty.metadata``, ``segments.tasks``, ``coupons.tasks``, ``coupons.delivery``,
+``coupons.messaging``,
 ``analytics.tasks_items``);
 this module imports them so the worker registers them all, and sets the beat
 schedule. Every task keeps its name from before the split (``name=`` pinned), so
@@ -15,6 +16,7 @@ from saleor.celeryconf import app
 
 from .analytics.tasks_items import refresh_copurchases, refresh_repurchase_intervals
 from .coupons.delivery import deliver_coupons_task
+from .coupons.messaging import send_coupon_messages_task
 from .coupons.tasks import run_coupon_rules
 from .loyalty.metadata import mirror_loyalty_metadata
 from .loyalty.tasks import (
@@ -46,6 +48,7 @@ __all__ = [
     "retry_hook_failures",
     "review_loyalty_tiers",
     "run_coupon_rules",
+    "send_coupon_messages_task",
     "warn_expiring_points",
 ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
 
+from ..core.config import load_config
 from . import copurchase, repurchase
 
 INTERVALS_TASK = "saleor_crm_plugin.analytics.refresh_repurchase_intervals"
@@ -23,6 +24,11 @@ def refresh_repurchase_intervals():
 
 @app.task(name=COPURCHASES_TASK)
 def refresh_copurchases():
-    """Daily: every channel's top co-purchases per product and category."""
+    """Daily: every channel's top co-purchases per product and category, with
+    the window and the number kept per item of the plugin's settings."""
     with allow_writer():
-        return copurchase.refresh()
+        config = load_config()
+        return copurchase.refresh(
+            window_days=config.copurchase_window_days,
+            top_k=config.copurchase_top_k,
+        )

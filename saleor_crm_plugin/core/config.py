@@ -12,6 +12,15 @@ def config_from_items(items) -> CRMConfig:
     return parse_config({item["name"]: item.get("value") for item in items or []})
 
 
+def config_or_default(items) -> CRMConfig:
+    """The configuration of a plugin instance; defaults if the stored values no
+    longer validate (they were validated when saved)."""
+    try:
+        return config_from_items(items)
+    except ValueError:
+        return CRMConfig()
+
+
 def load_config() -> CRMConfig:
     from saleor.plugins.models import PluginConfiguration
 
@@ -20,8 +29,29 @@ def load_config() -> CRMConfig:
         .values_list("configuration", flat=True)
         .first()
     )
-    try:
-        return config_from_items(stored)
-    except ValueError:
-        # Saved through the API, so validated; fall back to defaults if not.
-        return CRMConfig()
+    # Saved through the API, so validated; defaults if not.
+    return config_or_default(stored)
+
+
+def unknown_channels(slugs) -> list[str]:
+    """The slugs among ``slugs`` that name no Saleor channel."""
+    from saleor.channel.models import Channel
+
+    if not slugs:
+        return []
+    found = set(Channel.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    return sorted(set(slugs) - found)
+
+
+def signup_channel_ids(config: CRMConfig) -> list[int]:
+    """The channels where a registered customer gets a profile before ordering:
+    the ``signup_channels`` setting, else every active channel."""
+    from saleor.channel.models import Channel
+
+    slugs = config.signup_channel_slugs
+    channels = (
+        Channel.objects.filter(slug__in=slugs)
+        if slugs
+        else Channel.objects.filter(is_active=True)
+    )
+    return list(channels.order_by("pk").values_list("pk", flat=True))

@@ -37,6 +37,7 @@ _MODELS = {
     "rfm_movement": "saleor_crm_plugin.RfmMovement",
     "coupon_rule": "saleor_crm_plugin.CouponRule",
     "grant": "saleor_crm_plugin.CouponGrant",
+    "delivery": "saleor_crm_plugin.CouponDelivery",
     # analytics
     "analytics_channel": "saleor_crm_plugin.AnalyticsChannel",
     "analytics_profile_day": "saleor_crm_plugin.AnalyticsProfileDay",

@@ -22,6 +22,7 @@ import logging
 import time
 from datetime import datetime
 
+import graphene
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -79,11 +80,11 @@ def _payload(rule: CouponRule, grant: CouponGrant) -> dict:
     profile = grant.profile
     user = profile.user
     return {
-        "rule": {"id": _global_id("CRMCouponRule", rule.pk), "name": rule.name},
+        "rule": {"id": global_id("CRMCouponRule", rule.pk), "name": rule.name},
         "channel": rule.channel.slug,
         "code": grant.code,
         "email": user.email if user is not None else profile.email,
-        "customerId": _global_id("User", user.pk) if user is not None else None,
+        "customerId": global_id("User", user.pk) if user is not None else None,
         "firstName": user.first_name if user is not None else "",
         "languageCode": user.language_code if user is not None else "",
         "expiresAt": grant.expires_at.isoformat() if grant.expires_at else None,
@@ -96,9 +97,7 @@ def _payload(rule: CouponRule, grant: CouponGrant) -> dict:
     }
 
 
-def _global_id(type_name: str, pk) -> str:
-    import graphene
-
+def global_id(type_name: str, pk) -> str:
     return graphene.Node.to_global_id(type_name, pk)
 
 

@@ -18,6 +18,7 @@ from ..core.exports import (
     customer_columns,
     postal_join,
     register,
+    user_global_id,
 )
 from ..core.tables import TABLES
 from ..models import CouponRule
@@ -74,5 +75,52 @@ COUPON_CODES = register(
         exists=_exists,
         filename=_filename,
         personal_formats=frozenset({FORMAT_POSTAL}),
+    )
+)
+
+
+# --- the recipients' message statuses --------------------------------------------------
+
+DELIVERIES_KEY = "coupon_deliveries"
+
+
+def _delivery_columns(fmt: str, now: datetime) -> list[Column]:
+    return [
+        Column("customer_id", "p.user_id", convert=user_global_id),
+        Column("email", "COALESCE(NULLIF(u.email, ''), p.email)"),
+        Column("code", "g.code"),
+        Column("method", "d.method"),
+        Column("status", "d.status"),
+        Column("reason", "d.reason"),
+        Column("attempts", "d.attempts"),
+        Column("created_at", "d.created_at"),
+        Column("updated_at", "d.updated_at"),
+        Column("sent_at", "d.sent_at"),
+    ]
+
+
+def _delivery_source(pk: int, fmt: str) -> tuple[str, dict]:
+    return (
+        'FROM "{delivery}" d JOIN "{profile}" p ON p.id = d.profile_id'
+        ' LEFT JOIN "{grant}" g ON g.id = d.grant_id'
+        ' LEFT JOIN "{user}" u ON u.id = p.user_id'.format(**TABLES)
+        + " WHERE d.rule_id = %(pk)s ORDER BY d.id",
+        {"pk": pk},
+    )
+
+
+def _delivery_filename(pk: int, fmt: str, now: datetime) -> str:
+    return f"coupon-rule-{pk}-deliveries-{now:%Y%m%d-%H%M}.csv"
+
+
+COUPON_DELIVERIES = register(
+    ExportKind(
+        key=DELIVERIES_KEY,
+        permissions=(DiscountPermissions.MANAGE_DISCOUNTS,),
+        formats=(FORMAT_EMAIL,),
+        columns=_delivery_columns,
+        source=_delivery_source,
+        exists=_exists,
+        filename=_delivery_filename,
     )
 )

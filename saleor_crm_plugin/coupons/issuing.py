@@ -23,11 +23,13 @@ from django.db import connection, transaction
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
+from ..core.config import load_config
 from ..core.sqltools import statement_settings
 from ..core.tables import TABLES
 from ..domain.coupons import (
     CODE_PREFIX,
     EVENT_TRIGGERS,
+    MESSAGE_METHODS,
     GroupFigures,
     Reward,
     conversion_uplift,
@@ -35,6 +37,7 @@ from ..domain.coupons import (
     revenue_uplift,
     schedule_run,
 )
+from ..domain.messages import SKIP_OPEN_CODES_CAP
 from ..models import (
     CouponGrant,
     CouponRule,
@@ -43,6 +46,7 @@ from ..models import (
     CustomerProfile,
 )
 from .delivery import deliver_coupons_task
+from .messaging import send_coupon_messages_task
 from .rules import create_saleor_voucher, switched_on
 
 logger = logging.getLogger(__name__)
@@ -58,9 +62,6 @@ CATCH_UP = timedelta(days=7)
 
 # the dry run of an event trigger replays this much history
 DRY_RUN_LOOKBACK = timedelta(days=30)
-
-
-BIRTHDAY_KEY = "birthday"
 
 
 _LOCK_CLASS = 0x43524D43  # "CRMC": advisory locks of coupon rule runs
@@ -184,9 +185,10 @@ def admitted_sql(cand: str = "cand") -> str:
     """The coupon eligibility predicate: who of the trigger's candidates (the CTE
     ``cand``: ``profile_id``, ``trigger_key``) the rule's limits admit — in the
     channel, this trigger not seen before, not within the cooldown, under the cap
-    per customer. ``FROM ... WHERE ...`` over the aliases ``c`` (the candidate)
-    and ``p`` (its profile), with the named parameters ``channel``, ``rule``,
-    ``cooldown_since`` and ``cap``. The ONE text of it: the run, the dry run
+    per customer, holding fewer open CRM codes (of any rule) than the plugin's
+    ``open_codes_cap`` (0: no cap). ``FROM ... WHERE ...`` over the aliases ``c``
+    (the candidate) and ``p`` (its profile), with the named parameters
+    ``channel``, ``rule``, ``cooldown_since``, ``cap``, ``open_cap`` and ``now``. The ONE text of it: the run, the dry run
     (which selects with the run's own statement) and the dry run's count of
     everyone admitted before the budget all read it from here."""
     return f"""
@@ -197,7 +199,42 @@ def admitted_sql(cand: str = "cand") -> str:
           WHERE g.rule_id = %(rule)s AND g.profile_id = c.profile_id
             AND (g.trigger_key = c.trigger_key OR g.granted_at > %(cooldown_since)s))
       AND (SELECT count(*) FROM "{{grant}}" g
-           WHERE g.rule_id = %(rule)s AND g.profile_id = c.profile_id) < %(cap)s"""
+           WHERE g.rule_id = %(rule)s AND g.profile_id = c.profile_id) < %(cap)s
+      AND NOT ({open_codes_full("c")})"""
+
+
+def open_codes_full(cand: str = "c") -> str:
+    """The candidate ``cand`` holds ``open_cap`` open CRM codes (issued, not
+    used, not expired; any rule) — false when the cap is off (0)."""
+    return f"""%(open_cap)s > 0 AND (
+          SELECT count(*) FROM "{{grant}}" og
+          WHERE og.profile_id = {cand}.profile_id AND NOT og.control
+            AND og.redeemed_at IS NULL AND og.expires_at > %(now)s) >= %(open_cap)s"""
+
+
+# customers the open-codes cap kept from a code: recorded once per trigger as a
+# skipped delivery (method ``issue``), not counted as a message
+_CAPPED_SQL = (
+    """
+WITH cand AS ({candidates})
+INSERT INTO "{delivery}" (rule_id, grant_id, profile_id, trigger_key, method,
+                          status, reason, marketing, attempts, created_at,
+                          updated_at)
+SELECT DISTINCT ON (c.profile_id) %(rule)s, NULL, c.profile_id, c.trigger_key,
+       'issue', 'skipped', %(capped)s, false, 0, %(now)s, %(now)s
+FROM cand c JOIN "{profile}" p ON p.id = c.profile_id
+WHERE p.channel_id = %(channel)s
+  AND NOT EXISTS (
+      SELECT 1 FROM "{grant}" g
+      WHERE g.rule_id = %(rule)s AND g.profile_id = c.profile_id
+        AND g.trigger_key = c.trigger_key)
+  AND """
+    + open_codes_full("c")
+    + """
+ORDER BY c.profile_id, c.trigger_key
+ON CONFLICT (rule_id, profile_id, trigger_key, method) DO NOTHING
+"""
+)
 
 
 _PICK_SQL = (
@@ -299,7 +336,8 @@ def _params(
         "before": params.get("days_before", 0),
         "categories": list(params.get("category_ids") or []),
         "catch_up": max(since, now - CATCH_UP),
-        "key": BIRTHDAY_KEY,
+        # the plugin setting naming the customer metadata key of the birthday
+        "key": load_config().birthday_metadata_key if kind == "birthday" else "",
         "today": now.date(),
         "tier": params.get("tier_id"),
     }
@@ -393,6 +431,7 @@ def _pick(
         "only": list(only or []),
         "cooldown_since": now - timedelta(days=rule.cooldown_days),
         "cap": rule.max_per_customer,
+        "open_cap": load_config().open_codes_cap,
         "batch": batch,
         "control": float(rule.control_share),
         "discount_type": rule.discount_type,
@@ -516,6 +555,12 @@ def run_rule(
                     "FROM crm_coupon_pick"
                 )
                 picked, treated = cursor.fetchone()
+            if params["open_cap"]:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        _CAPPED_SQL.format(candidates=picked_by[0], **TABLES),
+                        {**params, "capped": SKIP_OPEN_CODES_CAP},
+                    )
             if picked == 0:
                 if rule.trigger == "schedule":
                     CouponRule.objects.filter(pk=rule.pk).update(
@@ -545,6 +590,8 @@ def run_rule(
             result.held_out += held_out
             if issued and set(rule.delivery) & {"saleor_notify", "webhook"}:
                 transaction.on_commit(lambda pk=rule.pk: _schedule_delivery(pk))
+            if issued and set(rule.delivery) & set(MESSAGE_METHODS):
+                transaction.on_commit(lambda pk=rule.pk: _schedule_messages(pk))
         if picked < BATCH:
             if rule.trigger == "schedule":
                 CouponRule.objects.filter(pk=rule.pk).update(schedule_run=params["run"])
@@ -557,6 +604,13 @@ def _schedule_delivery(rule_id: int) -> None:
         deliver_coupons_task.delay(rule_id)
     except Exception:  # noqa: BLE001 - the periodic sweep delivers later
         logger.exception("CRM: coupon delivery not queued")
+
+
+def _schedule_messages(rule_id: int) -> None:
+    try:
+        send_coupon_messages_task.delay(rule_id)
+    except Exception:  # noqa: BLE001 - the periodic sweep sends later
+        logger.exception("CRM: coupon messages not queued")
 
 
 def running_rules(now: datetime, *, triggers=None, channel_ids=None):

@@ -7,11 +7,14 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..core.config import load_config
 from ..core.validation import first_column_problem
+from ..core.voucher_names import translate_voucher, voucher_name
 from ..domain.coupons import (
     CouponRuleError,
     parse_delivery,
@@ -19,7 +22,9 @@ from ..domain.coupons import (
     parse_reward,
     parse_trigger,
 )
+from ..domain.customer_names import clean_names
 from ..domain.errors import CRMErrorCode
+from ..domain.messages import TemplateError, parse_templates
 from ..models import CouponGrant, CouponRule, CouponVoucher, Segment, Tier
 
 MANAGED_KEY = "saleor-crm-plugin.coupon-rule"
@@ -91,6 +96,16 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
         raise CouponRuleError("name", "Use at most 128 characters.")
     if len(rule.description) > 512:
         raise CouponRuleError("description", "Use at most 512 characters.")
+    names = clean_names(
+        {lang: data.get(f"customer_name_{lang}") for lang in ("ja", "en")},
+        "customer_name",
+        CouponRuleError,
+    )
+    renamed = not creating and any(
+        getattr(rule, f"customer_name_{lang}") != name for lang, name in names.items()
+    )
+    for lang, name in names.items():
+        setattr(rule, f"customer_name_{lang}", name)
     # numbers the columns cannot hold as typed are refused, never rounded
     problem = first_column_problem(
         CouponRule,
@@ -178,6 +193,27 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
                 "delivery",
                 "Set the coupon webhook URL in the plugin's configuration first.",
             )
+    if "email" in delivery and not settings.EMAIL_BACKEND:
+        raise CouponRuleError(
+            "delivery", "Saleor has no email backend: set its EMAIL_URL first."
+        )
+    templates = rule.message_templates
+    if data.get("message_templates") is not None:
+        try:
+            templates = parse_templates(data["message_templates"])
+        except TemplateError as exc:
+            raise CouponRuleError(exc.field, exc.message, exc.code) from None
+    webhook_url, webhook_secret = _webhook_target(rule, data)
+    if (
+        "message_webhook" in delivery
+        and not webhook_url
+        and not load_config().coupon_webhook_url
+    ):
+        raise CouponRuleError(
+            "webhook_url",
+            "Give the rule a webhook URL (or set the plugin's coupon webhook URL).",
+            CRMErrorCode.REQUIRED,
+        )
 
     new_reward = {
         "discount_type": reward.discount_type,
@@ -197,13 +233,67 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
     for name in LIMIT_FIELDS:
         setattr(rule, name, getattr(limits, name))
     rule.delivery = list(delivery)
+    rule.message_templates = templates
+    rule.webhook_url, rule.webhook_secret = webhook_url, webhook_secret
+    if data.get("transactional") is not None:
+        rule.transactional = bool(data["transactional"])
     rule.updated_at = timezone.now()
+    renamed = renamed or (not creating and data.get("name") is not None)
     with transaction.atomic():
         if changed_reward:
             # codes already issued keep the terms they were issued with
             rule.reward_version += 1
         rule.save()
+        if renamed:
+            rename_vouchers(rule)
     return rule
+
+
+def customer_names(rule: CouponRule) -> dict[str, str]:
+    return {"ja": rule.customer_name_ja, "en": rule.customer_name_en}
+
+
+def _name_voucher(voucher, rule: CouponRule) -> None:
+    voucher.name = voucher_name(customer_names(rule), rule.name, rule.channel)
+
+
+def rename_vouchers(rule: CouponRule, now: datetime | None = None) -> None:
+    """Give the rule's vouchers still valid the names customers see now."""
+    from saleor.discount.models import Voucher
+
+    now = now or timezone.now()
+    ids = CouponVoucher.objects.filter(rule=rule, expires_at__gt=now).values(
+        "voucher_id"
+    )
+    for voucher in Voucher.objects.filter(pk__in=ids):
+        _name_voucher(voucher, rule)
+        voucher.save(update_fields=["name"])
+        translate_voucher(voucher, customer_names(rule), rule.name)
+
+
+def _webhook_target(rule: CouponRule, data: dict) -> tuple[str, str]:
+    """The rule's own webhook URL and secret (``""`` clears the URL): an http(s)
+    URL and a secret of at least 16 characters to sign with."""
+    url = rule.webhook_url if data.get("webhook_url") is None else data["webhook_url"]
+    secret = (
+        rule.webhook_secret
+        if data.get("webhook_secret") is None
+        else data["webhook_secret"]
+    )
+    url, secret = url.strip(), secret.strip()
+    if not url:
+        return "", ""
+    if len(url) > 500:
+        raise CouponRuleError("webhook_url", "Use at most 500 characters.")
+    if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
+        raise CouponRuleError("webhook_url", "Enter an http(s) URL.")
+    if len(secret) < 16 or len(secret) > 255:
+        raise CouponRuleError(
+            "webhook_secret",
+            "A webhook needs a secret of 16 to 255 characters to sign with.",
+            CRMErrorCode.REQUIRED if not secret else CRMErrorCode.INVALID,
+        )
+    return url, secret
 
 
 def _norm(value):
@@ -268,6 +358,38 @@ def delete_rule(rule: CouponRule) -> None:
         Voucher.objects.filter(pk__in=voucher_ids).delete()
 
 
+def rules_using(*, segment_id: int | None = None, tier_ids=()) -> list[CouponRule]:
+    """The coupon rules (any status) whose trigger names the segment or one of
+    the tiers, by name."""
+    query = None
+    if segment_id is not None:
+        query = Q(trigger_params__segment_id=segment_id)
+    for tier_id in tier_ids:
+        one = Q(trigger_params__tier_id=tier_id)
+        query = one if query is None else query | one
+    if query is None:
+        return []
+    return list(CouponRule.objects.filter(query).order_by("name", "pk"))
+
+
+def refuse_if_used(
+    what: str, *, segment_id: int | None = None, tier_ids=(), field: str = "id"
+) -> None:
+    """Raise an ``IN_USE`` :class:`CouponRuleError` naming the coupon rules that
+    use the segment or tiers about to be deleted (``what``: "segment", "tier",
+    "program"): a rule whose segment or tier is gone would silently stop."""
+    used_by = rules_using(segment_id=segment_id, tier_ids=tier_ids)
+    if used_by:
+        names = ", ".join(f'"{rule.name}"' for rule in used_by[:10])
+        more = f" and {len(used_by) - 10} more" if len(used_by) > 10 else ""
+        raise CouponRuleError(
+            field,
+            f"The {what} is used by coupon rules {names}{more}: change or delete "
+            "those rules first.",
+            CRMErrorCode.IN_USE,
+        )
+
+
 def create_saleor_voucher(rule: CouponRule, now: datetime, expires_at: datetime):
     """A Saleor voucher with the rule's reward: single-use codes, listed in the
     rule's channel, valid from ``now`` until ``expires_at``."""
@@ -287,16 +409,19 @@ def create_saleor_voucher(rule: CouponRule, now: datetime, expires_at: datetime)
             if rule.discount_type == "percentage"
             else DiscountValueType.FIXED
         )
+    # customers see this name (and its translations) at checkout and on the order;
+    # staff find the rule's vouchers by their private metadata
     voucher = Voucher(
-        name=f"{rule.name} (CRM coupon rule, until {expires_at.date().isoformat()})",
         type=voucher_type,
         discount_value_type=value_type,
         single_use=True,
         start_date=now,
         end_date=expires_at,
     )
+    _name_voucher(voucher, rule)
     voucher.store_value_in_private_metadata({MANAGED_KEY: str(rule.pk)})
     voucher.save()
+    translate_voucher(voucher, customer_names(rule), rule.name)
     voucher.products.set(rule.product_ids)
     voucher.categories.set(rule.category_ids)
     voucher.collections.set(rule.collection_ids)

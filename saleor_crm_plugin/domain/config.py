@@ -6,9 +6,11 @@ items; the plugin class turns that into a dict and calls :func:`parse_config`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .errors import CRMErrorCode, CRMServiceError
+from .items import AFTER_WINDOW_DAYS, TOP_K
 
 
 class ConfigError(CRMServiceError):
@@ -32,6 +34,28 @@ class CRMConfig:
     coupon_webhook_url: str = ""
     coupon_webhook_secret: str = ""
     birthday_metadata_key: str = "birthday"
+    app_public_url: str = ""
+    # comma-separated channel slugs; empty: every active channel
+    signup_channels: str = ""
+
+    consent_metadata_key: str = "crm.marketing_consent"
+    line_user_id_metadata_key: str = "line_user_id"
+    frequency_cap_messages: int = 0
+    frequency_cap_days: int = 7
+    open_codes_cap: int = 0
+    storefront_url: str = ""
+    # item analytics (``analytics.copurchase``): the daily refresh's window of
+    # "bought afterwards" and how many co-purchases are kept per item
+    copurchase_window_days: int = AFTER_WINDOW_DAYS
+    copurchase_top_k: int = TOP_K
+
+    @property
+    def signup_channel_slugs(self) -> tuple[str, ...]:
+        """The channels where a registered customer gets a profile before any
+        order; empty: every active channel."""
+        return tuple(
+            s for s in (p.strip() for p in self.signup_channels.split(",")) if s
+        )
 
 
 FIELDS = {
@@ -76,8 +100,81 @@ FIELDS = {
         "help": "Key of the customer's metadata holding the birthday (YYYY-MM-DD or "
         "MM-DD), read by birthday coupon rules.",
     },
+    "app_public_url": {
+        "type": "origin",
+        "label": "Dashboard app public URL",
+        "help": "Scheme and host (and port) the Dashboard reaches Saleor at, e.g. "
+        "https://shop.example.com, used for the absolute URLs of the CRM app's "
+        "manifest. Empty: Saleor's PUBLIC_URL, else the request's host.",
+    },
+    "signup_channels": {
+        "type": "channels",
+        "label": "Channels of new customers",
+        "help": "Slugs of the channels (comma-separated) where a registered "
+        "customer who has not ordered yet gets a profile, for segments such as "
+        "'registered, never bought'. Empty: every active channel.",
+    },
+    "consent_metadata_key": {
+        "type": "string",
+        "label": "Marketing consent metadata key",
+        "help": "Key of the customer's metadata that records consent to marketing "
+        "messages (true / yes / 1). Emails and LINE / SMS messages of rules not "
+        "marked transactional go only to customers who consented; the unsubscribe "
+        "link removes the key.",
+    },
+    "line_user_id_metadata_key": {
+        "type": "string",
+        "label": "LINE user ID metadata key",
+        "help": "Key of the customer's metadata holding their LINE user ID, sent in "
+        "the per-rule message webhook.",
+    },
+    "frequency_cap_messages": {
+        "type": "int",
+        "label": "Messages per customer (cap)",
+        "help": "At most this many marketing messages per customer within the "
+        "days below, across all rules (0: no cap).",
+        "min": 0,
+        "max": 1000,
+    },
+    "frequency_cap_days": {
+        "type": "int",
+        "label": "Message cap window (days)",
+        "help": "The window of the message cap (1 to 365 days).",
+        "min": 1,
+        "max": 365,
+    },
+    "open_codes_cap": {
+        "type": "int",
+        "label": "Open CRM codes per customer (cap)",
+        "help": "A customer holding this many unused, unexpired CRM coupon codes "
+        "receives no new one until they use or lose one (0: no cap).",
+        "min": 0,
+        "max": 1000,
+    },
+    "storefront_url": {
+        "type": "url",
+        "label": "Storefront URL",
+        "help": "The shop's address, the {storefront_url} of message templates.",
+    },
+    "copurchase_window_days": {
+        "type": "int",
+        "label": "Co-purchase window (days)",
+        "help": "A purchase counts as bought afterwards when it comes within this "
+        "many days of the item (1 to 365); used by the daily co-purchase refresh.",
+        "min": 1,
+        "max": 365,
+    },
+    "copurchase_top_k": {
+        "type": "int",
+        "label": "Co-purchases kept per item",
+        "help": "How many co-purchases the daily refresh keeps for each product "
+        "and category, per relation (1 to 100).",
+        "min": 1,
+        "max": 100,
+    },
 }
 
+_SLUG = re.compile(r"^[A-Za-z0-9_-]+$")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 
@@ -102,16 +199,42 @@ def _parse_int(value, lo: int, hi: int) -> int:
     return number
 
 
+def _parse_origin(text: str) -> str:
+    """An origin, optionally with the path Saleor is mounted under: no query,
+    fragment, credentials or whitespace; returned without a trailing slash."""
+    scheme, _, rest = text.partition("://")
+    host, _, path = rest.partition("/")
+    if (
+        not host
+        or any(c in text for c in "?#@ \t\n\\")
+        or host.startswith(":")
+        or host.endswith(":")
+    ):
+        raise ValueError("Enter a URL like https://shop.example.com.")
+    return f"{scheme}://{host}/{path}".rstrip("/")
+
+
 def _parse_text(name: str, value, kind: str) -> str:
     text = str(value).strip()
     if len(text) > 500:
         raise ValueError("Use at most 500 characters.")
-    if kind == "url" and text and not text.startswith(("https://", "http://")):
+    if (
+        kind in ("url", "origin")
+        and text
+        and not text.startswith(("https://", "http://"))
+    ):
         raise ValueError("Enter an http(s) URL.")
+    if kind == "origin" and text:
+        text = _parse_origin(text)
     if kind == "secret" and text and len(text) < 16:
         raise ValueError("Use at least 16 characters.")
     if kind == "string" and not text:
         raise ValueError("Enter a key.")
+    if kind == "channels":
+        slugs = [s.strip() for s in text.split(",") if s.strip()]
+        if any(not _SLUG.match(s) for s in slugs):
+            raise ValueError("Enter channel slugs separated by commas.")
+        return ",".join(slugs)
     return text
 
 
@@ -130,7 +253,7 @@ def parse_config(raw: dict) -> CRMConfig:
         try:
             if spec["type"] == "boolean":
                 values[name] = _parse_bool(value)
-            elif spec["type"] in ("url", "secret", "string"):
+            elif spec["type"] in ("url", "origin", "secret", "string", "channels"):
                 values[name] = _parse_text(name, value, spec["type"])
             else:
                 values[name] = _parse_int(value, spec["min"], spec["max"])

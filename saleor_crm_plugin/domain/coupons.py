@@ -48,23 +48,62 @@ TRIGGERS = (
 # fired by something that happened to a customer: evaluated for exactly the
 # customers an order changed, within seconds, besides the periodic catch-up
 EVENT_TRIGGERS = ("segment_entry", "first_order", "nth_order", "tier_upgrade")
-# the parameters each trigger takes
-PARAMS = {
-    "segment_entry": ("segment_id",),
-    "schedule": ("segment_id", "every_days"),
-    "first_order": (),
-    "nth_order": ("n",),
-    "birthday": ("days_before",),
-    "days_without_order": ("days",),
-    "tier_upgrade": ("tier_id",),
-    "category_purchase": ("category_ids", "days"),
-}
-DISCOUNT_TYPES = ("percentage", "fixed", "free_shipping")
-DELIVERY = ("saleor_notify", "webhook", "csv")
-STATUSES = ("draft", "active", "paused")
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerParam:
+    """One parameter of a trigger, as :func:`parse_trigger` validates it and the
+    API's trigger catalogue (``crmCouponTriggers``) describes it.
+
+    ``type``: ``int`` (a whole number from ``min`` to ``max``), ``id`` (a database
+    key of ``reference``: segment, tier) or ``ids`` (a list of 1 to ``MAX_IDS``
+    keys of ``reference``: category). ``default``: the value an omitted optional
+    parameter takes (``None``: absent)."""
+
+    name: str
+    type: str
+    required: bool
+    min: int | None = None
+    max: int | None = None
+    default: int | None = None
+    reference: str = ""
+
 
 MAX_IDS = 100
 MAX_DAYS = 3650
+_KEY_MAX = 2**63 - 1
+# the parameters each trigger takes, in the order an editor shows them
+TRIGGER_PARAMS: dict[str, tuple[TriggerParam, ...]] = {
+    "segment_entry": (
+        TriggerParam("segment_id", "id", True, 1, _KEY_MAX, reference="segment"),
+    ),
+    "schedule": (
+        TriggerParam("segment_id", "id", False, 1, _KEY_MAX, reference="segment"),
+        TriggerParam("every_days", "int", False, 1, 366),
+    ),
+    "first_order": (),
+    "nth_order": (TriggerParam("n", "int", True, 2, 1000),),
+    "birthday": (TriggerParam("days_before", "int", False, 0, 60, default=0),),
+    "days_without_order": (TriggerParam("days", "int", True, 1, MAX_DAYS),),
+    "tier_upgrade": (
+        TriggerParam("tier_id", "id", False, 1, _KEY_MAX, reference="tier"),
+    ),
+    "category_purchase": (
+        TriggerParam("category_ids", "ids", True, reference="category"),
+        TriggerParam("days", "int", True, 1, MAX_DAYS),
+    ),
+}
+PARAMS = {
+    kind: tuple(param.name for param in params)
+    for kind, params in TRIGGER_PARAMS.items()
+}
+DISCOUNT_TYPES = ("percentage", "fixed", "free_shipping")
+DELIVERY = ("saleor_notify", "webhook", "csv", "email", "message_webhook")
+
+
+# the delivery methods that send one message per recipient (``coupons.messaging``)
+MESSAGE_METHODS = ("email", "message_webhook")
+STATUSES = ("draft", "active", "paused")
 
 
 class CouponRuleError(CRMServiceError):
@@ -134,42 +173,20 @@ def parse_trigger(kind: str, params: dict | None) -> Trigger:
     unknown = {k for k, v in params.items() if v is not None} - set(PARAMS[kind])
     if unknown:
         raise CouponRuleError(sorted(unknown)[0], f"Not used by the {kind} trigger.")
-    if kind == "segment_entry":
-        return Trigger(
-            kind, segment_id=_int("segment_id", params.get("segment_id"), 1, 2**63 - 1)
-        )
-    if kind == "schedule":
-        return Trigger(
-            kind,
-            segment_id=_int(
-                "segment_id", params.get("segment_id"), 1, 2**63 - 1, required=False
-            ),
-            every_days=_int(
-                "every_days", params.get("every_days"), 1, 366, required=False
-            ),
-        )
+    values = {}
+    for param in TRIGGER_PARAMS[kind]:
+        value = params.get(param.name)
+        if value is None:
+            value = param.default
+        if param.type == "ids":
+            values[param.name] = _ids(param.name, value, required=param.required)
+        else:
+            values[param.name] = _int(
+                param.name, value, param.min, param.max, required=param.required
+            )
     if kind == "first_order":
-        return Trigger(kind, n=1)
-    if kind == "nth_order":
-        return Trigger(kind, n=_int("n", params.get("n"), 2, 1000))
-    if kind == "birthday":
-        return Trigger(
-            kind, days_before=_int("days_before", params.get("days_before", 0), 0, 60)
-        )
-    if kind == "days_without_order":
-        return Trigger(kind, days=_int("days", params.get("days"), 1, MAX_DAYS))
-    if kind == "tier_upgrade":
-        return Trigger(
-            kind,
-            tier_id=_int(
-                "tier_id", params.get("tier_id"), 1, 2**63 - 1, required=False
-            ),
-        )
-    return Trigger(
-        kind,
-        category_ids=_ids("category_ids", params.get("category_ids"), required=True),
-        days=_int("days", params.get("days"), 1, MAX_DAYS),
-    )
+        values["n"] = 1
+    return Trigger(kind, **values)
 
 
 @dataclass(frozen=True, slots=True)

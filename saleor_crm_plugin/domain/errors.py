@@ -29,6 +29,8 @@ class CRMErrorCode(Enum):
     BELOW_MINIMUM = "below_minimum"
     PROGRAM_INACTIVE = "program_inactive"
     TOO_COMPLEX = "too_complex"
+    # a segment or tier a coupon rule uses: the error names the rules
+    IN_USE = "in_use"
     # analytics: a range / grain / bound the KPI queries refuse
     INVALID_RANGE = "invalid_range"
     RANGE_TOO_LONG = "range_too_long"

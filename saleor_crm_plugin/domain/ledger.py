@@ -53,6 +53,30 @@ def earn_points(
     return int((amount * rate * multiplier).quantize(Decimal(1), ROUNDING[rounding]))
 
 
+POINTS_BASES = ("subtotal", "total")
+
+
+def points_base_amount(
+    points_base: str, total: Decimal, subtotal: Decimal | None
+) -> Decimal:
+    """What an order earns points on: its products subtotal after discounts
+    (``subtotal``: no shipping) or its total (``total``: shipping and taxes
+    included). An order whose subtotal is not known earns on its total."""
+    if points_base not in POINTS_BASES:
+        raise ValueError(f"unknown points base {points_base!r}")
+    amount = subtotal if points_base == "subtotal" and subtotal is not None else total
+    return max(amount, Decimal(0))
+
+
+def refunded_of_base(base: Decimal, refunded: Decimal, cancelled: bool) -> Decimal:
+    """The part of the points base a refund takes back: the refunded amount up to
+    the base (a refund of products worth X takes back the points X earned; a
+    full refund, or a cancellation, all of them)."""
+    if cancelled:
+        return base
+    return min(max(refunded, Decimal(0)), base)
+
+
 def balances(awards: list[Award], now: datetime) -> dict[str, int]:
     return {
         "available": sum(a.available(now) for a in awards),

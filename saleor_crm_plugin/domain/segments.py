@@ -49,6 +49,7 @@ from .items import (
     RELATIONS,
     due_at,
 )
+from .rfm import GROUP_NAMES
 from .tiers import effective_tier_sql
 
 MAX_DEPTH = 6
@@ -87,6 +88,9 @@ class Field:
     source: str = ""
     choices: tuple[str, ...] = ()  # a closed set of values
     country: bool = False  # ISO 3166-1 alpha-2 codes (upper-cased)
+    # for editors only (the field catalogue): what the values are, so a form can
+    # offer a picker — channel slugs, tier names, RFM group names, money amounts
+    values: str = ""
 
 
 # The tables the compiled SQL names, by their keys in the caller's registry
@@ -139,8 +143,10 @@ FIELDS: dict[str, Field] = {
     "orders_count": Field("int", "p.orders_count"),
     "paid_orders_count": Field("int", "p.paid_orders_count"),
     "cancelled_orders_count": Field("int", "p.cancelled_orders_count"),
-    "total_spent": Field("decimal", "p.net_spent_amount"),
-    "average_order_value": Field("decimal", "p.average_order_value_amount"),
+    "total_spent": Field("decimal", "p.net_spent_amount", values="money"),
+    "average_order_value": Field(
+        "decimal", "p.average_order_value_amount", values="money"
+    ),
     "first_order_at": Field("datetime", "p.first_order_at"),
     "last_order_at": Field("datetime", "p.last_order_at"),
     "first_paid_at": Field("datetime", "p.first_paid_at"),
@@ -150,8 +156,8 @@ FIELDS: dict[str, Field] = {
     "rfm_recency": Field("int", "rs.recency", *RFM_KEY, _RFM),
     "rfm_frequency": Field("int", "rs.frequency", *RFM_KEY, _RFM),
     "rfm_monetary": Field("int", "rs.monetary", *RFM_KEY, _RFM),
-    "rfm_group": Field("text", "rs.group_name", *RFM_KEY, _RFM),
-    "channel": Field("text", "c.slug"),
+    "rfm_group": Field("text", "rs.group_name", *RFM_KEY, _RFM, values="rfm_group"),
+    "channel": Field("text", "c.slug", values="channel"),
     "email_domain": Field("text", "lower(split_part(p.email, '@', 2))"),
     "customer_type": Field(
         "text",
@@ -161,7 +167,7 @@ FIELDS: dict[str, Field] = {
     "country": Field("text", _COUNTRY, country=True),
     # the effective tier's name in the profile's channel (program); guests and
     # non-members have none
-    "tier": Field("text", _EFFECTIVE_TIER, *MEMBER_KEY, _MEMBER_TIERS),
+    "tier": Field("text", _EFFECTIVE_TIER, *MEMBER_KEY, _MEMBER_TIERS, values="tier"),
     # available points as last mirrored (``Membership.mirrored_points``: after
     # every ledger change of the member, and hourly for points that mature or
     # expire) — the exact figure is a sum over the ledger per member
@@ -186,6 +192,28 @@ OPERATORS: dict[str, tuple[str, ...]] = {
     ),
     "text": ("eq", "ne", "in", "not_in"),
     "metadata": ("eq", "ne", "exists", "not_exists"),
+}
+# how each operator takes its value (the leaf validation below): ``none`` (no
+# value), ``single``, ``range`` ([from, to]), ``list`` (1 to MAX_LIST values) or
+# ``days`` (0 to 36500 days before now); the field catalogue reports it
+OPERATOR_VALUES: dict[str, str] = {
+    "eq": "single",
+    "ne": "single",
+    "gt": "single",
+    "gte": "single",
+    "lt": "single",
+    "lte": "single",
+    "between": "range",
+    "in": "list",
+    "not_in": "list",
+    "before": "single",
+    "after": "single",
+    "more_than_days_ago": "days",
+    "less_than_days_ago": "days",
+    "is_set": "none",
+    "is_not_set": "none",
+    "exists": "none",
+    "not_exists": "none",
 }
 MAX_KEY = 256
 _COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
@@ -1063,6 +1091,11 @@ PRESETS: dict[str, Preset] = {
         "No paid order since a given date.",
         {"since": "2026-01-01T00:00:00+00:00"},
     ),
+    "registered_not_bought": Preset(
+        "Registered, never bought",
+        "A customer account without a paid order, registered recently.",
+        {"joined_within_days": 365},
+    ),
 }
 
 
@@ -1122,6 +1155,11 @@ def preset_rule(key: str, params: dict | None = None) -> dict:
             _f("paid_orders_count", "gte", 1),
             _f("last_paid_at", "before", p["since"]),
         ],
+        "registered_not_bought": lambda: [
+            _f("customer_type", "eq", "account"),
+            _f("paid_orders_count", "eq", 0),
+            _f("date_joined", "less_than_days_ago", p["joined_within_days"]),
+        ],
     }
     rule = normalize({"and": rules[key]()}, "preset_params")
     if key in ("second_purchase_candidates", "at_risk") and (
@@ -1141,3 +1179,105 @@ def segment_rule(rule, preset: str | None = None, preset_params: dict | None = N
     if rule is None:
         raise RuleError("rule", "Give a rule or a preset.", CRMErrorCode.REQUIRED)
     return normalize(rule)
+
+
+# --- the catalogue (for editors: the API's ``crmSegmentFields``) -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionParam:
+    """One key of a purchase condition (``bought``, ``due``, ``bought_not``) as its
+    validator above reads it. ``type``: ``ids`` (1 to MAX_LIST database keys of
+    ``reference``: product, category, collection, or ``item`` — the kind the
+    condition's item key chose), ``int`` (``min`` to ``max``) or ``choice``
+    (one of ``choices``). Keys sharing a ``one_of`` group: exactly one is given."""
+
+    name: str
+    type: str
+    required: bool = False
+    min: int | None = None
+    max: int | None = None
+    default: int | str | None = None
+    reference: str = ""
+    choices: tuple[str, ...] = ()
+    one_of: str = ""
+
+
+_KIND_REFERENCE = {
+    "products": "product",
+    "categories": "category",
+    "collections": "collection",
+}
+
+
+def _item_params(kinds) -> tuple[ConditionParam, ...]:
+    return tuple(
+        ConditionParam(kind, "ids", reference=_KIND_REFERENCE[kind], one_of="item")
+        for kind in kinds
+    )
+
+
+CONDITIONS: dict[str, tuple[ConditionParam, ...]] = {
+    "bought": (
+        *_item_params(BOUGHT_KINDS),
+        ConditionParam("min_times", "int", min=1, max=1000, default=1),
+        ConditionParam("within_days", "int", min=0, max=36500),
+    ),
+    "due": (
+        *_item_params(ITEM_KINDS),
+        ConditionParam("within_days", "int", True, 1, MAX_WITHIN_DAYS),
+    ),
+    "bought_not": (
+        *_item_params(ITEM_KINDS),
+        ConditionParam("within_days", "int", min=0, max=36500),
+        ConditionParam("not", "ids", reference="item", one_of="exclusion"),
+        ConditionParam("top", "int", min=1, max=MAX_TOP, one_of="exclusion"),
+        ConditionParam("relation", "choice", default="together", choices=RELATIONS),
+    ),
+}
+
+
+_PROFILE_ALIAS = re.compile(r"\bp\.")
+
+
+def _source(field: Field) -> str:
+    """Where a field's value comes from, read off its SQL: the customer-per-channel
+    profile, the loyalty membership, the RFM score, Saleor's account or the
+    channel."""
+    if field.kind == "metadata":
+        return "account"
+    if field.key == MEMBER_KEY[0]:
+        return "loyalty"
+    if field.key == RFM_KEY[0]:
+        return "rfm"
+    if _PROFILE_ALIAS.search(field.sql):
+        return "profile"
+    return "channel" if _CALLER_ALIAS.findall(field.sql) == ["c"] else "account"
+
+
+def field_catalogue() -> list[dict]:
+    """Every rule field with what an editor needs: its value kind, its operators
+    and how each takes its value, the closed set of values (or where they come
+    from), where the value comes from and whether it is per channel."""
+    out = []
+    for name, field in FIELDS.items():
+        source = _source(field)
+        choices = field.choices or (GROUP_NAMES if field.values == "rfm_group" else ())
+        out.append(
+            {
+                "name": name,
+                "kind": field.kind,
+                "operators": [
+                    {"name": op, "value": OPERATOR_VALUES[op]}
+                    for op in OPERATORS[field.kind]
+                ],
+                "choices": list(choices),
+                "values": "country" if field.country else field.values,
+                "source": source,
+                # per customer and channel (a profile's figures, the channel's
+                # loyalty program, the channel's RFM scores); an account's own
+                # data is the same in every channel
+                "channel_scoped": source in ("profile", "loyalty", "rfm"),
+            }
+        )
+    return out

@@ -42,10 +42,12 @@ CRM_COST_MAP = {
         "crmCustomer360": {"complexity": CUSTOMER_360},
         # coupon rules
         "crmCouponRules": PAGE,
+        "crmCouponDeliveries": PAGE,
         "crmCouponRule": LOOKUP,
         "crmCouponRuleDryRun": {"complexity": 2 * CHANNEL_SCAN},
         "crmCouponRuleReport": {"complexity": CHANNEL_SCAN},
         "crmMyCoupons": LOOKUP,
+        "crmCouponTriggers": LOOKUP,
         # RFM
         "crmRfmGroups": {"complexity": CHANNEL_SCAN // 2},
         "crmRfmMovements": {"complexity": 1, "multipliers": ["last"]},
@@ -54,6 +56,8 @@ CRM_COST_MAP = {
         "crmSegment": LOOKUP,
         "crmSegmentEvents": PAGE,
         "crmSegmentPresets": LOOKUP,
+        "crmSegmentFields": LOOKUP,
+        "crmSegmentConditions": LOOKUP,
         "crmSegmentPreview": {"complexity": CHANNEL_SCAN},
         # loyalty
         "crmMyLoyalty": {"complexity": CUSTOMER_FACTS},
@@ -83,6 +87,7 @@ CRM_COST_MAP = {
         "crmCouponRulePause": LOOKUP,
         "crmCouponRuleRun": {"complexity": CHANNEL_SCAN},
         "crmCouponCodesExport": {"complexity": EXPORT_TICKET},
+        "crmCouponDeliveriesExport": {"complexity": EXPORT_TICKET},
         "crmRfmSettingsUpdate": LOOKUP,
         "crmRfmRecompute": {"complexity": 2 * CHANNEL_SCAN},
         "crmSegmentCreate": LOOKUP,
@@ -91,6 +96,9 @@ CRM_COST_MAP = {
         "crmSegmentRefresh": {"complexity": CHANNEL_SCAN},
         "crmSegmentPreview": {"complexity": CHANNEL_SCAN},
         "crmSegmentExport": {"complexity": EXPORT_TICKET},
+        # up to MAX_LIST customers' profiles, one statement
+        "crmSegmentMembersAdd": {"complexity": CUSTOMER_FACTS},
+        "crmSegmentMembersRemove": {"complexity": CUSTOMER_FACTS},
         "crmLoyaltyProgramCreate": LOOKUP,
         "crmLoyaltyProgramUpdate": LOOKUP,
         "crmLoyaltyProgramDelete": LOOKUP,

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from ..core.failures import backoff
 from ..core.tables import TABLES
+from ..core.voucher_names import translate_voucher, voucher_name
 from ..coupons.issuing import code_owner
 from ..domain.coupons import CODE_PREFIX as COUPON_PREFIX
 from ..domain.emails import normalize_email
@@ -107,6 +108,16 @@ def _voucher_shape(tier: Tier) -> tuple[str, str, object]:
     return VoucherType.ENTIRE_ORDER, value_type, tier.discount_value
 
 
+def tier_names(tier: Tier) -> dict[str, str]:
+    """The tier's customer-facing names (``domain.customer_names``)."""
+    return {"ja": tier.customer_name_ja, "en": tier.customer_name_en}
+
+
+def _fallback(tier: Tier) -> str:
+    # without customer-facing names: the tier's name, as before
+    return f"{tier.name} member discount"
+
+
 def gives_discount(tier: Tier) -> bool:
     return tier.discount_type != "none" or tier.free_shipping
 
@@ -129,7 +140,8 @@ def sync_tier_voucher(tier: Tier) -> None:
             if tier.voucher_id
             else None
         ) or Voucher(start_date=timezone.now())
-        voucher.name = f"{tier.name} member discount"
+        # customers see this name (and its translations) at checkout and on orders
+        voucher.name = voucher_name(tier_names(tier), _fallback(tier), channel)
         voucher.type = voucher_type
         voucher.discount_value_type = value_type
         voucher.usage_limit = USAGE_COUNTED
@@ -140,6 +152,7 @@ def sync_tier_voucher(tier: Tier) -> None:
         voucher.end_date = None
         voucher.store_value_in_private_metadata({MANAGED_KEY: str(tier.pk)})
         voucher.save()
+        translate_voucher(voucher, tier_names(tier), _fallback(tier))
         voucher.categories.set(tier.category_ids)
         voucher.collections.set(tier.collection_ids)
         VoucherChannelListing.objects.update_or_create(

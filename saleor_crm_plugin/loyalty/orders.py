@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from ..domain.ledger import points_base_amount, refunded_of_base
 from ..models import (
     CustomerOrder,
     LoyaltyProgram,
@@ -35,6 +36,7 @@ def apply_orders(order_ids: list[str], now: datetime | None = None) -> int:
             "profile__channel_id",
             "currency",
             "total_amount",
+            "subtotal_amount",
             "refunded_amount",
             "paid_at",
             "cancelled",
@@ -56,6 +58,7 @@ def apply_orders(order_ids: list[str], now: datetime | None = None) -> int:
         channel_id,
         currency,
         total,
+        subtotal,
         refunded,
         paid_at,
         cancelled,
@@ -63,13 +66,15 @@ def apply_orders(order_ids: list[str], now: datetime | None = None) -> int:
         program = programs.get(channel_id)
         if program is None or currency != program.channel.currency_code:
             continue
+        # the program's points base: products subtotal after discounts, or total
+        base = points_base_amount(program.points_base, total, subtotal)
         membership = _membership(program, user_id, now)
         award = PointsEntry.objects.filter(
             membership=membership, operation=f"earn:{order_id}", award__isnull=True
         ).first()
         if award is None and paid_at is not None and not cancelled:
             award = award_order_points(
-                program, membership, order_id, total, paid_at, now
+                program, membership, order_id, base, paid_at, now
             )
             written += award is not None
         if award is not None and (cancelled or refunded > 0):
@@ -77,8 +82,8 @@ def apply_orders(order_ids: list[str], now: datetime | None = None) -> int:
                 membership,
                 award,
                 order_id,
-                total,
-                total if cancelled else refunded,
+                base,
+                refunded_of_base(base, refunded, cancelled),
                 now,
             )
         touched[membership.pk] = membership

@@ -11,21 +11,27 @@ The approximations, stated:
   ``loyalty.tiers.figures``). Retention and overrides are left out: this is where the
   figures put them, i.e. what a review would do once retention has run out.
 * Points metric: without a proposed earn rate it is what the ledger recorded in
-  the window. With one, it is recomputed from the window's orders: net amount
-  (paid minus refunded) x proposed rate x the multiplier of the tier each member
-  earns with today (effective tier, override included; 1 without a tier),
-  rounded per order by the program's rounding rule. Using today's multiplier
+  the window. With one, it is recomputed from the window's orders: the points
+  base net of refunds (the program's, or the proposed one: the products subtotal
+  after discounts, or the total; ``domain.ledger.points_base_amount``) x proposed
+  rate x the multiplier of the tier each member earns with today (effective
+  tier, override included; 1 without a tier), rounded per order by the program's
+  rounding rule. Using today's multiplier
   avoids the circularity of a tier that depends on the points it multiplies.
-* Estimated points: every order of the 12 months, net amount x rate (proposed or
-  current) x the multiplier of the proposed tier the customer lands on, rounded
-  per order by the program's rule (a refund's reversal is folded into the net
+* Estimated points: every order of the 12 months, its points base net of refunds
+  (as earning and reversal count it) x rate (proposed or current) x the
+  multiplier of the proposed tier the customer lands on, rounded per order by
+  the program's rule (a refund's reversal is folded into the net
   amount, so a figure may differ by a point per refunded order from the ledger).
 * Cost: each order of the last 12 months before ``now`` (paid, not cancelled, in
   the channel currency) is valued with the tier its customer would hold *now*
   under the proposal (not the tier they would have held on the order's day).
   Amounts are what was paid (Saleor's gross total, so shipping and taxes are in),
   less refunds. Percentage: net amount x pct; fixed: min(value, net amount); an
-  order whose net amount is below the tier's minimum spend gets nothing. A
+  order whose net amount is below the tier's minimum spend gets nothing. Free
+  shipping: the order's shipping price before discounts (the larger of Saleor's
+  shipping gross and undiscounted base shipping price), for orders not fully
+  refunded. A
   discount limited to categories or collections is valued on the order's matching
   lines the way Saleor's SPECIFIC_PRODUCT voucher picks them (OrderLine -> variant
   -> product category, or the product's collections; gift lines excluded):
@@ -51,6 +57,7 @@ from django.utils import timezone
 from ..core.sqltools import statement_settings
 from ..core.tables import TABLES
 from ..domain.errors import CRMErrorCode
+from ..domain.ledger import POINTS_BASES
 from ..domain.tiers import TierError, Window, WindowKind, add_months, effective_tier_sql
 from ..models import LoyaltyProgram, Tier
 from .errors import LoyaltyError
@@ -70,6 +77,7 @@ class TierSpec:
     points_multiplier: Decimal = Decimal(1)
     category_ids: tuple[int, ...] = ()
     collection_ids: tuple[int, ...] = ()
+    free_shipping: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,8 +107,10 @@ WITH tiers AS (
     SELECT * FROM unnest(%(ranks)s::int[], %(metrics)s::text[],
                          %(thresholds)s::numeric[], %(dtypes)s::text[],
                          %(dvalues)s::numeric[], %(min_spends)s::numeric[],
-                         %(mults)s::numeric[], %(cats)s::text[], %(cols)s::text[])
-        AS t(rank, metric, threshold, dtype, dvalue, min_spend, mult, cats, cols)
+                         %(mults)s::numeric[], %(cats)s::text[], %(cols)s::text[],
+                         %(free)s::boolean[])
+        AS t(rank, metric, threshold, dtype, dvalue, min_spend, mult, cats, cols,
+             free)
 ),
 cust AS (
     SELECT p.id AS profile_id, p.user_id FROM "{profile}" p
@@ -114,8 +124,8 @@ fig AS (
                                                  AND co.total_amount > 0)) AS paid,
            CASE WHEN %(rate)s::numeric IS NULL THEN COALESCE(MAX(pe.points), 0)
                 ELSE COALESCE(SUM({round_points}(
-                    GREATEST(co.total_amount - co.refunded_amount, 0)
-                    * %(rate)s::numeric * COALESCE(cm.mult, 1))), 0) END AS points
+                    {points_amount} * %(rate)s::numeric * COALESCE(cm.mult, 1))), 0)
+           END AS points
     FROM cust c
     LEFT JOIN (  -- the multiplier each member earns with today (effective tier)
         SELECT m.user_id, """
@@ -152,6 +162,13 @@ landed AS (
 orders AS (
     SELECT l.rank, t.dtype, t.dvalue, t.min_spend, COALESCE(t.mult, 1) AS mult,
            GREATEST(co.total_amount - co.refunded_amount, 0) AS amount,
+           {points_amount} AS points_amount,
+           COALESCE(t.free, false) AS free,
+           -- a free-shipping tier costs the order's shipping (before discounts)
+           CASE WHEN t.free THEN (
+               SELECT GREATEST(o.shipping_price_gross_amount,
+                               o.undiscounted_base_shipping_price_amount)
+               FROM "{order}" o WHERE o.id = co.order_id) END AS shipping,
            CASE
                WHEN t.dtype IS NULL OR t.dtype = 'none' THEN NULL
                WHEN cardinality(t.cats::int[]) = 0
@@ -190,18 +207,29 @@ FROM landed l GROUP BY l.rank
 UNION ALL
 SELECT o.rank, NULL,
        COALESCE(SUM(CASE
-           WHEN o.dtype IS NULL OR o.dtype = 'none' THEN 0
            WHEN o.min_spend IS NOT NULL AND o.amount < o.min_spend THEN 0
+           WHEN o.free AND o.amount > 0 THEN round(COALESCE(o.shipping, 0), 2)
+           WHEN o.dtype IS NULL OR o.dtype = 'none' THEN 0
            WHEN o.dtype = 'percentage'
                 THEN round(COALESCE(o.matched, o.amount) * o.dvalue / 100, 2)
            WHEN o.matched IS NOT NULL THEN round(o.matched, 2)
            ELSE LEAST(o.dvalue, o.amount) END), 0),
-       COALESCE(SUM({round_points}(o.amount * %(earn_rate)s::numeric * o.mult)),
-                0)::bigint,
+       COALESCE(SUM({round_points}(
+           o.points_amount * %(earn_rate)s::numeric * o.mult)), 0)::bigint,
        count(*)
 FROM orders o GROUP BY o.rank
 """
 )
+
+
+# what an order earns points on, net of refunds (domain.ledger.points_base_amount
+# and refunded_of_base); a row without its subtotal earns on its total
+_POINTS_AMOUNT = {
+    "subtotal": "GREATEST(COALESCE(co.subtotal_amount, co.total_amount)"
+    " - LEAST(co.refunded_amount, COALESCE(co.subtotal_amount, co.total_amount)),"
+    " 0)",
+    "total": "GREATEST(co.total_amount - co.refunded_amount, 0)",
+}
 
 
 # the program's rounding rule (domain.ledger.ROUNDING) on non-negative amounts
@@ -221,6 +249,7 @@ def _specs_of(program: LoyaltyProgram) -> list[TierSpec]:
             t.points_multiplier,
             tuple(t.category_ids),
             tuple(t.collection_ids),
+            t.free_shipping,
         )
         for t in program.tiers.order_by("rank")
     ]
@@ -241,6 +270,7 @@ def _validate(program, specs: list[TierSpec]) -> None:
             points_multiplier=Decimal(s.points_multiplier),
             category_ids=list(s.category_ids),
             collection_ids=list(s.collection_ids),
+            free_shipping=bool(s.free_shipping),
         )
         for s in specs
     ]
@@ -255,6 +285,7 @@ def preview_program(
     points_per_unit: Decimal | None = None,
     window_kind: str | None = None,
     window_months: int | None = None,
+    points_base: str | None = None,
     now: datetime | None = None,
 ) -> Preview:
     now = now or timezone.now()
@@ -271,6 +302,13 @@ def preview_program(
     except ValueError as exc:
         field = exc.field if isinstance(exc, TierError) else "window_kind"
         raise LoyaltyError(field, str(exc), CRMErrorCode.INVALID) from exc
+    base = program.points_base if points_base is None else points_base
+    if base not in POINTS_BASES:
+        raise LoyaltyError(
+            "points_base",
+            f"Choose one of: {', '.join(POINTS_BASES)}.",
+            CRMErrorCode.INVALID,
+        )
     period_start = add_months(now, -12)
     currency = program.channel.currency_code
     params = {
@@ -291,6 +329,7 @@ def preview_program(
         "mults": [Decimal(s.points_multiplier) for s in specs],
         "cats": ["{" + ",".join(map(str, s.category_ids)) + "}" for s in specs],
         "cols": ["{" + ",".join(map(str, s.collection_ids)) + "}" for s in specs],
+        "free": [bool(s.free_shipping) for s in specs],
     }
     customers: dict[int | None, int] = {}
     discount: dict[int | None, Decimal] = {}
@@ -298,7 +337,9 @@ def preview_program(
     with transaction.atomic(), connection.cursor() as cursor:  # reads only
         statement_settings(cursor, jit=False)
         sql = _PREVIEW_SQL.format(
-            **TABLES, round_points=_ROUND_POINTS[program.rounding]
+            **TABLES,
+            round_points=_ROUND_POINTS[program.rounding],
+            points_amount=_POINTS_AMOUNT[base],
         )
         cursor.execute(sql, params)
         for rank, count, cost, earned, n_orders in cursor.fetchall():

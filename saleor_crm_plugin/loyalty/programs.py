@@ -11,6 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..core.validation import decimal_places
+from ..coupons.rules import refuse_if_used
+from ..domain.customer_names import clean_names
 from ..domain.errors import CRMErrorCode
 from ..domain.tiers import (
     Metric,
@@ -45,6 +47,7 @@ PROGRAM_FIELDS = (
     "metadata_tier_key",
     "metadata_points_key",
     "expiry_warning_days",
+    "points_base",
 )
 
 
@@ -60,6 +63,8 @@ TIER_FIELDS = (
     "collection_ids",
     "free_shipping",
     "points_multiplier",
+    "customer_name_ja",
+    "customer_name_en",
 )
 
 
@@ -72,6 +77,8 @@ VOUCHER_FIELDS = {
     "category_ids",
     "collection_ids",
     "free_shipping",
+    "customer_name_ja",
+    "customer_name_en",
 }
 
 
@@ -165,7 +172,13 @@ def _validate_metadata_keys(program: LoyaltyProgram) -> None:
 
 
 def validate_program(program: LoyaltyProgram) -> None:
-    for field in ("rounding", "redemption_kind", "window_kind", "discount_policy"):
+    for field in (
+        "rounding",
+        "redemption_kind",
+        "window_kind",
+        "discount_policy",
+        "points_base",
+    ):
         _choice(LoyaltyProgram, field, getattr(program, field))
     for field in ("points_per_unit", "point_value"):
         _fits(LoyaltyProgram, field, getattr(program, field))
@@ -217,7 +230,9 @@ def create_program(channel, **values) -> LoyaltyProgram:
         raise LoyaltyError(
             "channel", "This channel already has a program.", CRMErrorCode.UNIQUE
         )
-    program = LoyaltyProgram(channel=channel, **_only(values, PROGRAM_FIELDS))
+    # a new program earns on the products subtotal after discounts unless told
+    values = {"points_base": "subtotal", **_only(values, PROGRAM_FIELDS)}
+    program = LoyaltyProgram(channel=channel, **values)
     validate_program(program)
     try:
         with transaction.atomic():
@@ -277,6 +292,7 @@ def delete_program(program: LoyaltyProgram) -> None:
             "deactivate it instead (isActive: false).",
             CRMErrorCode.INVALID,
         )
+    refuse_if_used("program", tier_ids=list(program.tiers.values_list("pk", flat=True)))
     with transaction.atomic():
         for tier in program.tiers.all():
             drop_tier_voucher(tier)
@@ -292,6 +308,12 @@ def validate_tier(tier: Tier, others: list[Tier]) -> None:
         raise LoyaltyError("name", "Give the tier a name.", CRMErrorCode.REQUIRED)
     if len(tier.name) > 64:
         raise LoyaltyError("name", "Use at most 64 characters.", CRMErrorCode.INVALID)
+    names = clean_names(
+        {"ja": tier.customer_name_ja, "en": tier.customer_name_en},
+        "customer_name",
+        LoyaltyError,
+    )
+    tier.customer_name_ja, tier.customer_name_en = names["ja"], names["en"]
     if tier.rank is None:
         raise LoyaltyError("rank", "Give the tier a rank.", CRMErrorCode.REQUIRED)
     _positive("rank", tier.rank, allow_zero=True)
@@ -407,7 +429,9 @@ def update_tier(tier: Tier, **values) -> Tier:
 
 def delete_tier(tier: Tier) -> None:
     """Members on the tier keep their place in history (names are kept on each
-    change); their current tier becomes none until the next order or review."""
+    change); their current tier becomes none until the next order or review.
+    A tier a coupon rule's trigger names is refused (``IN_USE``)."""
+    refuse_if_used("tier", tier_ids=[tier.pk])
     with transaction.atomic():
         ids = list(
             Membership.objects.filter(tier=tier)

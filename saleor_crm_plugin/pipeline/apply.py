@@ -19,13 +19,13 @@ from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
 
 from ..analytics.rollups import refresh_profiles as refresh_rollups
-from ..core.config import load_config
+from ..core.config import load_config, signup_channel_ids
 from ..coupons.issuing import attribute_orders as attribute_coupons
 from ..coupons.issuing import on_profiles_changed as run_coupon_triggers
 from ..domain.emails import normalize_email
 from ..loyalty.orders import apply_orders as apply_loyalty
 from ..models import CouponGrant, CustomerOrder, CustomerProfile, OrderEvent
-from ..profiles.sync import sync_orders
+from ..profiles.sync import account_profiles, sync_orders
 from ..segments.membership import refresh_for_profiles
 
 logger = logging.getLogger(__name__)
@@ -105,8 +105,10 @@ def on_profiles_changed(profile_ids: list[int]) -> None:
 
 
 def link_account(user_id: int, *, config=None) -> list[int]:
-    """Bring guest orders placed with the account's email into the account's
-    profiles and keep the profiles' email in step with the account."""
+    """Give a registered customer a profile in each sign-up channel where they
+    have none (before any order: ``customer_created``), bring guest orders placed
+    with the account's email into the account's profiles and keep the profiles'
+    email in step with the account."""
     from saleor.account.models import User
     from saleor.order.models import Order
 
@@ -118,8 +120,13 @@ def link_account(user_id: int, *, config=None) -> list[int]:
     CustomerProfile.objects.filter(user_id=user_id).exclude(email=norm).update(
         email=norm
     )
+    created = account_profiles([user_id], signup_channel_ids(config))
+    if created:
+        # no orders, so nothing for the rollups; "registered, never bought"
+        # segments and their coupon rules see them now
+        on_profiles_changed(created)
     if not config.attribute_guest_orders:
-        return []
+        return created
     order_ids = set(
         CustomerOrder.objects.filter(
             profile__user__isnull=True, profile__email=norm
@@ -131,12 +138,12 @@ def link_account(user_id: int, *, config=None) -> list[int]:
         )[:10000]
     )
     if not order_ids:
-        return []
+        return created
     with transaction.atomic():
         _move_guest_grants(user_id, norm)
         touched = sync_and_roll_up(sorted(map(str, order_ids)))
     on_profiles_changed(touched)
-    return touched
+    return sorted(set(created) | set(touched))
 
 
 def _move_guest_grants(user_id: int, email: str) -> None:

@@ -1,10 +1,12 @@
 """Import Saleor's order history into the CRM: chunked, resumable, idempotent.
 
 Phase 1 walks Saleor's orders by ``(created_at, id)`` a chunk at a time and upserts
-them with :func:`~.sync.import_orders` (without recomputing profiles); phase 2
-recomputes every touched profile once, by id range. Each chunk commits together with
-its cursor in :class:`~.models.BackfillRun`, so an interrupted run resumes where it
-stopped and a second run over the same data changes nothing. Memory is bounded by
+them with :func:`~.sync.import_orders` (without recomputing profiles); phase 2 gives
+every registered customer a profile in each sign-up channel where they have none
+(customers who never ordered: :func:`~.sync.account_profiles_range`, by user id
+range); phase 3 recomputes every profile once, by id range. Each chunk commits
+together with its cursor in :class:`~.models.BackfillRun`, so an interrupted run
+resumes where it stopped and a second run over the same data changes nothing. Memory is bounded by
 the chunk size: no chunk's rows are kept once it is done."""
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from django.db.models import DateTimeField, F, Field, Func, Max, Min, Value
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from ..core.config import load_config
+from ..core.config import load_config, signup_channel_ids
 from ..core.tables import TABLES
 from ..domain.orders import skip_reason
 from ..models import BackfillRun, CustomerProfile
-from .sync import import_orders, recompute_profile_range
+from .sync import account_profiles_range, import_orders, recompute_profile_range
 
 
 @dataclass
@@ -87,6 +89,8 @@ def run_backfill(
 
     if run.phase == BackfillRun.PHASE_ORDERS:
         _import_orders(run, stats, options, batch, config, progress)
+    if run.phase == BackfillRun.PHASE_ACCOUNTS:
+        _account_profiles(run, stats, options, batch, config, progress)
     if run.phase == BackfillRun.PHASE_PROFILES:
         _recompute(run, stats, options, batch, progress, after_range)
 
@@ -150,6 +154,7 @@ def _import_orders(run, stats, options, batch, config, progress):
             if total_gross == 0:
                 stats["zero_total_orders"] += 1
         with transaction.atomic():
+            _no_commit_wait()
             imported = import_orders(
                 wanted, attribute_guests=config.attribute_guest_orders
             )
@@ -169,8 +174,64 @@ def _import_orders(run, stats, options, batch, config, progress):
             )
         if progress:
             progress("orders", stats["scanned"], max(total, stats["scanned"]), stats)
-    run.phase = BackfillRun.PHASE_PROFILES
+    run.phase = BackfillRun.PHASE_ACCOUNTS
     run.save(update_fields=["phase"])
+
+
+def _account_profiles(run, stats, options, batch, config, progress):
+    """Registered customers who have no profile in a sign-up channel (never
+    ordered there) get one, a range of user ids per transaction. With channels
+    given, only those of them that are sign-up channels; with ``since``, only
+    customers registered since that day."""
+    from saleor.account.models import User
+    from saleor.channel.models import Channel
+
+    channel_ids = signup_channel_ids(config)
+    if options.channels:
+        wanted = set(
+            Channel.objects.filter(slug__in=options.channels).values_list(
+                "pk", flat=True
+            )
+        )
+        channel_ids = [pk for pk in channel_ids if pk in wanted]
+    since = (
+        timezone.make_aware(datetime.combine(options.since, dtime.min))
+        if options.since
+        else None
+    )
+    bounds = User.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    if channel_ids and bounds["lo"] is not None:
+        step = max(batch * 4, 1000)
+        lo = max(run.cursor_profile_id or bounds["lo"], bounds["lo"])
+        span = bounds["hi"] + 1 - bounds["lo"]
+        while lo <= bounds["hi"]:
+            hi = lo + step
+            reset_queries()
+            with transaction.atomic():
+                _no_commit_wait()
+                stats["account_profiles"] += account_profiles_range(
+                    lo, hi, channel_ids, since
+                )
+                run.cursor_profile_id = hi
+                run.stats = dict(stats)
+                run.save(update_fields=["cursor_profile_id", "stats"])
+            if progress:
+                progress(
+                    "accounts", min(hi, bounds["hi"] + 1) - bounds["lo"], span, stats
+                )
+            lo = hi
+    run.phase = BackfillRun.PHASE_PROFILES
+    run.cursor_profile_id = None  # the next phase walks profile ids
+    run.save(update_fields=["phase", "cursor_profile_id"])
+
+
+def _no_commit_wait():
+    """A chunk's commit does not wait for its WAL to reach the disk
+    (``synchronous_commit = off``, this transaction only): a crash can lose the
+    last chunks' commits, never their consistency — each chunk commits with its
+    cursor, so a resumed run redoes exactly what was lost."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _profile_range(options):
@@ -190,6 +251,7 @@ def _recompute(run, stats, options, batch, progress, after_range=None):
             hi = lo + step
             reset_queries()
             with transaction.atomic():
+                _no_commit_wait()
                 stats["profiles_emptied"] += recompute_profile_range(lo, hi)
                 if after_range is not None:
                     after_range(lo, hi)

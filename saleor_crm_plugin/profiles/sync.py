@@ -22,7 +22,8 @@ EMAIL_HASH_SQL = "encode(sha256(convert_to(lower(btrim({col})), 'UTF8')), 'hex')
 
 _SRC = """
 src AS (
-    SELECT o.id, o.channel_id, o.currency, o.total_gross_amount AS total, o.status,
+    SELECT o.id, o.channel_id, o.currency, o.total_gross_amount AS total,
+           o.subtotal_gross_amount AS subtotal, o.status,
            o.created_at, o.charge_status, o.total_charged_amount AS charged,
            COALESCE(o.user_id, {guest_user}) AS user_id,
            lower(btrim(o.user_email)) AS email
@@ -112,10 +113,10 @@ WITH {src},
 old AS (SELECT profile_id FROM "{corder}" WHERE order_id = ANY(%(ids)s)),
 up AS (
     INSERT INTO "{corder}" (
-        order_id, profile_id, channel_id, currency, total_amount, refunded_amount,
-        status, placed_at, paid_at, cancelled, product_ids, category_ids,
-        collection_ids, synced_at)
-    SELECT s.id, p.id, s.channel_id, s.currency, s.total,
+        order_id, profile_id, channel_id, currency, total_amount, subtotal_amount,
+        refunded_amount, status, placed_at, paid_at, cancelled, product_ids,
+        category_ids, collection_ids, synced_at)
+    SELECT s.id, p.id, s.channel_id, s.currency, s.total, s.subtotal,
            COALESCE(r.amount, 0), s.status, s.created_at,
            CASE WHEN s.charge_status = ANY(%(fully_charged)s)
                      OR s.charged + COALESCE(r.amount, 0) >= s.total
@@ -132,6 +133,7 @@ up AS (
         profile_id = EXCLUDED.profile_id,
         currency = EXCLUDED.currency,
         total_amount = EXCLUDED.total_amount,
+        subtotal_amount = EXCLUDED.subtotal_amount,
         refunded_amount = EXCLUDED.refunded_amount,
         status = EXCLUDED.status,
         paid_at = COALESCE("{corder}".paid_at, EXCLUDED.paid_at),
@@ -194,12 +196,31 @@ upd AS (
         updated_at = now()
     FROM agg
     WHERE p.id = agg.id
-      AND (agg.orders_count > 0 OR agg.cancelled_count > 0)
+      AND (agg.orders_count > 0 OR agg.cancelled_count > 0 OR p.user_id IS NOT NULL)
     RETURNING p.id
 )
 DELETE FROM "{profile}" p USING agg
 WHERE p.id = agg.id AND agg.orders_count = 0 AND agg.cancelled_count = 0
+  AND p.user_id IS NULL
 RETURNING p.id
+"""
+
+
+# A registered customer's profiles before any order (``customer_created``, the
+# backfill): one per sign-up channel, dated from the registration, figures zero.
+# Staff accounts are not customers; an account erased before it registered again
+# is a new customer (the tombstone is older than the registration).
+_ACCOUNT_PROFILES = """
+INSERT INTO "{profile}" (channel_id, user_id, email, currency, created_at, updated_at)
+SELECT c.id, u.id, lower(btrim(u.email)), c.currency_code, u.date_joined, now()
+FROM "{user}" u CROSS JOIN "{channel}" c
+WHERE {users} AND c.id = ANY(%(channels)s)
+  AND u.is_active AND NOT u.is_staff AND btrim(u.email) <> ''
+  AND NOT EXISTS (
+      SELECT 1 FROM "{tombstone}" t
+      WHERE t.email_hash = {email_hash} AND t.erased_at > u.date_joined)
+ON CONFLICT DO NOTHING
+RETURNING id
 """
 
 
@@ -279,9 +300,53 @@ def import_orders(order_ids: Sequence[UUID | str], *, attribute_guests: bool) ->
     return _upsert(order_ids, attribute_guests, "placed", _UPSERTED_COUNT)[0][0]
 
 
+def account_profiles(user_ids: Sequence[int], channel_ids: Sequence[int]) -> list[int]:
+    """Give each registered customer of ``user_ids`` a profile in each channel of
+    ``channel_ids`` where they have none (their order figures zero until they
+    order); returns the new profiles' ids. One statement."""
+    if not user_ids or not channel_ids:
+        return []
+    sql = _ACCOUNT_PROFILES.format(
+        users="u.id = ANY(%(users)s)",
+        email_hash=EMAIL_HASH_SQL.format(col="u.email"),
+        **TABLES,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"users": list(user_ids), "channels": list(channel_ids)})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def account_profiles_range(
+    lo: int, hi: int, channel_ids: Sequence[int], joined_since=None
+) -> int:
+    """:func:`account_profiles` for the users with ``lo <= id < hi`` (the
+    backfill), registered at ``joined_since`` or later if given; returns how many
+    profiles were created."""
+    if not channel_ids:
+        return 0
+    sql = _ACCOUNT_PROFILES.format(
+        users="u.id >= %(lo)s AND u.id < %(hi)s"
+        " AND (%(since)s::timestamptz IS NULL OR u.date_joined >= %(since)s)",
+        email_hash=EMAIL_HASH_SQL.format(col="u.email"),
+        **TABLES,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "lo": lo,
+                "hi": hi,
+                "channels": list(channel_ids),
+                "since": joined_since,
+            },
+        )
+        return len(cursor.fetchall())
+
+
 def recompute_profiles(profile_ids: Sequence[int]) -> int:
     """Recompute the figures of the given profiles from their orders (one
-    statement); profiles left without orders are deleted. Returns how many were
+    statement); a guest profile left without orders is deleted, a registered
+    customer's keeps its place with figures of zero. Returns how many were
     deleted."""
     if not profile_ids:
         return 0

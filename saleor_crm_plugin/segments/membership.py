@@ -22,7 +22,7 @@ from ..domain.segments import (
     has_purchase_condition,
     segment_rule,
 )
-from ..models import ProfileCount, Segment
+from ..models import CustomerProfile, ProfileCount, Segment
 
 FROM = (
     'FROM "{profile}" p JOIN "{channel}" c ON c.id = p.channel_id '
@@ -218,3 +218,83 @@ def refresh_for_profiles(profile_ids: list[int], now: datetime | None = None) ->
         result = materialize(segment, now, profile_ids=profile_ids)
         moves += result["entered"] + result["exited"]
     return moves
+
+
+# --- hand-picked members of a static segment ------------------------------------------
+
+_ADD_SQL = """
+WITH came AS (
+    INSERT INTO "{segment_member}" (segment_id, profile_id, entered_at)
+    SELECT %(segment)s, id, %(now)s FROM unnest(%(profiles)s::bigint[]) AS id
+    ON CONFLICT (segment_id, profile_id) DO NOTHING
+    RETURNING profile_id
+),
+events AS (
+    INSERT INTO "{segment_event}" (segment_id, profile_id, kind, created_at)
+    SELECT %(segment)s, profile_id, 'enter', %(now)s FROM came
+)
+SELECT count(*) FROM came
+"""
+
+_REMOVE_SQL = """
+WITH gone AS (
+    DELETE FROM "{segment_member}" m USING "{profile}" p
+    WHERE m.segment_id = %(segment)s AND p.id = m.profile_id
+      AND p.user_id = ANY(%(users)s)
+    RETURNING m.profile_id
+),
+events AS (
+    INSERT INTO "{segment_event}" (segment_id, profile_id, kind, created_at)
+    SELECT %(segment)s, profile_id, 'exit', %(now)s FROM gone
+)
+SELECT count(*) FROM gone
+"""
+
+
+def _members_changed(cursor, segment: Segment, sql: str, params: dict) -> int:
+    cursor.execute(sql.format(**TABLES), {**params, "segment": segment.pk})
+    changed = cursor.fetchone()[0]
+    # the member triggers (migration 0014) keep the stored count: read it
+    cursor.execute(
+        f'SELECT members_count FROM "{TABLES["segment"]}" WHERE id = %s',
+        [segment.pk],
+    )
+    row = cursor.fetchone()
+    segment.members_count = row[0] if row else 0
+    return changed
+
+
+def add_members(
+    segment: Segment, user_ids: list[int], now: datetime | None = None
+) -> tuple[int, list[int]]:
+    """Add customers (Saleor user IDs) to a static segment by hand: their profiles
+    in the segment's channel (every channel's when it has none) become members,
+    each new one with an ``enter`` event, as materialization records them.
+    Returns how many memberships were added and the customers without a profile
+    in scope (no order in the channel yet), who are left out."""
+    now = now or timezone.now()
+    profiles = CustomerProfile.objects.filter(user_id__in=user_ids)
+    if segment.channel_id is not None:
+        profiles = profiles.filter(channel_id=segment.channel_id)
+    rows = list(profiles.order_by("pk").values_list("pk", "user_id"))
+    with_profile = {user_id for _pk, user_id in rows}
+    skipped = [user_id for user_id in user_ids if user_id not in with_profile]
+    if not rows:
+        return 0, skipped
+    with transaction.atomic(), connection.cursor() as cursor:
+        added = _members_changed(
+            cursor, segment, _ADD_SQL, {"profiles": [pk for pk, _ in rows], "now": now}
+        )
+    return added, skipped
+
+
+def remove_members(
+    segment: Segment, user_ids: list[int], now: datetime | None = None
+) -> int:
+    """Take customers (Saleor user IDs) out of a static segment: every membership
+    of their profiles ends with an ``exit`` event. Returns how many ended."""
+    now = now or timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        return _members_changed(
+            cursor, segment, _REMOVE_SQL, {"users": list(user_ids), "now": now}
+        )

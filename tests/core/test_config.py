@@ -200,3 +200,65 @@ def test_coupon_webhook_settings():
     with pytest.raises(ConfigError) as exc:
         parse_config({"coupon_webhook_secret": "short"})
     assert exc.value.errors == {"coupon_webhook_secret": "Use at least 16 characters."}
+
+
+# --- dashboard app ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", ""),
+        ("https://shop.example.com", "https://shop.example.com"),
+        (" https://shop.example.com/ ", "https://shop.example.com"),
+        ("http://localhost:8000", "http://localhost:8000"),
+        ("https://example.com/saleor/", "https://example.com/saleor"),
+    ],
+)
+def test_app_public_url_is_an_origin_without_trailing_slash(value, expected):
+    assert parse_config({"app_public_url": value}).app_public_url == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "shop.example.com",
+        "ftp://shop.example.com",
+        "https://",
+        "https://shop.example.com/?a=1",
+        "https://shop.example.com/#x",
+        "https://user:pw@shop.example.com",
+        "https://:8000",
+        "https://shop example.com",
+    ],
+)
+def test_bad_app_public_urls_are_refused(value):
+    with pytest.raises(ConfigError) as exc:
+        parse_config({"app_public_url": value})
+    assert set(exc.value.errors) == {"app_public_url"}
+
+
+def test_signup_channels_are_slugs_separated_by_commas():
+    assert CRMConfig().signup_channel_slugs == ()
+    config = parse_config({"signup_channels": " jp-store , default_channel,"})
+    assert config.signup_channels == "jp-store,default_channel"
+    assert config.signup_channel_slugs == ("jp-store", "default_channel")
+    assert parse_config({"signup_channels": ""}).signup_channel_slugs == ()
+    with pytest.raises(ConfigError) as exc:
+        parse_config({"signup_channels": "jp store"})
+    assert "signup_channels" in exc.value.errors
+
+
+def test_item_analytics_settings():
+    """The co-purchase refresh's window and top-K: defaults as the item analytics
+    constants, dashboard strings parsed, bounds enforced."""
+    assert CRMConfig().copurchase_window_days == 90
+    assert CRMConfig().copurchase_top_k == 20
+    config = parse_config({"copurchase_window_days": "30", "copurchase_top_k": "5"})
+    assert (config.copurchase_window_days, config.copurchase_top_k) == (30, 5)
+    with pytest.raises(ConfigError) as exc:
+        parse_config({"copurchase_window_days": "0", "copurchase_top_k": "101"})
+    assert exc.value.errors == {
+        "copurchase_window_days": "Enter a number from 1 to 365.",
+        "copurchase_top_k": "Enter a number from 1 to 100.",
+    }

@@ -161,3 +161,20 @@ def test_stepwise_refunds_equal_a_single_refund(points, steps):
     single = reverse_award(award(1, points), cumulative, total)
     assert already == single.points_removed + single.shortfall
     assert remaining >= 0
+
+
+def test_the_points_base_is_the_subtotal_or_the_total():
+    from saleor_crm_plugin.domain.ledger import points_base_amount, refunded_of_base
+
+    total, subtotal = Decimal("30"), Decimal("20")
+    assert points_base_amount("subtotal", total, subtotal) == Decimal("20")
+    assert points_base_amount("total", total, subtotal) == Decimal("30")
+    # a row synced before the subtotal was kept earns on its total
+    assert points_base_amount("subtotal", total, None) == Decimal("30")
+    assert points_base_amount("subtotal", total, Decimal("-1")) == 0
+    with pytest.raises(ValueError):
+        points_base_amount("net", total, subtotal)
+    # a refund takes back the points of what it refunded, up to the base
+    assert refunded_of_base(subtotal, Decimal("10"), False) == Decimal("10")
+    assert refunded_of_base(subtotal, Decimal("30"), False) == subtotal
+    assert refunded_of_base(subtotal, Decimal("0"), True) == subtotal

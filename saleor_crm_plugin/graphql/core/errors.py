@@ -18,9 +18,12 @@ from ...domain.errors import CRMErrorCode, CRMServiceError
 
 
 def camel(name: str) -> str:
-    """``category_ids`` → ``categoryIds`` (graphene's auto camel case)."""
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+    """``category_ids`` → ``categoryIds`` (graphene's auto camel case); a path
+    into an input object keeps its keys: ``message_templates.ja.subject`` →
+    ``messageTemplates.ja.subject``."""
+    first, dot, path = name.partition(".")
+    head, *rest = first.split("_")
+    return head + "".join(part.title() for part in rest) + dot + path
 
 
 def invalid(field: str, code: CRMErrorCode, message: str) -> ValidationError:

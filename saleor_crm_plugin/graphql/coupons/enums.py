@@ -33,3 +33,19 @@ CRMCouponRuleStatusEnum = _enum(
 CRMCouponDeliveryEnum = _enum(
     "CRMCouponDeliveryEnum", DELIVERY, "How a rule's codes reach customers."
 )
+
+
+CRMCouponDeliveryStatusEnum = _enum(
+    "CRMCouponDeliveryStatusEnum",
+    ("queued", "sent", "failed", "skipped"),
+    "Where one recipient's message stands: queued, sent, failed (with the "
+    "reason; retried until the attempts run out) or skipped (with the reason).",
+)
+
+
+CRMCouponDeliveryMethodEnum = _enum(
+    "CRMCouponDeliveryMethodEnum",
+    ("email", "message_webhook", "issue"),
+    "How a message goes out: email, the rule's message webhook (LINE / SMS), or "
+    "issue (no code was issued: the open-codes cap).",
+)

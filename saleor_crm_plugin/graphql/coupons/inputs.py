@@ -8,6 +8,22 @@ from .enums import (
 )
 
 
+class CRMCouponMessageTemplateInput(graphene.InputObjectType):
+    subject = graphene.String(description="One line; placeholders allowed.")
+    text = graphene.String(description="The plain-text part.")
+    html = graphene.String(
+        description="The HTML part (values are HTML-escaped). Empty: the text part."
+    )
+    short = graphene.String(
+        description="The short text of LINE / SMS messages (message webhook)."
+    )
+
+
+class CRMCouponMessageTemplatesInput(graphene.InputObjectType):
+    ja = graphene.Field(CRMCouponMessageTemplateInput, description="Japanese.")
+    en = graphene.Field(CRMCouponMessageTemplateInput, description="English.")
+
+
 class CRMCouponTriggerInput(graphene.InputObjectType):
     kind = CRMCouponTriggerEnum(required=True)
     segment_id = graphene.ID(description="segment_entry (required) / schedule.")
@@ -22,8 +38,20 @@ class CRMCouponTriggerInput(graphene.InputObjectType):
 
 
 class CRMCouponRuleInput(graphene.InputObjectType):
-    name = graphene.String()
+    name = graphene.String(description="The internal name (staff only).")
     description = graphene.String()
+    customer_name_ja = graphene.String(
+        description=(
+            "The name customers see in Japanese (at most 128 characters); "
+            "empty: the English one, else the internal name."
+        )
+    )
+    customer_name_en = graphene.String(
+        description=(
+            "The name customers see in English (at most 128 characters); "
+            "empty: the Japanese one, else the internal name."
+        )
+    )
     channel = graphene.String(description="Slug of the rule's channel.")
     trigger = CRMCouponTriggerInput()
     discount_type = CRMCouponDiscountTypeEnum()
@@ -44,3 +72,24 @@ class CRMCouponRuleInput(graphene.InputObjectType):
     starts_at = DateTime()
     ends_at = DateTime()
     delivery = graphene.List(graphene.NonNull(CRMCouponDeliveryEnum))
+    message_templates = graphene.Field(
+        CRMCouponMessageTemplatesInput,
+        description=(
+            "Email and message templates per language (ja, en); a part left out "
+            "uses the default. Placeholders: {name} {code} {discount} {expiry} "
+            "{points} {product} {storefront_url} {unsubscribe_url}; {{ and }} write "
+            "a brace."
+        ),
+    )
+    webhook_url = graphene.String(
+        description="The rule's own message webhook (LINE / SMS); empty: clear."
+    )
+    webhook_secret = graphene.String(
+        description="Key of the webhook's HMAC-SHA256 signature (16-255 characters)."
+    )
+    transactional = graphene.Boolean(
+        description=(
+            "Messages go without marketing consent and outside the frequency cap "
+            "(e.g. points expiring). Default false."
+        )
+    )

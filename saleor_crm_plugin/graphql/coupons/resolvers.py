@@ -3,11 +3,14 @@ from django.utils import timezone
 from saleor.graphql.core.connection import create_connection_slice
 
 from ...coupons import issuing as coupons
-from ...models import CouponGrant, CouponRule
+from ...coupons.rules import customer_names
+from ...domain.customer_names import customer_facing, customer_language
+from ...models import CouponDelivery, CouponGrant, CouponRule
 from ..core.utils import money
 from ..core.validation import filter_queryset, query_pk
-from .filters import CouponRuleFilter
+from .filters import CouponDeliveryFilter, CouponRuleFilter
 from .types import (
+    CRMCouponDeliveryCountableConnection,
     CRMCouponDryRun,
     CRMCouponReport,
     CRMCouponRuleCountableConnection,
@@ -32,6 +35,17 @@ def resolve_rules(info, kwargs):
     return create_connection_slice(qs, info, kwargs, CRMCouponRuleCountableConnection)
 
 
+def resolve_deliveries(info, kwargs):
+    qs = filter_queryset(
+        CouponDeliveryFilter,
+        kwargs.get("filter"),
+        CouponDelivery.objects.select_related("profile__user", "grant"),
+    )
+    return create_connection_slice(
+        qs, info, kwargs, CRMCouponDeliveryCountableConnection
+    )
+
+
 def resolve_dry_run(global_id, sample_size):
     rule = resolve_rule(global_id)
     if rule is None:
@@ -46,7 +60,9 @@ def resolve_report(global_id):
     return None if rule is None else CRMCouponReport.of(coupons.report(rule))
 
 
-def resolve_my_coupons(user_id, channel, include_used):
+def resolve_my_coupons(user_id, channel, include_used, language_code=None):
+    """The customer's codes, each named as customers see its rule in the
+    customer's language (``domain.customer_names``)."""
     now = timezone.now()
     qs = (
         CouponGrant.objects.select_related("rule__channel")
@@ -62,7 +78,11 @@ def resolve_my_coupons(user_id, channel, include_used):
     return [
         CRMMyCoupon(
             code=g.code,
-            name=g.rule.name,
+            name=customer_facing(
+                customer_names(g.rule),
+                g.rule.name,
+                customer_language(language_code, g.rule.channel.default_country),
+            ),
             channel=g.rule.channel.slug,
             discount_type=g.rule.discount_type,
             discount_value=g.rule.discount_value,

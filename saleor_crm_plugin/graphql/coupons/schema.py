@@ -3,8 +3,8 @@ from saleor.graphql.core.fields import FilterConnectionField, PermissionsField
 from saleor.permission.auth_filters import AuthorizationFilters
 from saleor.permission.enums import DiscountPermissions
 
-from .filters import CRMCouponRuleFilterInput
-from .mutations.codes import CRMCouponCodesExport
+from .filters import CRMCouponDeliveryFilterInput, CRMCouponRuleFilterInput
+from .mutations.codes import CRMCouponCodesExport, CRMCouponDeliveriesExport
 from .mutations.rules import (
     CRMCouponRuleActivate,
     CRMCouponRuleCreate,
@@ -14,6 +14,7 @@ from .mutations.rules import (
     CRMCouponRuleUpdate,
 )
 from .resolvers import (
+    resolve_deliveries,
     resolve_dry_run,
     resolve_my_coupons,
     resolve_report,
@@ -22,10 +23,12 @@ from .resolvers import (
 )
 from .sorters import CRMCouponRuleSortingInput
 from .types import (
+    CRMCouponDeliveryCountableConnection,
     CRMCouponDryRun,
     CRMCouponReport,
     CRMCouponRule,
     CRMCouponRuleCountableConnection,
+    CRMCouponTriggerDefinition,
     CRMMyCoupon,
 )
 
@@ -33,6 +36,14 @@ _MANAGE = [DiscountPermissions.MANAGE_DISCOUNTS]
 
 
 class CouponQueries(graphene.ObjectType):
+    crm_coupon_triggers = PermissionsField(
+        graphene.NonNull(graphene.List(graphene.NonNull(CRMCouponTriggerDefinition))),
+        description=(
+            "Every trigger a coupon rule can have, with its parameters (type, "
+            "required, bounds, default), for editors."
+        ),
+        permissions=_MANAGE,
+    )
     crm_coupon_rules = FilterConnectionField(
         CRMCouponRuleCountableConnection,
         filter=CRMCouponRuleFilterInput(
@@ -46,6 +57,18 @@ class CouponQueries(graphene.ObjectType):
         CRMCouponRule,
         id=graphene.Argument(graphene.ID, required=True),
         description="A coupon rule.",
+        permissions=_MANAGE,
+    )
+    crm_coupon_deliveries = FilterConnectionField(
+        CRMCouponDeliveryCountableConnection,
+        filter=CRMCouponDeliveryFilterInput(
+            description="Filter by rule, status, method."
+        ),
+        description=(
+            "Each recipient's message of the coupon rules (email, message "
+            "webhook): queued, sent, failed or skipped with the reason; newest "
+            "first."
+        ),
         permissions=_MANAGE,
     )
     crm_coupon_rule_dry_run = PermissionsField(
@@ -81,8 +104,16 @@ class CouponQueries(graphene.ObjectType):
     )
 
     @staticmethod
+    def resolve_crm_coupon_triggers(_root, _info):
+        return CRMCouponTriggerDefinition.all()
+
+    @staticmethod
     def resolve_crm_coupon_rules(_root, info, **kwargs):
         return resolve_rules(info, kwargs)
+
+    @staticmethod
+    def resolve_crm_coupon_deliveries(_root, info, **kwargs):
+        return resolve_deliveries(info, kwargs)
 
     @staticmethod
     def resolve_crm_coupon_rule(_root, _info, *, id):
@@ -98,7 +129,8 @@ class CouponQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_crm_my_coupons(_root, info, *, channel=None, include_used):
-        return resolve_my_coupons(info.context.user.pk, channel, include_used)
+        user = info.context.user
+        return resolve_my_coupons(user.pk, channel, include_used, user.language_code)
 
 
 class CouponMutations(graphene.ObjectType):
@@ -109,3 +141,4 @@ class CouponMutations(graphene.ObjectType):
     crm_coupon_rule_pause = CRMCouponRulePause.Field()
     crm_coupon_rule_run = CRMCouponRuleRun.Field()
     crm_coupon_codes_export = CRMCouponCodesExport.Field()
+    crm_coupon_deliveries_export = CRMCouponDeliveriesExport.Field()

@@ -37,6 +37,14 @@ CRMDiscountPolicyEnum = _enum(
     "discount_policy",
     "What happens to a voucher a member typed in.",
 )
+CRMPointsBaseEnum = _enum(
+    "CRMPointsBaseEnum",
+    LoyaltyProgram,
+    "points_base",
+    "What points are earned on: SUBTOTAL, the products subtotal after discounts "
+    "(no shipping; taxes as the shop's prices carry them), or TOTAL, the order "
+    "total with shipping and taxes.",
+)
 CRMPointsKindEnum = graphene.Enum(
     "CRMPointsKindEnum",
     [(k.upper(), k) for k in PointsKind.values],

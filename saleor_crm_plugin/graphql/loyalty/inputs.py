@@ -4,6 +4,7 @@ from saleor.graphql.core.scalars import Decimal
 from .enums import (
     CRMDiscountPolicyEnum,
     CRMDiscountTypeEnum,
+    CRMPointsBaseEnum,
     CRMRedemptionKindEnum,
     CRMRoundingEnum,
     CRMTierMetricEnum,
@@ -28,10 +29,25 @@ class CRMLoyaltyProgramInput(graphene.InputObjectType):
     metadata_tier_key = graphene.String()
     metadata_points_key = graphene.String()
     expiry_warning_days = graphene.Int()
+    points_base = CRMPointsBaseEnum(
+        description="What points are earned on (new programs: SUBTOTAL)."
+    )
 
 
 class CRMTierInput(graphene.InputObjectType):
     name = graphene.String()
+    customer_name_ja = graphene.String(
+        description=(
+            "The name customers see in Japanese (at most 128 characters); "
+            "empty: the English one, else the tier's name."
+        )
+    )
+    customer_name_en = graphene.String(
+        description=(
+            "The name customers see in English (at most 128 characters); "
+            "empty: the Japanese one, else the tier's name."
+        )
+    )
     rank = graphene.Int(description="Position on the ladder; higher is better.")
     metric = CRMTierMetricEnum()
     threshold = Decimal()
@@ -56,5 +72,8 @@ class CRMLoyaltyPreviewInput(graphene.InputObjectType):
         description="A proposed ladder (omit: the current one).",
     )
     points_per_unit = Decimal(description="A proposed earn rate.")
+    points_base = CRMPointsBaseEnum(
+        description="A proposed points base (omit: the program's)."
+    )
     window_kind = CRMWindowKindEnum(description="A proposed qualification window.")
     window_months = graphene.Int()

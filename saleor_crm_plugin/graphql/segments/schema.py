@@ -4,6 +4,7 @@ from saleor.permission.enums import AccountPermissions
 
 from .filters import CRMSegmentEventFilterInput, CRMSegmentFilterInput
 from .mutations.exports import CRMSegmentExport
+from .mutations.members import CRMSegmentMembersAdd, CRMSegmentMembersRemove
 from .mutations.preview import CRMSegmentPreview
 from .mutations.segments import (
     CRMSegmentCreate,
@@ -20,8 +21,10 @@ from .resolvers import (
 from .sorters import CRMSegmentEventSortingInput
 from .types import (
     CRMSegment,
+    CRMSegmentCondition,
     CRMSegmentCountableConnection,
     CRMSegmentEventCountableConnection,
+    CRMSegmentField,
     CRMSegmentPreset,
 )
 
@@ -54,6 +57,22 @@ class SegmentQueries(graphene.ObjectType):
         description="Ready-made segments of the repeat-purchase playbook.",
         permissions=[AccountPermissions.MANAGE_USERS],
     )
+    crm_segment_fields = PermissionsField(
+        graphene.NonNull(graphene.List(graphene.NonNull(CRMSegmentField))),
+        description=(
+            "Every field a segment rule can test, with its operators and values, "
+            "for editors."
+        ),
+        permissions=[AccountPermissions.MANAGE_USERS],
+    )
+    crm_segment_conditions = PermissionsField(
+        graphene.NonNull(graphene.List(graphene.NonNull(CRMSegmentCondition))),
+        description=(
+            "The purchase conditions a segment rule can hold (bought, due, "
+            "bought_not), with their parameters, for editors."
+        ),
+        permissions=[AccountPermissions.MANAGE_USERS],
+    )
     crm_segment_preview = PermissionsField(
         CRMSegmentPreview,  # the payload of the (deprecated) mutation of this name
         args=dict(CRMSegmentPreview._meta.arguments),
@@ -82,6 +101,14 @@ class SegmentQueries(graphene.ObjectType):
         return resolve_segment_presets()
 
     @staticmethod
+    def resolve_crm_segment_fields(_root, _info):
+        return CRMSegmentField.all()
+
+    @staticmethod
+    def resolve_crm_segment_conditions(_root, _info):
+        return CRMSegmentCondition.all()
+
+    @staticmethod
     def resolve_crm_segment_preview(root, info, **data):
         return CRMSegmentPreview.resolve_as_query(root, info, **data)
 
@@ -95,3 +122,5 @@ class SegmentMutations(graphene.ObjectType):
         deprecation_reason="Use the `crmSegmentPreview` query; it writes nothing."
     )
     crm_segment_export = CRMSegmentExport.Field()
+    crm_segment_members_add = CRMSegmentMembersAdd.Field()
+    crm_segment_members_remove = CRMSegmentMembersRemove.Field()

@@ -5,6 +5,7 @@ of order, equal to a rebuild from scratch (also by ``crm_rebuild_rollups``);
 reads go to Saleor's replica alias when configured."""
 
 # Fixtures are imported from crm_helpers and requested by name.
+import importlib
 import random
 from datetime import timedelta
 from decimal import Decimal
@@ -28,7 +29,7 @@ from django.utils import timezone
 from saleor.order.models import Order
 from saleor.plugins.manager import get_plugins_manager
 
-from saleor_crm_plugin.analytics import kpis
+from saleor_crm_plugin.analytics import kpis, rollups
 from saleor_crm_plugin.analytics.rollups import rebuild, rollup_snapshot
 from saleor_crm_plugin.domain import analytics as A
 from saleor_crm_plugin.models import (
@@ -38,6 +39,10 @@ from saleor_crm_plugin.models import (
     OrderEvent,
 )
 from saleor_crm_plugin.pipeline.apply import process_orders
+
+FUNCTION_MIGRATION = importlib.import_module(
+    "saleor_crm_plugin.migrations.0020_rollup_refresh_function"
+)
 
 
 @pytest.fixture
@@ -192,8 +197,39 @@ def test_upkeep_is_one_statement_per_applied_batch(
         q["sql"]
         for q in ctx.captured_queries
         if "saleor_crm_plugin_analytics" in q["sql"]
+        or rollups.REFRESH_FUNCTION in q["sql"]
     ]
     assert len(rollup_statements) == 1
+    assert rollup_statements[0].startswith(f"SELECT {rollups.REFRESH_FUNCTION}(")
+
+
+def test_the_upkeep_function_is_the_rebuild_statement():
+    """The SQL function the upkeep calls (migration 0018, frozen there) is the
+    statement of the rebuild and the backfill (``refresh_profile_range``) over
+    a list of profile ids: the frozen text is the one the code makes today."""
+    create, drop = rollups.refresh_function_sql()
+    assert " ".join(FUNCTION_MIGRATION.CREATE.split()) == " ".join(create.split())
+    assert " ".join(FUNCTION_MIGRATION.DROP.split()) == " ".join(drop.split())
+    assert "p.id = ANY(crm_ids)" in create
+    # the same statement as the rebuild's, but for the selection of the stored
+    # rows (by the ids themselves, not through the selected profiles: the same
+    # rows, since a deleted profile's rows are deleted with it)
+    rebuild_sql = rollups._refresh_sql(
+        "p.id >= %(lo)s AND p.id < %(hi)s", old_where="profile_id = ANY(crm_ids)"
+    )
+    assert (
+        create.split("BEGIN", 1)[1]
+        .replace("p.id = ANY(crm_ids)", "W")
+        .split(" INTO n;")[0]
+        .strip()
+        == rebuild_sql.replace("p.id >= %(lo)s AND p.id < %(hi)s", "W").strip()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.proconfig FROM pg_proc p WHERE p.proname = %s",
+            [rollups.REFRESH_FUNCTION],
+        )
+        assert cursor.fetchone()[0] == ["jit=off", "plan_cache_mode=force_generic_plan"]
 
 
 def test_time_zone_of_the_channel_decides_the_day(

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from saleor_crm_plugin.analytics import copurchase
+from saleor_crm_plugin.analytics.tasks_items import refresh_copurchases
 from saleor_crm_plugin.domain.items import ITEM_KINDS, copurchases, orders_of
 from saleor_crm_plugin.domain.segments import evaluate, normalize
 from saleor_crm_plugin.models import CoPurchase, CustomerOrder, CustomerProfile
@@ -225,6 +226,46 @@ def test_hand_worked_together_and_after(channels):
     assert ids_by_sql(rule) == ids_by_sql(rule, per_profile=True) == {c1}
     rule = normalize({"not": {"bought_not": {"products": [1], "not": [3]}}})
     assert ids_by_sql(rule) == ids_by_sql(rule, per_profile=True) == {c2, c3, c4, c5}
+
+
+def test_the_daily_task_reads_window_and_top_k_from_the_settings(
+    channels, crm_plugin_active
+):
+    a, _ = channels
+    load(
+        channels,
+        [
+            # 1 with 2 in two orders and with 3 in two; 2 is in more orders
+            # (4) than 3 (2), so 3 ranks first (lift); two customers buy 2 ten
+            # days after 1
+            (0, [(50 * DAY, [1, 2], [], False)]),
+            (0, [(50 * DAY, [1, 2, 3], [], False)]),
+            (0, [(50 * DAY, [1, 3], [], False)]),
+            (0, [(240 * DAY, [1], [], False), (230 * DAY, [2], [], False)]),
+            (0, [(240 * DAY, [1], [], False), (230 * DAY, [2], [], False)]),
+        ],
+    )
+    crm_plugin_active.configuration = [
+        *crm_plugin_active.configuration,
+        {"name": "copurchase_window_days", "value": "5"},
+        {"name": "copurchase_top_k", "value": "1"},
+    ]
+    crm_plugin_active.save()
+    refresh_copurchases()
+    rows = stored()
+    assert [r.other_id for r in rows[("together", 1, a.pk, 1)]] == [3]
+    assert not any(key[0] == "after" for key in rows)  # 10 days > 5
+    crm_plugin_active.configuration = [
+        item
+        for item in crm_plugin_active.configuration
+        if not item["name"].startswith("copurchase_")
+    ]
+    crm_plugin_active.save()
+    refresh_copurchases()  # the defaults: 90 days, top 20
+    rows = stored()
+    assert [r.other_id for r in rows[("together", 1, a.pk, 1)]] == [3, 2]
+    [after] = rows[("after", 1, a.pk, 1)]
+    assert (after.other_id, after.orders, after.window_days) == (2, 2, 90)
 
 
 CO = """

@@ -255,6 +255,7 @@ def test_members_pages_and_list_filter(customers, staff_users_admin, channel_PLN
         "dormant_former_regulars",
         "high_order_value",
         "lapsed_since",
+        "registered_not_bought",
     } == keys
 
 

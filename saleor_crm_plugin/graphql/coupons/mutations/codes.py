@@ -26,3 +26,23 @@ class CRMCouponCodesExport(ExportTicketMixin, CouponMutation):
     def perform_mutation(cls, _root, info, /, *, id, format=None, bom=False):
         rule = cls.get_rule(id)
         return cls.issue_ticket(info, coupon_exports.KEY, rule.pk, format, bom)
+
+
+class CRMCouponDeliveriesExport(ExportTicketMixin, CouponMutation):
+    class Arguments:
+        id = graphene.ID(required=True, description="The coupon rule.")
+        bom = graphene.Boolean(
+            default_value=False,
+            description="Start with a UTF-8 byte order mark (Excel).",
+        )
+
+    class Meta(DiscountsMeta):
+        description = (
+            "Each recipient's message of a rule as CSV: customer ID, email, "
+            "method, status, reason, attempts and dates."
+        )
+
+    @classmethod
+    def perform_mutation(cls, _root, info, /, *, id, bom=False):
+        rule = cls.get_rule(id)
+        return cls.issue_ticket(info, coupon_exports.DELIVERIES_KEY, rule.pk, None, bom)

@@ -1,3 +1,9 @@
+from .deliveries import (
+    CRMCouponDelivery,
+    CRMCouponDeliveryCountableConnection,
+    CRMCouponMessageTemplate,
+    CRMCouponMessageTemplates,
+)
 from .dry_run import (
     CRMCouponDryRun,
     CRMCouponDryRunActivation,
@@ -13,19 +19,25 @@ from .rules import (
     CRMCouponRuleCountableConnection,
     CRMCouponTrigger,
 )
+from .triggers import CRMCouponTriggerDefinition
 
 __all__ = [
     "CRMCouponArm",
+    "CRMCouponDelivery",
+    "CRMCouponDeliveryCountableConnection",
     "CRMCouponDryRun",
     "CRMCouponDryRunActivation",
     "CRMCouponDryRunReplay",
     "CRMCouponDryRunRow",
     "CRMCouponGrant",
     "CRMCouponGrantCountableConnection",
+    "CRMCouponMessageTemplate",
+    "CRMCouponMessageTemplates",
     "CRMCouponReport",
     "CRMCouponRule",
     "CRMCouponRuleCountableConnection",
     "CRMCouponTrigger",
+    "CRMCouponTriggerDefinition",
     "CRMMyCoupon",
     "CRMUplift",
 ]

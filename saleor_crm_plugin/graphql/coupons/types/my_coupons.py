@@ -9,7 +9,13 @@ from ..enums import CRMCouponDiscountTypeEnum
 
 class CRMMyCoupon(graphene.ObjectType):
     code = graphene.String(required=True)
-    name = graphene.String(required=True, description="The rule's name.")
+    name = graphene.String(
+        required=True,
+        description=(
+            "The rule's name customers see, in the customer's language "
+            "(Japanese or English; else the channel's)."
+        ),
+    )
     channel = graphene.String(required=True)
     discount_type = CRMCouponDiscountTypeEnum(required=True)
     discount_value = Decimal(required=True)

@@ -16,6 +16,7 @@ from ..enums import (
     CRMCouponRuleStatusEnum,
     CRMCouponTriggerEnum,
 )
+from .deliveries import CRMCouponMessageTemplates
 
 
 class CRMCouponTrigger(graphene.ObjectType):
@@ -107,8 +108,14 @@ class CRMCouponGrantCountableConnection(CountableConnection):
 
 class CRMCouponRule(ModelObjectType[CouponRule]):
     id = graphene.GlobalID(required=True)
-    name = graphene.String(required=True)
+    name = graphene.String(required=True, description="The internal name.")
     description = graphene.String(required=True)
+    customer_name_ja = graphene.String(
+        required=True, description="The name customers see in Japanese (may be empty)."
+    )
+    customer_name_en = graphene.String(
+        required=True, description="The name customers see in English (may be empty)."
+    )
     channel = graphene.String(required=True, description="Slug of the channel.")
     status = CRMCouponRuleStatusEnum(required=True)
     is_running = graphene.Boolean(
@@ -133,6 +140,21 @@ class CRMCouponRule(ModelObjectType[CouponRule]):
     starts_at = DateTime()
     ends_at = DateTime()
     delivery = graphene.List(graphene.NonNull(CRMCouponDeliveryEnum), required=True)
+    message_templates = graphene.Field(
+        CRMCouponMessageTemplates,
+        required=True,
+        description="The email / message templates per language (defaults filled in).",
+    )
+    webhook_url = graphene.String(
+        required=True, description="The rule's own message webhook (empty: none)."
+    )
+    has_webhook_secret = graphene.Boolean(
+        required=True, description="A signing secret is set (it is never shown)."
+    )
+    transactional = graphene.Boolean(
+        required=True,
+        description="Messages go without marketing consent, outside the frequency cap.",
+    )
     activated_at = DateTime()
     issued_count = graphene.Int(required=True)
     control_count = graphene.Int(required=True)
@@ -183,6 +205,14 @@ class CRMCouponRule(ModelObjectType[CouponRule]):
     @staticmethod
     def resolve_collection_ids(root, _info):
         return [gid("Collection", pk) for pk in root.collection_ids]
+
+    @staticmethod
+    def resolve_message_templates(root, _info):
+        return CRMCouponMessageTemplates.of(root.message_templates)
+
+    @staticmethod
+    def resolve_has_webhook_secret(root, _info):
+        return bool(root.webhook_secret)
 
     @staticmethod
     def resolve_control_share(root, _info):

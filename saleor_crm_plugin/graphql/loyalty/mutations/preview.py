@@ -55,6 +55,7 @@ class CRMLoyaltyPreview(LoyaltyMutation):
                         ),
                         category_ids=tuple(values.get("category_ids", ())),
                         collection_ids=tuple(values.get("collection_ids", ())),
+                        free_shipping=bool(values.get("free_shipping", False)),
                     )
                 )
         rate = input.get("points_per_unit")
@@ -64,5 +65,6 @@ class CRMLoyaltyPreview(LoyaltyMutation):
             points_per_unit=None if rate is None else decimal.Decimal(str(rate)),
             window_kind=input.get("window_kind"),
             window_months=input.get("window_months"),
+            points_base=input.get("points_base"),
         )
         return cls(preview=result)

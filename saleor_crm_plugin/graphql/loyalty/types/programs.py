@@ -16,6 +16,7 @@ from ...core.utils import gid
 from ..enums import (
     CRMDiscountPolicyEnum,
     CRMDiscountTypeEnum,
+    CRMPointsBaseEnum,
     CRMRedemptionKindEnum,
     CRMRoundingEnum,
     CRMTierMetricEnum,
@@ -26,6 +27,12 @@ from ..enums import (
 class CRMTier(ModelObjectType[Tier]):
     id = graphene.GlobalID(required=True)
     name = graphene.String(required=True)
+    customer_name_ja = graphene.String(
+        required=True, description="The name customers see in Japanese (may be empty)."
+    )
+    customer_name_en = graphene.String(
+        required=True, description="The name customers see in English (may be empty)."
+    )
     rank = graphene.Int(required=True, description="Higher is better.")
     metric = CRMTierMetricEnum(required=True)
     threshold = Decimal(required=True, description="Reached at >= this value.")
@@ -98,6 +105,9 @@ class CRMLoyaltyProgram(_ProgramFields, ModelObjectType[LoyaltyProgram]):
     metadata_tier_key = graphene.String(required=True)
     metadata_points_key = graphene.String(required=True)
     expiry_warning_days = graphene.Int(required=True)
+    points_base = CRMPointsBaseEnum(
+        required=True, description="What points are earned on."
+    )
     tiers = graphene.List(graphene.NonNull(CRMTier), required=True)
 
     class Meta:
@@ -126,6 +136,9 @@ class CRMPublicLoyaltyProgram(_ProgramFields, graphene.ObjectType):
     window_kind = CRMWindowKindEnum(required=True)
     window_months = graphene.Int(required=True)
     time_zone = graphene.String(required=True)
+    points_base = CRMPointsBaseEnum(
+        required=True, description="What points are earned on."
+    )
     tiers = graphene.List(graphene.NonNull(CRMTier), required=True)
 
     class Meta:

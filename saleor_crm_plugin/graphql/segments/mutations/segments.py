@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ....core.validation import first_column_problem
+from ....coupons.rules import refuse_if_used
 from ....domain.errors import CRMErrorCode
 from ....domain.segments import segment_rule
 from ....models import Segment
@@ -110,11 +111,15 @@ class CRMSegmentDelete(CRMMutation):
         id = graphene.ID(required=True)
 
     class Meta(SegmentMeta):
-        description = "Delete a segment with its members and events."
+        description = (
+            "Delete a segment with its members and events. A segment a coupon "
+            "rule uses is refused with IN_USE, naming the rules."
+        )
 
     @classmethod
     def perform_mutation(cls, _root, _info, /, *, id):
         segment = cls.object_or_error(Segment, id, "CRMSegment")
+        refuse_if_used("segment", segment_id=segment.pk)
         pk = segment.pk
         segment.delete()
         segment.pk = pk

@@ -1,3 +1,4 @@
+from .catalogue import CRMSegmentCondition, CRMSegmentField, CRMSegmentOperator
 from .events import CRMSegmentEvent, CRMSegmentEventCountableConnection
 from .members import (
     CRMPersonFields,
@@ -13,6 +14,9 @@ from .segments import (
 
 __all__ = [
     "CRMPersonFields",
+    "CRMSegmentCondition",
+    "CRMSegmentField",
+    "CRMSegmentOperator",
     "CRMSegment",
     "CRMSegmentCount",
     "CRMSegmentCountableConnection",

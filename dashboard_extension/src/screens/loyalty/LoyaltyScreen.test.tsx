@@ -1,0 +1,232 @@
+import { configure, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+import { mockGraphQL, renderApp, TEST_CHANNELS } from "../../test/render";
+
+configure({ asyncUtilTimeout: 8000 });
+vi.setConfig({ testTimeout: 30000 });
+afterEach(() => vi.unstubAllGlobals());
+
+const usd = (amount: number) => ({ amount, currency: "USD" });
+
+const PROGRAM = {
+  id: "Q1JNTG95YWx0eVByb2dyYW06MQ==",
+  channel: "default-channel",
+  currency: "USD",
+  isActive: true,
+  pointsPerUnit: 1,
+  rounding: "DOWN",
+  returnWindowDays: 14,
+  pointsValidityDays: 365,
+  pointValue: 0.01,
+  minRedemptionPoints: 100,
+  redemptionKind: "GIFT_CARD",
+  windowKind: "ROLLING_MONTHS",
+  windowMonths: 12,
+  timeZone: "Asia/Tokyo",
+  reviewPeriodMonths: 12,
+  discountPolicy: "BEST_FOR_CUSTOMER",
+  expiryWarningDays: 30,
+  tiers: [
+    {
+      id: "Q1JNVGllcjox",
+      name: "Silver",
+      rank: 1,
+      metric: "SPEND",
+      threshold: 300,
+      discountType: "PERCENTAGE",
+      discountValue: 5,
+      minSpend: null,
+      categoryIds: [],
+      collectionIds: [],
+      freeShipping: false,
+      pointsMultiplier: 1,
+    },
+    {
+      id: "Q1JNVGllcjoy",
+      name: "Gold",
+      rank: 2,
+      metric: "SPEND",
+      threshold: 1000,
+      discountType: "PERCENTAGE",
+      discountValue: 10,
+      minSpend: null,
+      categoryIds: [],
+      collectionIds: [],
+      freeShipping: false,
+      pointsMultiplier: 2,
+    },
+  ],
+};
+
+const PREVIEW = {
+  crmLoyaltyPreview: {
+    preview: {
+      tiers: [
+        { name: "Silver", rank: 1, customers: 180, currentCustomers: 150, estimatedDiscount: usd(900) },
+        { name: "Gold", rank: 2, customers: 40, currentCustomers: 70, estimatedDiscount: usd(1200.5) },
+      ],
+      customersWithoutTier: 780,
+      estimatedDiscountTotal: usd(2100.5),
+      estimatedPoints: 45210,
+      ordersConsidered: 3120,
+      periodStart: "2025-12-07T00:00:00Z",
+      periodEnd: "2026-12-07T00:00:00Z",
+    },
+    errors: [],
+  },
+};
+
+describe("loyalty tier ladder", () => {
+  it("a changed ladder is previewed (who moves, the cost) before it can be saved", async () => {
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmLoyaltyPrograms: { crmLoyaltyPrograms: [PROGRAM] },
+      CrmLoyaltyPreview: PREVIEW,
+      CrmTierUpdate: (vars) => ({
+        crmTierUpdate: { tier: { ...PROGRAM.tiers[1], ...(vars.input as object), id: vars.id }, errors: [] },
+      }),
+    });
+    renderApp("/loyalty");
+    const threshold = (await screen.findAllByDisplayValue("1000"))[0];
+    fireEvent.change(threshold, { target: { value: "1500" } });
+    const save = screen.getByTestId("save-loyalty") as HTMLButtonElement;
+    expect(save.disabled).toBe(true);
+    expect(screen.getByTestId("preview-first")).toBeTruthy();
+
+    fireEvent.click(screen.getByTestId("preview"));
+    const preview = await screen.findByTestId("loyalty-preview");
+    const call = calls.find((c) => c.operation === "CrmLoyaltyPreview")!;
+    expect(call.variables).toEqual({
+      channel: "default-channel",
+      input: {
+        pointsPerUnit: "1",
+        windowKind: "ROLLING_MONTHS",
+        windowMonths: 12,
+        tiers: [
+          {
+            name: "Silver",
+            rank: 1,
+            metric: "SPEND",
+            threshold: "300",
+            discountType: "PERCENTAGE",
+            discountValue: "5",
+            minSpend: null,
+            categories: [],
+            collections: [],
+            freeShipping: false,
+            pointsMultiplier: "1",
+          },
+          {
+            name: "Gold",
+            rank: 2,
+            metric: "SPEND",
+            threshold: "1500",
+            discountType: "PERCENTAGE",
+            discountValue: "10",
+            minSpend: null,
+            categories: [],
+            collections: [],
+            freeShipping: false,
+            pointsMultiplier: "2",
+          },
+        ],
+      },
+    });
+    // who moves up or down, and what it costs
+    const gold = within(preview).getByTestId("preview-Gold");
+    expect(gold.textContent).toContain("-30");
+    expect(within(preview).getByTestId("preview-Silver").textContent).toContain("+30");
+    expect(preview.textContent).toContain("$2,100.50");
+
+    await waitFor(() => expect((screen.getByTestId("save-loyalty") as HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(screen.getByTestId("save-loyalty"));
+    await waitFor(() => expect(calls.some((c) => c.operation === "CrmTierUpdate")).toBe(true));
+    const updates = calls.filter((c) => c.operation === "CrmTierUpdate");
+    expect(updates).toHaveLength(1);
+    expect(updates[0].variables).toMatchObject({ id: "Q1JNVGllcjoy", input: { name: "Gold", rank: 2, threshold: "1500" } });
+    // the program itself did not change: no program update was sent
+    expect(calls.some((c) => c.operation === "CrmLoyaltyProgramUpdate")).toBe(false);
+  });
+
+  it("editing again after the preview asks for a new preview", async () => {
+    mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmLoyaltyPrograms: { crmLoyaltyPrograms: [PROGRAM] },
+      CrmLoyaltyPreview: PREVIEW,
+    });
+    renderApp("/loyalty", { locale: "ja" });
+    fireEvent.change((await screen.findAllByDisplayValue("1000"))[0], { target: { value: "1500" } });
+    fireEvent.click(screen.getByTestId("preview"));
+    await screen.findByTestId("loyalty-preview");
+    fireEvent.change(screen.getByDisplayValue("1500"), { target: { value: "1200" } });
+    expect(await screen.findByText("このプレビューの後にランクが変更されました。保存する前にもう一度プレビューしてください。")).toBeTruthy();
+    expect((screen.getByTestId("save-loyalty") as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("a ladder that breaks the API's rules is caught before anything is sent", async () => {
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmLoyaltyPrograms: { crmLoyaltyPrograms: [PROGRAM] },
+    });
+    renderApp("/loyalty");
+    fireEvent.change((await screen.findAllByDisplayValue("1000"))[0], { target: { value: "200" } });
+    fireEvent.click(screen.getByTestId("preview"));
+    expect(
+      (await screen.findAllByText("A higher tier needs a higher threshold than every tier below it on the same measure")).length,
+    ).toBeGreaterThan(0);
+    expect(calls.some((c) => c.operation === "CrmLoyaltyPreview")).toBe(false);
+  });
+
+  it("without MANAGE_DISCOUNTS: a notice, no editor and no raw error", async () => {
+    mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmLoyaltyPrograms: () => new Error("You need one of the following permissions: MANAGE_DISCOUNTS"),
+    });
+    renderApp("/loyalty", { permissions: ["MANAGE_USERS"] });
+    expect(await screen.findByText("You do not have access to this page")).toBeTruthy();
+    expect(screen.queryByTestId("save-loyalty")).toBeNull();
+    expect(screen.queryByText(/You need one of the following/)).toBeNull();
+  });
+
+  it("a new tier is created above the ladder; once saved it is not created twice", async () => {
+    let program = PROGRAM;
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmLoyaltyPrograms: () => ({ crmLoyaltyPrograms: [program] }),
+      CrmLoyaltyPreview: PREVIEW,
+      CrmTierUpdate: (vars) => ({ crmTierUpdate: { tier: { ...PROGRAM.tiers[1], id: vars.id }, errors: [] } }),
+      CrmTierCreate: (vars) => {
+        const tier = { ...PROGRAM.tiers[1], ...(vars.input as object), id: "Q1JNVGllcjoz", categoryIds: [], collectionIds: [] };
+        program = { ...PROGRAM, tiers: [...PROGRAM.tiers, tier] };
+        return { crmTierCreate: { tier, errors: [] } };
+      },
+    });
+    renderApp("/loyalty");
+    fireEvent.click(await screen.findByTestId("add-tier"));
+    fireEvent.change(screen.getByTestId("tier-2-name"), { target: { value: "Platinum" } });
+    fireEvent.change(screen.getByTestId("tier-2-threshold"), { target: { value: "3000" } });
+    fireEvent.change(screen.getByTestId("tier-2-discountValue"), { target: { value: "15" } });
+    fireEvent.click(screen.getByTestId("preview"));
+    await screen.findByTestId("loyalty-preview");
+    fireEvent.click(screen.getByTestId("save-loyalty"));
+    await waitFor(() => expect(calls.some((c) => c.operation === "CrmTierCreate")).toBe(true));
+    expect(calls.find((c) => c.operation === "CrmTierCreate")!.variables).toMatchObject({
+      programId: PROGRAM.id,
+      input: { name: "Platinum", rank: 3, threshold: "3000", discountType: "PERCENTAGE", discountValue: "15" },
+    });
+    // the program is read again; the editor shows it as saved
+    await waitFor(() => expect(calls.filter((c) => c.operation === "CrmLoyaltyPrograms").length).toBe(2));
+    await waitFor(() => expect((screen.getByTestId("save-loyalty") as HTMLButtonElement).disabled).toBe(true));
+    expect(screen.getByDisplayValue("Platinum")).toBeTruthy();
+    // a later change of the new tier updates it (it has its ID now)
+    fireEvent.change(screen.getByDisplayValue("3000"), { target: { value: "3500" } });
+    fireEvent.click(screen.getByTestId("preview"));
+    await waitFor(() => expect(calls.filter((c) => c.operation === "CrmLoyaltyPreview")).toHaveLength(2));
+    await waitFor(() => expect((screen.getByTestId("save-loyalty") as HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(screen.getByTestId("save-loyalty"));
+    await waitFor(() => expect(calls.some((c) => c.operation === "CrmTierUpdate")).toBe(true));
+    expect(calls.find((c) => c.operation === "CrmTierUpdate")!.variables).toMatchObject({ id: "Q1JNVGllcjoz" });
+    expect(calls.filter((c) => c.operation === "CrmTierCreate")).toHaveLength(1);
+  });
+});

@@ -1,0 +1,6 @@
+/** /loyalty */
+import { LoyaltyScreen } from "./LoyaltyScreen";
+
+export default function Loyalty() {
+  return <LoyaltyScreen />;
+}

@@ -1,0 +1,6 @@
+/** /rfm */
+import { RfmScreen } from "./RfmScreen";
+
+export default function Rfm() {
+  return <RfmScreen />;
+}

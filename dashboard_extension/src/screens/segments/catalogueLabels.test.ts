@@ -1,0 +1,58 @@
+/**
+ * The keys the segment screens build at run time (`t(spec.labelKey)`,
+ * `t(\`operator.${op}\`)` ...) exist in both languages for everything the API's
+ * catalogue and the presets list: a field or operator added to the API without its
+ * label fails here.
+ */
+import { describe, expect, it } from "vitest";
+
+import { catalogues } from "../../i18n";
+import apiFields from "./__fixtures__/crmSegmentFields.json";
+import { FALLBACK_CATALOGUE, fromApi } from "./catalogue";
+
+const catalogue = fromApi(apiFields.data.crmSegmentFields, apiFields.data.crmSegmentConditions);
+const PRESET_KEYS = [
+  "first_time_buyers",
+  "second_purchase_candidates",
+  "regulars",
+  "loyal_vip",
+  "at_risk",
+  "dormant_one_time",
+  "dormant_former_regulars",
+  "high_order_value",
+  "lapsed_since",
+];
+const THRESHOLDS = ["within_days", "after_days", "before_days", "min_orders", "min_spent", "min_average", "since"];
+
+function keys(): string[] {
+  const out: string[] = [];
+  for (const f of [...catalogue.fields, ...FALLBACK_CATALOGUE.fields]) {
+    out.push(f.labelKey, `fieldGroup.${f.group}`);
+    for (const op of f.operators) out.push(`operator.${op}`);
+    for (const v of f.choices) out.push(`choice.${f.name}.${v}`);
+  }
+  for (const op of apiFields.data.crmSegmentFields.flatMap((f) => f.operators)) {
+    out.push(op.labelKey.replace(/^segments\./, ""));
+  }
+  for (const c of catalogue.conditions) {
+    out.push(`purchase.${c.name}`);
+    for (const k of c.itemKinds) out.push(`purchase.${k}`);
+  }
+  for (const r of catalogue.relations) out.push(`purchase.relation_${r}`);
+  for (const p of PRESET_KEYS) out.push(`presets.${p}.title`, `presets.${p}.description`);
+  for (const t of THRESHOLDS) out.push(`threshold.${t}`);
+  for (const k of ["DYNAMIC", "STATIC"]) out.push(`kind.${k}`);
+  for (const k of ["ENTER", "EXIT"]) out.push(`detail.${k}`);
+  return [...new Set(out)];
+}
+
+describe("segment catalogue labels", () => {
+  it("covers the API's catalogue", () => {
+    expect(catalogue.fields.length).toBe(apiFields.data.crmSegmentFields.length);
+    expect(keys().length).toBeGreaterThan(80);
+  });
+  it.each(["en", "ja"])("has every label in %s", (locale) => {
+    const cat = catalogues[locale].segments;
+    expect(keys().filter((k) => !(k in cat))).toEqual([]);
+  });
+});

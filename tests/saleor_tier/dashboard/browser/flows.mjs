@@ -1,0 +1,234 @@
+// Browser flows of the CRM Dashboard app against a live Saleor + plugin (run by
+// test_dashboard_browser.py, which prepares the data and the tokens).
+//   node flows.mjs <config.json>
+// Prints one JSON line {"ok": true, "checks": [...]} or exits non-zero with the
+// failed check. Screenshots go to config.artifacts.
+import { readFileSync, mkdirSync } from "node:fs";
+import http from "node:http";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cfg = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const ext = path.resolve(here, "../../../../dashboard_extension");
+const { chromium } = createRequire(path.join(ext, "package.json"))("playwright-core");
+const catalogue = (locale, ns) =>
+  JSON.parse(readFileSync(path.join(ext, "src/i18n", locale, `${ns}.json`), "utf8"));
+const en = { common: catalogue("en", "common"), customer: catalogue("en", "customer") };
+const ja = { common: catalogue("ja", "common") };
+
+const APP = `${cfg.base}/plugins/saleor-crm-plugin/app/`;
+const CRM = "/plugins/saleor-crm-plugin/graphql";
+// The page playing the Dashboard: served by this script on the loopback, another
+// origin than the app's, as the Dashboard is (a page Playwright answers itself has
+// no address, and Chromium's local network access checks refuse to frame a
+// loopback app from it).
+const hostServer = http.createServer((request, response) => {
+  response.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+  response.end(readFileSync(path.join(here, "host.html"), "utf8"));
+});
+await new Promise((resolve) => hostServer.listen(0, "127.0.0.1", resolve));
+const HOST = `http://127.0.0.1:${hostServer.address().port}/dashboard-host.html`;
+const TIMEOUT = 30_000;
+const checks = [];
+const consoleLines = [];
+let current = null; // the page of the flow running now, for a screenshot on failure
+function check(name, ok, detail = "") {
+  checks.push({ name, ok: Boolean(ok), detail: String(detail).slice(0, 300) });
+  if (!ok) throw new Error(`check failed: ${name} ${detail}`);
+}
+mkdirSync(cfg.artifacts, { recursive: true });
+const shot = (page, name) => page.screenshot({ path: path.join(cfg.artifacts, `${name}.png`), fullPage: true });
+
+function crmRequests(page) {
+  current = page;
+  page.on("console", (message) => consoleLines.push(`${message.type()}: ${message.text()}`.slice(0, 300)));
+  page.on("pageerror", (error) => consoleLines.push(`pageerror: ${String(error)}`.slice(0, 300)));
+  page.on("requestfailed", (request) =>
+    consoleLines.push(`requestfailed: ${request.url().slice(0, 120)} ${request.failure()?.errorText}`),
+  );
+  page.on("response", async (response) => {
+    if (response.request().method() === "POST") {
+      const body = await response.text().catch(() => "");
+      if (body.includes('"errors"')) consoleLines.push(`graphql errors ${response.url().slice(0, 80)}: ${body.slice(0, 400)}`);
+    }
+    if (response.status() >= 400 || response.request().isNavigationRequest()) {
+      const h = response.headers();
+      consoleLines.push(
+        `response ${response.status()} ${response.url().slice(0, 120)} xfo=${h["x-frame-options"] || ""} csp=${h["content-security-policy"] || ""}`,
+      );
+    }
+  });
+  const seen = [];
+  page.on("request", (request) => {
+    if (new URL(request.url()).pathname.startsWith(CRM)) {
+      seen.push({ auth: request.headers()["authorization"] || "", body: request.postData() || "" });
+    }
+  });
+  return seen;
+}
+async function until(predicate, what) {
+  const end = Date.now() + TIMEOUT;
+  while (Date.now() < end) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: cfg.chromium,
+  headless: true,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+try {
+  // 1. standalone: the sign-in form, Saleor's tokenCreate, the Overview
+  {
+    const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const crm = crmRequests(page);
+    const assets = [];
+    page.on("response", (response) => {
+      if (response.url().includes("/app/assets/")) assets.push(response.headers()["cache-control"] || "");
+    });
+    await page.goto(APP, { waitUntil: "domcontentloaded" });
+    await page.locator('input[type="email"]').waitFor({ timeout: TIMEOUT });
+    check("standalone: sign-in form", await page.getByText(en.common.signIn.title).first().isVisible());
+    await shot(page, "standalone-sign-in-en");
+    await page.locator('input[type="email"]').fill(cfg.staff.email);
+    await page.locator('input[type="password"]').fill(cfg.staff.password);
+    await page.locator('button[type="submit"]').click();
+    await page.getByText(en.common.nav.segments).first().waitFor({ timeout: TIMEOUT });
+    await until(() => crm.some((r) => r.auth.startsWith("Bearer ")), "a CRM request with a token");
+    check("standalone: signed in, CRM API called with the staff token", crm[0].auth.startsWith("Bearer "));
+    check(
+      "standalone: hashed assets cached as immutable",
+      assets.length > 0 && assets.every((c) => c.includes("immutable")),
+      assets.join(" | "),
+    );
+    await page.waitForLoadState("networkidle").catch(() => undefined);
+    await shot(page, "standalone-overview-en");
+    // a deep link survives a reload (the session is kept in sessionStorage)
+    await page.goto(`${APP}rfm`, { waitUntil: "domcontentloaded" });
+    await page.getByText(en.common.nav.overview).first().waitFor({ timeout: TIMEOUT });
+    check("standalone: deep link /rfm after reload, still signed in", !(await page.locator('input[type="password"]').count()));
+    await context.close();
+  }
+
+  // 2. embedded in a page playing the Dashboard: handshake, locale ja, dark theme,
+  //    token refresh, routing
+  {
+    const context = await browser.newContext({ locale: "en-US", viewport: { width: 1300, height: 900 } });
+    const page = await context.newPage();
+    const crm = crmRequests(page);
+    const src =
+      `${APP}overview?` +
+      new URLSearchParams({ domain: new URL(cfg.base).host, saleorApiUrl: `${cfg.base}/graphql/`, id: cfg.appId, theme: "light" });
+    const host = { src, token: cfg.pageToken, locale: "ja", theme: "dark", saleorVersion: cfg.saleorVersion };
+    await page.goto(`${HOST}#${encodeURIComponent(JSON.stringify(host))}`);
+    const frame = page.frameLocator("#app");
+    await frame.getByText(ja.common.nav.segments).first().waitFor({ timeout: TIMEOUT });
+    check("embedded: the ja locale renders Japanese", await frame.getByText(ja.common.nav.overview).first().isVisible());
+    await until(() => frame.locator('[data-theme="dark"]').count(), "the dark theme");
+    check("embedded: dark theme followed", true);
+    const received = await page.evaluate(() => window.received.map((m) => m.type));
+    check("embedded: the app sent notifyReady", received.includes("notifyReady"), received.join(","));
+    await until(() => crm.length > 0, "a CRM request from the iframe");
+    check(
+      "embedded: CRM API called with the token from the handshake",
+      crm.every((r) => r.auth === `Bearer ${cfg.pageToken}`),
+      crm.map((r) => r.auth.slice(-12)).join(","),
+    );
+    await page.waitForLoadState("networkidle").catch(() => undefined);
+    await shot(page, "embedded-overview-ja-dark");
+
+    // the Dashboard pushes a fresh token; the next requests use it
+    const before = crm.length;
+    await page.evaluate((token) => {
+      window.token = token;
+      window.hostPost({ type: "tokenRefresh", payload: { token } });
+    }, cfg.refreshedToken);
+    await page.evaluate(() => window.hostPost({ type: "redirect", payload: { path: "/rfm" } }));
+    await until(
+      async () => (await page.evaluate(() => window.received)).some((m) => m.type === "updateRouting" && m.payload.newRoute === "/rfm"),
+      "updateRouting /rfm",
+    );
+    await page.evaluate(() => window.hostPost({ type: "redirect", payload: { path: "/overview" } }));
+    await until(() => crm.length > before, "a CRM request after the token refresh");
+    const after = crm.slice(before);
+    check(
+      "embedded: requests after tokenRefresh carry the new token",
+      after.every((r) => r.auth === `Bearer ${cfg.refreshedToken}`),
+      after.map((r) => r.auth.slice(-12)).join(","),
+    );
+    const routes = (await page.evaluate(() => window.received))
+      .filter((m) => m.type === "updateRouting")
+      .map((m) => m.payload.newRoute);
+    check("embedded: routes reported to the Dashboard (deep links)", routes.includes("/overview") && routes.includes("/rfm"), routes.join(","));
+    await context.close();
+  }
+
+  // 3. the customer widget with the token Saleor minted for its extension
+  {
+    const context = await browser.newContext({ locale: "en-US", viewport: { width: 600, height: 700 } });
+    const page = await context.newPage();
+    const crm = crmRequests(page);
+    const src =
+      `${APP}widgets/customer?` +
+      new URLSearchParams({
+        domain: new URL(cfg.base).host,
+        saleorApiUrl: `${cfg.base}/graphql/`,
+        id: cfg.appId,
+        theme: "light",
+        customerId: cfg.customerId,
+      });
+    const host = { src, token: cfg.widgetToken, locale: "en", theme: "light", saleorVersion: cfg.saleorVersion };
+    await page.goto(`${HOST}#${encodeURIComponent(JSON.stringify(host))}`);
+    const frame = page.frameLocator("#app");
+    // the widget's own content (h3) or, while it is being built, its placeholder
+    await frame
+      .getByText(en.customer.title, { exact: true })
+      .or(frame.getByText(en.customer.comingSoon))
+      .first()
+      .waitFor({ timeout: TIMEOUT });
+    check("widget: the customer widget route renders in the iframe", true);
+    const received = await page.evaluate(() => window.received.map((m) => m.type));
+    check("widget: no route reported by a widget", !received.includes("updateRouting"), received.join(","));
+    if (crm.length) {
+      check("widget: CRM API called with the extension token", crm.every((r) => r.auth === `Bearer ${cfg.widgetToken}`));
+    }
+    await page.waitForLoadState("networkidle").catch(() => undefined);
+    await shot(page, "widget-customer-en");
+    await context.close();
+  }
+  console.log(JSON.stringify({ ok: true, checks }));
+} catch (error) {
+  let received = null;
+  if (current) {
+    await shot(current, "failure").catch(() => undefined);
+    received = await current.evaluate(() => window.received || null).catch(() => null);
+  }
+  console.log(
+    JSON.stringify({
+      ok: false,
+      error: String(error && error.stack ? error.stack : error),
+      checks,
+      received,
+      console: consoleLines.slice(-40),
+    }),
+  );
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+  hostServer.close();
+}
