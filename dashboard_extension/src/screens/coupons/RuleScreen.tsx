@@ -22,12 +22,16 @@ import { type DryRunResult, DryRunView } from "./DryRun";
 import {
   type ApiRule,
   DELIVERIES,
+  defaultTemplate,
   DISCOUNT_TYPES,
   emptyForm,
+  MESSAGE_DELIVERIES,
   errorField,
   type FieldError,
   fromRule,
   type RuleForm,
+  type TemplateLanguage,
+  type TemplatePart,
   toInput,
   validate,
 } from "./form";
@@ -42,6 +46,8 @@ import {
   RUN_MUTATION,
   UPDATE_MUTATION,
 } from "./queries";
+import { DeliveriesCard } from "./Deliveries";
+import { MessageFields } from "./MessageFields";
 import { ReportCard } from "./ReportCard";
 import { TriggerFields } from "./TriggerFields";
 import { Card, ErrorState, Loading, PageHeader, PermissionNotice, QueryStates, ReadOnlyBanner } from "./ui";
@@ -172,6 +178,25 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
       return rest;
     });
   };
+
+  const clearServerError = (field: string) =>
+    setServerErrors((e) => {
+      if (!(field in e)) return e;
+      const { [field]: _, ...rest } = e;
+      return rest;
+    });
+  const setTemplate = (lang: TemplateLanguage, part: TemplatePart, value: string) => {
+    setForm((s) => ({
+      ...s,
+      messageTemplates: { ...s.messageTemplates, [lang]: { ...s.messageTemplates[lang], [part]: value, isDefault: false } },
+    }));
+    clearServerError(`messageTemplates.${lang}.${part}`);
+  };
+  const resetTemplate = (lang: TemplateLanguage) => {
+    setForm((s) => ({ ...s, messageTemplates: { ...s.messageTemplates, [lang]: defaultTemplate() } }));
+    for (const part of ["subject", "text", "html", "short"]) clearServerError(`messageTemplates.${lang}.${part}`);
+  };
+  const sendsMessages = form.delivery.some((d) => MESSAGE_DELIVERIES.includes(d));
 
   const [create, createState] = useCrmMutation<{ crmCouponRuleCreate: Payload }>(CREATE_MUTATION);
   const [update, updateState] = useCrmMutation<{ crmCouponRuleUpdate: Payload }>(UPDATE_MUTATION);
@@ -408,6 +433,23 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
               error={Boolean(errorOf("description"))}
               helperText={errorOf("description")}
             />
+            <Box display="grid" __gridTemplateColumns="1fr 1fr" gap={4}>
+              {(["customerNameJa", "customerNameEn"] as const).map((key) => (
+                <Input
+                  key={key}
+                  label={t(`fields.${key}`)}
+                  value={form[key]}
+                  onChange={(e) => set(key, e.target.value)}
+                  disabled={readOnly}
+                  error={Boolean(errorOf(key))}
+                  helperText={errorOf(key)}
+                  data-testid={`field-${key}`}
+                />
+              ))}
+            </Box>
+            <Text size={2} color="default2" data-testid="customer-names-hint">
+              {t("hints.customerNames")}
+            </Text>
             <Select
               label={t("fields.channel")}
               options={channelOptions}
@@ -580,6 +622,18 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
               {errorOf("delivery") && <Text color="critical1">{errorOf("delivery")}</Text>}
             </Box>
           </Card>
+
+          {sendsMessages && (
+            <MessageFields
+              form={form}
+              isNew={!rule}
+              readOnly={readOnly}
+              errorOf={errorOf}
+              onTemplate={setTemplate}
+              onResetTemplate={resetTemplate}
+              onChange={(key, value) => set(key, value as never)}
+            />
+          )}
         </Box>
 
         <Box display="flex" flexDirection="column" gap={5}>
@@ -616,6 +670,11 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
           )}
         </Box>
       </Box>
+      {rule && canEdit && (rule.delivery.some((d) => MESSAGE_DELIVERIES.includes(d)) || issuedAny) && (
+        <Box marginTop={6}>
+          <DeliveriesCard ruleId={rule.id} />
+        </Box>
+      )}
       {showActivate && rule && (
         <ActivateDialog
           ruleId={rule.id}
