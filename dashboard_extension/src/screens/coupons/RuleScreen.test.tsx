@@ -368,6 +368,9 @@ describe("coupon rule editor: names, messages, deliveries", () => {
     expect(calls.some((c) => c.operation === "CrmCouponRuleUpdate")).toBe(false);
     fireEvent.click(screen.getByTestId("template-reset"));
     expect(screen.getByTestId("template-state").textContent).toBe("標準テンプレート");
+    // the API's default text is back, and nothing is left to save
+    expect((screen.getByTestId("template-ja-text") as HTMLTextAreaElement).value).toBe(JA_DEFAULT.text);
+    expect((screen.getByTestId("save") as HTMLButtonElement).disabled).toBe(true);
   });
 
   it("the message card appears when email is ticked; a new rule says the defaults come from the API", async () => {

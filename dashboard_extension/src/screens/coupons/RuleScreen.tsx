@@ -193,7 +193,10 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
     clearServerError(`messageTemplates.${lang}.${part}`);
   };
   const resetTemplate = (lang: TemplateLanguage) => {
-    setForm((s) => ({ ...s, messageTemplates: { ...s.messageTemplates, [lang]: defaultTemplate() } }));
+    // back to the API's default: its text when the saved rule showed it, else
+    // empty (the API fills it in on saving)
+    const before = saved.messageTemplates[lang];
+    setForm((s) => ({ ...s, messageTemplates: { ...s.messageTemplates, [lang]: before.isDefault ? { ...before } : defaultTemplate() } }));
     for (const part of ["subject", "text", "html", "short"]) clearServerError(`messageTemplates.${lang}.${part}`);
   };
   const sendsMessages = form.delivery.some((d) => MESSAGE_DELIVERIES.includes(d));
