@@ -448,4 +448,22 @@ describe("coupon rule editor: names, messages, deliveries", () => {
     expect(link.getAttribute("href")).toBe("/plugins/saleor-crm-plugin/export/d?sig=2");
     expect(calls.find((c) => c.operation === "CrmCouponDeliveriesExport")!.variables).toEqual({ id: RULE_ID, bom: true });
   });
+
+  it("after Run now issues codes, the deliveries are read again", async () => {
+    const empty = { crmCouponDeliveries: { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] } };
+    const active = { status: "ACTIVE", isRunning: true, issuedCount: 3, delivery: ["EMAIL"] };
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmCouponRule: { crmCouponRule: rule(active) },
+      CrmCouponRuleReport: { crmCouponRuleReport: null },
+      CrmCouponDeliveries: empty,
+      CrmCouponRuleRun: { crmCouponRuleRun: { issued: 2, heldOut: 0, budgetExhausted: false, rule: rule({ ...active, issuedCount: 5 }), errors: [] } },
+    });
+    renderApp(`/coupons/${RULE_ID}`);
+    await screen.findByText("No messages yet");
+    expect(calls.filter((c) => c.operation === "CrmCouponDeliveries")).toHaveLength(1);
+    fireEvent.click(screen.getByTestId("run-now"));
+    await waitFor(() => expect(calls.filter((c) => c.operation === "CrmCouponDeliveries")).toHaveLength(2));
+  });
 });
+

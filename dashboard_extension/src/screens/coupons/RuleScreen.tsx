@@ -18,23 +18,25 @@ import { useFormat } from "../../format";
 import { useLocale, useT } from "../../i18n";
 import { type TriggerKind, useTriggerCatalogue } from "./catalogue";
 import { CataloguePicker } from "./CataloguePicker";
+import { DeliveriesCard } from "./Deliveries";
 import { type DryRunResult, DryRunView } from "./DryRun";
 import {
   type ApiRule,
-  DELIVERIES,
   defaultTemplate,
+  DELIVERIES,
   DISCOUNT_TYPES,
   emptyForm,
-  MESSAGE_DELIVERIES,
   errorField,
   type FieldError,
   fromRule,
+  MESSAGE_DELIVERIES,
   type RuleForm,
   type TemplateLanguage,
   type TemplatePart,
   toInput,
   validate,
 } from "./form";
+import { MessageFields } from "./MessageFields";
 import {
   ACTIVATE_MUTATION,
   CREATE_MUTATION,
@@ -46,8 +48,6 @@ import {
   RUN_MUTATION,
   UPDATE_MUTATION,
 } from "./queries";
-import { DeliveriesCard } from "./Deliveries";
-import { MessageFields } from "./MessageFields";
 import { ReportCard } from "./ReportCard";
 import { TriggerFields } from "./TriggerFields";
 import { Card, ErrorState, Loading, PageHeader, PermissionNotice, QueryStates, ReadOnlyBanner } from "./ui";
@@ -675,7 +675,8 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
       </Box>
       {rule && canEdit && (rule.delivery.some((d) => MESSAGE_DELIVERIES.includes(d)) || issuedAny) && (
         <Box marginTop={6}>
-          <DeliveriesCard ruleId={rule.id} />
+          {/* remounted when codes are issued: a run queues new messages */}
+          <DeliveriesCard key={`${rule.id}-${rule.issuedCount}`} ruleId={rule.id} />
         </Box>
       )}
       {showActivate && rule && (
