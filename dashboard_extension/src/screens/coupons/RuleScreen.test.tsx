@@ -9,6 +9,9 @@ vi.setConfig({ testTimeout: 30000 });
 
 const RULE_ID = "Q1JNQ291cG9uUnVsZTox";
 
+const JA_DEFAULT = { subject: "{name}様へ特別クーポン：{discount}", text: "{name}様\n", html: "<p>{name}様</p>", short: "{name}様 {code}", isDefault: true };
+const EN_DEFAULT = { subject: "{name}, a coupon for you: {discount}", text: "Hello {name},\n", html: "<p>Hello {name},</p>", short: "{name}, {code}", isDefault: true };
+
 function rule(patch: Record<string, unknown> = {}) {
   return {
     id: RULE_ID,
@@ -34,6 +37,12 @@ function rule(patch: Record<string, unknown> = {}) {
     startsAt: null,
     endsAt: null,
     delivery: ["CSV"],
+    customerNameJa: "",
+    customerNameEn: "",
+    messageTemplates: { ja: JA_DEFAULT, en: EN_DEFAULT },
+    webhookUrl: "",
+    hasWebhookSecret: false,
+    transactional: false,
     activatedAt: null,
     issuedCount: 0,
     controlCount: 0,
@@ -136,6 +145,12 @@ describe("coupon rule editor", () => {
         startsAt: null,
         endsAt: null,
         delivery: ["CSV"],
+        customerNameJa: "",
+        customerNameEn: "",
+        messageTemplates: { ja: null, en: null },
+        webhookUrl: "",
+        webhookSecret: null,
+        transactional: false,
       },
     });
     // the error of the trigger's `days` lands under the trigger's days input (and in
@@ -276,3 +291,179 @@ describe("coupon rule editor", () => {
     expect(calls.find((c) => c.operation === "CrmCouponCodesExport")!.variables).toEqual({ id: RULE_ID, format: "EMAIL", bom: true });
   });
 });
+
+describe("coupon rule editor: names, messages, deliveries", () => {
+  it("edits customer names, email templates, webhook and transactional and sends them; API errors land on the fields", async () => {
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmCouponRule: { crmCouponRule: rule({ delivery: ["EMAIL", "MESSAGE_WEBHOOK"], hasWebhookSecret: true, webhookUrl: "https://line.example.com/hook" }) },
+      CrmCouponDeliveries: { crmCouponDeliveries: { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] } },
+      CrmCouponRuleUpdate: {
+        crmCouponRuleUpdate: {
+          rule: null,
+          errors: [
+            { field: "messageTemplates.en.subject", code: "INVALID", message: "Write the subject on one line." },
+            { field: "webhookUrl", code: "INVALID", message: "Enter an http(s) URL." },
+          ],
+        },
+      },
+    });
+    renderApp(`/coupons/${RULE_ID}`);
+    fireEvent.change(await screen.findByTestId("field-customerNameJa"), { target: { value: "ご愛顧クーポン" } });
+    fireEvent.change(screen.getByTestId("field-customerNameEn"), { target: { value: "Thank-you coupon" } });
+    expect(screen.getByTestId("customer-names-hint").textContent).toContain("Customers see this name on their voucher");
+    // the API's defaults are shown, marked as the default, with the placeholders listed
+    const card = screen.getByTestId("messages-card");
+    expect((within(card).getByTestId("template-ja-subject") as HTMLInputElement).value).toBe(JA_DEFAULT.subject);
+    expect(within(card).getByTestId("template-state").textContent).toBe("Default template");
+    const listed = within(card).getByTestId("placeholders").textContent!;
+    for (const p of ["{name}", "{code}", "{discount}", "{expiry}", "{points}", "{product}", "{storefront_url}", "{unsubscribe_url}"])
+      expect(listed).toContain(p);
+    // the saved secret is never shown, only that it is set
+    expect(screen.getByText(/Signing secret \(set\)/)).toBeTruthy();
+    expect((screen.getByTestId("field-webhookSecret") as HTMLInputElement).value).toBe("");
+    fireEvent.click(within(card).getByTestId("template-lang-en"));
+    fireEvent.change(within(card).getByTestId("template-en-subject"), { target: { value: "Hi {name}: {discount}" } });
+    expect(within(card).getByTestId("template-state").textContent).toBe("This rule's own");
+    fireEvent.click(screen.getByTestId("field-transactional"));
+    fireEvent.click(screen.getByTestId("save"));
+    await waitFor(() => expect(calls.some((c) => c.operation === "CrmCouponRuleUpdate")).toBe(true));
+    const input = calls.find((c) => c.operation === "CrmCouponRuleUpdate")!.variables.input as Record<string, unknown>;
+    expect(input).toMatchObject({
+      customerNameJa: "ご愛顧クーポン",
+      customerNameEn: "Thank-you coupon",
+      delivery: ["EMAIL", "MESSAGE_WEBHOOK"],
+      messageTemplates: { ja: null, en: { subject: "Hi {name}: {discount}", text: EN_DEFAULT.text, html: EN_DEFAULT.html, short: EN_DEFAULT.short } },
+      webhookUrl: "https://line.example.com/hook",
+      webhookSecret: null,
+      transactional: true,
+    });
+    expect((input.messageTemplates as { en: Record<string, unknown> }).en).not.toHaveProperty("isDefault");
+    // each typed error under its own field
+    // the closest box around the input that holds the message holds no other field
+    const nearInput = (input: HTMLElement, shown: HTMLElement[]) => {
+      let box: HTMLElement | null = input.parentElement;
+      for (let i = 0; i < 4 && box; i += 1, box = box.parentElement)
+        if (shown.some((el) => box!.contains(el))) return box.querySelectorAll("input, textarea").length === 1;
+      return false;
+    };
+    const subjectErrors = await screen.findAllByText("Write the subject on one line.");
+    expect(nearInput(within(card).getByTestId("template-en-subject"), subjectErrors)).toBe(true);
+    expect(nearInput(screen.getByTestId("field-webhookUrl"), screen.getAllByText("Enter an http(s) URL."))).toBe(true);
+  });
+
+  it("checks templates before sending (ja messages) and resets a language to the default", async () => {
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmCouponRule: { crmCouponRule: rule({ delivery: ["EMAIL"] }) },
+      CrmCouponDeliveries: { crmCouponDeliveries: { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] } },
+    });
+    renderApp(`/coupons/${RULE_ID}`, { locale: "ja" });
+    const text = await screen.findByTestId("template-ja-text");
+    fireEvent.change(text, { target: { value: "{coupon_code} をどうぞ" } });
+    // no webhook fields without the LINE / SMS delivery
+    expect(screen.queryByTestId("webhook-fields")).toBeNull();
+    fireEvent.click(screen.getByTestId("save"));
+    expect(await screen.findByText("不明な差し込み項目 {coupon_code}")).toBeTruthy();
+    expect(calls.some((c) => c.operation === "CrmCouponRuleUpdate")).toBe(false);
+    fireEvent.click(screen.getByTestId("template-reset"));
+    expect(screen.getByTestId("template-state").textContent).toBe("標準テンプレート");
+    // the API's default text is back, and nothing is left to save
+    expect((screen.getByTestId("template-ja-text") as HTMLTextAreaElement).value).toBe(JA_DEFAULT.text);
+    expect((screen.getByTestId("save") as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("the message card appears when email is ticked; a new rule says the defaults come from the API", async () => {
+    mockGraphQL({ CrmChannels: TEST_CHANNELS });
+    renderApp("/coupons/new");
+    await screen.findByTestId("field-name");
+    expect(screen.queryByTestId("messages-card")).toBeNull();
+    fireEvent.click(screen.getByTestId("delivery-EMAIL"));
+    const card = await screen.findByTestId("messages-card");
+    expect(card.textContent).toContain("appears here once the rule is saved");
+  });
+
+  it("lists the rule's deliveries with translated status and reasons, filters, pages and exports them", async () => {
+    const node = (i: number, patch: Record<string, unknown>) => ({
+      id: `D${i}`,
+      customerId: `VXNlcjo${i}`,
+      email: `c${i}@example.com`,
+      code: `CRM-${i}`,
+      method: "EMAIL",
+      status: "SENT",
+      reason: "",
+      attempts: 1,
+      createdAt: "2026-12-06T10:00:00Z",
+      updatedAt: "2026-12-06T10:00:00Z",
+      sentAt: "2026-12-06T10:01:00Z",
+      ...patch,
+    });
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmCouponRule: { crmCouponRule: rule({ status: "ACTIVE", isRunning: true, issuedCount: 3, delivery: ["EMAIL"] }) },
+      CrmCouponRuleReport: { crmCouponRuleReport: null },
+      CrmCouponDeliveries: (vars) => {
+        const filter = vars.filter as { status?: string };
+        if (filter.status === "FAILED")
+          return { crmCouponDeliveries: { totalCount: 1, pageInfo: { hasNextPage: false, endCursor: null }, edges: [{ node: node(9, { status: "FAILED", reason: "SMTP 550 mailbox unavailable", attempts: 6 }) }] } };
+        if (vars.after === "c2")
+          return { crmCouponDeliveries: { totalCount: 3, pageInfo: { hasNextPage: false, endCursor: "c3" }, edges: [{ node: node(3, { method: "MESSAGE_WEBHOOK", status: "SKIPPED", reason: "no_phone_or_line_id", sentAt: null }) }] } };
+        return {
+          crmCouponDeliveries: {
+            totalCount: 3,
+            pageInfo: { hasNextPage: true, endCursor: "c2" },
+            edges: [{ node: node(1, {}) }, { node: node(2, { status: "SKIPPED", reason: "no_consent", sentAt: null }) }],
+          },
+        };
+      },
+      CrmCouponDeliveriesExport: {
+        crmCouponDeliveriesExport: { url: "/plugins/saleor-crm-plugin/export/d?sig=2", expiresAt: "2026-12-07T05:00:00Z", columns: ["customer_id"], errors: [] },
+      },
+    });
+    renderApp(`/coupons/${RULE_ID}`, { locale: "ja" });
+    const card = await screen.findByTestId("deliveries-card");
+    await within(card).findByText("c1@example.com");
+    expect(within(card).getAllByTestId("delivery-row")).toHaveLength(2);
+    expect(within(card).getByText("マーケティング同意なし")).toBeTruthy();
+    expect(within(card).getByText("送信済み")).toBeTruthy();
+    expect(within(card).getByTestId("deliveries-total").textContent).toBe("3 件のメッセージ");
+    const first = calls.find((c) => c.operation === "CrmCouponDeliveries")!;
+    expect(first.variables).toEqual({ first: 20, after: null, filter: { rule: [RULE_ID] } });
+    // next page
+    fireEvent.click(within(card).getByTestId("deliveries-next"));
+    expect(await within(card).findByText("電話番号・LINE ユーザー ID なし")).toBeTruthy();
+    expect(within(card).getByText("LINE / SMS Webhook")).toBeTruthy();
+    expect(calls.filter((c) => c.operation === "CrmCouponDeliveries").at(-1)!.variables).toEqual({ first: 20, after: "c2", filter: { rule: [RULE_ID] } });
+    // filter by status: back to the first page; a failure shows the sender's error
+    fireEvent.click(within(card).getByTestId("deliveries-previous"));
+    await within(card).findByText("c1@example.com");
+    const statusSelect = within(card).getByLabelText("状態");
+    fireEvent.click(statusSelect);
+    fireEvent.click(await screen.findByRole("option", { name: "失敗" }));
+    expect(await within(card).findByText("SMTP 550 mailbox unavailable")).toBeTruthy();
+    expect(calls.filter((c) => c.operation === "CrmCouponDeliveries").at(-1)!.variables).toEqual({ first: 20, after: null, filter: { rule: [RULE_ID], status: "FAILED" } });
+    // export
+    fireEvent.click(screen.getByTestId("deliveries-export"));
+    const link = (await within(card).findByTestId("deliveries-export-link")) as HTMLAnchorElement;
+    expect(link.getAttribute("href")).toBe("/plugins/saleor-crm-plugin/export/d?sig=2");
+    expect(calls.find((c) => c.operation === "CrmCouponDeliveriesExport")!.variables).toEqual({ id: RULE_ID, bom: true });
+  });
+
+  it("after Run now issues codes, the deliveries are read again", async () => {
+    const empty = { crmCouponDeliveries: { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] } };
+    const active = { status: "ACTIVE", isRunning: true, issuedCount: 3, delivery: ["EMAIL"] };
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmCouponRule: { crmCouponRule: rule(active) },
+      CrmCouponRuleReport: { crmCouponRuleReport: null },
+      CrmCouponDeliveries: empty,
+      CrmCouponRuleRun: { crmCouponRuleRun: { issued: 2, heldOut: 0, budgetExhausted: false, rule: rule({ ...active, issuedCount: 5 }), errors: [] } },
+    });
+    renderApp(`/coupons/${RULE_ID}`);
+    await screen.findByText("No messages yet");
+    expect(calls.filter((c) => c.operation === "CrmCouponDeliveries")).toHaveLength(1);
+    fireEvent.click(screen.getByTestId("run-now"));
+    await waitFor(() => expect(calls.filter((c) => c.operation === "CrmCouponDeliveries")).toHaveLength(2));
+  });
+});
+

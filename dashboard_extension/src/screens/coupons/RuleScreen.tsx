@@ -18,19 +18,25 @@ import { useFormat } from "../../format";
 import { useLocale, useT } from "../../i18n";
 import { type TriggerKind, useTriggerCatalogue } from "./catalogue";
 import { CataloguePicker } from "./CataloguePicker";
+import { DeliveriesCard } from "./Deliveries";
 import { type DryRunResult, DryRunView } from "./DryRun";
 import {
   type ApiRule,
+  defaultTemplate,
   DELIVERIES,
   DISCOUNT_TYPES,
   emptyForm,
   errorField,
   type FieldError,
   fromRule,
+  MESSAGE_DELIVERIES,
   type RuleForm,
+  type TemplateLanguage,
+  type TemplatePart,
   toInput,
   validate,
 } from "./form";
+import { MessageFields } from "./MessageFields";
 import {
   ACTIVATE_MUTATION,
   CREATE_MUTATION,
@@ -172,6 +178,28 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
       return rest;
     });
   };
+
+  const clearServerError = (field: string) =>
+    setServerErrors((e) => {
+      if (!(field in e)) return e;
+      const { [field]: _, ...rest } = e;
+      return rest;
+    });
+  const setTemplate = (lang: TemplateLanguage, part: TemplatePart, value: string) => {
+    setForm((s) => ({
+      ...s,
+      messageTemplates: { ...s.messageTemplates, [lang]: { ...s.messageTemplates[lang], [part]: value, isDefault: false } },
+    }));
+    clearServerError(`messageTemplates.${lang}.${part}`);
+  };
+  const resetTemplate = (lang: TemplateLanguage) => {
+    // back to the API's default: its text when the saved rule showed it, else
+    // empty (the API fills it in on saving)
+    const before = saved.messageTemplates[lang];
+    setForm((s) => ({ ...s, messageTemplates: { ...s.messageTemplates, [lang]: before.isDefault ? { ...before } : defaultTemplate() } }));
+    for (const part of ["subject", "text", "html", "short"]) clearServerError(`messageTemplates.${lang}.${part}`);
+  };
+  const sendsMessages = form.delivery.some((d) => MESSAGE_DELIVERIES.includes(d));
 
   const [create, createState] = useCrmMutation<{ crmCouponRuleCreate: Payload }>(CREATE_MUTATION);
   const [update, updateState] = useCrmMutation<{ crmCouponRuleUpdate: Payload }>(UPDATE_MUTATION);
@@ -408,6 +436,23 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
               error={Boolean(errorOf("description"))}
               helperText={errorOf("description")}
             />
+            <Box display="grid" __gridTemplateColumns="1fr 1fr" gap={4}>
+              {(["customerNameJa", "customerNameEn"] as const).map((key) => (
+                <Input
+                  key={key}
+                  label={t(`fields.${key}`)}
+                  value={form[key]}
+                  onChange={(e) => set(key, e.target.value)}
+                  disabled={readOnly}
+                  error={Boolean(errorOf(key))}
+                  helperText={errorOf(key)}
+                  data-testid={`field-${key}`}
+                />
+              ))}
+            </Box>
+            <Text size={2} color="default2" data-testid="customer-names-hint">
+              {t("hints.customerNames")}
+            </Text>
             <Select
               label={t("fields.channel")}
               options={channelOptions}
@@ -580,6 +625,18 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
               {errorOf("delivery") && <Text color="critical1">{errorOf("delivery")}</Text>}
             </Box>
           </Card>
+
+          {sendsMessages && (
+            <MessageFields
+              form={form}
+              isNew={!rule}
+              readOnly={readOnly}
+              errorOf={errorOf}
+              onTemplate={setTemplate}
+              onResetTemplate={resetTemplate}
+              onChange={(key, value) => set(key, value as never)}
+            />
+          )}
         </Box>
 
         <Box display="flex" flexDirection="column" gap={5}>
@@ -616,6 +673,12 @@ export function RuleEditor({ rule: initial, catalogue, canEdit }: { rule: Rule |
           )}
         </Box>
       </Box>
+      {rule && canEdit && (rule.delivery.some((d) => MESSAGE_DELIVERIES.includes(d)) || issuedAny) && (
+        <Box marginTop={6}>
+          {/* remounted when codes are issued: a run queues new messages */}
+          <DeliveriesCard key={`${rule.id}-${rule.issuedCount}`} ruleId={rule.id} />
+        </Box>
+      )}
       {showActivate && rule && (
         <ActivateDialog
           ruleId={rule.id}

@@ -9,7 +9,8 @@ import { BENEFITS, METRICS } from "../loyalty/ladder";
 import { PROGRAM_FIELDS } from "../loyalty/program";
 import { DIMENSIONS, GROUPS } from "../rfm/grid";
 import { FALLBACK } from "./catalogue";
-import { DELIVERIES, DISCOUNT_TYPES, emptyForm, validate } from "./form";
+import { DELIVERY_METHODS, DELIVERY_STATUSES, SKIP_REASONS } from "./Deliveries";
+import { DELIVERIES, DISCOUNT_TYPES, emptyForm, PLACEHOLDERS, TEMPLATE_LANGUAGES, TEMPLATE_PARTS, validate } from "./form";
 
 const VALIDATION = [
   "required",
@@ -32,6 +33,12 @@ const VALIDATION = [
   "thresholdOrder",
   "fourBoundaries",
   "rising",
+  "templateBrace",
+  "templatePlaceholder",
+  "templateFormat",
+  "oneLine",
+  "url",
+  "secretLength",
 ].map((k) => `validation.${k}`);
 
 const KEYS: Record<string, string[]> = {
@@ -41,6 +48,15 @@ const KEYS: Record<string, string[]> = {
     ...["DRAFT", "ACTIVE", "PAUSED"].map((s) => `status.${s}`),
     ...DISCOUNT_TYPES.map((d) => `discount.${d}`),
     ...DELIVERIES.flatMap((d) => [`delivery.${d}.label`, `delivery.${d}.help`]),
+    "fields.customerNameJa",
+    "fields.customerNameEn",
+    ...TEMPLATE_LANGUAGES.map((l) => `messages.languages.${l}`),
+    ...TEMPLATE_PARTS.flatMap((p) => [`messages.parts.${p}`, `messages.partHelp.${p}`]),
+    ...PLACEHOLDERS.map((p) => `messages.placeholder.${p}`),
+    ...DELIVERY_STATUSES.map((s) => `deliveries.status.${s}`),
+    ...DELIVERY_METHODS.map((m) => `deliveries.method.${m}`),
+    ...SKIP_REASONS.map((r) => `deliveries.reason.${r}`),
+    ...["recipient", "method", "status", "reason", "attempts", "updatedAt"].map((c) => `deliveries.columns.${c}`),
     "export.EMAIL",
     "export.POSTAL",
     "ui.noPermission.MANAGE_DISCOUNTS",
@@ -71,5 +87,10 @@ describe("keys built at run time", () => {
   it("every validation key the form produces is translated", () => {
     const bad = { ...emptyForm("c", "NTH_ORDER"), params: { n: "x" }, validityDays: "0", controlPercent: "99" };
     for (const e of validate(bad, FALLBACK, "USD")) expect(VALIDATION).toContain(e.key);
+    const own = { subject: "a\nb", text: "{x}", html: "{name:>3}", short: "{", isDefault: false };
+    const messages = { ...emptyForm("c", "FIRST_ORDER"), messageTemplates: { ja: own, en: own }, webhookUrl: "x", webhookSecret: "y" };
+    const keys = validate(messages, FALLBACK, "USD").map((e) => e.key);
+    expect(keys.length).toBeGreaterThan(5);
+    for (const k of keys) expect(VALIDATION).toContain(k);
   });
 });

@@ -13,6 +13,14 @@ import {
   validate,
 } from "./form";
 
+/** What the API answers for a language on its default (domain/messages.py). */
+const EN_DEFAULT = {
+  subject: "{name}, a coupon for you: {discount}",
+  text: "Hello {name},\n\nHere is your personal coupon: {discount}.\nCode: {code}\n",
+  html: "<p>Hello {name},</p>",
+  short: "{name}, your coupon {discount}: {code} (until {expiry})",
+};
+
 /** One valid value per parameter type, as the API would hold it. */
 function sampleValue(p: TriggerKind["parameters"][number]) {
   switch (p.type) {
@@ -61,7 +69,17 @@ function apiRule(kind: TriggerKind): ApiRule {
     reportWindowDays: 45,
     startsAt: "2026-12-01T09:30:00.000Z",
     endsAt: null,
-    delivery: ["CSV", "WEBHOOK"],
+    delivery: ["CSV", "WEBHOOK", "EMAIL", "MESSAGE_WEBHOOK"],
+    customerNameJa: "ご愛顧感謝クーポン",
+    customerNameEn: "Thank-you coupon",
+    messageTemplates: {
+      // ja: the merchant's own; en: the API's default (filled in, isDefault)
+      ja: { subject: "{name}様へ", text: "コード {code}", html: "", short: "{code}", isDefault: false },
+      en: { ...EN_DEFAULT, isDefault: true },
+    },
+    webhookUrl: "https://line.example.com/hook",
+    hasWebhookSecret: true,
+    transactional: true,
   };
 }
 
@@ -90,12 +108,34 @@ describe("trigger form ↔ API input round trips", () => {
         reportWindowDays: 45,
         startsAt: "2026-12-01T09:30:00.000Z",
         endsAt: null,
-        delivery: ["CSV", "WEBHOOK"],
+        delivery: ["CSV", "WEBHOOK", "EMAIL", "MESSAGE_WEBHOOK"],
+        customerNameJa: "ご愛顧感謝クーポン",
+        customerNameEn: "Thank-you coupon",
+        // the own language is sent whole; the default one not at all
+        messageTemplates: { ja: { subject: "{name}様へ", text: "コード {code}", html: "", short: "{code}" }, en: null },
+        webhookUrl: "https://line.example.com/hook",
+        // the saved secret is kept: nothing is sent
+        webhookSecret: null,
+        transactional: true,
       });
     });
 
     it(`${kind.kind}: form → input → (saved rule) → form is the same form`, () => {
-      const form = { ...emptyForm("default-channel", kind.kind), name: "x", discountValue: "10" };
+      const form = {
+        ...emptyForm("default-channel", kind.kind),
+        name: "x",
+        discountValue: "10",
+        customerNameJa: "誕生日クーポン",
+        customerNameEn: "Birthday coupon",
+        delivery: ["EMAIL" as const, "MESSAGE_WEBHOOK" as const],
+        messageTemplates: {
+          ja: { subject: "{name}様", text: "{code}", html: "<b>{code}</b>", short: "{code}", isDefault: false },
+          en: { subject: "Hi {name}", text: "{code} {{literal}}", html: "", short: "", isDefault: false },
+        },
+        webhookUrl: "https://sms.example.com/in",
+        webhookSecret: "0123456789abcdef-secret",
+        transactional: true,
+      };
       form.params = defaultParams(kind);
       for (const p of kind.parameters) {
         const v = sampleValue(p);
@@ -124,8 +164,18 @@ describe("trigger form ↔ API input round trips", () => {
         startsAt: input.startsAt,
         endsAt: input.endsAt,
         delivery: input.delivery,
+        customerNameJa: input.customerNameJa,
+        customerNameEn: input.customerNameEn,
+        messageTemplates: {
+          ja: { ...input.messageTemplates.ja!, isDefault: false },
+          en: { ...input.messageTemplates.en!, isDefault: false },
+        },
+        webhookUrl: input.webhookUrl,
+        hasWebhookSecret: input.webhookSecret !== null,
+        transactional: input.transactional,
       };
-      expect(fromRule(saved, FALLBACK)).toEqual(form);
+      // the secret is write-only: the saved rule says only that one is set
+      expect(fromRule(saved, FALLBACK)).toEqual({ ...form, webhookSecret: "", hasWebhookSecret: true });
     });
   }
 
@@ -312,5 +362,74 @@ describe("validation messages", () => {
     expect(shareToPercent(0.125)).toBe("12.5");
     expect(shareToPercent(0.9)).toBe("90");
     expect(shareToPercent(0.07)).toBe("7");
+  });
+});
+
+describe("customer names, message templates, webhook", () => {
+  const base = () => ({ ...emptyForm("default-channel", "NTH_ORDER"), name: "Rule", discountValue: "10", params: { n: "3" } });
+
+  it("a new rule sends no templates (the API's defaults), no secret, and names as typed", () => {
+    const input = toInput({ ...base(), customerNameJa: "  初回クーポン ", delivery: ["EMAIL"] }, FALLBACK);
+    expect(input).toMatchObject({
+      customerNameJa: "初回クーポン",
+      customerNameEn: "",
+      messageTemplates: { ja: null, en: null },
+      webhookUrl: "",
+      webhookSecret: null,
+      transactional: false,
+      delivery: ["EMAIL"],
+    });
+  });
+
+  it("a language on its default stays default through a round trip (the defaults are not saved as own)", () => {
+    const rule = apiRule(FALLBACK.find((k) => k.kind === "FIRST_ORDER")!);
+    const form = fromRule(rule, FALLBACK);
+    expect(form.messageTemplates.en).toEqual({ ...EN_DEFAULT, isDefault: true });
+    expect(toInput(form, FALLBACK).messageTemplates.en).toBeNull();
+    // editing one part makes the whole language the rule's own
+    const edited = { ...form, messageTemplates: { ...form.messageTemplates, en: { ...form.messageTemplates.en, subject: "Hi {name}", isDefault: false } } };
+    expect(toInput(edited, FALLBACK).messageTemplates.en).toEqual({ ...EN_DEFAULT, subject: "Hi {name}" });
+  });
+
+  it("checks names, templates (placeholders, braces, one-line subject) and the webhook as the API does", () => {
+    const own = (patch: Record<string, string>) => ({ subject: "s", text: "t", html: "", short: "", isDefault: false, ...patch });
+    const form = {
+      ...base(),
+      customerNameEn: "x".repeat(129),
+      messageTemplates: {
+        ja: own({ subject: "件名\n二行目", text: "{coupon}", html: "{name!r}", short: "{code" }),
+        en: own({ text: "{{ok}} {name} }", html: "x".repeat(50_001) }),
+      },
+      webhookUrl: "ftp://x",
+      webhookSecret: "short",
+    };
+    expect(validate(form, FALLBACK, "USD")).toEqual([
+      { field: "customerNameEn", key: "validation.maxLength", values: { max: 128 } },
+      { field: "messageTemplates.ja.subject", key: "validation.oneLine" },
+      { field: "messageTemplates.ja.text", key: "validation.templatePlaceholder", values: { placeholder: "{coupon}" } },
+      { field: "messageTemplates.ja.html", key: "validation.templateFormat", values: { placeholder: "{name!r}" } },
+      { field: "messageTemplates.ja.short", key: "validation.templateBrace" },
+      { field: "messageTemplates.en.text", key: "validation.templateBrace" },
+      { field: "messageTemplates.en.html", key: "validation.maxLength", values: { max: 50_000 } },
+      { field: "webhookUrl", key: "validation.url" },
+      { field: "webhookSecret", key: "validation.secretLength", values: { min: 16, max: 255 } },
+    ]);
+    // every placeholder of the API is accepted, and a default language is not checked
+    const all = "{name} {code} {discount} {expiry} {points} {product} {storefront_url} {unsubscribe_url} {{ }}";
+    expect(
+      validate({ ...base(), messageTemplates: { ja: own({ text: all, html: all, short: all }), en: { ...own({ text: "{bad}" }), isDefault: true } } }, FALLBACK, "USD"),
+    ).toEqual([]);
+  });
+
+  it("a webhook URL needs a secret unless one is saved", () => {
+    const form = { ...base(), webhookUrl: "https://hook.example.com/x" };
+    expect(validate(form, FALLBACK, "USD")).toEqual([{ field: "webhookSecret", key: "validation.required" }]);
+    expect(validate({ ...form, hasWebhookSecret: true }, FALLBACK, "USD")).toEqual([]);
+  });
+
+  it("the API's errors on templates, webhook and names land on their fields", () => {
+    const form = base();
+    for (const f of ["messageTemplates.ja.subject", "messageTemplates.en.html", "webhookUrl", "webhookSecret", "customerNameJa"])
+      expect(errorField(f, form, FALLBACK)).toBe(f);
   });
 });

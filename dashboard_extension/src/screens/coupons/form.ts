@@ -8,9 +8,36 @@
 import { findKind, LIST_TYPES, type TriggerKind, type TriggerParam } from "./catalogue";
 
 export type DiscountType = "PERCENTAGE" | "FIXED" | "FREE_SHIPPING";
-export type Delivery = "SALEOR_NOTIFY" | "WEBHOOK" | "CSV";
+export type Delivery = "SALEOR_NOTIFY" | "WEBHOOK" | "CSV" | "EMAIL" | "MESSAGE_WEBHOOK";
 export const DISCOUNT_TYPES: DiscountType[] = ["PERCENTAGE", "FIXED", "FREE_SHIPPING"];
-export const DELIVERIES: Delivery[] = ["SALEOR_NOTIFY", "WEBHOOK", "CSV"];
+export const DELIVERIES: Delivery[] = ["SALEOR_NOTIFY", "WEBHOOK", "CSV", "EMAIL", "MESSAGE_WEBHOOK"];
+/** Deliveries that send a message to the customer (they use the templates). */
+export const MESSAGE_DELIVERIES: Delivery[] = ["EMAIL", "MESSAGE_WEBHOOK"];
+
+/** Languages and parts of the message templates (domain/messages.py). */
+export const TEMPLATE_LANGUAGES = ["ja", "en"] as const;
+export type TemplateLanguage = (typeof TEMPLATE_LANGUAGES)[number];
+export const TEMPLATE_PARTS = ["subject", "text", "html", "short"] as const;
+export type TemplatePart = (typeof TEMPLATE_PARTS)[number];
+export const TEMPLATE_MAX_LENGTH: Record<TemplatePart, number> = { subject: 200, text: 10_000, html: 50_000, short: 1000 };
+export const PLACEHOLDERS = [
+  "name",
+  "code",
+  "discount",
+  "expiry",
+  "points",
+  "product",
+  "storefront_url",
+  "unsubscribe_url",
+] as const;
+export const CUSTOMER_NAME_MAX = 128;
+
+export type MessageTemplate = Record<TemplatePart, string>;
+/** A language's template as the API returns it (defaults filled in). */
+export type ApiTemplate = MessageTemplate & { isDefault: boolean };
+/** In the editor: `isDefault` while the merchant has not written their own
+ * (then nothing is sent for that language and the API keeps its default). */
+export type FormTemplate = MessageTemplate & { isDefault: boolean };
 
 export interface Money {
   amount: number;
@@ -41,6 +68,12 @@ export interface ApiRule {
   startsAt: string | null;
   endsAt: string | null;
   delivery: Delivery[];
+  customerNameJa?: string;
+  customerNameEn?: string;
+  messageTemplates?: Record<TemplateLanguage, ApiTemplate>;
+  webhookUrl?: string;
+  hasWebhookSecret?: boolean;
+  transactional?: boolean;
 }
 
 /** Parameter values as the inputs hold them: text, or a list of IDs. */
@@ -70,6 +103,19 @@ export interface RuleForm {
   startsAt: string;
   endsAt: string;
   delivery: Delivery[];
+  customerNameJa: string;
+  customerNameEn: string;
+  messageTemplates: Record<TemplateLanguage, FormTemplate>;
+  webhookUrl: string;
+  /** a new secret ("" keeps the saved one) */
+  webhookSecret: string;
+  /** a secret is saved (it is never shown) */
+  hasWebhookSecret: boolean;
+  transactional: boolean;
+}
+
+export function defaultTemplate(): FormTemplate {
+  return { subject: "", text: "", html: "", short: "", isDefault: true };
 }
 
 /** The API's defaults (domain/coupons.py). */
@@ -96,6 +142,13 @@ export function emptyForm(channel = "", triggerKind = "SEGMENT_ENTRY"): RuleForm
     startsAt: "",
     endsAt: "",
     delivery: ["CSV"],
+    customerNameJa: "",
+    customerNameEn: "",
+    messageTemplates: { ja: defaultTemplate(), en: defaultTemplate() },
+    webhookUrl: "",
+    webhookSecret: "",
+    hasWebhookSecret: false,
+    transactional: false,
   };
 }
 
@@ -177,7 +230,22 @@ export function fromRule(rule: ApiRule, catalogue: TriggerKind[]): RuleForm {
     startsAt: toLocalInput(rule.startsAt),
     endsAt: toLocalInput(rule.endsAt),
     delivery: [...rule.delivery],
+    customerNameJa: rule.customerNameJa ?? "",
+    customerNameEn: rule.customerNameEn ?? "",
+    messageTemplates: {
+      ja: templateFromApi(rule.messageTemplates?.ja),
+      en: templateFromApi(rule.messageTemplates?.en),
+    },
+    webhookUrl: rule.webhookUrl ?? "",
+    webhookSecret: "",
+    hasWebhookSecret: Boolean(rule.hasWebhookSecret),
+    transactional: Boolean(rule.transactional),
   };
+}
+
+function templateFromApi(t: ApiTemplate | undefined): FormTemplate {
+  if (!t) return defaultTemplate();
+  return { subject: t.subject, text: t.text, html: t.html, short: t.short, isDefault: t.isDefault };
 }
 
 export type TriggerInput = { kind: string } & Record<string, string | number | string[] | null>;
@@ -203,6 +271,13 @@ export interface RuleInput {
   startsAt: string | null;
   endsAt: string | null;
   delivery: Delivery[];
+  customerNameJa: string;
+  customerNameEn: string;
+  /** a language still on its default is sent as null (the API keeps the default) */
+  messageTemplates: Record<TemplateLanguage, MessageTemplate | null>;
+  webhookUrl: string;
+  webhookSecret: string | null;
+  transactional: boolean;
 }
 
 function paramToInput(p: TriggerParam, value: ParamValue | undefined) {
@@ -242,7 +317,55 @@ export function toInput(form: RuleForm, catalogue: TriggerKind[]): RuleInput {
     startsAt: fromLocalInput(form.startsAt),
     endsAt: fromLocalInput(form.endsAt),
     delivery: [...form.delivery],
+    customerNameJa: form.customerNameJa.trim(),
+    customerNameEn: form.customerNameEn.trim(),
+    messageTemplates: {
+      ja: templateToInput(form.messageTemplates.ja),
+      en: templateToInput(form.messageTemplates.en),
+    },
+    webhookUrl: form.webhookUrl.trim(),
+    webhookSecret: form.webhookSecret.trim() === "" ? null : form.webhookSecret.trim(),
+    transactional: form.transactional,
   };
+}
+
+function templateToInput(t: FormTemplate): MessageTemplate | null {
+  if (t.isDefault) return null;
+  return { subject: t.subject, text: t.text, html: t.html, short: t.short };
+}
+
+/** The problem of a template's placeholders (as the API's string.Formatter
+ * parse sees it), or null: `{{` / `}}` write a brace, `{name}` a placeholder,
+ * nothing else. */
+export function templateProblem(text: string): { key: string; placeholder?: string } | null {
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === "{") {
+      if (text[i + 1] === "{") {
+        i += 2;
+        continue;
+      }
+      const end = text.indexOf("}", i + 1);
+      if (end < 0) return { key: "validation.templateBrace" };
+      const field = text.slice(i + 1, end);
+      if (field.includes("{")) return { key: "validation.templateBrace" };
+      if (/[!:]/.test(field)) return { key: "validation.templateFormat", placeholder: `{${field}}` };
+      if (!(PLACEHOLDERS as readonly string[]).includes(field))
+        return { key: "validation.templatePlaceholder", placeholder: `{${field}}` };
+      i = end + 1;
+      continue;
+    }
+    if (c === "}") {
+      if (text[i + 1] === "}") {
+        i += 2;
+        continue;
+      }
+      return { key: "validation.templateBrace" };
+    }
+    i += 1;
+  }
+  return null;
 }
 
 /** A validation problem: the form field and an i18n key of the coupons
@@ -386,6 +509,41 @@ export function validate(form: RuleForm, catalogue: TriggerKind[], currency: str
     errors.push({ field: "controlPercent", key: "validation.controlShare" });
   else if (places(cp) > 1)
     errors.push({ field: "controlPercent", key: "validation.places", values: { places: 1 } });
+
+  for (const lang of ["Ja", "En"] as const) {
+    const field = `customerName${lang}` as const;
+    if (form[field].trim().length > CUSTOMER_NAME_MAX)
+      errors.push({ field, key: "validation.maxLength", values: { max: CUSTOMER_NAME_MAX } });
+  }
+  for (const lang of TEMPLATE_LANGUAGES) {
+    const tpl = form.messageTemplates[lang];
+    if (tpl.isDefault) continue;
+    for (const part of TEMPLATE_PARTS) {
+      const field = `messageTemplates.${lang}.${part}`;
+      const text = tpl[part];
+      if (text.length > TEMPLATE_MAX_LENGTH[part]) {
+        errors.push({ field, key: "validation.maxLength", values: { max: TEMPLATE_MAX_LENGTH[part] } });
+        continue;
+      }
+      if (part === "subject" && /[\r\n]/.test(text)) {
+        errors.push({ field, key: "validation.oneLine" });
+        continue;
+      }
+      const problem = templateProblem(text);
+      if (problem) {
+        errors.push({ field, key: problem.key, values: problem.placeholder ? { placeholder: problem.placeholder } : undefined });
+      }
+    }
+  }
+  const url = form.webhookUrl.trim();
+  const secret = form.webhookSecret.trim();
+  if (url) {
+    if (url.length > 500) errors.push({ field: "webhookUrl", key: "validation.maxLength", values: { max: 500 } });
+    else if (!/^https?:\/\/\S+$/.test(url)) errors.push({ field: "webhookUrl", key: "validation.url" });
+    if (!secret && !form.hasWebhookSecret) errors.push({ field: "webhookSecret", key: "validation.required" });
+  }
+  if (secret && (secret.length < 16 || secret.length > 255))
+    errors.push({ field: "webhookSecret", key: "validation.secretLength", values: { min: 16, max: 255 } });
 
   const start = fromLocalInput(form.startsAt);
   const end = fromLocalInput(form.endsAt);

@@ -2,6 +2,7 @@
 
 const MONEY = "amount currency";
 const ERRORS = "errors { field code message }";
+const TEMPLATE = "subject text html short isDefault";
 
 export const RULE_FIELDS = `
   id name description channel status isRunning
@@ -10,6 +11,9 @@ export const RULE_FIELDS = `
   productIds categoryIds collectionIds
   validityDays maxPerCustomer cooldownDays budgetCodes budgetAmount { ${MONEY} }
   controlShare reportWindowDays startsAt endsAt delivery
+  customerNameJa customerNameEn
+  messageTemplates { ja { ${TEMPLATE} } en { ${TEMPLATE} } }
+  webhookUrl hasWebhookSecret transactional
   activatedAt issuedCount controlCount createdAt updatedAt
 `;
 
@@ -119,5 +123,24 @@ export const SEGMENTS_QUERY = /* GraphQL */ `
 export const TIERS_QUERY = /* GraphQL */ `
   query CrmCouponTiers($channel: String!) {
     crmLoyaltyProgram(channel: $channel) { id tiers { id name rank } }
+  }
+`;
+
+/** Each recipient's message of a rule (email / LINE-SMS webhook), newest first. */
+export const DELIVERIES_QUERY = /* GraphQL */ `
+  query CrmCouponDeliveries($first: Int!, $after: String, $filter: CRMCouponDeliveryFilterInput) {
+    crmCouponDeliveries(first: $first, after: $after, filter: $filter) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node {
+        id customerId email code method status reason attempts createdAt updatedAt sentAt
+      } }
+    }
+  }
+`;
+
+export const DELIVERIES_EXPORT_MUTATION = /* GraphQL */ `
+  mutation CrmCouponDeliveriesExport($id: ID!, $bom: Boolean) {
+    crmCouponDeliveriesExport(id: $id, bom: $bom) { url expiresAt columns ${ERRORS} }
   }
 `;

@@ -15,6 +15,7 @@ const PROGRAM = {
   currency: "USD",
   isActive: true,
   pointsPerUnit: 1,
+  pointsBase: "TOTAL",
   rounding: "DOWN",
   returnWindowDays: 14,
   pointsValidityDays: 365,
@@ -31,6 +32,8 @@ const PROGRAM = {
     {
       id: "Q1JNVGllcjox",
       name: "Silver",
+      customerNameJa: "",
+      customerNameEn: "",
       rank: 1,
       metric: "SPEND",
       threshold: 300,
@@ -45,6 +48,8 @@ const PROGRAM = {
     {
       id: "Q1JNVGllcjoy",
       name: "Gold",
+      customerNameJa: "ゴールド会員",
+      customerNameEn: "Gold member",
       rank: 2,
       metric: "SPEND",
       threshold: 1000,
@@ -101,6 +106,7 @@ describe("loyalty tier ladder", () => {
       channel: "default-channel",
       input: {
         pointsPerUnit: "1",
+        pointsBase: "TOTAL",
         windowKind: "ROLLING_MONTHS",
         windowMonths: 12,
         tiers: [
@@ -228,5 +234,65 @@ describe("loyalty tier ladder", () => {
     await waitFor(() => expect(calls.some((c) => c.operation === "CrmTierUpdate")).toBe(true));
     expect(calls.find((c) => c.operation === "CrmTierUpdate")!.variables).toMatchObject({ id: "Q1JNVGllcjoz" });
     expect(calls.filter((c) => c.operation === "CrmTierCreate")).toHaveLength(1);
+  });
+
+  it("the points base is chosen with its explanation; changing it needs a preview and is saved with the program", async () => {
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmLoyaltyPrograms: { crmLoyaltyPrograms: [PROGRAM] },
+      CrmLoyaltyPreview: PREVIEW,
+      CrmLoyaltyProgramUpdate: (vars) => ({
+        crmLoyaltyProgramUpdate: { program: { ...PROGRAM, ...(vars.input as object) }, errors: [] },
+      }),
+    });
+    renderApp("/loyalty", { locale: "ja" });
+    const select = (await screen.findAllByLabelText("ポイント付与の対象"))[0];
+    expect(screen.getByText(/商品小計：割引後の商品代金/)).toBeTruthy();
+    fireEvent.click(select);
+    fireEvent.click(await screen.findByRole("option", { name: "商品小計（割引後）" }));
+    // points change: the preview comes first
+    await waitFor(() => expect((screen.getByTestId("save-loyalty") as HTMLButtonElement).disabled).toBe(true));
+    fireEvent.click(screen.getByTestId("preview"));
+    await screen.findByTestId("loyalty-preview");
+    const preview = calls.find((c) => c.operation === "CrmLoyaltyPreview")!;
+    expect((preview.variables.input as { pointsBase: string }).pointsBase).toBe("SUBTOTAL");
+    await waitFor(() => expect((screen.getByTestId("save-loyalty") as HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(screen.getByTestId("save-loyalty"));
+    await waitFor(() => expect(calls.some((c) => c.operation === "CrmLoyaltyProgramUpdate")).toBe(true));
+    const update = calls.find((c) => c.operation === "CrmLoyaltyProgramUpdate")!;
+    expect(update.variables).toMatchObject({ id: PROGRAM.id, input: { pointsBase: "SUBTOTAL", pointsPerUnit: "1" } });
+    // no tier changed
+    expect(calls.some((c) => c.operation === "CrmTierUpdate")).toBe(false);
+  });
+
+  it("a tier's customer-facing names are saved without a preview; the API's error lands on the field", async () => {
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmLoyaltyPrograms: { crmLoyaltyPrograms: [PROGRAM] },
+      CrmTierUpdate: {
+        crmTierUpdate: { tier: null, errors: [{ field: "customerNameEn", code: "INVALID", message: "Use at most 128 characters." }] },
+      },
+    });
+    renderApp("/loyalty");
+    expect(((await screen.findByTestId("tier-1-customerNameJa")) as HTMLInputElement).value).toBe("ゴールド会員");
+    fireEvent.change(screen.getByTestId("tier-0-customerNameJa"), { target: { value: "シルバー会員" } });
+    fireEvent.change(screen.getByTestId("tier-0-customerNameEn"), { target: { value: "Silver member" } });
+    expect(screen.queryByTestId("preview-first")).toBeNull();
+    await waitFor(() => expect((screen.getByTestId("save-loyalty") as HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(screen.getByTestId("save-loyalty"));
+    await waitFor(() => expect(calls.some((c) => c.operation === "CrmTierUpdate")).toBe(true));
+    expect(calls.some((c) => c.operation === "CrmLoyaltyPreview")).toBe(false);
+    const updates = calls.filter((c) => c.operation === "CrmTierUpdate");
+    expect(updates).toHaveLength(1);
+    expect(updates[0].variables).toMatchObject({
+      id: "Q1JNVGllcjox",
+      input: { name: "Silver", customerNameJa: "シルバー会員", customerNameEn: "Silver member", threshold: "300" },
+    });
+    const shown = await screen.findAllByText("Use at most 128 characters.");
+    const input = screen.getByTestId("tier-0-customerNameEn");
+    let box: HTMLElement | null = input.parentElement;
+    let near = false;
+    for (let i = 0; i < 4 && box && !near; i += 1, box = box.parentElement) near = shown.some((el) => box!.contains(el));
+    expect(near).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ import { hasKey, useLocale, useT } from "../../i18n";
 import { CataloguePicker } from "../coupons/CataloguePicker";
 import { ChannelPicker, useChannel } from "../../components/channel";
 import { Card, EmptyState, ErrorState, Loading, PageHeader, QueryStates, ReadOnlyBanner } from "../coupons/ui";
-import { BENEFITS, fromTiers, METRICS, newRow, planSave, type TierRow, toLadderInput, validateLadder } from "./ladder";
+import { BENEFITS, fromTiers, METRICS, newRow, planSave, type TierRow, toLadderInput, toPreviewTiers, validateLadder } from "./ladder";
 import { type ApiProgram, newProgramForm, PROGRAM_FIELDS, type ProgramForm, programInput, programToForm, validateProgram } from "./program";
 import {
   PREVIEW_QUERY,
@@ -109,20 +109,26 @@ export function ProgramEditor({
   const savedRows = useMemo(() => fromTiers(program?.tiers ?? []), [program]);
   const previewInput = useMemo(
     () => ({
-      tiers: toLadderInput(rows),
+      tiers: toPreviewTiers(rows),
       pointsPerUnit: form.pointsPerUnit.trim(),
+      pointsBase: form.pointsBase,
       windowKind: form.windowKind,
       windowMonths: Number(form.windowMonths),
     }),
-    [rows, form.pointsPerUnit, form.windowKind, form.windowMonths],
+    [rows, form.pointsPerUnit, form.pointsBase, form.windowKind, form.windowMonths],
   );
   const previewKey = JSON.stringify(previewInput);
+  // what changes the figures needs a preview; the customer-facing names do not
   const ladderChanged =
-    JSON.stringify(toLadderInput(rows)) !== JSON.stringify(toLadderInput(savedRows)) ||
+    JSON.stringify(toPreviewTiers(rows)) !== JSON.stringify(toPreviewTiers(savedRows)) ||
     form.pointsPerUnit !== savedForm.pointsPerUnit ||
+    form.pointsBase !== savedForm.pointsBase ||
     form.windowKind !== savedForm.windowKind ||
     form.windowMonths !== savedForm.windowMonths;
-  const dirty = ladderChanged || JSON.stringify(form) !== JSON.stringify(savedForm);
+  const dirty =
+    ladderChanged ||
+    JSON.stringify(toLadderInput(rows)) !== JSON.stringify(toLadderInput(savedRows)) ||
+    JSON.stringify(form) !== JSON.stringify(savedForm);
 
   const [previewed, setPreviewed] = useState<{ key: string; preview: Preview } | null>(null);
   const [previewLoading, setPreviewLoading] = useState(false);
@@ -470,6 +476,20 @@ function TierEditor({
           helperText={errorOf("threshold")}
           data-testid={`tier-${index}-threshold`}
         />
+      </Box>
+      <Box display="grid" __gridTemplateColumns="1fr 1fr" gap={3}>
+        {(["customerNameJa", "customerNameEn"] as const).map((key) => (
+          <Input
+            key={key}
+            label={t(`tier.${key}`)}
+            value={row[key]}
+            onChange={(e) => onChange({ [key]: e.target.value })}
+            disabled={readOnly}
+            error={Boolean(errorOf(key))}
+            helperText={errorOf(key) ?? t("tier.customerNameHelp")}
+            data-testid={`tier-${index}-${key}`}
+          />
+        ))}
       </Box>
       <Box display="grid" __gridTemplateColumns="2fr 1fr 1fr 1fr" gap={3}>
         <Select

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 
-import { type ApiTier, fromTiers, newRow, planSave, toLadderInput, validateLadder } from "./ladder";
+import { type ApiTier, fromTiers, newRow, planSave, toLadderInput, toPreviewTiers, validateLadder } from "./ladder";
 
 const saved: ApiTier[] = [
   {
     id: "T2",
     name: "Gold",
+    customerNameJa: "ゴールド会員",
+    customerNameEn: "Gold member",
     rank: 2,
     metric: "SPEND",
     threshold: 1000,
@@ -20,6 +22,8 @@ const saved: ApiTier[] = [
   {
     id: "T1",
     name: "Silver",
+    customerNameJa: "",
+    customerNameEn: "",
     rank: 1,
     metric: "SPEND",
     threshold: 300,
@@ -41,6 +45,8 @@ describe("tier ladder", () => {
     expect(toLadderInput(rows)).toEqual([
       {
         name: "Silver",
+        customerNameJa: "",
+        customerNameEn: "",
         rank: 1,
         metric: "SPEND",
         threshold: "300",
@@ -54,6 +60,8 @@ describe("tier ladder", () => {
       },
       {
         name: "Gold",
+        customerNameJa: "ゴールド会員",
+        customerNameEn: "Gold member",
         rank: 2,
         metric: "SPEND",
         threshold: "1000",
@@ -106,5 +114,24 @@ describe("tier ladder", () => {
       "update:Gold",
     ]);
     expect(planSave(saved, [fromTiers(saved)[1]])).toEqual([{ op: "delete", id: "T1", name: "Silver" }]);
+  });
+
+  it("customer-facing names: saved with the tier, checked (128), left out of the preview", () => {
+    const rows = fromTiers(saved);
+    expect(rows[1]).toMatchObject({ customerNameJa: "ゴールド会員", customerNameEn: "Gold member" });
+    const renamed = rows.map((r, i) => (i === 0 ? { ...r, customerNameJa: " シルバー会員 ", customerNameEn: "Silver member" } : r));
+    // the preview's ladder is the same: a name changes no figure
+    expect(toPreviewTiers(renamed)).toEqual(toPreviewTiers(rows));
+    expect(toPreviewTiers(rows)[0]).not.toHaveProperty("customerNameJa");
+    // but saving updates that tier with the trimmed names
+    const steps = planSave(saved, renamed);
+    expect(steps).toHaveLength(1);
+    expect(steps[0]).toMatchObject({ op: "update", id: "T1", input: { name: "Silver", customerNameJa: "シルバー会員", customerNameEn: "Silver member" } });
+    expect(validateLadder([{ ...rows[0], customerNameEn: "x".repeat(129) }], "USD")).toEqual([
+      { field: "tiers.0.customerNameEn", key: "validation.maxLength", values: { max: 128 } },
+    ]);
+    // a tier from an API without the names reads as empty names
+    const { customerNameJa: _ja, customerNameEn: _en, ...old } = saved[0];
+    expect(fromTiers([old as ApiTier])[0]).toMatchObject({ customerNameJa: "", customerNameEn: "" });
   });
 });

@@ -15,6 +15,8 @@ export const BENEFITS: Benefit[] = ["NONE", "PERCENTAGE", "FIXED", "FREE_SHIPPIN
 export interface ApiTier {
   id: string;
   name: string;
+  customerNameJa?: string;
+  customerNameEn?: string;
   rank: number;
   metric: Metric;
   threshold: number | string;
@@ -34,6 +36,9 @@ export interface TierRow {
   /** the saved tier's rank (kept: ranks only order the ladder); null when new */
   rank: number | null;
   name: string;
+  /** the names customers see (Saleor voucher and its translations) */
+  customerNameJa: string;
+  customerNameEn: string;
   metric: Metric;
   threshold: string;
   benefit: Benefit;
@@ -46,6 +51,8 @@ export interface TierRow {
 
 export interface TierInput {
   name: string;
+  customerNameJa: string;
+  customerNameEn: string;
   rank: number;
   metric: Metric;
   threshold: string;
@@ -66,6 +73,8 @@ export function newRow(previous?: TierRow): TierRow {
     id: null,
     rank: null,
     name: "",
+    customerNameJa: "",
+    customerNameEn: "",
     metric: previous?.metric ?? "SPEND",
     threshold: "",
     benefit: "PERCENTAGE",
@@ -85,6 +94,8 @@ export function fromTiers(tiers: ApiTier[]): TierRow[] {
       id: t.id,
       rank: t.rank,
       name: t.name,
+      customerNameJa: t.customerNameJa ?? "",
+      customerNameEn: t.customerNameEn ?? "",
       metric: t.metric,
       threshold: decimalText(t.threshold),
       benefit: t.freeShipping ? "FREE_SHIPPING" : t.discountType,
@@ -100,6 +111,8 @@ export function toTierInput(row: TierRow, rank: number): TierInput {
   const discount = row.benefit === "PERCENTAGE" || row.benefit === "FIXED";
   return {
     name: row.name.trim(),
+    customerNameJa: row.customerNameJa.trim(),
+    customerNameEn: row.customerNameEn.trim(),
     rank,
     metric: row.metric,
     threshold: row.threshold.trim(),
@@ -124,6 +137,14 @@ export function toLadderInput(rows: TierRow[]): TierInput[] {
   return rows.map((row, i) => toTierInput(row, r[i]));
 }
 
+/** The ladder as the preview takes it: the customer-facing names change no
+ * figure (the API ignores them there), so they need no preview. */
+export function toPreviewTiers(rows: TierRow[]): Omit<TierInput, "customerNameJa" | "customerNameEn">[] {
+  return toLadderInput(rows).map(({ customerNameJa: _ja, customerNameEn: _en, ...rest }) => rest);
+}
+
+export const CUSTOMER_NAME_MAX = 128;
+
 const NUM = /^\d+(\.\d+)?$/;
 function places(text: string): number {
   const i = text.indexOf(".");
@@ -144,6 +165,9 @@ export function validateLadder(rows: TierRow[], currency: string): FieldError[] 
     else if (names.has(name.toLowerCase()))
       errors.push({ field: f("name"), key: "validation.uniqueName" });
     names.add(name.toLowerCase());
+    for (const field of ["customerNameJa", "customerNameEn"] as const)
+      if (row[field].trim().length > CUSTOMER_NAME_MAX)
+        errors.push({ field: f(field), key: "validation.maxLength", values: { max: CUSTOMER_NAME_MAX } });
 
     const th = row.threshold.trim();
     if (th === "") errors.push({ field: f("threshold"), key: "validation.required" });

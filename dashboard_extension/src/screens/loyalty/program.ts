@@ -8,6 +8,8 @@ export interface ApiProgram {
   currency: string;
   isActive: boolean;
   pointsPerUnit: number | string;
+  /** what points are earned on: the products subtotal after discounts, or the order total */
+  pointsBase?: "SUBTOTAL" | "TOTAL";
   rounding: string;
   returnWindowDays: number;
   pointsValidityDays: number | null;
@@ -34,6 +36,7 @@ export interface FieldSpec {
 export const PROGRAM_FIELDS: FieldSpec[] = [
   { name: "isActive", kind: "bool" },
   { name: "pointsPerUnit", kind: "decimal" },
+  { name: "pointsBase", kind: "choice", choices: ["SUBTOTAL", "TOTAL"] },
   { name: "rounding", kind: "choice", choices: ["DOWN", "HALF_UP", "FLOOR"] },
   { name: "windowKind", kind: "choice", choices: ["ROLLING_MONTHS", "CALENDAR_YEAR", "LIFETIME"] },
   { name: "windowMonths", kind: "int", onlyFor: ["ROLLING_MONTHS"] },
@@ -51,6 +54,7 @@ export const PROGRAM_FIELDS: FieldSpec[] = [
 export interface ProgramForm {
   isActive: boolean;
   pointsPerUnit: string;
+  pointsBase: string;
   rounding: string;
   windowKind: string;
   windowMonths: string;
@@ -76,6 +80,8 @@ export function newProgramForm(): ProgramForm {
   return {
     isActive: true,
     pointsPerUnit: "1",
+    // the API's default for new programs
+    pointsBase: "SUBTOTAL",
     rounding: "DOWN",
     windowKind: "ROLLING_MONTHS",
     windowMonths: "12",
@@ -95,6 +101,8 @@ export function programToForm(p: ApiProgram): ProgramForm {
   return {
     isActive: p.isActive,
     pointsPerUnit: decimalText(p.pointsPerUnit),
+    // programs from before the points base earned on the total
+    pointsBase: p.pointsBase ?? "TOTAL",
     rounding: p.rounding,
     windowKind: p.windowKind,
     windowMonths: String(p.windowMonths),

@@ -1,8 +1,8 @@
 /** GraphQL documents of the loyalty screen. */
 const ERRORS = "errors { field code message }";
-const TIER = `id name rank metric threshold discountType discountValue minSpend
+const TIER = `id name customerNameJa customerNameEn rank metric threshold discountType discountValue minSpend
   categoryIds collectionIds freeShipping pointsMultiplier`;
-const PROGRAM = `id channel currency isActive pointsPerUnit rounding returnWindowDays
+const PROGRAM = `id channel currency isActive pointsPerUnit pointsBase rounding returnWindowDays
   pointsValidityDays pointValue minRedemptionPoints redemptionKind windowKind windowMonths
   timeZone reviewPeriodMonths discountPolicy expiryWarningDays tiers { ${TIER} }`;
 
