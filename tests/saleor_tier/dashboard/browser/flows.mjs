@@ -195,13 +195,14 @@ try {
     const host = { src, token: cfg.widgetToken, locale: "en", theme: "light", saleorVersion: cfg.saleorVersion };
     await page.goto(`${HOST}#${encodeURIComponent(JSON.stringify(host))}`);
     const frame = page.frameLocator("#app");
-    // the widget's own content (h3) or, while it is being built, its placeholder
-    await frame
-      .getByText(en.customer.title, { exact: true })
-      .or(frame.getByText(en.customer.comingSoon))
-      .first()
-      .waitFor({ timeout: TIMEOUT });
+    // the customer 360 of this customer arrived: a profile in the channel (its
+    // orders section) and no loyalty program there (the test creates none)
+    await frame.getByText(en.customer.tier.noProgram).waitFor({ timeout: TIMEOUT });
     check("widget: the customer widget route renders in the iframe", true);
+    check(
+      "widget: the customer's profile is shown (orders section)",
+      (await frame.getByText(en.customer.profile.title, { exact: true }).count()) > 0,
+    );
     const received = await page.evaluate(() => window.received.map((m) => m.type));
     check("widget: no route reported by a widget", !received.includes("updateRouting"), received.join(","));
     if (crm.length) {
