@@ -4,7 +4,7 @@
 The same method as ``bench_analytics.py``: a new CRM order row for a random
 customer, then the rollup refresh of that customer alone, timed, with its
 statements counted — alternately (A) the upkeep statement sent as text, as the
-pipeline did before migration 0018, and (B) the SQL function the pipeline calls
+pipeline did before migration 0020, and (B) the SQL function the pipeline calls
 now (``rollups.refresh_profiles``), so both see the same machine load. Each
 iteration is rolled back: the store is left as it was.
 
