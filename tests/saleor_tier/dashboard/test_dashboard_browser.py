@@ -3,7 +3,9 @@ playwright-core) against the real Saleor + plugin on a live server and a test
 database: standalone sign-in with Saleor's tokenCreate; embedded in a page that
 plays the Dashboard's side of AppBridge with tokens Saleor's API mints for the app
 and its extension (handshake, tokenRefresh, theme, locale ja, routing); the
-customer widget. Screenshots go to tests/saleor_tier/dashboard/artifacts/.
+customer widget of a loyalty member (tier and points); a segment built by clicking
+whose live count is the API's; a staff member without MANAGE_DISCOUNTS who cannot
+change a coupon rule. Screenshots go to tests/saleor_tier/dashboard/artifacts/.
 
 Needs the built bundle (``saleor_crm_plugin/static_app/``, built by scripts/test),
 ``dashboard_extension/node_modules`` (playwright-core) and Debian's chromium."""
@@ -12,17 +14,29 @@ import json
 import shutil
 import subprocess
 import time
+import uuid
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import graphene
 import pytest
 import saleor
+from crm_helpers import crm_gql
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
+from saleor.account.models import User
 from saleor.graphql.tests.utils import get_graphql_content
 
 from saleor_crm_plugin.dashboard.install import install
 from saleor_crm_plugin.dashboard.serving import STATIC_ROOT
-from saleor_crm_plugin.models import CustomerProfile
+from saleor_crm_plugin.loyalty import ledger
+from saleor_crm_plugin.models import (
+    CouponRule,
+    CustomerOrder,
+    CustomerProfile,
+    Membership,
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -52,6 +66,63 @@ query T($id: ID!) {
   app(id: $id) { accessToken }
   appExtensions(first: 20) { edges { node { identifier accessToken } } }
 }"""
+
+
+LOYALTY = """
+query L($customer: ID!, $channel: String!) {
+  crmCustomerLoyalty(customerId: $customer, channel: $channel) {
+    tier { name } nextTier { name } points { available }
+  }
+}"""
+PREVIEW = """
+query P($channel: String, $rule: JSON) {
+  crmSegmentPreview(channel: $channel, rule: $rule) {
+    result { count total } errors { field code message }
+  }
+}"""
+# what the flow clicks together in the builder: paid orders at least 1
+PAID_AT_LEAST_ONE = {"and": [{"field": "paid_orders_count", "op": "gte", "value": 1}]}
+
+
+def _profile(channel, user, paid_orders):
+    return CustomerProfile.objects.create(
+        channel=channel,
+        user=user,
+        currency=channel.currency_code,
+        orders_count=paid_orders,
+        paid_orders_count=paid_orders,
+    )
+
+
+def _member(channel, user, ladder):
+    """``user`` buys twice in the ladder's channel ($75 net: Silver, $25 short of
+    Gold) and holds 1,234 points from a staff grant."""
+    program, tiers = ladder
+    profile = _profile(channel, user, 2)
+    now = timezone.now()
+    CustomerProfile.objects.filter(pk=profile.pk).update(
+        total_spent_amount=Decimal(75),
+        net_spent_amount=Decimal(75),
+        first_order_at=now - timedelta(days=20),
+        last_order_at=now - timedelta(days=5),
+        first_paid_at=now - timedelta(days=20),
+        last_paid_at=now - timedelta(days=5),
+    )
+    for total, days in ((40, 20), (35, 5)):
+        CustomerOrder.objects.create(
+            order_id=uuid.uuid4(),
+            profile=profile,
+            channel_id=channel.pk,
+            currency=channel.currency_code,
+            total_amount=Decimal(total),
+            status="fulfilled",
+            placed_at=now - timedelta(days=days),
+            paid_at=now - timedelta(days=days),
+        )
+    membership = Membership.objects.create(
+        program=program, user=user, tier=tiers["Silver"], tier_since=now
+    )
+    ledger.grant_points(membership, 1234, reason="welcome", by=None)
 
 
 def _tokens(client, app_id):
@@ -93,13 +164,48 @@ def test_the_app_in_a_browser(
     permission_manage_discounts,
     customer_user,
     channel_USD,
+    ladder,
     tmp_path,
 ):
     staff = staff_api_client.user
     staff.user_permissions.add(permission_manage_users, permission_manage_discounts)
-    CustomerProfile.objects.create(
-        channel=channel_USD, user=customer_user, currency="USD"
+    _member(channel_USD, customer_user, ladder)
+    for n, paid_orders in enumerate((1, 3, 0)):
+        user = User.objects.create(email=f"shopper{n}@example.com")
+        _profile(channel_USD, user, paid_orders)
+    customer_gid = graphene.Node.to_global_id("User", customer_user.pk)
+    loyalty = crm_gql(
+        staff_api_client,
+        LOYALTY,
+        {"customer": customer_gid, "channel": channel_USD.slug},
+    )["crmCustomerLoyalty"]
+    assert loyalty["tier"]["name"] == "Silver"
+    assert loyalty["nextTier"]["name"] == "Gold"
+    assert loyalty["points"]["available"] == 1234
+    preview = crm_gql(
+        staff_api_client,
+        PREVIEW,
+        {"channel": channel_USD.slug, "rule": PAID_AT_LEAST_ONE},
+    )["crmSegmentPreview"]
+    assert preview["errors"] == []
+    expected = preview["result"]
+    # three of the four profiles have a paid order: a count that tells the rule
+    # from "everyone" and from "nobody"
+    assert (expected["count"], expected["total"]) == (3, 4)
+    # a second staff member with MANAGE_USERS only, and a coupon rule they open
+    viewer = User(email="viewer@example.com", is_staff=True, is_active=True)
+    viewer.set_password("password")
+    viewer.save()
+    viewer.user_permissions.add(permission_manage_users)
+    rule = CouponRule.objects.create(
+        name="Come back after 90 days",
+        channel=channel_USD,
+        trigger="days_without_order",
+        trigger_params={"days": 90},
+        discount_type="percentage",
+        discount_value=Decimal(10),
     )
+    rule_before = (rule.name, rule.status, rule.discount_value, rule.trigger_params)
     live_server = live_server_databases
     installed = install(live_server.url)
     app_gid = graphene.Node.to_global_id("App", installed.app.pk)
@@ -124,8 +230,20 @@ def test_the_app_in_a_browser(
                 "pageToken": page_token,
                 "refreshedToken": refreshed_token,
                 "widgetToken": widget_token,
-                "customerId": graphene.Node.to_global_id("User", customer_user.pk),
+                "customerId": customer_gid,
                 "saleorVersion": saleor.__version__,
+                "member": {
+                    "tier": loyalty["tier"]["name"],
+                    "nextTier": loyalty["nextTier"]["name"],
+                    "points": loyalty["points"]["available"],
+                },
+                "segment": {
+                    "channelName": channel_USD.name,
+                    "count": expected["count"],
+                    "total": expected["total"],
+                },
+                "viewer": {"email": viewer.email, "password": "password"},
+                "ruleId": graphene.Node.to_global_id("CRMCouponRule", rule.pk),
             }
         )
     )
@@ -144,9 +262,25 @@ def test_the_app_in_a_browser(
     assert any(name.startswith("standalone: signed in") for name in names)
     assert any("tokenRefresh" in name for name in names)
     assert any("ja locale" in name for name in names)
+    assert any(name.startswith("widget: the member's tier") for name in names)
+    assert any(
+        name.startswith("widget: the member's available points") for name in names
+    )
+    assert any(name.startswith("segment: the live count") for name in names)
+    assert any(name.startswith("coupons without MANAGE_DISCOUNTS") for name in names)
+    # the read-only staff member changed nothing
+    rule.refresh_from_db()
+    assert (
+        rule.name,
+        rule.status,
+        rule.discount_value,
+        rule.trigger_params,
+    ) == rule_before
     shots = sorted(p.name for p in ARTIFACTS.glob("*.png"))
     assert {
         "standalone-overview-en.png",
         "embedded-overview-ja-dark.png",
-        "widget-customer-en.png",
+        "widget-member-en.png",
+        "segment-builder-paid-orders-en.png",
+        "coupon-rule-without-manage-discounts-en.png",
     } <= set(shots)

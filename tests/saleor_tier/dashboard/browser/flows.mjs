@@ -15,7 +15,15 @@ const ext = path.resolve(here, "../../../../dashboard_extension");
 const { chromium } = createRequire(path.join(ext, "package.json"))("playwright-core");
 const catalogue = (locale, ns) =>
   JSON.parse(readFileSync(path.join(ext, "src/i18n", locale, `${ns}.json`), "utf8"));
-const en = { common: catalogue("en", "common"), customer: catalogue("en", "customer") };
+const en = {
+  common: catalogue("en", "common"),
+  customer: catalogue("en", "customer"),
+  segments: catalogue("en", "segments"),
+  coupons: catalogue("en", "coupons"),
+};
+// a catalogue message with its {placeholders} filled in
+const fill = (message, values) => message.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
+const number = (n) => new Intl.NumberFormat("en").format(n);
 const ja = { common: catalogue("ja", "common") };
 
 const APP = `${cfg.base}/plugins/saleor-crm-plugin/app/`;
@@ -67,6 +75,14 @@ function crmRequests(page) {
     }
   });
   return seen;
+}
+async function signIn(page, who) {
+  await page.goto(APP, { waitUntil: "domcontentloaded" });
+  await page.locator('input[type="email"]').waitFor({ timeout: TIMEOUT });
+  await page.locator('input[type="email"]').fill(who.email);
+  await page.locator('input[type="password"]').fill(who.password);
+  await page.locator('button[type="submit"]').click();
+  await page.getByRole("link", { name: en.common.nav.segments, exact: true }).waitFor({ timeout: TIMEOUT });
 }
 async function until(predicate, what) {
   const end = Date.now() + TIMEOUT;
@@ -178,7 +194,8 @@ try {
     await context.close();
   }
 
-  // 3. the customer widget with the token Saleor minted for its extension
+  // 3. the customer widget of a loyalty member, with the token Saleor minted for its
+  //    extension: their tier, the progress to the next one and their points
   {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 600, height: 700 } });
     const page = await context.newPage();
@@ -195,21 +212,108 @@ try {
     const host = { src, token: cfg.widgetToken, locale: "en", theme: "light", saleorVersion: cfg.saleorVersion };
     await page.goto(`${HOST}#${encodeURIComponent(JSON.stringify(host))}`);
     const frame = page.frameLocator("#app");
-    // the customer 360 of this customer arrived: a profile in the channel (its
-    // orders section) and no loyalty program there (the test creates none)
-    await frame.getByText(en.customer.tier.noProgram).waitFor({ timeout: TIMEOUT });
-    check("widget: the customer widget route renders in the iframe", true);
+    const tier = frame.getByTestId("tier");
+    await tier.getByText(cfg.member.tier, { exact: true }).waitFor({ timeout: TIMEOUT });
+    check("widget: the member's tier is shown", true, cfg.member.tier);
+    check(
+      "widget: the progress to the next tier",
+      (await tier.getByRole("progressbar", { name: fill(en.customer.tier.progress, { tier: cfg.member.nextTier }) }).count()) === 1,
+      await tier.textContent(),
+    );
+    const points = (await frame.getByTestId("points").textContent()) || "";
+    check(
+      "widget: the member's available points are shown",
+      points.includes(`${en.customer.points.available}${number(cfg.member.points)}`),
+      points,
+    );
     check(
       "widget: the customer's profile is shown (orders section)",
       (await frame.getByText(en.customer.profile.title, { exact: true }).count()) > 0,
     );
     const received = await page.evaluate(() => window.received.map((m) => m.type));
     check("widget: no route reported by a widget", !received.includes("updateRouting"), received.join(","));
-    if (crm.length) {
-      check("widget: CRM API called with the extension token", crm.every((r) => r.auth === `Bearer ${cfg.widgetToken}`));
-    }
+    check(
+      "widget: CRM API called with the extension token",
+      crm.length > 0 && crm.every((r) => r.auth === `Bearer ${cfg.widgetToken}`),
+      crm.map((r) => r.auth.slice(-12)).join(","),
+    );
     await page.waitForLoadState("networkidle").catch(() => undefined);
-    await shot(page, "widget-customer-en");
+    await shot(page, "widget-member-en");
+    await context.close();
+  }
+
+  // 4. standalone: a segment built by clicking (Segments -> Create segment -> Add
+  //    condition -> "Paid orders" "at least" 1); its live count is the API's
+  {
+    const context = await browser.newContext({ locale: "en-US", viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const crm = crmRequests(page);
+    await signIn(page, cfg.staff);
+    await page.getByRole("link", { name: en.common.nav.segments, exact: true }).click();
+    await page.getByRole("button", { name: en.segments.create, exact: true }).first().click();
+    const editor = page.getByTestId("rule-editor");
+    await editor.waitFor({ timeout: TIMEOUT });
+    check("segment: the builder opened from the list", new URL(page.url()).pathname.endsWith("/segments/new"), page.url());
+    await editor.getByRole("button", { name: en.segments.group.addCondition, exact: true }).click();
+    await editor.getByTestId("value-input").waitFor({ timeout: TIMEOUT });
+    await editor.getByRole("combobox").nth(0).click();
+    await page.getByRole("option", { name: en.segments.field.paid_orders_count, exact: true }).click();
+    await editor.getByRole("combobox").nth(1).click();
+    await page.getByRole("option", { name: en.segments.operator.gte, exact: true }).click();
+    await editor.getByTestId("value-input").fill("1");
+    const expected = fill(cfg.segment.count === 1 ? en.segments.count.customers_one : en.segments.count.customers_other, {
+      n: number(cfg.segment.count),
+    });
+    const liveCount = page.getByTestId("live-count");
+    await until(async () => (await liveCount.count()) > 0 && (await liveCount.textContent()) === expected, `the live count "${expected}"`);
+    const previews = crm.filter((r) => r.body.includes("CrmSegmentPreview"));
+    const lastRule = previews.length ? JSON.parse(previews.at(-1).body).variables.rule : null;
+    check(
+      "segment: the live count is the API's for the rule clicked together",
+      JSON.stringify(lastRule) === JSON.stringify({ and: [{ field: "paid_orders_count", op: "gte", value: 1 }] }),
+      `${expected} ${JSON.stringify(lastRule)}`,
+    );
+    const share = (await page.getByTestId("live-share").textContent()) || "";
+    check("segment: the share is of the channel's customers", share.includes(number(cfg.segment.total)), share);
+    const card = (await page.getByTestId("live-count-card").textContent()) || "";
+    check(
+      "segment: counted in the channel the builder shows",
+      card.includes(fill(en.segments.count.scope, { channel: cfg.segment.channelName })),
+      card,
+    );
+    await shot(page, "segment-builder-paid-orders-en");
+    await context.close();
+  }
+
+  // 5. standalone: a staff member with MANAGE_USERS only is not offered the coupon
+  //    rules and, on a rule's deep link, gets the permission notice — no form to save,
+  //    no switch-on, no raw API error
+  {
+    const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    crmRequests(page);
+    await signIn(page, cfg.viewer);
+    const nav = page.getByRole("navigation", { name: en.common.nav.label });
+    check(
+      "coupons without MANAGE_DISCOUNTS: no coupon rules tab",
+      (await nav.getByRole("link", { name: en.common.nav.coupons, exact: true }).count()) === 0 &&
+        (await nav.getByRole("link", { name: en.common.nav.loyalty, exact: true }).count()) === 0,
+      (await nav.textContent()) || "",
+    );
+    await page.goto(`${APP}coupons/${encodeURIComponent(cfg.ruleId)}`, { waitUntil: "domcontentloaded" });
+    await page.getByText(en.coupons.ui.noPermissionTitle, { exact: true }).waitFor({ timeout: TIMEOUT });
+    await page.waitForLoadState("networkidle").catch(() => undefined);
+    const body = (await page.locator("body").textContent()) || "";
+    check(
+      "coupons without MANAGE_DISCOUNTS: the rule's link shows the permission notice, nothing to change",
+      (await page.getByTestId("save").count()) === 0 &&
+        (await page.getByTestId("activate").count()) === 0 &&
+        (await page.getByTestId("dry-run-button").count()) === 0 &&
+        body.includes(en.coupons.ui.noPermission.MANAGE_DISCOUNTS) &&
+        !body.includes("You need one of the following permissions"),
+      body.slice(0, 300),
+    );
+    await shot(page, "coupon-rule-without-manage-discounts-en");
     await context.close();
   }
   console.log(JSON.stringify({ ok: true, checks }));
