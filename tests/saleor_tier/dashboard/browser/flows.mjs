@@ -76,6 +76,20 @@ function crmRequests(page) {
   });
   return seen;
 }
+// macaw's Select (a downshift combobox): open it, click the option, and see the
+// combobox show it (tried again if a click landed while the menu was re-rendering)
+async function choose(page, combobox, name) {
+  const shown = () =>
+    combobox.evaluate((el) => `${el.textContent || ""} ${el.value || ""} ${[...el.querySelectorAll("input")].map((i) => i.value).join(" ")}`);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await combobox.click();
+    const option = page.getByRole("option", { name, exact: true });
+    if (!(await option.waitFor({ timeout: 10_000 }).then(() => true, () => false))) continue;
+    await option.click().catch(() => undefined);
+    if (await until(async () => (await shown()).includes(name), `"${name}" chosen`, 10_000).then(() => true, () => false)) return;
+  }
+  throw new Error(`could not choose "${name}": the combobox shows "${await shown()}"`);
+}
 async function signIn(page, who) {
   await page.goto(APP, { waitUntil: "domcontentloaded" });
   await page.locator('input[type="email"]').waitFor({ timeout: TIMEOUT });
@@ -84,8 +98,8 @@ async function signIn(page, who) {
   await page.locator('button[type="submit"]').click();
   await page.getByRole("link", { name: en.common.nav.segments, exact: true }).waitFor({ timeout: TIMEOUT });
 }
-async function until(predicate, what) {
-  const end = Date.now() + TIMEOUT;
+async function until(predicate, what, timeout = TIMEOUT) {
+  const end = Date.now() + timeout;
   while (Date.now() < end) {
     if (await predicate()) return;
     await new Promise((r) => setTimeout(r, 100));
@@ -256,10 +270,8 @@ try {
     check("segment: the builder opened from the list", new URL(page.url()).pathname.endsWith("/segments/new"), page.url());
     await editor.getByRole("button", { name: en.segments.group.addCondition, exact: true }).click();
     await editor.getByTestId("value-input").waitFor({ timeout: TIMEOUT });
-    await editor.getByRole("combobox").nth(0).click();
-    await page.getByRole("option", { name: en.segments.field.paid_orders_count, exact: true }).click();
-    await editor.getByRole("combobox").nth(1).click();
-    await page.getByRole("option", { name: en.segments.operator.gte, exact: true }).click();
+    await choose(page, editor.getByRole("combobox").nth(0), en.segments.field.paid_orders_count);
+    await choose(page, editor.getByRole("combobox").nth(1), en.segments.operator.gte);
     await editor.getByTestId("value-input").fill("1");
     const expected = fill(cfg.segment.count === 1 ? en.segments.count.customers_one : en.segments.count.customers_other, {
       n: number(cfg.segment.count),
