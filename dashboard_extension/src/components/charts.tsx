@@ -67,16 +67,23 @@ export function niceMax(max: number): number {
   return 10 * exp;
 }
 
+/** The y-axis gridlines (0, half, max) with their labels; the half line is dropped
+ * when its label would repeat a neighbour's (a count axis up to 1 would read "0, 1, 1"). */
+export function axisTicks(max: number, format: (v: number) => string): { q: number; label: string }[] {
+  const ticks = [0, 0.5, 1].map((q) => ({ q, label: format(max * q) }));
+  return ticks.filter((t, i) => i !== 1 || (t.label !== ticks[0].label && t.label !== ticks[2].label));
+}
+
 function YAxis({ width, top, plotH, max, left, format }: { width: number; top: number; plotH: number; max: number; left: number; format: (v: number) => string }) {
   return (
     <g aria-hidden>
-      {[0, 0.5, 1].map((q) => {
+      {axisTicks(max, format).map(({ q, label }) => {
         const y = top + plotH - q * plotH;
         return (
           <g key={q}>
             <line x1={left} x2={width} y1={y} y2={y} stroke={vars.colors.border.default1} strokeDasharray={q ? "3 3" : undefined} />
             <text x={left - 6} y={y + 4} textAnchor="end" fontSize={11} fill={vars.colors.text.default2}>
-              {format(max * q)}
+              {label}
             </text>
           </g>
         );

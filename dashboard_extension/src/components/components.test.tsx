@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 
 import { ApiError } from "../api/client";
 import { renderWithSession } from "../test/render";
-import { niceMax } from "./charts";
+import { axisTicks, niceMax } from "./charts";
 import { presetRange } from "./DateRangePicker";
 import { Empty, ErrorState, Loading } from "./states";
 import { Table } from "./Table";
@@ -51,5 +51,12 @@ describe("shared components", () => {
     expect(niceMax(730)).toBe(1000);
     expect(niceMax(1_340_000)).toBe(2_000_000);
     expect(niceMax(240)).toBe(250);
+  });
+
+  it("drops the half gridline of an axis whose label would repeat", () => {
+    const whole = (v: number) => String(Math.round(v));
+    expect(axisTicks(1, whole).map((t) => t.label)).toEqual(["0", "1"]);
+    expect(axisTicks(2, whole).map((t) => t.label)).toEqual(["0", "1", "2"]);
+    expect(axisTicks(1, (v) => v.toFixed(1)).map((t) => t.label)).toEqual(["0.0", "0.5", "1.0"]);
   });
 });
