@@ -199,30 +199,41 @@ def _account_profiles(run, stats, options, batch, config, progress):
         if options.since
         else None
     )
-    bounds = User.objects.aggregate(lo=Min("id"), hi=Max("id"))
-    if channel_ids and bounds["lo"] is not None:
-        step = max(batch * 4, 1000)
-        lo = max(run.cursor_profile_id or bounds["lo"], bounds["lo"])
-        span = bounds["hi"] + 1 - bounds["lo"]
-        while lo <= bounds["hi"]:
-            hi = lo + step
-            reset_queries()
-            with transaction.atomic():
-                _no_commit_wait()
-                stats["account_profiles"] += account_profiles_range(
-                    lo, hi, channel_ids, since
-                )
-                run.cursor_profile_id = hi
-                run.stats = dict(stats)
-                run.save(update_fields=["cursor_profile_id", "stats"])
-            if progress:
-                progress(
-                    "accounts", min(hi, bounds["hi"] + 1) - bounds["lo"], span, stats
-                )
-            lo = hi
+    if channel_ids:
+
+        def chunk(lo, hi):
+            stats["account_profiles"] += account_profiles_range(
+                lo, hi, channel_ids, since
+            )
+
+        bounds = User.objects.aggregate(lo=Min("id"), hi=Max("id"))
+        _walk_ranges(run, stats, bounds, batch, "accounts", chunk, progress)
     run.phase = BackfillRun.PHASE_PROFILES
     run.cursor_profile_id = None  # the next phase walks profile ids
     run.save(update_fields=["phase", "cursor_profile_id"])
+
+
+def _walk_ranges(run, stats, bounds, batch, label, chunk, progress):
+    """Runs ``chunk(lo, hi)`` over the id range ``bounds`` in steps, one
+    transaction per step that also saves the run's cursor and stats, resuming from
+    ``run.cursor_profile_id``."""
+    if bounds["lo"] is None:
+        return
+    step = max(batch * 4, 1000)
+    lo = max(run.cursor_profile_id or bounds["lo"], bounds["lo"])
+    span = bounds["hi"] + 1 - bounds["lo"]
+    while lo <= bounds["hi"]:
+        hi = lo + step
+        reset_queries()
+        with transaction.atomic():
+            _no_commit_wait()
+            chunk(lo, hi)
+            run.cursor_profile_id = hi
+            run.stats = dict(stats)
+            run.save(update_fields=["cursor_profile_id", "stats"])
+        if progress:
+            progress(label, min(hi, bounds["hi"] + 1) - bounds["lo"], span, stats)
+        lo = hi
 
 
 def _no_commit_wait():
@@ -242,27 +253,13 @@ def _profile_range(options):
 
 
 def _recompute(run, stats, options, batch, progress, after_range=None):
+    def chunk(lo, hi):
+        stats["profiles_emptied"] += recompute_profile_range(lo, hi)
+        if after_range is not None:
+            after_range(lo, hi)
+
     bounds = _profile_range(options)
-    if bounds["lo"] is not None:
-        step = max(batch * 4, 1000)
-        lo = max(run.cursor_profile_id or bounds["lo"], bounds["lo"])
-        span = bounds["hi"] + 1 - bounds["lo"]
-        while lo <= bounds["hi"]:
-            hi = lo + step
-            reset_queries()
-            with transaction.atomic():
-                _no_commit_wait()
-                stats["profiles_emptied"] += recompute_profile_range(lo, hi)
-                if after_range is not None:
-                    after_range(lo, hi)
-                run.cursor_profile_id = hi
-                run.stats = dict(stats)
-                run.save(update_fields=["cursor_profile_id", "stats"])
-            if progress:
-                progress(
-                    "profiles", min(hi, bounds["hi"] + 1) - bounds["lo"], span, stats
-                )
-            lo = hi
+    _walk_ranges(run, stats, bounds, batch, "profiles", chunk, progress)
     run.phase = BackfillRun.PHASE_DONE
     run.finished_at = timezone.now()
     run.stats = dict(stats)
