@@ -160,6 +160,49 @@ _CANDIDATES = {
               WHERE later.profile_id = co.profile_id AND later.placed_at > co.placed_at
                 AND NOT later.cancelled AND later.category_ids && %(categories)s::int[])
         ORDER BY co.profile_id, co.paid_at DESC""",
+    # the welcome: ``hours`` after the registration (Saleor's ``date_joined``);
+    # once per customer and rule
+    "sign_up": """
+        SELECT p.id AS profile_id, 'signup' AS trigger_key
+        FROM "{profile}" p JOIN "{user}" u ON u.id = p.user_id
+        WHERE p.channel_id = %(channel)s {only_p}
+          AND u.date_joined + make_interval(hours => %(hours)s) <= %(now)s
+          AND u.date_joined + make_interval(hours => %(hours)s) > %(since)s""",
+    # the F2 follow-up: the day ``days`` after the first paid order is crossed
+    # with that order still the only one
+    "second_order_due": """
+        SELECT p.id AS profile_id,
+               'f2:' || to_char(p.first_paid_at AT TIME ZONE 'UTC',
+                                'YYYYMMDD"T"HH24MISS') AS trigger_key
+        FROM "{profile}" p
+        WHERE p.channel_id = %(channel)s {only_p}
+          AND p.paid_orders_count = 1 AND p.orders_count = 1
+          AND p.first_paid_at <= %(now)s - make_interval(days => %(days)s)
+          AND p.first_paid_at > %(catch_up)s - make_interval(days => %(days)s)""",
+    # an open expiry warning of the loyalty sweep (points expiring, not yet
+    # expired), optionally only ``days_before`` the expiry and from ``min_points``
+    "points_expiring": """
+        SELECT DISTINCT ON (p.id) p.id AS profile_id,
+               'expiry:' || to_char(w.expires_on, 'YYYYMMDD') AS trigger_key
+        FROM "{warning}" w
+        JOIN "{membership}" m ON m.id = w.membership_id
+        JOIN "{program}" lp ON lp.id = m.program_id AND lp.channel_id = %(channel)s
+        JOIN "{profile}" p ON p.user_id = m.user_id AND p.channel_id = %(channel)s
+        WHERE w.expires_on >= (%(now)s AT TIME ZONE lp.time_zone)::date {only_p}
+          AND w.points >= %(min_points)s
+          AND (%(before)s::int IS NULL
+               OR w.expires_on <= (%(now)s AT TIME ZONE lp.time_zone)::date
+                                  + %(before)s::int)
+        ORDER BY p.id, w.expires_on""",
+    "segment_exit": """
+        SELECT DISTINCT ON (e.profile_id) e.profile_id, 'exit:' || e.id AS trigger_key
+        FROM "{segment_event}" e
+        WHERE e.segment_id = %(segment)s AND e.kind = 'exit'
+          AND e.created_at >= %(since)s {only_e}
+          AND NOT EXISTS (SELECT 1 FROM "{segment_member}" m
+                          WHERE m.segment_id = e.segment_id
+                            AND m.profile_id = e.profile_id)
+        ORDER BY e.profile_id, e.id DESC""",
 }
 
 
@@ -333,13 +376,15 @@ def _params(
         "segment": params.get("segment_id"),
         "n": params.get("n", 1),
         "days": params.get("days"),
-        "before": params.get("days_before", 0),
+        "before": params.get("days_before", None if kind == "points_expiring" else 0),
         "categories": list(params.get("category_ids") or []),
         "catch_up": max(since, now - CATCH_UP),
         # the plugin setting naming the customer metadata key of the birthday
         "key": load_config().birthday_metadata_key if kind == "birthday" else "",
         "today": now.date(),
         "tier": params.get("tier_id"),
+        "hours": params.get("hours", 0),
+        "min_points": params.get("min_points") or 1,
     }
     if kind == "schedule":
         anchor = now if dry else (rule.starts_at or rule.activated_at)
@@ -739,6 +784,9 @@ _WHAT = {
     "days_without_order": "customers crossing the days-without-order line",
     "category_purchase": "purchases reaching the waiting period",
     "birthday": "birthdays coming due",
+    "sign_up": "registrations reaching the waiting time",
+    "second_order_due": "first orders reaching the waiting period without a second",
+    "segment_exit": "customers leaving the segment",
 }
 
 
@@ -759,6 +807,12 @@ def _on_activation_explanation(
             else "every customer of the channel"
         )
         return f"The schedule's run due now issues to {who}."
+    if kind == "points_expiring":
+        when = "at the switch-on" if switched_on else "now"
+        return (
+            "Members whose points expire soon (an open expiry warning of the "
+            f"loyalty sweep, not yet given a code) get one {when}."
+        )
     if kind == "birthday" and switched_on:
         return (
             "Birthdays coming due today are issued at the switch-on; earlier "
@@ -772,7 +826,8 @@ def _on_activation_explanation(
 def _replay_start(kind: str, now: datetime) -> datetime:
     """Where the replayed window starts: event triggers look back
     ``DRY_RUN_LOOKBACK``, lines crossed by time their catch-up (``CATCH_UP``),
-    birthdays the days the sweep catches up, a schedule replays its run due now."""
+    birthdays the days the sweep catches up, a schedule replays its run due now,
+    points expiring the expiry warnings open now."""
     if kind in EVENT_TRIGGERS:
         return now - DRY_RUN_LOOKBACK
     if kind == "birthday":
@@ -781,6 +836,8 @@ def _replay_start(kind: str, now: datetime) -> datetime:
         )
     if kind == "schedule":
         return now
+    if kind == "points_expiring":
+        return now  # the warnings open now
     return now - CATCH_UP
 
 

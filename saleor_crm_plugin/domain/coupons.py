@@ -12,7 +12,12 @@ A rule is *trigger* → *reward* under *limits*:
   before`` it), ``days_without_order`` (the day a customer crosses N days since
   their last order), ``tier_upgrade`` (a move up the loyalty ladder, optionally to
   one tier), ``category_purchase`` (N days after a paid order with a product of the
-  chosen categories, unless bought again since — cross-sell and replenishment);
+  chosen categories, unless bought again since — cross-sell and replenishment),
+  ``sign_up`` (``hours`` after the customer registered: a welcome),
+  ``second_order_due`` (``days`` after the first paid order, with no second order
+  yet), ``points_expiring`` (a member's points expire soon: the loyalty sweep's
+  expiry warning, optionally ``days_before`` the expiry and from ``min_points``),
+  ``segment_exit`` (a customer leaves a segment and stays out);
 * reward — a Saleor voucher shape: percentage, fixed amount or free shipping,
   optional minimum spend, optionally limited to products / categories /
   collections, valid for ``validity_days``;
@@ -44,10 +49,22 @@ TRIGGERS = (
     "days_without_order",
     "tier_upgrade",
     "category_purchase",
+    "sign_up",
+    "second_order_due",
+    "points_expiring",
+    "segment_exit",
 )
 # fired by something that happened to a customer: evaluated for exactly the
-# customers an order changed, within seconds, besides the periodic catch-up
-EVENT_TRIGGERS = ("segment_entry", "first_order", "nth_order", "tier_upgrade")
+# customers an order (or a registration) changed, within seconds, besides the
+# periodic catch-up
+EVENT_TRIGGERS = (
+    "segment_entry",
+    "first_order",
+    "nth_order",
+    "tier_upgrade",
+    "sign_up",
+    "segment_exit",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +88,7 @@ class TriggerParam:
 
 MAX_IDS = 100
 MAX_DAYS = 3650
+MAX_POINTS = 1_000_000_000
 _KEY_MAX = 2**63 - 1
 # the parameters each trigger takes, in the order an editor shows them
 TRIGGER_PARAMS: dict[str, tuple[TriggerParam, ...]] = {
@@ -91,6 +109,15 @@ TRIGGER_PARAMS: dict[str, tuple[TriggerParam, ...]] = {
     "category_purchase": (
         TriggerParam("category_ids", "ids", True, reference="category"),
         TriggerParam("days", "int", True, 1, MAX_DAYS),
+    ),
+    "sign_up": (TriggerParam("hours", "int", False, 0, 720, default=0),),
+    "second_order_due": (TriggerParam("days", "int", True, 1, MAX_DAYS),),
+    "points_expiring": (
+        TriggerParam("days_before", "int", False, 0, 365),
+        TriggerParam("min_points", "int", False, 1, MAX_POINTS),
+    ),
+    "segment_exit": (
+        TriggerParam("segment_id", "id", True, 1, _KEY_MAX, reference="segment"),
     ),
 }
 PARAMS = {
@@ -121,6 +148,8 @@ class Trigger:
     days_before: int = 0
     tier_id: int | None = None
     category_ids: tuple[int, ...] = ()
+    hours: int | None = None
+    min_points: int | None = None
 
     def as_params(self) -> dict:
         """The JSON kept on the rule (only what the kind uses)."""

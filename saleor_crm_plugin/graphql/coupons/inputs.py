@@ -26,14 +26,25 @@ class CRMCouponMessageTemplatesInput(graphene.InputObjectType):
 
 class CRMCouponTriggerInput(graphene.InputObjectType):
     kind = CRMCouponTriggerEnum(required=True)
-    segment_id = graphene.ID(description="segment_entry (required) / schedule.")
+    segment_id = graphene.ID(
+        description="segment_entry / segment_exit (required) / schedule."
+    )
     n = graphene.Int(description="nth_order: 2 to 1000.")
-    days = graphene.Int(description="days_without_order / category_purchase.")
+    days = graphene.Int(
+        description="days_without_order / category_purchase / second_order_due."
+    )
     every_days = graphene.Int(description="schedule: repeat every N days (1-366).")
-    days_before = graphene.Int(description="birthday: 0 to 60 days ahead.")
+    days_before = graphene.Int(
+        description="birthday: 0 to 60 days ahead; points_expiring: 0 to 365 days "
+        "before the expiry (empty: as soon as the warning is recorded)."
+    )
     tier_id = graphene.ID(description="tier_upgrade: only upgrades to this tier.")
     category_ids = graphene.List(
         graphene.NonNull(graphene.ID), description="category_purchase: the categories."
+    )
+    hours = graphene.Int(description="sign_up: hours after the registration (0-720).")
+    min_points = graphene.Int(
+        description="points_expiring: only when at least this many points expire."
     )
 
 

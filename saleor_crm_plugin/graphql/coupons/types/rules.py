@@ -21,16 +21,27 @@ from .deliveries import CRMCouponMessageTemplates
 
 class CRMCouponTrigger(graphene.ObjectType):
     kind = CRMCouponTriggerEnum(required=True)
-    segment_id = graphene.ID(description="segment_entry / schedule: the segment.")
+    segment_id = graphene.ID(
+        description="segment_entry / segment_exit / schedule: the segment."
+    )
     n = graphene.Int(description="nth_order: which paid order.")
-    days = graphene.Int(description="days_without_order / category_purchase.")
+    days = graphene.Int(
+        description="days_without_order / category_purchase / second_order_due."
+    )
     every_days = graphene.Int(description="schedule: repeat every N days.")
-    days_before = graphene.Int(description="birthday: days ahead of the birthday.")
+    days_before = graphene.Int(
+        description="birthday: days ahead of the birthday; points_expiring: days "
+        "before the expiry."
+    )
     tier_id = graphene.ID(description="tier_upgrade: only upgrades to this tier.")
     category_ids = graphene.List(
         graphene.NonNull(graphene.ID),
         required=True,
         description="category_purchase: the categories.",
+    )
+    hours = graphene.Int(description="sign_up: hours after the registration.")
+    min_points = graphene.Int(
+        description="points_expiring: only when at least this many points expire."
     )
 
     @staticmethod
@@ -45,6 +56,8 @@ class CRMCouponTrigger(graphene.ObjectType):
             days_before=params.get("days_before"),
             tier_id=gid("CRMTier", params.get("tier_id")),
             category_ids=[gid("Category", pk) for pk in params.get("category_ids", [])],
+            hours=params.get("hours"),
+            min_points=params.get("min_points"),
         )
 
 
