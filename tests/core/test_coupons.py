@@ -85,6 +85,47 @@ def test_bad_triggers_are_typed(kind, params, field, code):
     assert (exc.field, exc.code) == (field, CRMErrorCode[code])
 
 
+def test_playbook_triggers_keep_their_parameters():
+    """sign_up, second_order_due, points_expiring, segment_exit (issue 17)."""
+    assert parse_trigger("sign_up", {}).as_params() == {"hours": 0}
+    assert parse_trigger("sign_up", {"hours": 24}).as_params() == {"hours": 24}
+    assert parse_trigger("second_order_due", {"days": 30}).as_params() == {"days": 30}
+    # points_expiring: both optional, absent when omitted (no birthday default)
+    assert parse_trigger("points_expiring", {}).as_params() == {}
+    assert parse_trigger(
+        "points_expiring", {"days_before": 7, "min_points": 100}
+    ).as_params() == {"days_before": 7, "min_points": 100}
+    assert parse_trigger("segment_exit", {"segment_id": 4}).as_params() == {
+        "segment_id": 4
+    }
+    assert parse_trigger("segment_exit", {"segment_id": 4}).segment_id == 4
+
+
+@pytest.mark.parametrize(
+    "kind, params, field, code",
+    [
+        ("sign_up", {"hours": -1}, "hours", "INVALID"),
+        ("sign_up", {"hours": 721}, "hours", "INVALID"),
+        ("sign_up", {"hours": "2"}, "hours", "INVALID"),
+        ("sign_up", {"days": 3}, "days", "INVALID"),
+        ("second_order_due", {}, "days", "REQUIRED"),
+        ("second_order_due", {"days": 0}, "days", "INVALID"),
+        ("second_order_due", {"days": 3651}, "days", "INVALID"),
+        ("points_expiring", {"days_before": 366}, "days_before", "INVALID"),
+        ("points_expiring", {"min_points": 0}, "min_points", "INVALID"),
+        ("points_expiring", {"min_points": 1.5}, "min_points", "INVALID"),
+        ("points_expiring", {"segment_id": 1}, "segment_id", "INVALID"),
+        ("segment_exit", {}, "segment_id", "REQUIRED"),
+        ("segment_exit", {"segment_id": 0}, "segment_id", "INVALID"),
+        ("segment_exit", {"segment_id": 3, "n": 2}, "n", "INVALID"),
+        ("birthday", {"min_points": 5}, "min_points", "INVALID"),
+    ],
+)
+def test_bad_playbook_triggers_are_typed(kind, params, field, code):
+    exc = error(parse_trigger, kind, params)
+    assert (exc.field, exc.code) == (field, CRMErrorCode[code])
+
+
 # --- rewards ------------------------------------------------------------------------
 
 

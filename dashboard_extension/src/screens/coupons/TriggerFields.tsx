@@ -30,6 +30,13 @@ export function useTriggerText() {
       hasKey(locale, "coupons", `triggers.${kind}.label`) ? t(`triggers.${kind}.label`) : humanize(kind),
     kindHelp: (kind: string) =>
       hasKey(locale, "coupons", `triggers.${kind}.help`) ? t(`triggers.${kind}.help`) : "",
+    /** when the kind's codes go out: its own note, else event-driven or the sweep */
+    kindTiming: (kind: string, eventDriven: boolean) =>
+      hasKey(locale, "coupons", `triggers.${kind}.timing`)
+        ? t(`triggers.${kind}.timing`)
+        : eventDriven
+          ? t("triggers.eventDriven")
+          : t("triggers.sweep"),
     paramLabel: (name: string) =>
       hasKey(locale, "coupons", `params.${name}`) ? t(`params.${name}`) : humanize(name),
     choiceLabel: (name: string, choice: string) =>
@@ -174,7 +181,7 @@ export function TriggerFields({
       {current && (
         <Text as="p" size={3} color="default2">
           {text.kindHelp(current.kind)}{" "}
-          {current.eventDriven ? t("triggers.eventDriven") : t("triggers.sweep")}
+          {text.kindTiming(current.kind, current.eventDriven)}
         </Text>
       )}
       {current?.parameters.map((p) => {

@@ -46,6 +46,7 @@ export interface TriggerKind {
 
 const ID_MAX = 100; // at most 100 IDs in a list (domain MAX_IDS)
 const MAX_DAYS = 3650;
+const MAX_POINTS = 1_000_000_000; // domain MAX_POINTS
 
 function int(
   name: string,
@@ -93,6 +94,14 @@ export const FALLBACK: TriggerKind[] = [
     eventDriven: false,
     parameters: [ref("categoryIds", "CATEGORIES", true), int("days", 1, MAX_DAYS, true)],
   },
+  { kind: "SIGN_UP", eventDriven: true, parameters: [int("hours", 0, 720, false, 0)] },
+  { kind: "SECOND_ORDER_DUE", eventDriven: false, parameters: [int("days", 1, MAX_DAYS, true)] },
+  {
+    kind: "POINTS_EXPIRING",
+    eventDriven: false,
+    parameters: [int("daysBefore", 0, 365, false), int("minPoints", 1, MAX_POINTS, false)],
+  },
+  { kind: "SEGMENT_EXIT", eventDriven: true, parameters: [ref("segmentId", "SEGMENT", true)] },
 ];
 
 export const TRIGGERS_QUERY = /* GraphQL */ `

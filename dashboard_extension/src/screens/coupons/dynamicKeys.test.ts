@@ -45,6 +45,7 @@ const KEYS: Record<string, string[]> = {
   coupons: [
     ...FALLBACK.flatMap((k) => [`triggers.${k.kind}.label`, `triggers.${k.kind}.help`]),
     ...FALLBACK.flatMap((k) => k.parameters.map((p) => `params.${p.name}`)),
+    "triggers.SIGN_UP.timing",
     ...["DRAFT", "ACTIVE", "PAUSED"].map((s) => `status.${s}`),
     ...DISCOUNT_TYPES.map((d) => `discount.${d}`),
     ...DELIVERIES.flatMap((d) => [`delivery.${d}.label`, `delivery.${d}.help`]),

@@ -189,6 +189,10 @@ describe("trigger form ↔ API input round trips", () => {
       "DAYS_WITHOUT_ORDER",
       "TIER_UPGRADE",
       "CATEGORY_PURCHASE",
+      "SIGN_UP",
+      "SECOND_ORDER_DUE",
+      "POINTS_EXPIRING",
+      "SEGMENT_EXIT",
     ];
     expect(FALLBACK.map((k) => k.kind).sort()).toEqual([...kinds].sort());
   });
@@ -227,6 +231,14 @@ describe("trigger form ↔ API input round trips", () => {
           isEvent: false,
           parameters: [p("categoryIds", "IDS", true, { maxItems: 100, reference: "CATEGORY" }), int("days", true, 1, 3650)],
         },
+        { kind: "SIGN_UP", isEvent: true, parameters: [int("hours", false, 0, 720, { default: 0 })] },
+        { kind: "SECOND_ORDER_DUE", isEvent: false, parameters: [int("days", true, 1, 3650)] },
+        {
+          kind: "POINTS_EXPIRING",
+          isEvent: false,
+          parameters: [int("daysBefore", false, 0, 365), int("minPoints", false, 1, 1000000000)],
+        },
+        { kind: "SEGMENT_EXIT", isEvent: true, parameters: [id("segmentId", true, "SEGMENT")] },
       ],
     };
     expect(parseCatalogue(api)).toEqual(FALLBACK);
