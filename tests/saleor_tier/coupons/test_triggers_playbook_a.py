@@ -142,8 +142,8 @@ def test_second_order_due_follows_up_a_single_first_order(
     first = place_order(user_api_client, shop_usd, quantity=1, token=CHARGE)
     place_order(user2_api_client, shop_usd, quantity=1, token=CHARGE)
     place_order(user2_api_client, shop_usd, quantity=2, token=CHARGE)  # came back
-    unpaid = place_order(  # a guest's order never paid: no first paid order
-        api_client, shop_usd, quantity=1, email="unpaid@example.com", token=None
+    unpaid = place_order(  # a guest's order authorized, never charged: not paid
+        api_client, shop_usd, quantity=1, email="unpaid@example.com"
     )
     assert unpaid.user_id is None
     # a customer whose 14 days passed before the rule existed
