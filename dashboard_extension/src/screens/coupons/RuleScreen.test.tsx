@@ -269,6 +269,36 @@ describe("coupon rule editor", () => {
     expect(names.variables).toEqual({ ids: ["Q2F0ZWdvcnk6MQ=="] });
   });
 
+  it("points-expiring trigger: its saved parameters load with their own hints and are sent back", async () => {
+    const calls = mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmCouponRule: { crmCouponRule: rule({ trigger: { kind: "POINTS_EXPIRING", daysBefore: 7, minPoints: 100 } }) },
+      CrmCouponRuleUpdate: () => ({ crmCouponRuleUpdate: { rule: null, errors: [{ field: "minPoints", code: "INVALID", message: "Too few." }] } }),
+    });
+    renderApp(`/coupons/${RULE_ID}`);
+    expect(await screen.findByText("Points expiring")).toBeTruthy();
+    expect(screen.getByText(/Days before the points expire/)).toBeTruthy();
+    expect(screen.getByText(/Only when at least this many points expire/)).toBeTruthy();
+    expect(screen.getByDisplayValue("7")).toBeTruthy();
+    fireEvent.change(screen.getByDisplayValue("100"), { target: { value: "250" } });
+    fireEvent.click(screen.getByTestId("save"));
+    await waitFor(() => expect(calls.some((c) => c.operation === "CrmCouponRuleUpdate")).toBe(true));
+    const sent = calls.find((c) => c.operation === "CrmCouponRuleUpdate")!.variables.input as { trigger: unknown };
+    expect(sent.trigger).toEqual({ kind: "POINTS_EXPIRING", daysBefore: 7, minPoints: 250 });
+    // the API's error on the parameter lands on its field
+    expect((await screen.findAllByText("Too few.")).length).toBeGreaterThan(0);
+  });
+
+  it("sign-up trigger: says when its codes go out instead of the order timing", async () => {
+    mockGraphQL({
+      CrmChannels: TEST_CHANNELS,
+      CrmCouponRule: { crmCouponRule: rule({ trigger: { kind: "SIGN_UP", hours: 0 } }) },
+    });
+    renderApp(`/coupons/${RULE_ID}`, { locale: "ja" });
+    expect(await screen.findByText(/0 時間なら登録から数秒以内に/)).toBeTruthy();
+    expect(screen.queryByText(/注文から数秒以内/)).toBeNull();
+  });
+
   it("exports the issued codes as a signed CSV link", async () => {
     const calls = mockGraphQL({
       CrmChannels: TEST_CHANNELS,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { FALLBACK, parseCatalogue, type TriggerKind } from "./catalogue";
+import { RULE_FIELDS } from "./queries";
 import {
   type ApiRule,
   defaultParams,
@@ -195,6 +196,12 @@ describe("trigger form ↔ API input round trips", () => {
       "SEGMENT_EXIT",
     ];
     expect(FALLBACK.map((k) => k.kind).sort()).toEqual([...kinds].sort());
+  });
+
+  it("the rule query reads back every trigger parameter of the catalogue", () => {
+    const selection = /trigger\s*\{([^}]*)\}/.exec(RULE_FIELDS)?.[1].trim().split(/\s+/) ?? [];
+    const names = new Set(FALLBACK.flatMap((k) => k.parameters.map((p) => p.name)));
+    expect([...names].filter((n) => !selection.includes(n))).toEqual([]);
   });
 
   it("the API's catalogue (crmCouponTriggers) reads as the built-in fallback", () => {
