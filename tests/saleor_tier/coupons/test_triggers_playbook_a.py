@@ -179,6 +179,51 @@ def test_second_order_due_follows_up_a_single_first_order(
     assert first.user_id == customer_user.pk
 
 
+def test_second_order_due_holds_out_a_control_group_the_dry_run_foresees(channel_USD):
+    """The shared eligibility, control group and cost of every trigger: the dry
+    run of a rule that is on names the customers the run then picks (treated and
+    held out); held-out customers get no Saleor code."""
+    from saleor.discount.models import VoucherCode
+
+    first_paid = timezone.now() - timedelta(days=15)
+    for n in range(40):
+        user = User.objects.create(email=f"f{n}@example.com")
+        CustomerProfile.objects.create(
+            channel=channel_USD,
+            user=user,
+            email=user.email,
+            currency="USD",
+            orders_count=1,
+            paid_orders_count=1,
+            first_order_at=first_paid,
+            last_order_at=first_paid,
+            first_paid_at=first_paid,
+            last_paid_at=first_paid,
+            average_order_value_amount=Decimal(40),
+        )
+    rule = new_rule(
+        channel_USD,
+        trigger="second_order_due",
+        trigger_params={"days": 14},
+        control_share=Decimal("0.5"),
+        activated=timezone.now() - timedelta(days=2),
+    )
+    now = timezone.now()
+    dry = coupons.dry_run(rule, now, sample_size=100).on_activation
+    assert dry.customers == dry.codes + dry.held_out == 40
+    result = coupons.run_rule(rule, now)
+    assert result.issued + result.held_out == 40
+    assert result.issued > 0 and result.held_out > 0
+    grants = CouponGrant.objects.filter(rule=rule)
+    assert {g.profile_id for g in grants} == {row["profile_id"] for row in dry.sample}
+    held_out = grants.filter(control=True)
+    assert held_out.count() == result.held_out
+    assert set(held_out.values_list("code", flat=True)) == {""}
+    codes = set(grants.filter(control=False).values_list("code", flat=True))
+    assert VoucherCode.objects.filter(code__in=codes).count() == result.issued
+    assert coupons.run_rule(rule, now).issued == 0
+
+
 # --- points_expiring ----------------------------------------------------------------
 
 

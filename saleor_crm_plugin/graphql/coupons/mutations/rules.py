@@ -68,7 +68,8 @@ class CRMCouponRuleActivate(CouponMutation):
     class Meta(DiscountsMeta):
         description = (
             "Switch a rule on, or resume it, and make the run due now (a schedule's "
-            "run, birthdays due today). Order-driven triggers count only what "
+            "run, birthdays due today, points-expiry warnings open now). "
+            "Order-driven triggers count only what "
             "happens after the switch-on, so they issue nothing now: their codes go "
             "out within seconds of the next order, or at the next 15-minute sweep. "
             "A rule that is on already stays as it is (a run is made)."
