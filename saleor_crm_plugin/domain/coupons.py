@@ -232,7 +232,7 @@ def parse_trigger(kind: str, params: dict | None) -> Trigger:
     if kind == "first_order":
         values["n"] = 1
     if kind in ("replenishment", "cross_sell"):
-        _items_of(kind, values, relation_given=params.get("relation") is not None)
+        _items_of(kind, values)
     return Trigger(kind, **values)
 
 
@@ -244,7 +244,7 @@ def _choice(field: str, value, choices: tuple[str, ...]) -> str | None:
     return value
 
 
-def _items_of(kind: str, values: dict, *, relation_given: bool) -> None:
+def _items_of(kind: str, values: dict) -> None:
     """The item rules of replenishment and cross_sell (``values`` parsed)."""
     products, categories = values["product_ids"], values["category_ids"]
     if not products and not categories:
@@ -265,8 +265,7 @@ def _items_of(kind: str, values: dict, *, relation_given: bool) -> None:
             raise CouponRuleError(
                 "top_k", "Give the target products or top_k, not both."
             )
-        if relation_given:
-            raise CouponRuleError("relation", "A relation goes with top_k only.")
+        # a relation goes with top_k only (an editor may send its default)
         values["relation"] = None
         if set(values["target_product_ids"]) & set(products):
             raise CouponRuleError(

@@ -32,6 +32,10 @@ function sampleValue(p: TriggerKind["parameters"][number]) {
       return "Q1JNVGllcjoy";
     case "CATEGORIES":
       return ["Q2F0ZWdvcnk6MQ==", "Q2F0ZWdvcnk6NA=="];
+    case "PRODUCTS":
+      return ["UHJvZHVjdDoz"];
+    case "CHOICE":
+      return (p.choices ?? []).at(-1) ?? "";
   }
 }
 
@@ -46,6 +50,10 @@ function apiRule(kind: TriggerKind): ApiRule {
     daysBefore: 0,
     tierId: null,
     categoryIds: [],
+    productIds: [],
+    targetProductIds: [],
+    topK: null,
+    relation: null,
   };
   for (const p of kind.parameters) trigger[p.name] = sampleValue(p);
   return {
@@ -189,6 +197,8 @@ describe("trigger form ↔ API input round trips", () => {
       "DAYS_WITHOUT_ORDER",
       "TIER_UPGRADE",
       "CATEGORY_PURCHASE",
+      "REPLENISHMENT",
+      "CROSS_SELL",
     ];
     expect(FALLBACK.map((k) => k.kind).sort()).toEqual([...kinds].sort());
   });
@@ -226,6 +236,28 @@ describe("trigger form ↔ API input round trips", () => {
           kind: "CATEGORY_PURCHASE",
           isEvent: false,
           parameters: [p("categoryIds", "IDS", true, { maxItems: 100, reference: "CATEGORY" }), int("days", true, 1, 3650)],
+        },
+        {
+          kind: "REPLENISHMENT",
+          isEvent: false,
+          parameters: [
+            p("productIds", "IDS", false, { maxItems: 100, reference: "PRODUCT" }),
+            p("categoryIds", "IDS", false, { maxItems: 100, reference: "CATEGORY" }),
+            int("days", false, 1, 3650),
+            int("daysBefore", false, 0, 365, { default: 0 }),
+          ],
+        },
+        {
+          kind: "CROSS_SELL",
+          isEvent: false,
+          parameters: [
+            p("productIds", "IDS", false, { maxItems: 100, reference: "PRODUCT" }),
+            p("categoryIds", "IDS", false, { maxItems: 100, reference: "CATEGORY" }),
+            p("targetProductIds", "IDS", false, { maxItems: 100, reference: "PRODUCT" }),
+            int("topK", false, 1, 20),
+            p("relation", "CHOICE", false, { default: "together", choices: ["together", "after"] }),
+            int("days", false, 0, 3650, { default: 0 }),
+          ],
         },
       ],
     };
