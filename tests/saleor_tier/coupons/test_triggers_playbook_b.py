@@ -300,6 +300,7 @@ def test_cross_sell_to_the_merchants_targets_after_a_category(
             "target_product_ids": [p3.pk],
             "days": 7,
         },
+        activated_days=5,
     )
     assert coupons.dry_run(rule).on_activation.customers == 1
     assert coupons.run_rule(rule).issued == 1
@@ -416,7 +417,7 @@ def test_create_a_cross_sell_rule(staff_discounts_admin, channel_USD, product_li
     assert data["rule"]["trigger"] == {
         "kind": "CROSS_SELL",
         "days": 7,
-        "daysBefore": 0,
+        "daysBefore": None,
         "productIds": [product_gid(p1.pk)],
         "categoryIds": [],
         "targetProductIds": [],
@@ -457,3 +458,45 @@ def test_bad_trigger_input_is_a_typed_error(
     assert data["rule"] is None
     assert [(e["field"], e["code"]) for e in data["errors"]] == [(field, code)]
     assert not CouponRule.objects.exists()
+
+
+TRIGGERS_Q = """
+query T {
+  crmCouponTriggers {
+    kind isEvent
+    parameters { name type required min max maxItems default reference choices }
+  }
+}"""
+
+
+def test_the_trigger_catalogue_describes_both(staff_discounts_admin):
+    kinds = {
+        t["kind"]: t
+        for t in crm_gql(staff_discounts_admin, TRIGGERS_Q)["crmCouponTriggers"]
+    }
+    rows = {
+        kind: [
+            (p["name"], p["type"], p["required"], p["min"], p["max"], p["default"])
+            for p in kinds[kind]["parameters"]
+        ]
+        for kind in ("REPLENISHMENT", "CROSS_SELL")
+    }
+    assert rows["REPLENISHMENT"] == [
+        ("productIds", "IDS", False, None, None, None),
+        ("categoryIds", "IDS", False, None, None, None),
+        ("days", "INT", False, 1, 3650, None),
+        ("daysBefore", "INT", False, 0, 365, 0),
+    ]
+    assert rows["CROSS_SELL"] == [
+        ("productIds", "IDS", False, None, None, None),
+        ("categoryIds", "IDS", False, None, None, None),
+        ("targetProductIds", "IDS", False, None, None, None),
+        ("topK", "INT", False, 1, 20, None),
+        ("relation", "CHOICE", False, None, None, "together"),
+        ("days", "INT", False, 0, 3650, 0),
+    ]
+    relation = kinds["CROSS_SELL"]["parameters"][4]
+    assert relation["choices"] == ["together", "after"]
+    targets = kinds["CROSS_SELL"]["parameters"][2]
+    assert (targets["reference"], targets["maxItems"]) == ("PRODUCT", 100)
+    assert not kinds["REPLENISHMENT"]["isEvent"] and not kinds["CROSS_SELL"]["isEvent"]
