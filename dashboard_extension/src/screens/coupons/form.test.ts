@@ -385,6 +385,12 @@ describe("validation messages", () => {
     expect(errorField("controlShare", form, FALLBACK)).toBe("controlPercent");
     expect(errorField("minSpend", form, FALLBACK)).toBe("minSpend");
     expect(errorField(null, form, FALLBACK)).toBe("form");
+    // productIds: a cross-sell / replenishment parameter and a reward limit
+    const cross = { ...emptyForm("c", "CROSS_SELL"), params: { productIds: [], topK: "3" } };
+    expect(errorField("productIds", cross, FALLBACK)).toBe("trigger.productIds");
+    expect(errorField("productIds", { ...cross, productIds: ["p"] }, FALLBACK)).toBe("productIds");
+    expect(errorField("productIds", form, FALLBACK)).toBe("productIds");
+    expect(errorField("relation", cross, FALLBACK)).toBe("trigger.relation");
   });
 
   it("the control group is edited in percent and sent as a share, exactly", () => {
