@@ -500,3 +500,56 @@ def test_the_trigger_catalogue_describes_both(staff_discounts_admin):
     targets = kinds["CROSS_SELL"]["parameters"][2]
     assert (targets["reference"], targets["maxItems"]) == ("PRODUCT", 100)
     assert not kinds["REPLENISHMENT"]["isEvent"] and not kinds["CROSS_SELL"]["isEvent"]
+
+
+# --- the dry run names the customers the run picks (control group, cap) -----------
+
+
+@pytest.mark.parametrize("kind", ["replenishment", "cross_sell"])
+def test_the_dry_run_picks_the_customers_the_run_picks(channel_USD, product_list, kind):
+    """As for every other trigger (test_coupons.py): the dry run of a rule that
+    is on names exactly the customers the run then picks, treated and held out,
+    and a customer the cap excludes is left out by both."""
+    p1, p2, _p3 = product_list[:3]
+    for n in range(4):
+        buyer(n, channel_USD, (14, [p1]))
+    buyer(8, channel_USD, (5, [p1]))  # not yet
+    buyer(9, channel_USD, (14, [p1, p2]))  # rebought / already has Y
+    buyer(10, channel_USD, (14, [p1]), (2, [p1, p2]))
+    params = (
+        {"product_ids": [p1.pk], "days": 14}
+        if kind == "replenishment"
+        else {"product_ids": [p1.pk], "target_product_ids": [p2.pk], "days": 14}
+    )
+    rule = new_rule(channel_USD, trigger=kind, trigger_params=params)
+    if kind == "cross_sell":
+        # customer 9 bought Y with X; customer 10 bought Y since
+        expected = 4
+    else:
+        expected = 5  # customer 9's X purchase is due too; 10 bought again
+    rule.control_share = Decimal("0.3")
+    rule.save(update_fields=["control_share"])
+    now = timezone.now()
+    dry = coupons.dry_run(rule, now, sample_size=1000).on_activation
+    first = {row["profile_id"] for row in dry.sample}
+    assert len(first) == dry.customers == expected
+    capped = min(first)
+    CouponGrant.objects.create(
+        rule=rule,
+        profile_id=capped,
+        trigger_key="earlier",
+        control=True,
+        granted_at=now - timedelta(days=400),
+        currency="USD",
+    )
+    dry = coupons.dry_run(rule, now, sample_size=1000).on_activation
+    picked = {row["profile_id"] for row in dry.sample}
+    assert picked == first - {capped}
+    coupons.run_rule(rule, now)
+    ran = set(
+        CouponGrant.objects.filter(rule=rule, granted_at=now).values_list(
+            "profile_id", flat=True
+        )
+    )
+    assert ran == picked
+    assert dry.customers == dry.codes + dry.held_out == len(ran) == expected - 1
