@@ -553,3 +553,33 @@ def test_the_dry_run_picks_the_customers_the_run_picks(channel_USD, product_list
     )
     assert ran == picked
     assert dry.customers == dry.codes + dry.held_out == len(ran) == expected - 1
+
+
+def test_cross_sell_by_what_is_bought_next(channel_USD, product_list):
+    """relation "after": Y is what X's buyers bought in their next order."""
+    p1, _p2, p3 = product_list[:3]
+    for n in range(2):
+        buyer(300 + n, channel_USD, (100, [p1]), (90, [p3]))
+    fresh = buyer(1, channel_USD, (4, [p1]))
+    copurchase.refresh()
+    rules = {
+        relation: new_rule(
+            channel_USD,
+            name=f"Next {relation}",
+            trigger="cross_sell",
+            trigger_params={
+                "product_ids": [p1.pk],
+                "top_k": 1,
+                "relation": relation,
+                "days": 3,
+            },
+            activated_days=5,
+        )
+        for relation in ("after", "together")
+    }
+    assert coupons.run_rule(rules["after"]).issued == 1
+    assert issued(rules["after"]) == {
+        fresh.email: f"xsell:p{p3.pk}:{last_order_id(fresh, p1)}"
+    }
+    # never bought in the same order: no co-purchase "together", no code
+    assert coupons.run_rule(rules["together"]).issued == 0
