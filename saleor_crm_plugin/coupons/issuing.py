@@ -37,7 +37,9 @@ from ..domain.coupons import (
     revenue_uplift,
     schedule_run,
 )
+from ..domain.items import ITEM_KINDS, OWN_INTERVALS
 from ..domain.messages import SKIP_OPEN_CODES_CAP
+from ..domain.segments import _DUE, _GAPS
 from ..models import (
     CouponGrant,
     CouponRule,
@@ -203,6 +205,74 @@ _CANDIDATES = {
                           WHERE m.segment_id = e.segment_id
                             AND m.profile_id = e.profile_id)
         ORDER BY e.profile_id, e.id DESC""",
+    # the segment condition ``due``'s buyers of the items, one row per customer and
+    # item: the last purchase (its order names the purchase cycle in the key) and
+    # the send date — the due date (the merchant's ``days``, else ``due``'s
+    # interval) less ``days_before``; a purchase since moves the last purchase
+    "replenishment": f"""
+        SELECT d.profile_id,
+               'rebuy:' || CASE d.kind WHEN %(pkind)s THEN 'p' ELSE 'c' END
+                   || d.item_id || ':' || d.last_order AS trigger_key
+        FROM (
+            SELECT g.profile_id, g.kind, g.item_id, max(g.placed_at) AS last_at,
+                   (array_agg(g.order_id ORDER BY g.placed_at DESC,
+                                                  g.order_id DESC))[1] AS last_order,
+                   count(g.gap) AS gaps,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY g.gap) AS own
+            FROM (
+                SELECT f.profile_id, f.kind, f.item_id, f.placed_at, f.order_id,
+                       {_GAPS.format(t="f", part="f.profile_id, f.kind, f.item_id")}
+                           AS gap
+                FROM "{{purchase_fact}}" f
+                WHERE ((f.kind = %(pkind)s AND f.item_id = ANY(%(products)s::int[]))
+                    OR (f.kind = %(ckind)s
+                        AND f.item_id = ANY(%(categories)s::int[]))) {{only_f}}
+            ) g
+            GROUP BY g.profile_id, g.kind, g.item_id
+        ) d
+        JOIN "{{profile}}" pp ON pp.id = d.profile_id AND pp.channel_id = %(channel)s
+        LEFT JOIN "{{repurchase_interval}}" ri
+            ON ri.channel_id = pp.channel_id AND ri.kind = d.kind
+           AND ri.item_id = d.item_id
+        CROSS JOIN LATERAL (
+            SELECT COALESCE(d.last_at + make_interval(days => %(days)s::int),
+                            {_DUE.format(own=OWN_INTERVALS)})
+                   - make_interval(days => %(before)s::int) AS send_at
+        ) s
+        WHERE s.send_at <= %(now)s AND s.send_at > %(catch_up)s""",
+    # a purchase of X ``days`` ago (the latest per customer) and the first Y they
+    # never bought (``bought_not``'s meaning of a purchase): the merchant's
+    # targets, or X's co-purchases by rank; one code per purchase of X, whichever Y
+    # (the key names Y for the message's product placeholder)
+    "cross_sell": """
+        SELECT DISTINCT ON (x.profile_id) x.profile_id,
+               'xsell:' || %(ytag)s || y.item_id || ':' || x.order_id AS trigger_key
+        FROM "{purchase_fact}" x
+        JOIN "{profile}" pp ON pp.id = x.profile_id AND pp.channel_id = %(channel)s
+        CROSS JOIN LATERAL ({targets}) y
+        WHERE x.kind = %(xkind)s AND x.item_id = ANY(%(xitems)s::int[]) {only_x}
+          AND x.placed_at <= %(now)s - make_interval(days => %(days)s::int)
+          AND x.placed_at > %(catch_up)s - make_interval(days => %(days)s::int)
+          AND NOT EXISTS (
+              SELECT 1 FROM "{corder}" o
+              WHERE o.profile_id = x.profile_id AND NOT o.cancelled
+                AND o.{ycolumn} @> ARRAY[y.item_id])
+          AND NOT EXISTS (
+              SELECT 1 FROM "{grant}" g
+              WHERE g.rule_id = %(rule)s AND g.profile_id = x.profile_id
+                AND g.trigger_key LIKE 'xsell:%%:' || x.order_id)
+        ORDER BY x.profile_id, x.placed_at DESC, x.order_id DESC, y.rank, y.item_id""",
+}
+
+
+# cross_sell's Y: the merchant's products, or the top co-purchases of X
+_TARGETS = {
+    "given": "SELECT t.item_id, t.rank FROM unnest(%(targets)s::int[])"
+    " WITH ORDINALITY t(item_id, rank)",
+    "top": 'SELECT cp.other_id AS item_id, cp.rank FROM "{copurchase}" cp'
+    " WHERE cp.channel_id = pp.channel_id AND cp.kind = x.kind"
+    " AND cp.relation = %(relation)s AND cp.item_id = x.item_id"
+    " AND cp.rank <= %(top)s",
 }
 
 
@@ -362,7 +432,15 @@ def _params(
     due (a schedule between runs). A dry run takes a schedule's run as due now."""
     params = dict(rule.trigger_params or {})
     kind = rule.trigger
-    fmt = {"only_e": "", "only_m": "", "only_p": "", "only_co": "", "to_tier": ""}
+    fmt = {
+        "only_e": "",
+        "only_m": "",
+        "only_p": "",
+        "only_co": "",
+        "to_tier": "",
+        "only_f": "",
+        "only_x": "",
+    }
     if only is not None:
         fmt.update(
             {
@@ -370,6 +448,8 @@ def _params(
                 "only_m": "AND m.profile_id = ANY(%(only)s)",
                 "only_p": "AND p.id = ANY(%(only)s)",
                 "only_co": "AND co.profile_id = ANY(%(only)s)",
+                "only_f": "AND f.profile_id = ANY(%(only)s)",
+                "only_x": "AND x.profile_id = ANY(%(only)s)",
             }
         )
     values = {
@@ -385,6 +465,9 @@ def _params(
         "tier": params.get("tier_id"),
         "hours": params.get("hours", 0),
         "min_points": params.get("min_points") or 1,
+        "products": list(params.get("product_ids") or []),
+        "pkind": ITEM_KINDS["products"],
+        "ckind": ITEM_KINDS["categories"],
     }
     if kind == "schedule":
         anchor = now if dry else (rule.starts_at or rule.activated_at)
@@ -398,6 +481,24 @@ def _params(
         values["n"] = 1
     if kind == "tier_upgrade" and params.get("tier_id"):
         fmt["to_tier"] = "AND tt.id = %(tier)s"
+    if kind == "cross_sell":
+        by_products = bool(params.get("product_ids"))
+        x_kind = "products" if by_products else "categories"
+        targets = list(params.get("target_product_ids") or [])
+        y_kind = "products" if targets else x_kind
+        values.update(
+            {
+                "xkind": ITEM_KINDS[x_kind],
+                "xitems": values["products"] if by_products else values["categories"],
+                "targets": targets,
+                "top": params.get("top_k"),
+                "relation": params.get("relation") or "together",
+                "ytag": "p" if y_kind == "products" else "c",
+                "days": params.get("days") or 0,
+            }
+        )
+        fmt["targets"] = _TARGETS["given" if targets else "top"].format(**TABLES)
+        fmt["ycolumn"] = "product_ids" if y_kind == "products" else "category_ids"
     return _CANDIDATES[kind].format(**TABLES, **fmt), values
 
 
@@ -787,6 +888,8 @@ _WHAT = {
     "sign_up": "registrations reaching the waiting time",
     "second_order_due": "first orders reaching the waiting period without a second",
     "segment_exit": "customers leaving the segment",
+    "replenishment": "customers coming due to rebuy",
+    "cross_sell": "purchases reaching the waiting period",
 }
 
 

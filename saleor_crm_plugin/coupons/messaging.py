@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -208,7 +209,8 @@ SELECT d.id, d.method, g.code, g.expires_at, g.profile_id,
         WHERE ms.user_id = u.id AND lp.channel_id = p.channel_id
           AND a.award_id IS NULL AND a.points > 0
           AND (a.available_at IS NULL OR a.available_at <= %(now)s)
-          AND (a.expires_at IS NULL OR a.expires_at > %(now)s)) AS points
+          AND (a.expires_at IS NULL OR a.expires_at > %(now)s)) AS points,
+       g.trigger_key
 FROM "{delivery}" d
 JOIN "{grant}" g ON g.id = d.grant_id
 JOIN "{profile}" p ON p.id = d.profile_id
@@ -249,6 +251,7 @@ class Recipient:
     phone: str | None
     line_user_id: str | None
     points: int
+    trigger_key: str = ""
 
 
 class MessagesFailed(RuntimeError):
@@ -332,6 +335,9 @@ class Context:
     coupon_webhook_url: str
     coupon_webhook_secret: str
     product: str
+    # (item reference, language) -> name: the products / categories named by
+    # the grants' trigger keys (replenishment, cross_sell), read once per send
+    item_names: dict = field(default_factory=dict)
 
 
 def _values(rule: CouponRule, r: Recipient, language: str, config: Context) -> dict:
@@ -357,7 +363,8 @@ def _values(rule: CouponRule, r: Recipient, language: str, config: Context) -> d
             language,
         ),
         "points": f"{r.points:,}",
-        "product": config.product,
+        "product": trigger_item_name(r.trigger_key, language, config.item_names)
+        or config.product,
         "storefront_url": config.storefront_url,
         "unsubscribe_url": unsubscribe_url(r.user_id) if r.user_id else "",
     }
@@ -373,6 +380,48 @@ def product_name(rule: CouponRule) -> str:
     if pk is None:
         return ""
     return Product.objects.filter(pk=pk).values_list("name", flat=True).first() or ""
+
+
+# the item a replenishment / cross_sell grant is about: rebuy:p42:<order>,
+# xsell:c7:<order> (p: a product, c: a category)
+_ITEM_KEY = re.compile(r"^(?:rebuy|xsell):([pc])([0-9]+):")
+
+
+def trigger_item_name(trigger_key: str, language: str, cache: dict) -> str:
+    """The name of the product / category a grant's trigger key names, in
+    ``language`` when Saleor has a translation, else its name ('' when the key
+    names none, or the item is gone)."""
+    match = _ITEM_KEY.match(trigger_key or "")
+    if match is None:
+        return ""
+    ref = (match.group(1), int(match.group(2)), language)
+    if ref not in cache:
+        cache[ref] = _item_name(*ref)
+    return cache[ref]
+
+
+def _item_name(kind: str, pk: int, language: str) -> str:
+    from saleor.product.models import (
+        Category,
+        CategoryTranslation,
+        ProductTranslation,
+    )
+
+    model, translations, key = (
+        (Product, ProductTranslation, "product_id")
+        if kind == "p"
+        else (Category, CategoryTranslation, "category_id")
+    )
+    translated = (
+        translations.objects.filter(**{key: pk}, language_code__iexact=language)
+        .exclude(name__isnull=True)
+        .exclude(name="")
+        .values_list("name", flat=True)
+        .first()
+    )
+    if translated:
+        return translated
+    return model.objects.filter(pk=pk).values_list("name", flat=True).first() or ""
 
 
 def _language(rule: CouponRule, r: Recipient) -> str:

@@ -163,6 +163,8 @@ def save_rule(rule: CouponRule | None, data: dict) -> CouponRule:
             CRMErrorCode.NOT_FOUND,
         )
     _check_exists(Category, trigger.category_ids, "category_ids")
+    _check_exists(Product, trigger.product_ids, "product_ids")
+    _check_exists(Product, trigger.target_product_ids, "target_product_ids")
 
     reward_values = (
         _merged(rule, data, REWARD_FIELDS)

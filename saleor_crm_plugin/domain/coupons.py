@@ -17,7 +17,12 @@ A rule is *trigger* → *reward* under *limits*:
   ``second_order_due`` (``days`` after the first paid order, with no second order
   yet), ``points_expiring`` (a member's points expire soon: the loyalty sweep's
   expiry warning, optionally ``days_before`` the expiry and from ``min_points``),
-  ``segment_exit`` (a customer leaves a segment and stays out);
+  ``segment_exit`` (a customer leaves a segment and stays out),
+  ``replenishment`` (``days_before`` a customer is due to rebuy one of the
+  products / categories: their last purchase plus ``days``, else the interval the
+  segment condition ``due`` uses; not once they bought it again), ``cross_sell``
+  (``days`` after buying X — products or categories — when they have not bought
+  Y: the merchant's ``target_product_ids`` or the ``top_k`` co-purchases of X);
 * reward — a Saleor voucher shape: percentage, fixed amount or free shipping,
   optional minimum spend, optionally limited to products / categories /
   collections, valid for ``validity_days``;
@@ -34,6 +39,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from .errors import CRMErrorCode, CRMServiceError
+from .items import TOP_K
 
 CODE_PREFIX = "CRM-"
 # 16 hexadecimal digits of a version-4 UUID, skipping its fixed version nibble:
@@ -53,6 +59,8 @@ TRIGGERS = (
     "second_order_due",
     "points_expiring",
     "segment_exit",
+    "replenishment",
+    "cross_sell",
 )
 # fired by something that happened to a customer: evaluated for exactly the
 # customers an order (or a registration) changed, within seconds, besides the
@@ -82,11 +90,15 @@ class TriggerParam:
     required: bool
     min: int | None = None
     max: int | None = None
-    default: int | None = None
+    default: int | str | None = None
     reference: str = ""
+    # ``choice``: the values it takes (the catalogue's CHOICE)
+    choices: tuple[str, ...] = ()
 
 
 MAX_IDS = 100
+# cross_sell: at most this many co-purchases of X (what the refresh keeps per item)
+MAX_TOP_K = TOP_K
 MAX_DAYS = 3650
 MAX_POINTS = 1_000_000_000
 _KEY_MAX = 2**63 - 1
@@ -119,6 +131,33 @@ TRIGGER_PARAMS: dict[str, tuple[TriggerParam, ...]] = {
     "segment_exit": (
         TriggerParam("segment_id", "id", True, 1, _KEY_MAX, reference="segment"),
     ),
+    # due to rebuy an item: the purchase interval is ``days`` (the merchant's)
+    # or, as the segment condition ``due``, the customer's own median interval
+    # (from ``OWN_INTERVALS`` intervals) else the item's median in the channel;
+    # sent ``days_before`` the due date; one of product_ids / category_ids needed
+    "replenishment": (
+        TriggerParam("product_ids", "ids", False, reference="product"),
+        TriggerParam("category_ids", "ids", False, reference="category"),
+        TriggerParam("days", "int", False, 1, MAX_DAYS),
+        TriggerParam("days_before", "int", False, 0, 365, default=0),
+    ),
+    # bought X (product_ids or category_ids) ``days`` ago and not yet Y: the
+    # merchant's target_product_ids, else the ``top_k`` co-purchases of X
+    # (``relation`` together / after)
+    "cross_sell": (
+        TriggerParam("product_ids", "ids", False, reference="product"),
+        TriggerParam("category_ids", "ids", False, reference="category"),
+        TriggerParam("target_product_ids", "ids", False, reference="product"),
+        TriggerParam("top_k", "int", False, 1, MAX_TOP_K),
+        TriggerParam(
+            "relation",
+            "choice",
+            False,
+            default="together",
+            choices=("together", "after"),
+        ),
+        TriggerParam("days", "int", False, 0, MAX_DAYS, default=0),
+    ),
 }
 PARAMS = {
     kind: tuple(param.name for param in params)
@@ -150,6 +189,10 @@ class Trigger:
     category_ids: tuple[int, ...] = ()
     hours: int | None = None
     min_points: int | None = None
+    product_ids: tuple[int, ...] = ()
+    target_product_ids: tuple[int, ...] = ()
+    top_k: int | None = None
+    relation: str | None = None
 
     def as_params(self) -> dict:
         """The JSON kept on the rule (only what the kind uses)."""
@@ -157,7 +200,7 @@ class Trigger:
         out = {}
         for name in keep:
             value = getattr(self, name)
-            if value is not None:
+            if value is not None and value != ():
                 out[name] = list(value) if isinstance(value, tuple) else value
         return out
 
@@ -209,13 +252,60 @@ def parse_trigger(kind: str, params: dict | None) -> Trigger:
             value = param.default
         if param.type == "ids":
             values[param.name] = _ids(param.name, value, required=param.required)
+        elif param.type == "choice":
+            values[param.name] = _choice(param.name, value, param.choices)
         else:
             values[param.name] = _int(
                 param.name, value, param.min, param.max, required=param.required
             )
     if kind == "first_order":
         values["n"] = 1
+    if kind in ("replenishment", "cross_sell"):
+        _items_of(kind, values)
     return Trigger(kind, **values)
+
+
+def _choice(field: str, value, choices: tuple[str, ...]) -> str | None:
+    if value is None:
+        return None
+    if value not in choices:
+        raise CouponRuleError(field, f"Choose one of: {', '.join(choices)}.")
+    return value
+
+
+def _items_of(kind: str, values: dict) -> None:
+    """The item rules of replenishment and cross_sell (``values`` parsed)."""
+    products, categories = values["product_ids"], values["category_ids"]
+    if not products and not categories:
+        raise CouponRuleError(
+            "product_ids",
+            "Choose products or categories.",
+            CRMErrorCode.REQUIRED,
+        )
+    if kind == "replenishment":
+        return
+    # cross_sell: X of one kind (its co-purchases are of that kind)
+    if products and categories:
+        raise CouponRuleError(
+            "category_ids", "Choose products or categories, not both."
+        )
+    if values["target_product_ids"]:
+        if values["top_k"] is not None:
+            raise CouponRuleError(
+                "top_k", "Give the target products or top_k, not both."
+            )
+        # a relation goes with top_k only (an editor may send its default)
+        values["relation"] = None
+        if set(values["target_product_ids"]) & set(products):
+            raise CouponRuleError(
+                "target_product_ids", "A target product cannot be one of X."
+            )
+    elif values["top_k"] is None:
+        raise CouponRuleError(
+            "target_product_ids",
+            "Choose the target products, or top_k of X's co-purchases.",
+            CRMErrorCode.REQUIRED,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,6 +166,14 @@ def test_every_trigger_has_its_parameters_described():
     assert list(TRIGGER_PARAMS) == list(TRIGGERS)
 
 
+# what a trigger needs beyond its required parameters: a rule across them
+# (replenishment: products or categories; cross_sell: X and the targets or top_k)
+ACROSS = {
+    "replenishment": {"product_ids": [7]},
+    "cross_sell": {"product_ids": [7], "top_k": 3},
+}
+
+
 @pytest.mark.parametrize("kind", TRIGGERS)
 def test_triggers_accept_their_minimal_parameters_and_apply_defaults(kind):
     params = {
@@ -173,10 +181,15 @@ def test_triggers_accept_their_minimal_parameters_and_apply_defaults(kind):
         for p in TRIGGER_PARAMS[kind]
         if p.required
     }
+    params.update(ACROSS.get(kind, {}))
     trigger = parse_trigger(kind, params)
     for p in TRIGGER_PARAMS[kind]:
-        if not p.required:
-            assert getattr(trigger, p.name) == p.default
+        if not p.required and p.name not in params:
+            # an optional list left out is empty
+            empty = () if p.type == "ids" else None
+            assert getattr(trigger, p.name) == (
+                p.default if p.default is not None else empty
+            )
 
 
 @pytest.mark.parametrize(
@@ -189,13 +202,28 @@ def test_trigger_bounds_and_required_are_the_validators(kind, param):
         for p in TRIGGER_PARAMS[kind]
         if p.required
     }
+    base.update(ACROSS.get(kind, {}))
+    if param.type == "choice":
+        for choice in param.choices:
+            assert (
+                getattr(parse_trigger(kind, {**base, param.name: choice}), param.name)
+                == choice
+            )
+        with pytest.raises(CouponRuleError) as exc:
+            parse_trigger(kind, {**base, param.name: "nope"})
+        assert exc.value.field == param.name
+        return
     if param.required:
         with pytest.raises(CouponRuleError) as exc:
             parse_trigger(kind, {k: v for k, v in base.items() if k != param.name})
         assert (exc.value.field, exc.value.code) == (param.name, CRMErrorCode.REQUIRED)
     if param.type == "ids":
-        with pytest.raises(CouponRuleError):
+        with pytest.raises(CouponRuleError) as exc:
             parse_trigger(kind, {**base, param.name: list(range(1, MAX_IDS + 2))})
+        assert (exc.value.field, exc.value.code) == (
+            param.name,
+            CRMErrorCode.TOO_COMPLEX,
+        )
         return
     assert getattr(
         parse_trigger(kind, {**base, param.name: param.max}), param.name

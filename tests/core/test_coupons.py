@@ -78,6 +78,49 @@ def test_each_trigger_keeps_only_its_parameters():
             "TOO_COMPLEX",
         ),
         ("schedule", {"every_days": 400}, "every_days", "INVALID"),
+        ("replenishment", {}, "product_ids", "REQUIRED"),
+        ("replenishment", {"days": 30}, "product_ids", "REQUIRED"),
+        ("replenishment", {"product_ids": [3], "days": 0}, "days", "INVALID"),
+        (
+            "replenishment",
+            {"category_ids": [3], "days_before": 366},
+            "days_before",
+            "INVALID",
+        ),
+        ("replenishment", {"product_ids": [3], "top_k": 3}, "top_k", "INVALID"),
+        ("cross_sell", {"top_k": 3}, "product_ids", "REQUIRED"),
+        ("cross_sell", {"product_ids": [3]}, "target_product_ids", "REQUIRED"),
+        (
+            "cross_sell",
+            {"product_ids": [3], "category_ids": [4], "top_k": 3},
+            "category_ids",
+            "INVALID",
+        ),
+        (
+            "cross_sell",
+            {"product_ids": [3], "target_product_ids": [5], "top_k": 3},
+            "top_k",
+            "INVALID",
+        ),
+        (
+            "cross_sell",
+            {"product_ids": [3], "target_product_ids": [3, 5]},
+            "target_product_ids",
+            "INVALID",
+        ),
+        ("cross_sell", {"product_ids": [3], "top_k": 21}, "top_k", "INVALID"),
+        (
+            "cross_sell",
+            {"product_ids": [3], "top_k": 2, "relation": "before"},
+            "relation",
+            "INVALID",
+        ),
+        (
+            "cross_sell",
+            {"category_ids": [3], "top_k": 2, "days": -1},
+            "days",
+            "INVALID",
+        ),
     ],
 )
 def test_bad_triggers_are_typed(kind, params, field, code):
@@ -124,6 +167,60 @@ def test_playbook_triggers_keep_their_parameters():
 def test_bad_playbook_triggers_are_typed(kind, params, field, code):
     exc = error(parse_trigger, kind, params)
     assert (exc.field, exc.code) == (field, CRMErrorCode[code])
+
+
+def test_replenishment_and_cross_sell_keep_their_parameters():
+    assert parse_trigger(
+        "replenishment", {"product_ids": [9, 4], "category_ids": [2]}
+    ).as_params() == {"product_ids": [4, 9], "category_ids": [2], "days_before": 0}
+    assert parse_trigger(
+        "replenishment", {"category_ids": [2], "days": 45, "days_before": 5}
+    ).as_params() == {
+        "category_ids": [2],
+        "days": 45,
+        "days_before": 5,
+    }
+    # the merchant's targets: no relation is kept (an editor may send its default)
+    given = parse_trigger(
+        "cross_sell",
+        {
+            "product_ids": [3],
+            "target_product_ids": [8, 5],
+            "days": 7,
+            "relation": "after",
+        },
+    )
+    assert (given.target_product_ids, given.top_k, given.relation) == (
+        (5, 8),
+        None,
+        None,
+    )
+    assert given.as_params() == {
+        "product_ids": [3],
+        "target_product_ids": [5, 8],
+        "days": 7,
+    }
+    # X's co-purchases: relation defaults to together, days to 0
+    top = parse_trigger("cross_sell", {"category_ids": [6], "top_k": 5})
+    assert top.as_params() == {
+        "category_ids": [6],
+        "top_k": 5,
+        "relation": "together",
+        "days": 0,
+    }
+    after = parse_trigger(
+        "cross_sell", {"product_ids": [3], "top_k": 1, "relation": "after"}
+    )
+    assert after.relation == "after"
+    # each kind keeps only its own parameters
+    assert (
+        error(
+            parse_trigger,
+            "category_purchase",
+            {"category_ids": [1], "days": 3, "top_k": 2},
+        ).field
+        == "top_k"
+    )
 
 
 # --- rewards ------------------------------------------------------------------------

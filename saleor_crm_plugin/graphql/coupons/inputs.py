@@ -31,16 +31,39 @@ class CRMCouponTriggerInput(graphene.InputObjectType):
     )
     n = graphene.Int(description="nth_order: 2 to 1000.")
     days = graphene.Int(
-        description="days_without_order / category_purchase / second_order_due."
+        description="days_without_order / category_purchase / second_order_due; "
+        "replenishment: the purchase interval (empty: learned); cross_sell: days "
+        "after buying X (default 0)."
     )
     every_days = graphene.Int(description="schedule: repeat every N days (1-366).")
     days_before = graphene.Int(
         description="birthday: 0 to 60 days ahead; points_expiring: 0 to 365 days "
-        "before the expiry (empty: as soon as the warning is recorded)."
+        "before the expiry (empty: as soon as the warning is recorded); "
+        "replenishment: 0 to 365 days before the due date (default 0)."
     )
     tier_id = graphene.ID(description="tier_upgrade: only upgrades to this tier.")
     category_ids = graphene.List(
-        graphene.NonNull(graphene.ID), description="category_purchase: the categories."
+        graphene.NonNull(graphene.ID),
+        description="category_purchase: the categories. replenishment / "
+        "cross_sell: the categories (X).",
+    )
+    product_ids = graphene.List(
+        graphene.NonNull(graphene.ID),
+        description="replenishment / cross_sell: the products (X); replenishment "
+        "takes products and / or categories, cross_sell one of the two.",
+    )
+    target_product_ids = graphene.List(
+        graphene.NonNull(graphene.ID),
+        description="cross_sell: the products to offer (Y), not yet bought; "
+        "instead of topK.",
+    )
+    top_k = graphene.Int(
+        description="cross_sell: offer the best of X's top K co-purchases (1-20) "
+        "not yet bought, instead of targetProductIds."
+    )
+    relation = graphene.String(
+        description="cross_sell with topK: together (same order, default) or after "
+        "(the next order)."
     )
     hours = graphene.Int(description="sign_up: hours after the registration (0-720).")
     min_points = graphene.Int(

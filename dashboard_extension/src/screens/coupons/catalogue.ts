@@ -73,6 +73,15 @@ function ref(
   };
 }
 
+/** A list of IDs: at least one when required, at most ID_MAX. */
+function ids(name: string, type: "CATEGORIES" | "PRODUCTS", required: boolean): TriggerParam {
+  return { name, type, required, min: required ? 1 : null, max: ID_MAX, default: null };
+}
+
+function choice(name: string, choices: string[], dflt: string | null = null): TriggerParam {
+  return { name, type: "CHOICE", required: false, min: null, max: null, default: dflt, choices };
+}
+
 export const FALLBACK: TriggerKind[] = [
   { kind: "SEGMENT_ENTRY", eventDriven: true, parameters: [ref("segmentId", "SEGMENT", true)] },
   {
@@ -102,6 +111,28 @@ export const FALLBACK: TriggerKind[] = [
     parameters: [int("daysBefore", 0, 365, false), int("minPoints", 1, MAX_POINTS, false)],
   },
   { kind: "SEGMENT_EXIT", eventDriven: true, parameters: [ref("segmentId", "SEGMENT", true)] },
+  {
+    kind: "REPLENISHMENT",
+    eventDriven: false,
+    parameters: [
+      ids("productIds", "PRODUCTS", false),
+      ids("categoryIds", "CATEGORIES", false),
+      int("days", 1, MAX_DAYS, false),
+      int("daysBefore", 0, 365, false, 0),
+    ],
+  },
+  {
+    kind: "CROSS_SELL",
+    eventDriven: false,
+    parameters: [
+      ids("productIds", "PRODUCTS", false),
+      ids("categoryIds", "CATEGORIES", false),
+      ids("targetProductIds", "PRODUCTS", false),
+      int("topK", 1, 20, false),
+      choice("relation", ["together", "after"], "together"),
+      int("days", 0, MAX_DAYS, false, 0),
+    ],
+  },
 ];
 
 export const TRIGGERS_QUERY = /* GraphQL */ `

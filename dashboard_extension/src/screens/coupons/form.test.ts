@@ -33,6 +33,10 @@ function sampleValue(p: TriggerKind["parameters"][number]) {
       return "Q1JNVGllcjoy";
     case "CATEGORIES":
       return ["Q2F0ZWdvcnk6MQ==", "Q2F0ZWdvcnk6NA=="];
+    case "PRODUCTS":
+      return ["UHJvZHVjdDoz"];
+    case "CHOICE":
+      return (p.choices ?? []).at(-1) ?? "";
   }
 }
 
@@ -47,6 +51,10 @@ function apiRule(kind: TriggerKind): ApiRule {
     daysBefore: 0,
     tierId: null,
     categoryIds: [],
+    productIds: [],
+    targetProductIds: [],
+    topK: null,
+    relation: null,
   };
   for (const p of kind.parameters) trigger[p.name] = sampleValue(p);
   return {
@@ -194,6 +202,8 @@ describe("trigger form ↔ API input round trips", () => {
       "SECOND_ORDER_DUE",
       "POINTS_EXPIRING",
       "SEGMENT_EXIT",
+      "REPLENISHMENT",
+      "CROSS_SELL",
     ];
     expect(FALLBACK.map((k) => k.kind).sort()).toEqual([...kinds].sort());
   });
@@ -246,6 +256,28 @@ describe("trigger form ↔ API input round trips", () => {
           parameters: [int("daysBefore", false, 0, 365), int("minPoints", false, 1, 1000000000)],
         },
         { kind: "SEGMENT_EXIT", isEvent: true, parameters: [id("segmentId", true, "SEGMENT")] },
+        {
+          kind: "REPLENISHMENT",
+          isEvent: false,
+          parameters: [
+            p("productIds", "IDS", false, { maxItems: 100, reference: "PRODUCT" }),
+            p("categoryIds", "IDS", false, { maxItems: 100, reference: "CATEGORY" }),
+            int("days", false, 1, 3650),
+            int("daysBefore", false, 0, 365, { default: 0 }),
+          ],
+        },
+        {
+          kind: "CROSS_SELL",
+          isEvent: false,
+          parameters: [
+            p("productIds", "IDS", false, { maxItems: 100, reference: "PRODUCT" }),
+            p("categoryIds", "IDS", false, { maxItems: 100, reference: "CATEGORY" }),
+            p("targetProductIds", "IDS", false, { maxItems: 100, reference: "PRODUCT" }),
+            int("topK", false, 1, 20),
+            p("relation", "CHOICE", false, { default: "together", choices: ["together", "after"] }),
+            int("days", false, 0, 3650, { default: 0 }),
+          ],
+        },
       ],
     };
     expect(parseCatalogue(api)).toEqual(FALLBACK);
@@ -372,6 +404,12 @@ describe("validation messages", () => {
     expect(errorField("controlShare", form, FALLBACK)).toBe("controlPercent");
     expect(errorField("minSpend", form, FALLBACK)).toBe("minSpend");
     expect(errorField(null, form, FALLBACK)).toBe("form");
+    // productIds: a cross-sell / replenishment parameter and a reward limit
+    const cross = { ...emptyForm("c", "CROSS_SELL"), params: { productIds: [], topK: "3" } };
+    expect(errorField("productIds", cross, FALLBACK)).toBe("trigger.productIds");
+    expect(errorField("productIds", { ...cross, productIds: ["p"] }, FALLBACK)).toBe("productIds");
+    expect(errorField("productIds", form, FALLBACK)).toBe("productIds");
+    expect(errorField("relation", cross, FALLBACK)).toBe("trigger.relation");
   });
 
   it("the control group is edited in percent and sent as a share, exactly", () => {

@@ -560,7 +560,12 @@ export function errorField(apiField: string | null, form: RuleForm, catalogue: T
   const isParam = kind?.parameters.some((p) => p.name === apiField) ?? false;
   // categoryIds is a trigger parameter (category purchase) and a reward limit:
   // a trigger that takes it owns the error unless the reward names categories
-  if (isParam && !(apiField === "categoryIds" && form.categoryIds.length > 0)) {
+  // (productIds likewise: replenishment, cross-sell)
+  if (
+    isParam &&
+    !(apiField === "categoryIds" && form.categoryIds.length > 0) &&
+    !(apiField === "productIds" && form.productIds.length > 0)
+  ) {
     return `trigger.${apiField}`;
   }
   if (apiField === "controlShare") return "controlPercent";

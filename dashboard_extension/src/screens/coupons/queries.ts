@@ -6,7 +6,7 @@ const TEMPLATE = "subject text html short isDefault";
 
 export const RULE_FIELDS = `
   id name description channel status isRunning
-  trigger { kind segmentId n days everyDays daysBefore tierId categoryIds hours minPoints }
+  trigger { kind segmentId n days everyDays daysBefore tierId categoryIds hours minPoints productIds targetProductIds topK relation }
   discountType discountValue minSpend { ${MONEY} }
   productIds categoryIds collectionIds
   validityDays maxPerCustomer cooldownDays budgetCodes budgetAmount { ${MONEY} }

@@ -42,6 +42,8 @@ class CouponMutation(CRMMutation):
                     value = cls.pk_of(value, _TRIGGER_IDS[key], key)
                 elif key == "category_ids":
                     value = [cls.pk_of(g, "Category", key) for g in value]
+                elif key in ("product_ids", "target_product_ids"):
+                    value = [cls.pk_of(g, "Product", key) for g in value]
                 params[key] = value
             out["trigger"], out["trigger_params"] = trigger["kind"], params
         return out

@@ -26,23 +26,37 @@ class CRMCouponTrigger(graphene.ObjectType):
     )
     n = graphene.Int(description="nth_order: which paid order.")
     days = graphene.Int(
-        description="days_without_order / category_purchase / second_order_due."
+        description="days_without_order / category_purchase / second_order_due / "
+        "replenishment (the interval; null: learned) / cross_sell (after buying X)."
     )
     every_days = graphene.Int(description="schedule: repeat every N days.")
     days_before = graphene.Int(
         description="birthday: days ahead of the birthday; points_expiring: days "
-        "before the expiry."
+        "before the expiry; replenishment: days before the due date."
     )
     tier_id = graphene.ID(description="tier_upgrade: only upgrades to this tier.")
     category_ids = graphene.List(
         graphene.NonNull(graphene.ID),
         required=True,
-        description="category_purchase: the categories.",
+        description="category_purchase: the categories; replenishment / "
+        "cross_sell: the categories (X).",
     )
     hours = graphene.Int(description="sign_up: hours after the registration.")
     min_points = graphene.Int(
         description="points_expiring: only when at least this many points expire."
     )
+    product_ids = graphene.List(
+        graphene.NonNull(graphene.ID),
+        required=True,
+        description="replenishment / cross_sell: the products (X).",
+    )
+    target_product_ids = graphene.List(
+        graphene.NonNull(graphene.ID),
+        required=True,
+        description="cross_sell: the products to offer (Y).",
+    )
+    top_k = graphene.Int(description="cross_sell: X's top K co-purchases (Y).")
+    relation = graphene.String(description="cross_sell with topK: together or after.")
 
     @staticmethod
     def of(rule: CouponRule):
@@ -58,6 +72,12 @@ class CRMCouponTrigger(graphene.ObjectType):
             category_ids=[gid("Category", pk) for pk in params.get("category_ids", [])],
             hours=params.get("hours"),
             min_points=params.get("min_points"),
+            product_ids=[gid("Product", pk) for pk in params.get("product_ids", [])],
+            target_product_ids=[
+                gid("Product", pk) for pk in params.get("target_product_ids", [])
+            ],
+            top_k=params.get("top_k"),
+            relation=params.get("relation"),
         )
 
 
