@@ -19,6 +19,11 @@ A rule is *trigger* → *reward* under *limits*:
 * limits — codes per customer over the rule's life, a cooldown between two codes
   of the rule, a budget (codes and/or total discount), start and end, and the share
   of eligible customers held out as a control group.
+
+Trigger ``checkout_abandoned``: a Saleor checkout with lines and an email, idle
+``hours`` (its ``last_change``), not completed, whose customer has not ordered
+since; one code per checkout; a guest checkout only with the consent key in the
+checkout's metadata, and only for a customer the CRM knows (see ``coupons.issuing``).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ TRIGGERS = (
     "days_without_order",
     "tier_upgrade",
     "category_purchase",
+    "checkout_abandoned",
 )
 # fired by something that happened to a customer: evaluated for exactly the
 # customers an order changed, within seconds, besides the periodic catch-up
@@ -71,6 +77,7 @@ class TriggerParam:
 
 MAX_IDS = 100
 MAX_DAYS = 3650
+MAX_HOURS = 720
 _KEY_MAX = 2**63 - 1
 # the parameters each trigger takes, in the order an editor shows them
 TRIGGER_PARAMS: dict[str, tuple[TriggerParam, ...]] = {
@@ -92,6 +99,7 @@ TRIGGER_PARAMS: dict[str, tuple[TriggerParam, ...]] = {
         TriggerParam("category_ids", "ids", True, reference="category"),
         TriggerParam("days", "int", True, 1, MAX_DAYS),
     ),
+    "checkout_abandoned": (TriggerParam("hours", "int", True, 1, MAX_HOURS),),
 }
 PARAMS = {
     kind: tuple(param.name for param in params)
@@ -121,6 +129,7 @@ class Trigger:
     days_before: int = 0
     tier_id: int | None = None
     category_ids: tuple[int, ...] = ()
+    hours: int | None = None
 
     def as_params(self) -> dict:
         """The JSON kept on the rule (only what the kind uses)."""

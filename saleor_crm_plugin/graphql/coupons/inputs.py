@@ -35,6 +35,9 @@ class CRMCouponTriggerInput(graphene.InputObjectType):
     category_ids = graphene.List(
         graphene.NonNull(graphene.ID), description="category_purchase: the categories."
     )
+    hours = graphene.Int(
+        description="checkout_abandoned: hours a checkout stays idle (1-720)."
+    )
 
 
 class CRMCouponRuleInput(graphene.InputObjectType):

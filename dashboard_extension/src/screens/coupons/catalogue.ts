@@ -93,6 +93,7 @@ export const FALLBACK: TriggerKind[] = [
     eventDriven: false,
     parameters: [ref("categoryIds", "CATEGORIES", true), int("days", 1, MAX_DAYS, true)],
   },
+  { kind: "CHECKOUT_ABANDONED", eventDriven: false, parameters: [int("hours", 1, 720, true)] },
 ];
 
 export const TRIGGERS_QUERY = /* GraphQL */ `

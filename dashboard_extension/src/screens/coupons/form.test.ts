@@ -189,6 +189,7 @@ describe("trigger form ↔ API input round trips", () => {
       "DAYS_WITHOUT_ORDER",
       "TIER_UPGRADE",
       "CATEGORY_PURCHASE",
+      "CHECKOUT_ABANDONED",
     ];
     expect(FALLBACK.map((k) => k.kind).sort()).toEqual([...kinds].sort());
   });
@@ -227,6 +228,7 @@ describe("trigger form ↔ API input round trips", () => {
           isEvent: false,
           parameters: [p("categoryIds", "IDS", true, { maxItems: 100, reference: "CATEGORY" }), int("days", true, 1, 3650)],
         },
+        { kind: "CHECKOUT_ABANDONED", isEvent: false, parameters: [int("hours", true, 1, 720)] },
       ],
     };
     expect(parseCatalogue(api)).toEqual(FALLBACK);

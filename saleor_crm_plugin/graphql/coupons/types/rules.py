@@ -32,6 +32,7 @@ class CRMCouponTrigger(graphene.ObjectType):
         required=True,
         description="category_purchase: the categories.",
     )
+    hours = graphene.Int(description="checkout_abandoned: hours idle.")
 
     @staticmethod
     def of(rule: CouponRule):
@@ -45,6 +46,7 @@ class CRMCouponTrigger(graphene.ObjectType):
             days_before=params.get("days_before"),
             tier_id=gid("CRMTier", params.get("tier_id")),
             category_ids=[gid("Category", pk) for pk in params.get("category_ids", [])],
+            hours=params.get("hours"),
         )
 
 
