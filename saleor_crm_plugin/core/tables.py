@@ -64,6 +64,8 @@ _MODELS = {
     "payment": "payment.Payment",
     "payment_txn": "payment.Transaction",
     "txn_item": "payment.TransactionItem",
+    "checkout": "checkout.Checkout",
+    "checkout_line": "checkout.CheckoutLine",
 }
 
 

@@ -38,7 +38,7 @@ from ..domain.coupons import (
     schedule_run,
 )
 from ..domain.items import ITEM_KINDS, OWN_INTERVALS
-from ..domain.messages import SKIP_OPEN_CODES_CAP
+from ..domain.messages import CONSENT_VALUES, SKIP_OPEN_CODES_CAP
 from ..domain.segments import _DUE, _GAPS
 from ..models import (
     CouponGrant,
@@ -79,6 +79,61 @@ def reward_of(rule: CouponRule) -> Reward:
         category_ids=tuple(rule.category_ids),
         collection_ids=tuple(rule.collection_ids),
     )
+
+
+# A checkout with lines and an email whose last change crossed the idle line since
+# the switch-on (at most ``CATCH_UP`` ago), not being completed, whose customer has
+# no order since that change (Saleor's orders by account or email, the CRM's by
+# profile). Its customer: the account's profile in the channel; for a guest
+# checkout, only with the consent key in the checkout's public metadata (what a
+# storefront can set: ``checkoutCreate(input: {metadata})`` or ``updateMetadata``
+# on the checkout, which needs no permission), the profile of the account of
+# that email (guest orders attributed to accounts) or else the guest profile of
+# that email (a guest who ordered before). A guest the CRM does not know (no
+# order yet) gets nothing: a guest profile exists only with orders. One code per
+# checkout (its token is the trigger key). Two index probes per checkout for the
+# profile, as in ``profiles.sync``; the idle line is a range of Saleor's index
+# on ``last_change``.
+CHECKOUT_ABANDONED_SQL = """
+        SELECT p.id AS profile_id, 'checkout:' || ch.token AS trigger_key
+        FROM "{checkout}" ch
+        CROSS JOIN LATERAL (
+            SELECT pu.id FROM "{profile}" pu
+            WHERE ch.user_id IS NOT NULL AND pu.channel_id = ch.channel_id
+              AND pu.user_id = ch.user_id
+            UNION ALL
+            SELECT pa.id FROM "{user}" u JOIN "{profile}" pa
+              ON pa.user_id = u.id AND pa.channel_id = ch.channel_id
+            WHERE ch.user_id IS NULL AND %(attribute_guests)s
+              AND u.email IN (ch.email, lower(btrim(ch.email)))
+            UNION ALL
+            SELECT pg.id FROM "{profile}" pg
+            WHERE ch.user_id IS NULL AND pg.channel_id = ch.channel_id
+              AND pg.user_id IS NULL AND pg.email = lower(btrim(ch.email))
+            LIMIT 1
+        ) p
+        WHERE ch.channel_id = %(channel)s {only_p}
+          AND ch.last_change <= %(now)s - make_interval(hours => %(hours)s)
+          AND ch.last_change > %(catch_up)s - make_interval(hours => %(hours)s)
+          AND btrim(COALESCE(ch.email, '')) <> ''
+          AND ch.completing_started_at IS NULL
+          AND EXISTS (SELECT 1 FROM "{checkout_line}" l WHERE l.checkout_id = ch.token)
+          AND (ch.user_id IS NOT NULL OR EXISTS (
+              SELECT 1 FROM "{checkout_metadata}" cm
+              WHERE cm.checkout_id = ch.token
+                AND lower(btrim(COALESCE(cm.metadata ->> %(consent_key)s, '')))
+                    = ANY(%(consent)s)))
+          AND NOT EXISTS (
+              SELECT 1 FROM "{corder}" co
+              WHERE co.profile_id = p.id AND co.placed_at >= ch.last_change)
+          AND NOT EXISTS (
+              SELECT 1 FROM "{order}" o
+              WHERE o.user_id = ch.user_id AND o.created_at >= ch.last_change
+                AND o.status <> 'draft')
+          AND NOT EXISTS (
+              SELECT 1 FROM "{order}" o
+              WHERE o.user_email IN (ch.email, lower(btrim(ch.email)))
+                AND o.created_at >= ch.last_change AND o.status <> 'draft')"""
 
 
 _CANDIDATES = {
@@ -262,6 +317,10 @@ _CANDIDATES = {
               WHERE g.rule_id = %(rule)s AND g.profile_id = x.profile_id
                 AND g.trigger_key LIKE 'xsell:%%:' || x.order_id)
         ORDER BY x.profile_id, x.placed_at DESC, x.order_id DESC, y.rank, y.item_id""",
+    # Saleor's own checkout rows, read by the periodic run: nothing is written
+    # by the checkout hooks for it. Saleor deletes a checkout it completes (the
+    # order keeps its token), so a completed checkout is simply gone.
+    "checkout_abandoned": CHECKOUT_ABANDONED_SQL,
 }
 
 
@@ -469,6 +528,11 @@ def _params(
         "pkind": ITEM_KINDS["products"],
         "ckind": ITEM_KINDS["categories"],
     }
+    if kind == "checkout_abandoned":
+        config = load_config()
+        values["consent_key"] = config.consent_metadata_key
+        values["consent"] = list(CONSENT_VALUES)
+        values["attribute_guests"] = config.attribute_guest_orders
     if kind == "schedule":
         anchor = now if dry else (rule.starts_at or rule.activated_at)
         run = schedule_run(anchor, params.get("every_days"), now)
@@ -890,6 +954,7 @@ _WHAT = {
     "segment_exit": "customers leaving the segment",
     "replenishment": "customers coming due to rebuy",
     "cross_sell": "purchases reaching the waiting period",
+    "checkout_abandoned": "checkouts crossing the idle line",
 }
 
 

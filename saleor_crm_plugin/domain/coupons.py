@@ -29,6 +29,11 @@ A rule is *trigger* → *reward* under *limits*:
 * limits — codes per customer over the rule's life, a cooldown between two codes
   of the rule, a budget (codes and/or total discount), start and end, and the share
   of eligible customers held out as a control group.
+
+Trigger ``checkout_abandoned``: a Saleor checkout with lines and an email, idle
+``hours`` (its ``last_change``), not completed, whose customer has not ordered
+since; one code per checkout; a guest checkout only with the consent key in the
+checkout's metadata, and only for a customer the CRM knows (see ``coupons.issuing``).
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ TRIGGERS = (
     "segment_exit",
     "replenishment",
     "cross_sell",
+    "checkout_abandoned",
 )
 # fired by something that happened to a customer: evaluated for exactly the
 # customers an order (or a registration) changed, within seconds, besides the
@@ -101,6 +107,7 @@ MAX_IDS = 100
 MAX_TOP_K = TOP_K
 MAX_DAYS = 3650
 MAX_POINTS = 1_000_000_000
+MAX_HOURS = 720
 _KEY_MAX = 2**63 - 1
 # the parameters each trigger takes, in the order an editor shows them
 TRIGGER_PARAMS: dict[str, tuple[TriggerParam, ...]] = {
@@ -158,6 +165,7 @@ TRIGGER_PARAMS: dict[str, tuple[TriggerParam, ...]] = {
         ),
         TriggerParam("days", "int", False, 0, MAX_DAYS, default=0),
     ),
+    "checkout_abandoned": (TriggerParam("hours", "int", True, 1, MAX_HOURS),),
 }
 PARAMS = {
     kind: tuple(param.name for param in params)

@@ -426,3 +426,28 @@ def test_revenue_uplift_matches_welch_from_the_raw_values(a, b):
 
 def test_revenue_uplift_needs_two_per_arm():
     assert revenue_uplift(figures([5]), figures([1, 2])) is None
+
+
+# --- checkout_abandoned -------------------------------------------------------------
+
+
+def test_checkout_abandoned_takes_hours_from_1_to_720():
+    trigger = parse_trigger("checkout_abandoned", {"hours": 24})
+    assert trigger.hours == 24
+    assert trigger.as_params() == {"hours": 24}
+    assert parse_trigger("checkout_abandoned", {"hours": 720}).as_params() == {
+        "hours": 720
+    }
+    for params, field, code in (
+        ({}, "hours", CRMErrorCode.REQUIRED),
+        ({"hours": 0}, "hours", CRMErrorCode.INVALID),
+        ({"hours": 721}, "hours", CRMErrorCode.INVALID),
+        ({"hours": "24"}, "hours", CRMErrorCode.INVALID),
+        ({"hours": True}, "hours", CRMErrorCode.INVALID),
+        ({"hours": 24, "days": 1}, "days", CRMErrorCode.INVALID),
+    ):
+        exc = error(parse_trigger, "checkout_abandoned", params)
+        assert (exc.field, exc.code) == (field, code), params
+    # the hours of another trigger are refused
+    exc = error(parse_trigger, "days_without_order", {"days": 3, "hours": 5})
+    assert exc.field == "hours"

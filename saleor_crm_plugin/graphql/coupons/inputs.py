@@ -65,7 +65,10 @@ class CRMCouponTriggerInput(graphene.InputObjectType):
         description="cross_sell with topK: together (same order, default) or after "
         "(the next order)."
     )
-    hours = graphene.Int(description="sign_up: hours after the registration (0-720).")
+    hours = graphene.Int(
+        description="sign_up: hours after the registration (0-720); "
+        "checkout_abandoned: hours a checkout stays idle (1-720)."
+    )
     min_points = graphene.Int(
         description="points_expiring: only when at least this many points expire."
     )

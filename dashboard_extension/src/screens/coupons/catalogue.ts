@@ -133,6 +133,7 @@ export const FALLBACK: TriggerKind[] = [
       int("days", 0, MAX_DAYS, false, 0),
     ],
   },
+  { kind: "CHECKOUT_ABANDONED", eventDriven: false, parameters: [int("hours", 1, 720, true)] },
 ];
 
 export const TRIGGERS_QUERY = /* GraphQL */ `

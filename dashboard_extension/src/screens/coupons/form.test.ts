@@ -204,6 +204,7 @@ describe("trigger form ↔ API input round trips", () => {
       "SEGMENT_EXIT",
       "REPLENISHMENT",
       "CROSS_SELL",
+      "CHECKOUT_ABANDONED",
     ];
     expect(FALLBACK.map((k) => k.kind).sort()).toEqual([...kinds].sort());
   });
@@ -278,6 +279,7 @@ describe("trigger form ↔ API input round trips", () => {
             int("days", false, 0, 3650, { default: 0 }),
           ],
         },
+        { kind: "CHECKOUT_ABANDONED", isEvent: false, parameters: [int("hours", true, 1, 720)] },
       ],
     };
     expect(parseCatalogue(api)).toEqual(FALLBACK);

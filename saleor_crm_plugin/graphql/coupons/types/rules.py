@@ -41,7 +41,10 @@ class CRMCouponTrigger(graphene.ObjectType):
         description="category_purchase: the categories; replenishment / "
         "cross_sell: the categories (X).",
     )
-    hours = graphene.Int(description="sign_up: hours after the registration.")
+    hours = graphene.Int(
+        description="sign_up: hours after the registration; checkout_abandoned: "
+        "hours a checkout stays idle."
+    )
     min_points = graphene.Int(
         description="points_expiring: only when at least this many points expire."
     )
