@@ -15,7 +15,7 @@ issues nothing twice (grants are unique per rule, customer and trigger key)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -881,10 +881,22 @@ class DryRunPart:
     budget_limited: bool  # the budget leaves some of ``customers`` out
     sample: list[dict]
     explanation: str = ""
+    # the explanation as data (``EXPLANATIONS``): its code and parameters, so a
+    # client can say it in its own language; ``explanation`` is the English text
+    explanation_code: str = ""
+    explanation_params: dict = field(default_factory=dict)
 
     @staticmethod
     def nothing(explanation: str = "", *, budget_limited: bool = False) -> DryRunPart:
         return DryRunPart(0, 0, 0, Decimal(0), budget_limited, [], explanation)
+
+    def explain(self, code: str, **params) -> DryRunPart:
+        """Set the explanation: ``code`` (a key of ``EXPLANATIONS``), its
+        parameters and the English sentence made from them."""
+        self.explanation_code = code
+        self.explanation_params = params
+        self.explanation = explanation_text(code, params)
+        return self
 
 
 @dataclass
@@ -964,31 +976,56 @@ _IDLE = {
 }
 
 
+# Why the on-activation figures are what they are: a code (the API's
+# ``CRMCouponDryRunExplanationCode``), its parameters (``trigger``: the rule's
+# trigger, ``since``: its switch-on, ``starts_at``: its start) and the English
+# sentence; a client translates the code with the parameters.
+EXPLANATIONS = {
+    "rule_ended": "The rule has ended: it cannot be switched on.",
+    "not_started": "The rule starts at {starts_at:%Y-%m-%d %H:%M} UTC: "
+    "nothing is issued before.",
+    "budget_used_up": _IDLE[IDLE_BUDGET],
+    "schedule_not_due": _IDLE[IDLE_NOT_DUE],
+    "schedule_segment_members": "The schedule's run due now issues to the "
+    "segment's current members.",
+    "schedule_channel_customers": "The schedule's run due now issues to every "
+    "customer of the channel.",
+    "birthdays_due_today": "Birthdays coming due today are issued at the "
+    "switch-on; earlier ones are not caught up.",
+    "no_backlog": _NO_BACKLOG,
+    "counts_since_switch_on": _PENDING,
+    "expiry_warnings_at_switch_on": "Members whose points expire soon (an open "
+    "expiry warning of the loyalty sweep, not yet given a code) get one at the "
+    "switch-on.",
+    "expiry_warnings_now": "Members whose points expire soon (an open expiry "
+    "warning of the loyalty sweep, not yet given a code) get one now.",
+}
+
+
+def explanation_text(code: str, params: dict) -> str:
+    """The English sentence of an explanation code and its parameters."""
+    what = _WHAT.get(params.get("trigger", ""), "")
+    return EXPLANATIONS[code].format(what=what, **params)
+
+
 def _on_activation_explanation(
     rule: CouponRule, switched_on: bool, part: DryRunPart
-) -> str:
+) -> tuple[str, dict]:
+    """The code and parameters of why ``part`` (``EXPLANATIONS``)."""
     kind = rule.trigger
     if kind == "schedule":
-        who = (
-            "the segment's current members"
-            if (rule.trigger_params or {}).get("segment_id")
-            else "every customer of the channel"
-        )
-        return f"The schedule's run due now issues to {who}."
+        if (rule.trigger_params or {}).get("segment_id"):
+            return "schedule_segment_members", {}
+        return "schedule_channel_customers", {}
     if kind == "points_expiring":
-        when = "at the switch-on" if switched_on else "now"
-        return (
-            "Members whose points expire soon (an open expiry warning of the "
-            f"loyalty sweep, not yet given a code) get one {when}."
-        )
+        if switched_on:
+            return "expiry_warnings_at_switch_on", {}
+        return "expiry_warnings_now", {}
     if kind == "birthday" and switched_on:
-        return (
-            "Birthdays coming due today are issued at the switch-on; earlier "
-            "ones are not caught up."
-        )
+        return "birthdays_due_today", {}
     if switched_on and not part.customers:
-        return _NO_BACKLOG.format(what=_WHAT[kind])
-    return _PENDING.format(what=_WHAT[kind], since=rule.activated_at)
+        return "no_backlog", {"trigger": kind}
+    return "counts_since_switch_on", {"trigger": kind, "since": rule.activated_at}
 
 
 def _replay_start(kind: str, now: datetime) -> datetime:
@@ -1109,19 +1146,18 @@ def dry_run(
         with transaction.atomic():
             on = switched_on(rule, now)
             if on is None:
-                activation = DryRunPart.nothing(
-                    "The rule has ended: it cannot be switched on."
-                )
+                activation = DryRunPart.nothing().explain("rule_ended")
             else:
                 max_codes, max_amount, idle = _due(on, now)
                 if idle == IDLE_NOT_RUNNING:
-                    activation = DryRunPart.nothing(
-                        f"The rule starts at {on.starts_at:%Y-%m-%d %H:%M} UTC: "
-                        "nothing is issued before."
+                    activation = DryRunPart.nothing().explain(
+                        "not_started", starts_at=on.starts_at
                     )
                 elif idle:
                     activation = DryRunPart.nothing(
-                        _IDLE[idle], budget_limited=idle == IDLE_BUDGET
+                        budget_limited=idle == IDLE_BUDGET
+                    ).explain(
+                        "budget_used_up" if idle == IDLE_BUDGET else "schedule_not_due"
                     )
                 else:
                     activation = _measure(
@@ -1133,14 +1169,17 @@ def dry_run(
                         max_amount=max_amount,
                         sample_size=sample_size,
                     )
-                    activation.explanation = _on_activation_explanation(
+                    code, params = _on_activation_explanation(
                         on, not active, activation
                     )
+                    activation.explain(code, **params)
             max_codes, max_amount = _budget_left(rule, now)
             if (max_codes is not None and max_codes <= 0) or (
                 max_amount is not None and max_amount <= 0
             ):
-                replay = DryRunPart.nothing(_IDLE[IDLE_BUDGET], budget_limited=True)
+                replay = DryRunPart.nothing(budget_limited=True).explain(
+                    "budget_used_up"
+                )
             else:
                 replay = _measure(
                     rule,

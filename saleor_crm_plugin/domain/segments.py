@@ -11,6 +11,8 @@ A rule is JSON-shaped::
         {"field": "last_order_at", "op": "more_than_days_ago", "value": 90},
         {"not": {"field": "channel", "op": "in", "value": ["jp"]}},
         {"bought": {"categories": [12], "min_times": 2, "within_days": 365}},
+        {"ordered": {"from": "2026-03-01T00:00:00+09:00",
+                     "to": "2026-04-01T00:00:00+09:00"}},
     ]}
 
 Every leaf is two-valued: a condition on a missing value (a customer who never
@@ -310,8 +312,8 @@ def _normalize(node, path, depth, counter):
         raise RuleError(
             path,
             "Expected {and: [...]}, {or: [...]}, {not: {...}}, "
-            "{bought: {...}}, {due: {...}}, {bought_not: {...}} "
-            "or {field, op, value}.",
+            "{bought: {...}}, {due: {...}}, {bought_not: {...}}, "
+            "{ordered: {...}} or {field, op, value}.",
         )
     if "field" in node:
         return _leaf(node, path)
@@ -336,6 +338,8 @@ def _normalize(node, path, depth, counter):
         return {"due": _due(node["due"], here("due"))}
     if "bought_not" in node:
         return {"bought_not": _bought_not(node["bought_not"], here("bought_not"))}
+    if "ordered" in node:
+        return {"ordered": _ordered(node["ordered"], here("ordered"))}
     return _leaf(node, path)
 
 
@@ -593,6 +597,8 @@ def _sql(node, now, names, params, per_profile=False, guarded=False) -> str:
         return _due_sql(node["due"], now, names, params, per_profile)
     if "bought_not" in node:
         return _bought_not_sql(node["bought_not"], now, names, params, per_profile)
+    if "ordered" in node:
+        return _ordered_sql(node["ordered"], names, params)
     if "bought" in node and per_profile:
         return _bought_per_profile(node["bought"], now, names, params)
     if "bought" in node:
@@ -727,6 +733,8 @@ def evaluate(rule: dict, customer: dict, now: datetime) -> bool:
         return _evaluate_due(rule["due"], customer, now)
     if "bought_not" in rule:
         return _evaluate_bought_not(rule["bought_not"], customer, now)
+    if "ordered" in rule:
+        return _evaluate_ordered(rule["ordered"], customer)
     if "bought" in rule:
         spec = rule["bought"]
         kind = next(k for k in BOUGHT_KINDS if k in spec)
@@ -795,7 +803,7 @@ def evaluate(rule: dict, customer: dict, now: datetime) -> bool:
 #   bought one of X (within D days if given) and never any of Y: the merchant's
 #   list, or the top K co-purchases of the X items in the customer's channel.
 
-_ITEM_CONDITIONS = frozenset({"bought", "due", "bought_not"})
+_ITEM_CONDITIONS = frozenset({"bought", "due", "bought_not", "ordered"})
 _ARRAY = {"products": "product_ids", "categories": "category_ids"}
 
 
@@ -1041,6 +1049,51 @@ def _evaluate_bought_not(spec: dict, customer: dict, now: datetime) -> bool:
     return not any(others & set(o[_ARRAY[kind]]) for o in orders)
 
 
+# --- ``ordered``: an order in a window ------------------------------------------------
+#
+# * ``{"ordered": {"from": <ISO date-time>, "to": <ISO date-time>}}`` — the
+#   customer placed an order (not cancelled) at ``from`` or later and before
+#   ``to``: the "ordered in month M + k" of a cohort cell (``domain.analytics``:
+#   retention counts the cohort's customers with an order in that month).
+
+
+def _ordered(spec, path: str) -> dict:
+    if not isinstance(spec, dict):
+        raise RuleError(path, "Expected {from, to} (ISO 8601 date-times).")
+    unknown = set(spec) - {"from", "to"}
+    if unknown:
+        raise RuleError(path, f"Unknown keys: {', '.join(sorted(map(str, unknown)))}.")
+    out = {}
+    for key in ("from", "to"):
+        if spec.get(key) is None:
+            raise RuleError(
+                f"{path}.{key}", "Enter a date-time.", CRMErrorCode.REQUIRED
+            )
+        out[key] = _moment(spec[key], f"{path}.{key}")
+    if out["from"] >= out["to"]:
+        raise RuleError(f"{path}.to", "The window ends before it starts.")
+    return out
+
+
+def _ordered_sql(spec: dict, names: dict, params: Params) -> str:
+    """``ordered`` over the caller's profile ``p`` (two-valued): a semi-join the
+    planner serves from the orders' ``(profile, placed_at)`` index for a few
+    profiles, or with one pass over the window's orders for many."""
+    return (
+        f'(EXISTS (SELECT 1 FROM "{names["corder"]}" o WHERE o.profile_id = p.id'
+        f" AND NOT o.cancelled AND o.placed_at >= {params.add(spec['from'])}"
+        f" AND o.placed_at < {params.add(spec['to'])}))"
+    )
+
+
+def _evaluate_ordered(spec: dict, customer: dict) -> bool:
+    """Reference meaning of ``ordered``."""
+    return any(
+        not o["cancelled"] and spec["from"] <= o["placed_at"] < spec["to"]
+        for o in customer.get("orders", ())
+    )
+
+
 # --- ready-made segments of the repeat-purchase playbook ------------------------------
 
 
@@ -1186,11 +1239,12 @@ def segment_rule(rule, preset: str | None = None, preset_params: dict | None = N
 
 @dataclass(frozen=True, slots=True)
 class ConditionParam:
-    """One key of a purchase condition (``bought``, ``due``, ``bought_not``) as its
-    validator above reads it. ``type``: ``ids`` (1 to MAX_LIST database keys of
-    ``reference``: product, category, collection, or ``item`` — the kind the
-    condition's item key chose), ``int`` (``min`` to ``max``) or ``choice``
-    (one of ``choices``). Keys sharing a ``one_of`` group: exactly one is given."""
+    """One key of a purchase condition (``bought``, ``due``, ``bought_not``,
+    ``ordered``) as its validator above reads it. ``type``: ``ids`` (1 to MAX_LIST
+    database keys of ``reference``: product, category, collection, or ``item`` —
+    the kind the condition's item key chose), ``int`` (``min`` to ``max``),
+    ``choice`` (one of ``choices``) or ``datetime`` (an ISO 8601 date-time with
+    its offset). Keys sharing a ``one_of`` group: exactly one is given."""
 
     name: str
     type: str
@@ -1233,6 +1287,10 @@ CONDITIONS: dict[str, tuple[ConditionParam, ...]] = {
         ConditionParam("not", "ids", reference="item", one_of="exclusion"),
         ConditionParam("top", "int", min=1, max=MAX_TOP, one_of="exclusion"),
         ConditionParam("relation", "choice", default="together", choices=RELATIONS),
+    ),
+    "ordered": (
+        ConditionParam("from", "datetime", True),
+        ConditionParam("to", "datetime", True),
     ),
 }
 

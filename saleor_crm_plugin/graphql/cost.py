@@ -51,6 +51,7 @@ CRM_COST_MAP = {
         # RFM
         "crmRfmGroups": {"complexity": CHANNEL_SCAN // 2},
         "crmRfmMovements": {"complexity": 1, "multipliers": ["last"]},
+        "crmRfmSettings": LOOKUP,
         # segments
         "crmSegments": PAGE,
         "crmSegment": LOOKUP,

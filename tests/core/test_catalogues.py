@@ -91,6 +91,10 @@ def test_channel_scope_and_sources():
     assert CATALOGUE["channel"]["values"] == "channel"
 
 
+# a valid value of each datetime parameter (``ordered``: from before to)
+_MOMENTS = {"from": "2026-03-01T00:00:00+09:00", "to": "2026-04-01T00:00:00+09:00"}
+
+
 def _minimal(name):
     spec = {}
     for param in CONDITIONS[name]:
@@ -99,7 +103,10 @@ def _minimal(name):
         ):
             continue
         if param.required or param.one_of:
-            spec[param.name] = [5] if param.type == "ids" else param.min
+            if param.type == "datetime":
+                spec[param.name] = _MOMENTS[param.name]
+            else:
+                spec[param.name] = [5] if param.type == "ids" else param.min
     return spec
 
 

@@ -154,6 +154,30 @@ def test_missing_values_make_a_condition_false_also_under_not():
         ({"bought": {"categories": [1], "products": [2]}}, "bought", "INVALID"),
         ({"bought": {"categories": ["1"]}}, "bought.categories.0", "INVALID"),
         ({"bought": {"categories": [1], "since": 3}}, "bought", "INVALID"),
+        # ``ordered``: both ends, with offsets, the window not empty
+        ({"ordered": {"from": "2026-01-01T00:00:00+00:00"}}, "ordered.to", "REQUIRED"),
+        (
+            {"ordered": {"from": "2026-01-01T00:00:00", "to": "2026-02-01T00:00Z"}},
+            "ordered.from",
+            "INVALID",
+        ),
+        (
+            {"ordered": {"from": "2026-02-01T00:00Z", "to": "2026-02-01T00:00Z"}},
+            "ordered.to",
+            "INVALID",
+        ),
+        (
+            {
+                "ordered": {
+                    "from": "2026-01-01T00:00Z",
+                    "to": "2026-02-01T00:00Z",
+                    "n": 1,
+                }
+            },
+            "ordered",
+            "INVALID",
+        ),
+        ({"ordered": ["2026-01-01T00:00Z"]}, "ordered", "INVALID"),
         ("orders_count > 1", "", "INVALID"),
         # unknown keys are refused, never ignored (issue 13)
         (
@@ -323,6 +347,16 @@ leaf_st = st.one_of(
     st.builds(
         lambda vals: {"field": "channel", "op": "in", "value": vals},
         st.lists(st.sampled_from(["jp", "us", "eu"]), min_size=1, max_size=3),
+    ),
+    st.builds(
+        lambda start, days: {
+            "ordered": {
+                "from": (NOW - timedelta(days=start)).isoformat(),
+                "to": (NOW - timedelta(days=start - days)).isoformat(),
+            }
+        },
+        st.integers(1, 500),
+        st.integers(1, 120),
     ),
     st.builds(
         lambda ids, n, d: {
@@ -586,3 +620,49 @@ def test_a_segment_rule_is_its_presets_or_its_tree():
     with pytest.raises(RuleError) as missing:
         segment_rule(None)
     assert (missing.value.path, missing.value.code) == ("rule", CRMErrorCode.REQUIRED)
+
+
+# --- ``ordered``: an order in a window ------------------------------------------------
+
+
+def test_ordered_is_an_order_not_cancelled_in_a_half_open_window():
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    rule = normalize(
+        {"ordered": {"from": start.isoformat(), "to": "2026-04-01T00:00:00+00:00"}}
+    )
+    assert rule == {"ordered": {"from": start, "to": datetime(2026, 4, 1, tzinfo=UTC)}}
+
+    def at(moment, cancelled=False):
+        return customer(orders=[{**order(0, cancelled=cancelled), "placed_at": moment}])
+
+    assert evaluate(rule, at(start), NOW)  # the start is in
+    assert evaluate(rule, at(datetime(2026, 3, 31, 23, 59, tzinfo=UTC)), NOW)
+    assert not evaluate(rule, at(datetime(2026, 4, 1, tzinfo=UTC)), NOW)  # end: out
+    assert not evaluate(rule, at(start - timedelta(microseconds=1)), NOW)
+    assert not evaluate(rule, at(start, cancelled=True), NOW)
+    assert not evaluate(rule, customer(), NOW)  # never ordered
+    assert evaluate({"not": rule}, customer(), NOW)
+
+
+def test_ordered_compiles_to_a_semi_join_on_the_order_rows():
+    rule = normalize(
+        {
+            "ordered": {
+                "from": "2026-03-01T00:00:00+09:00",
+                "to": "2026-04-01T00:00:00+09:00",
+            }
+        }
+    )
+    for per_profile in (False, True):
+        sql, params = compile_sql(rule, NOW, TABLES, per_profile=per_profile)
+        assert bare(sql) == (
+            '(EXISTS (SELECT 1 FROM "orders" o WHERE o.profile_id = p.id'
+            " AND NOT o.cancelled AND o.placed_at >= %s AND o.placed_at < %s))"
+        )
+        assert list(params.values()) == [
+            rule["ordered"]["from"],
+            rule["ordered"]["to"],
+        ]
+    # it reads the order rows (one worker), and none of the caller's other aliases
+    assert has_purchase_condition(rule)
+    assert aliases_read(rule) == set()

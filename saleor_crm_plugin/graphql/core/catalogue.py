@@ -8,11 +8,18 @@ from .errors import camel
 
 CRMCatalogueParameterTypeEnum = graphene.Enum(
     "CRMCatalogueParameterTypeEnum",
-    [("INT", "int"), ("ID", "id"), ("IDS", "ids"), ("CHOICE", "choice")],
+    [
+        ("INT", "int"),
+        ("ID", "id"),
+        ("IDS", "ids"),
+        ("CHOICE", "choice"),
+        ("DATETIME", "datetime"),
+    ],
     description=(
         "INT: a whole number from min to max. ID: one global ID of `reference`. "
         "IDS: a list of 1 to maxItems global IDs (or database keys in a segment "
-        "rule) of `reference`. CHOICE: one of `choices`."
+        "rule) of `reference`. CHOICE: one of `choices`. DATETIME: an ISO 8601 "
+        "date-time with its offset."
     ),
 )
 

@@ -1,5 +1,6 @@
 import graphene
 
+from ...coupons.issuing import EXPLANATIONS
 from ...domain.coupons import DELIVERY, DISCOUNT_TYPES, STATUSES, TRIGGERS
 
 
@@ -48,4 +49,17 @@ CRMCouponDeliveryMethodEnum = _enum(
     ("email", "message_webhook", "issue"),
     "How a message goes out: email, the rule's message webhook (LINE / SMS), or "
     "issue (no code was issued: the open-codes cap).",
+)
+
+
+CRMCouponDryRunExplanationCodeEnum = _enum(
+    "CRMCouponDryRunExplanationCodeEnum",
+    tuple(EXPLANATIONS),
+    "Why a dry run's onActivation figures are what they are (the explanation as "
+    "data, for clients that show it in their own language; its parameters are in "
+    "explanationParams): RULE_ENDED, NOT_STARTED (startsAt), BUDGET_USED_UP, "
+    "SCHEDULE_NOT_DUE, SCHEDULE_SEGMENT_MEMBERS, SCHEDULE_CHANNEL_CUSTOMERS, "
+    "BIRTHDAYS_DUE_TODAY, NO_BACKLOG (trigger: order-driven triggers count only "
+    "what happens after the switch-on) and COUNTS_SINCE_SWITCH_ON (trigger, "
+    "since).",
 )

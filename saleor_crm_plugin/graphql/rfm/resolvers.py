@@ -1,8 +1,9 @@
 from django.db.models import Count
 
 from ...domain.rfm import GROUP_NAMES
-from ...models import RfmMovement, RfmScore
-from .types import CRMRfmGroupCount, CRMRfmMove, CRMRfmPeriod
+from ...models import RfmMovement, RfmScore, RfmSettings
+from ..analytics.resolvers import channel_or_error
+from .types import CRMRfmGroupCount, CRMRfmMove, CRMRfmPeriod, settings_type
 
 
 def resolve_groups(channel):
@@ -33,3 +34,10 @@ def resolve_movements(channel, last=12):
             )
         )
     return [CRMRfmPeriod(computed_at=p, moves=m) for p, m in by_period.items()]
+
+
+def resolve_settings(channel):
+    """A channel's scoring settings (the defaults when never saved); a typed
+    query error (``NOT_FOUND`` on ``channel``) for an unknown channel."""
+    ch = channel_or_error(channel)
+    return settings_type(RfmSettings.objects.filter(channel=ch).first())

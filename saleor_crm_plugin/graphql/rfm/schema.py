@@ -4,8 +4,8 @@ from saleor.permission.enums import AccountPermissions
 
 from .mutations.scores import CRMRfmRecompute
 from .mutations.settings import CRMRfmSettingsUpdate
-from .resolvers import resolve_groups, resolve_movements
-from .types import CRMRfmGroupCount, CRMRfmPeriod
+from .resolvers import resolve_groups, resolve_movements, resolve_settings
+from .types import CRMRfmGroupCount, CRMRfmPeriod, CRMRfmSettings
 
 
 class RfmQueries(graphene.ObjectType):
@@ -23,6 +23,19 @@ class RfmQueries(graphene.ObjectType):
         "first.",
         permissions=[AccountPermissions.MANAGE_USERS],
     )
+    crm_rfm_settings = PermissionsField(
+        graphene.NonNull(CRMRfmSettings),
+        channel=graphene.Argument(graphene.String, required=True),
+        description="A channel's RFM scoring settings: the method and, for "
+        "THRESHOLDS, the boundaries (QUANTILES with no boundaries and a null "
+        "updatedAt when never saved). An unknown channel is a NOT_FOUND error "
+        "(extensions.code) on the channel field.",
+        permissions=[AccountPermissions.MANAGE_USERS],
+    )
+
+    @staticmethod
+    def resolve_crm_rfm_settings(_root, _info, *, channel):
+        return resolve_settings(channel)
 
     @staticmethod
     def resolve_crm_rfm_groups(_root, _info, *, channel):

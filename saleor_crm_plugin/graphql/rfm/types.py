@@ -23,15 +23,40 @@ class CRMRfmPeriod(graphene.ObjectType):
 
 class CRMRfmSettings(graphene.ObjectType):
     method = CRMRfmMethodEnum(required=True)
-    recency_days = graphene.List(graphene.NonNull(Decimal), required=True)
-    frequency = graphene.List(graphene.NonNull(Decimal), required=True)
-    monetary = graphene.List(graphene.NonNull(Decimal), required=True)
+    recency_days = graphene.List(
+        graphene.NonNull(Decimal),
+        required=True,
+        description="Four ascending day counts (THRESHOLDS); empty for QUANTILES.",
+    )
+    frequency = graphene.List(
+        graphene.NonNull(Decimal),
+        required=True,
+        description="Four ascending paid-order counts (THRESHOLDS); empty for "
+        "QUANTILES.",
+    )
+    monetary = graphene.List(
+        graphene.NonNull(Decimal),
+        required=True,
+        description="Four ascending net-spent amounts in the channel currency "
+        "(THRESHOLDS); empty for QUANTILES.",
+    )
+    updated_at = DateTime(
+        description="When the settings were last saved; null: never saved (the "
+        "default, QUANTILES, applies)."
+    )
 
 
-def settings_type(settings: RfmSettings):
+def settings_type(settings: RfmSettings | None):
+    """The API view of a channel's settings; ``None`` (never saved) is the
+    default: quantile scores, no boundaries."""
+    if settings is None:
+        return CRMRfmSettings(
+            method="quantiles", recency_days=[], frequency=[], monetary=[]
+        )
     return CRMRfmSettings(
         method=settings.method,
         recency_days=settings.recency_days,
         frequency=settings.frequency,
         monetary=settings.monetary,
+        updated_at=settings.updated_at,
     )

@@ -69,7 +69,7 @@ class SegmentQueries(graphene.ObjectType):
         graphene.NonNull(graphene.List(graphene.NonNull(CRMSegmentCondition))),
         description=(
             "The purchase conditions a segment rule can hold (bought, due, "
-            "bought_not), with their parameters, for editors."
+            "bought_not, ordered), with their parameters, for editors."
         ),
         permissions=[AccountPermissions.MANAGE_USERS],
     )

@@ -851,6 +851,10 @@ def test_switching_on_a_segment_schedule_issues_what_its_dry_run_said(
     assert on.explanation == (
         "The schedule's run due now issues to the segment's current members."
     )
+    assert (on.explanation_code, on.explanation_params) == (
+        "schedule_segment_members",
+        {},
+    )
     answer = switch_on(staff_discounts_admin, rule)
     issued = list(grants(rule, control=False))
     assert answer["issued"] == len(issued) == on.codes
@@ -940,6 +944,10 @@ def test_the_dry_run_of_a_rule_not_yet_started_or_out_of_budget_says_why(channel
     dry = coupons.dry_run(spent)
     assert (dry.on_activation.codes, dry.on_activation.budget_limited) == (0, True)
     assert "budget" in dry.on_activation.explanation
+    assert dry.on_activation.explanation_code == "budget_used_up"
+    assert dry.on_activation.explanation == coupons.explanation_text(
+        "budget_used_up", {}
+    )
 
 
 def test_activating_a_rule_that_is_on_keeps_its_switch_on(channel_USD):

@@ -286,6 +286,7 @@ def test_list_filter_sort_detail_dry_run_report(staff_discounts_admin, channel_U
 DRY_RUN = """
 query D($id: ID!) { crmCouponRuleDryRun(id: $id) {
   onActivation { codes customers heldOut budgetLimited explanation
+    explanationCode explanationParams { trigger since startsAt }
     estimatedCost { amount currency } sample { email } }
   replayedWindow { from to codes customers heldOut budgetLimited
     estimatedCost { amount currency } sample { email } } } }"""
@@ -314,6 +315,12 @@ def test_dry_run_answers_switch_on_and_replayed_window_apart(
         "explanation": "Counts only customers crossing the days-without-order line "
         "after the switch-on: nothing that happened before is caught "
         "up, so switching on issues nothing now.",
+        "explanationCode": "NO_BACKLOG",
+        "explanationParams": {
+            "trigger": "DAYS_WITHOUT_ORDER",
+            "since": None,
+            "startsAt": None,
+        },
         "estimatedCost": {"amount": 0.0, "currency": "USD"},
         "sample": [],
     }
@@ -350,6 +357,70 @@ def test_dry_run_answers_switch_on_and_replayed_window_apart(
         "budgetLimited",
         "sample",
     }
+
+
+EXPLANATION = """
+query D($id: ID!) { crmCouponRuleDryRun(id: $id) { onActivation {
+  explanation explanationCode explanationParams { trigger since startsAt } } } }"""
+EXPLANATION_CODES = """
+{ __type(name: "CRMCouponDryRunExplanationCodeEnum") { enumValues { name } } }"""
+
+
+def test_dry_run_explanation_comes_back_as_a_code_with_parameters(
+    staff_discounts_admin, channel_USD
+):
+    """The explanation as data (code + parameters) beside the English sentence
+    made from them, for each kind of answer."""
+
+    def explain(rule_id):
+        return crm_gql(staff_discounts_admin, EXPLANATION, {"id": rule_id})[
+            "crmCouponRuleDryRun"
+        ]["onActivation"]
+
+    lapsed(channel_USD, 1)
+    # on for two days: counts the crossings since the switch-on
+    rule_id = create(staff_discounts_admin, channel_USD)["rule"]["id"]
+    rule = activated(rule_id)
+    on = explain(rule_id)
+    assert on["explanationCode"] == "COUNTS_SINCE_SWITCH_ON"
+    assert on["explanationParams"]["trigger"] == "DAYS_WITHOUT_ORDER"
+    assert datetime.fromisoformat(on["explanationParams"]["since"]) == (
+        rule.activated_at
+    )
+    assert on["explanationParams"]["startsAt"] is None
+    assert on["explanation"] == (
+        "Counts customers crossing the days-without-order line since the "
+        f"switch-on ({rule.activated_at:%Y-%m-%d %H:%M} UTC)."
+    )
+    # not started yet: the start is the parameter
+    starts = timezone.now() + timedelta(days=3)
+    later = create(
+        staff_discounts_admin, channel_USD, name="Later", startsAt=starts.isoformat()
+    )["rule"]["id"]
+    on = explain(later)
+    assert on["explanationCode"] == "NOT_STARTED"
+    assert datetime.fromisoformat(on["explanationParams"]["startsAt"]) == starts
+    assert on["explanationParams"]["trigger"] is None
+    assert on["explanation"].startswith(f"The rule starts at {starts:%Y-%m-%d %H:%M}")
+    # a schedule for the whole channel: no parameters
+    schedule = create(
+        staff_discounts_admin,
+        channel_USD,
+        name="Monthly",
+        trigger={"kind": "SCHEDULE", "everyDays": 30},
+    )["rule"]["id"]
+    on = explain(schedule)
+    assert on == {
+        "explanation": "The schedule's run due now issues to every customer of "
+        "the channel.",
+        "explanationCode": "SCHEDULE_CHANNEL_CUSTOMERS",
+        "explanationParams": {"trigger": None, "since": None, "startsAt": None},
+    }
+    # the enum lists exactly the codes the service gives
+    values = crm_gql(staff_discounts_admin, EXPLANATION_CODES)["__type"]
+    assert sorted(v["name"] for v in values["enumValues"]) == sorted(
+        code.upper() for code in coupons.EXPLANATIONS
+    )
 
 
 def test_permission_matrix(

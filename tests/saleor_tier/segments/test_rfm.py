@@ -263,3 +263,86 @@ def test_graphql(five, staff_users_admin, user_api_client, channel_USD):
     assert ok["settings"]["method"] == "THRESHOLDS"
     for query, variables in ((GROUPS, channel), (RECOMPUTE, channel)):
         assert_no_permission(crm_post(user_api_client, query, variables))
+
+
+READ_SETTINGS = """
+query S($channel: String!) {
+  crmRfmSettings(channel: $channel) {
+    method recencyDays frequency monetary updatedAt
+  }
+}"""
+THRESHOLDS = {
+    "method": "THRESHOLDS",
+    "recencyDays": [15, 25, 35, 45],
+    "frequency": [2, 3, 4, 5],
+    "monetary": ["150.5", 250, 350, 450],
+}
+
+
+def test_settings_query_defaults_round_trip_and_back(
+    staff_users_admin, channel_USD, channel_PLN
+):
+    channel = {"channel": channel_USD.slug}
+    # never saved: the default method, no boundaries, no date
+    assert crm_gql(staff_users_admin, READ_SETTINGS, channel)["crmRfmSettings"] == {
+        "method": "QUANTILES",
+        "recencyDays": [],
+        "frequency": [],
+        "monetary": [],
+        "updatedAt": None,
+    }
+    saved = crm_gql(staff_users_admin, SETTINGS, {**channel, "input": THRESHOLDS})
+    assert saved["crmRfmSettingsUpdate"]["errors"] == []
+    read = crm_gql(staff_users_admin, READ_SETTINGS, channel)["crmRfmSettings"]
+    assert read["method"] == "THRESHOLDS"
+    assert [Decimal(str(v)) for v in read["recencyDays"]] == [15, 25, 35, 45]
+    assert [Decimal(str(v)) for v in read["frequency"]] == [2, 3, 4, 5]
+    assert [Decimal(str(v)) for v in read["monetary"]] == [
+        Decimal("150.5"),
+        250,
+        350,
+        450,
+    ]
+    assert read["updatedAt"] is not None
+    # per channel: the other channel still has the defaults
+    other = crm_gql(staff_users_admin, READ_SETTINGS, {"channel": channel_PLN.slug})
+    assert other["crmRfmSettings"]["method"] == "QUANTILES"
+    # back to quantiles: the boundaries are dropped
+    crm_gql(staff_users_admin, SETTINGS, {**channel, "input": {"method": "QUANTILES"}})
+    read = crm_gql(staff_users_admin, READ_SETTINGS, channel)["crmRfmSettings"]
+    assert (read["method"], read["recencyDays"], read["monetary"]) == (
+        "QUANTILES",
+        [],
+        [],
+    )
+    # a refused update changes nothing
+    bad = crm_gql(
+        staff_users_admin,
+        SETTINGS,
+        {**channel, "input": {**THRESHOLDS, "frequency": [5, 4, 3, 2]}},
+    )["crmRfmSettingsUpdate"]
+    assert [e["field"] for e in bad["errors"]] == ["frequency"]
+    assert (
+        crm_gql(staff_users_admin, READ_SETTINGS, channel)["crmRfmSettings"]["method"]
+        == "QUANTILES"
+    )
+
+
+def test_settings_query_unknown_channel_is_a_typed_error(staff_users_admin):
+    content = crm_post(
+        staff_users_admin, READ_SETTINGS, {"channel": "no-such-channel"}
+    ).json()
+    assert content["data"] is None
+    (error,) = content["errors"]
+    assert error["extensions"]["field"] == "channel"
+    assert error["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_settings_query_needs_manage_users(
+    staff_api_client, user_api_client, channel_USD, permission_manage_discounts
+):
+    staff_api_client.user.user_permissions.add(permission_manage_discounts)
+    for client in (staff_api_client, user_api_client):
+        assert_no_permission(
+            crm_post(client, READ_SETTINGS, {"channel": channel_USD.slug})
+        )

@@ -74,6 +74,21 @@ def test_segment_fields_and_conditions(staff_users_admin):
         ["together", "after"],
         "together",
     )
+    ordered = {p["name"]: p for p in conditions["ordered"]["parameters"]}
+    assert list(ordered) == ["from", "to"]
+    assert ordered["from"] == {
+        "name": "from",
+        "labelKey": "segments.condition.ordered.from",
+        "type": "DATETIME",
+        "required": True,
+        "min": None,
+        "max": None,
+        "maxItems": None,
+        "default": None,
+        "reference": None,
+        "choices": [],
+        "oneOf": None,
+    }
 
 
 def test_a_rule_built_from_the_catalogue_is_counted(staff_users_admin):

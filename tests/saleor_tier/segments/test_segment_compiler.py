@@ -392,6 +392,10 @@ def leaf(draw):
             spec["top"] = draw(st.integers(1, 3))
             spec["relation"] = draw(st.sampled_from(["together", "after"]))
         return {"bought_not": spec}
+    if item_leaf == 2:  # an order in a window (a cohort cell's month)
+        start = NOW - timedelta(days=draw(st.integers(0, 520)))
+        end = start + timedelta(days=draw(st.integers(1, 90)))
+        return {"ordered": {"from": start.isoformat(), "to": end.isoformat()}}
     if draw(st.integers(0, 5)) == 0:
         kind = draw(st.sampled_from(["categories", "products", "collections"]))
         return {
@@ -500,6 +504,12 @@ def test_the_population_is_not_degenerate(population):
         {"due": {"categories": [1, 2], "within_days": 120}},
         {"bought_not": {"categories": [1], "top": 2}},
         {"bought_not": {"products": [1], "not": [2], "within_days": 300}},
+        {
+            "ordered": {
+                "from": (NOW - timedelta(days=120)).isoformat(),
+                "to": (NOW - timedelta(days=60)).isoformat(),
+            }
+        },
     ):
         normal = normalize(rule)
         matched = ids_by_sql(normal)

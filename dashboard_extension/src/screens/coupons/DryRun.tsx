@@ -6,7 +6,7 @@
 import { Box, Text } from "@saleor/macaw-ui";
 
 import { useFormat } from "../../format";
-import { useLocale, useT } from "../../i18n";
+import { hasKey, translate, useLocale, useT, type Vars } from "../../i18n";
 import type { Money } from "./form";
 
 export interface DryRow {
@@ -23,9 +23,39 @@ interface DryPart {
   estimatedCost: Money;
   sample: DryRow[];
 }
+/** Why the on-activation figures (the API's CRMCouponDryRunExplanationCodeEnum and its parameters). */
+export interface DryRunExplanation {
+  /** the API's English sentence (kept for API users; the fallback for a code this app does not know) */
+  explanation: string;
+  explanationCode?: string | null;
+  explanationParams?: { trigger: string | null; since: string | null; startsAt: string | null } | null;
+}
 export interface DryRunResult {
-  onActivation: DryPart & { explanation: string };
+  onActivation: DryPart & DryRunExplanation;
   replayedWindow: DryPart & { from: string; to: string };
+}
+
+/**
+ * The explanation in the locale: `dryRun.explanation.<CODE>` with `{what}` (`dryRun.what.<TRIGGER>`),
+ * `{since}` and `{startsAt}` formatted for the locale. A code or trigger the catalogues do not
+ * have (an API newer than the app) falls back to the API's English sentence.
+ */
+export function explanationText(
+  locale: string,
+  part: DryRunExplanation,
+  dateTime: (v: string) => string,
+): string {
+  const code = part.explanationCode;
+  const params = part.explanationParams ?? { trigger: null, since: null, startsAt: null };
+  const known = (key: string) => hasKey(locale, "coupons", key);
+  if (!code || !known(`dryRun.explanation.${code}`)) return part.explanation ?? "";
+  if (params.trigger && !known(`dryRun.what.${params.trigger}`)) return part.explanation ?? "";
+  const vars: Vars = {
+    what: params.trigger ? translate(locale, "coupons", `dryRun.what.${params.trigger}`) : "",
+    since: params.since ? dateTime(params.since) : "",
+    startsAt: params.startsAt ? dateTime(params.startsAt) : "",
+  };
+  return translate(locale, "coupons", `dryRun.explanation.${code}`, vars);
 }
 
 function Figures({ part }: { part: DryPart }) {
@@ -96,10 +126,10 @@ export function DryRunView({ result }: { result: DryRunResult }) {
           {t("dryRun.onActivation")}
         </Text>
         <Figures part={now} />
-        {/* the API writes its explanation in English; other languages go by the figures */}
-        {now.explanation && locale === "en" && (
-          <Text as="p" size={3} color="default2">
-            {now.explanation}
+        {/* the explanation's code and parameters, said in the locale (the API's sentence is English) */}
+        {(now.explanationCode || now.explanation) && (
+          <Text as="p" size={3} color="default2" data-testid="dry-run-explanation">
+            {explanationText(locale, now, (v) => f.dateTime(v))}
           </Text>
         )}
         {now.budgetLimited && (

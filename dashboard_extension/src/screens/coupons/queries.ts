@@ -57,7 +57,7 @@ const DRY_PART = `codes customers heldOut budgetLimited estimatedCost { ${MONEY}
 export const DRY_RUN_QUERY = /* GraphQL */ `
   query CrmCouponRuleDryRun($id: ID!) {
     crmCouponRuleDryRun(id: $id, sampleSize: 20) {
-      onActivation { ${DRY_PART} explanation }
+      onActivation { ${DRY_PART} explanation explanationCode explanationParams { trigger since startsAt } }
       replayedWindow { ${DRY_PART} from to }
     }
   }

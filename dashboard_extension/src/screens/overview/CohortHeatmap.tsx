@@ -1,4 +1,7 @@
-/** Cohort retention: one row per acquisition month, one column per month since the first order. */
+/**
+ * Cohort retention: one row per acquisition month, one column per month since the first order.
+ * With `onCell`, a cell is a button: it opens the segment builder with that cell's customers.
+ */
 import { Box, Text } from "@saleor/macaw-ui";
 
 import { heatColor, heatTextColor } from "../../components/charts";
@@ -6,7 +9,15 @@ import { useFormat } from "../../format";
 import { useT } from "../../i18n";
 import type { Cohort } from "./queries";
 
-export function CohortHeatmap({ cohorts, months = 12 }: { cohorts: Cohort[]; months?: number }) {
+export function CohortHeatmap({
+  cohorts,
+  months = 12,
+  onCell,
+}: {
+  cohorts: Cohort[];
+  months?: number;
+  onCell?: (month: string, k: number) => void;
+}) {
   const t = useT("overview");
   const f = useFormat();
   const width = Math.min(
@@ -52,13 +63,28 @@ export function CohortHeatmap({ cohorts, months = 12 }: { cohorts: Cohort[]; mon
                 const v = c.retention[k] ?? null;
                 // month 0 is 100 % by definition: colour the later months on their own scale
                 const intensity = v === null ? null : k === 0 ? 0.15 : Math.min(1, v / 0.5);
+                const title = v === null ? undefined : t("cohorts.cellTitle", { month: f.date(c.month, undefined, "month"), n: k, share: f.percent(v) });
                 return (
                   <td
                     key={k}
-                    title={v === null ? undefined : t("cohorts.cellTitle", { month: f.date(c.month, undefined, "month"), n: k, share: f.percent(v) })}
+                    title={title}
                     style={{ ...cell, background: heatColor(intensity), color: heatTextColor(intensity), borderRadius: 3 }}
                   >
-                    {v === null ? "" : f.percent(v, 0)}
+                    {v === null ? (
+                      ""
+                    ) : onCell ? (
+                      <button
+                        type="button"
+                        onClick={() => onCell(c.month, k)}
+                        aria-label={t("cohorts.cellLink", { cell: title ?? "" })}
+                        data-testid={`cohort-cell-${c.month}-${k}`}
+                        style={{ all: "inherit", cursor: "pointer", display: "block", width: "100%", padding: 0, background: "transparent" }}
+                      >
+                        {f.percent(v, 0)}
+                      </button>
+                    ) : (
+                      f.percent(v, 0)
+                    )}
                   </td>
                 );
               })}

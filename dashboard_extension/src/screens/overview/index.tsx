@@ -20,7 +20,7 @@ import { useT } from "../../i18n";
 import { CohortHeatmap } from "./CohortHeatmap";
 import { type AnalyticsError, type Cohort, OVERVIEW_QUERY, type OverviewData } from "./queries";
 import { RfmGrid } from "./RfmGrid";
-import { rfmGroupRule, segmentBuilderUrl, tierRule } from "./segmentLink";
+import { cohortCellRule, rfmGroupRule, segmentBuilderUrl, tierRule } from "./segmentLink";
 
 export type Grain = "DAY" | "WEEK" | "MONTH";
 
@@ -315,7 +315,19 @@ function OverviewBody({
             {data.crmAnalyticsCohorts.errors.length ? (
               <SectionError errors={data.crmAnalyticsCohorts.errors} />
             ) : cohorts.some((c) => c.size > 0) ? (
-              <CohortHeatmap cohorts={cohorts.filter((c) => c.size > 0)} />
+              <CohortHeatmap
+                cohorts={cohorts.filter((c) => c.size > 0)}
+                onCell={(month, k) =>
+                  navigate(
+                    segmentBuilderUrl({
+                      // months in the channel's time zone, as the cohorts are counted
+                      rule: cohortCellRule(month, k, data.crmAnalyticsCohorts.cohorts?.timeZone ?? "UTC"),
+                      channel: channelSlug,
+                      name: t("cohorts.segmentName", { month: f.date(month, undefined, "month"), n: k }),
+                    }),
+                  )
+                }
+              />
             ) : (
               <ChartEmpty>{t("cohorts.empty")}</ChartEmpty>
             )}

@@ -22,12 +22,13 @@ export const RFM_QUERY = /* GraphQL */ `
   query CrmRfm($channel: String!) {
     crmRfmGroups(channel: $channel) { group customers }
     crmRfmMovements(channel: $channel, last: 12) { computedAt moves { fromGroup toGroup customers } }
+    crmRfmSettings(channel: $channel) { method recencyDays frequency monetary updatedAt }
   }
 `;
 export const SETTINGS_MUTATION = /* GraphQL */ `
   mutation CrmRfmSettingsUpdate($channel: String!, $input: CRMRfmSettingsInput!) {
     crmRfmSettingsUpdate(channel: $channel, input: $input) {
-      settings { method recencyDays frequency monetary }
+      settings { method recencyDays frequency monetary updatedAt }
       errors { field code message }
     }
   }
@@ -38,9 +39,38 @@ export const RECOMPUTE_MUTATION = /* GraphQL */ `
   }
 `;
 
+/** A channel's scoring settings as the API reads them back (`crmRfmSettings`). */
+export interface RfmSettings {
+  method: "QUANTILES" | "THRESHOLDS";
+  recencyDays: (number | string)[];
+  frequency: (number | string)[];
+  monetary: (number | string)[];
+  /** null: never saved (the default, quantiles, applies) */
+  updatedAt: string | null;
+}
+
 interface RfmData {
   crmRfmGroups: { group: string; customers: number }[];
   crmRfmMovements: { computedAt: string; moves: Move[] }[];
+  crmRfmSettings: RfmSettings;
+}
+
+/** Suggested boundaries shown while the method is still quantiles (no monetary default: it depends on the currency). */
+const SUGGESTED: Record<Dimension, string[]> = {
+  recencyDays: ["30", "90", "180", "365"],
+  frequency: ["2", "3", "5", "10"],
+  monetary: ["", "", "", ""],
+};
+
+/** The form's values: the saved boundaries, else the suggestions. */
+export function formValues(settings: RfmSettings | null | undefined): Record<Dimension, string[]> {
+  const out = { ...SUGGESTED };
+  if (settings?.method !== "THRESHOLDS") return out;
+  for (const d of DIMENSIONS) {
+    const saved = settings[d] ?? [];
+    if (saved.length === 4) out[d] = saved.map((v) => String(Number(v)));
+  }
+  return out;
 }
 
 /** A link to the segment builder with the group as its rule (h4's prefill format). */
@@ -211,7 +241,15 @@ export function RfmView({
             </Text>
           </Box>
         </Card>
-        <ThresholdsCard channel={channel} currency={currency} canEdit={canEdit} onChanged={onChanged} />
+        <ThresholdsCard
+          // re-initialise the form from what was saved once it is read back
+          key={`${channel}:${data.crmRfmSettings?.updatedAt ?? "default"}`}
+          settings={data.crmRfmSettings ?? null}
+          channel={channel}
+          currency={currency}
+          canEdit={canEdit}
+          onChanged={onChanged}
+        />
       </Box>
     </Box>
   );
@@ -297,11 +335,13 @@ function MovementsCard({
 }
 
 function ThresholdsCard({
+  settings,
   channel,
   currency,
   canEdit,
   onChanged,
 }: {
+  settings: RfmSettings | null;
   channel: string;
   currency: string;
   canEdit: boolean;
@@ -312,12 +352,9 @@ function ThresholdsCard({
   const locale = useLocale();
   const notify = useNotify();
   const errorMessage = useErrorMessage();
-  const [method, setMethod] = useState<"QUANTILES" | "THRESHOLDS">("QUANTILES");
-  const [values, setValues] = useState<Record<Dimension, string[]>>({
-    recencyDays: ["30", "90", "180", "365"],
-    frequency: ["2", "3", "5", "10"],
-    monetary: ["", "", "", ""],
-  });
+  const f = useFormat();
+  const [method, setMethod] = useState<"QUANTILES" | "THRESHOLDS">(settings?.method ?? "QUANTILES");
+  const [values, setValues] = useState<Record<Dimension, string[]>>(() => formValues(settings));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const typed = (e: TypedError) => (locale === "en" && e.message ? e.message : errorMessage(e));
@@ -344,6 +381,7 @@ function ThresholdsCard({
       }
       setErrors({});
       notify({ status: "success", title: t("thresholds.saved") });
+      onChanged();
     } catch (e) {
       notify({ status: "error", title: tc("notify.failed"), text: errorMessage(e) });
     } finally {
@@ -377,6 +415,20 @@ function ThresholdsCard({
   const methodOptions = (["QUANTILES", "THRESHOLDS"] as const).map((m) => ({ value: m, label: t(`thresholds.${m}`) }));
   return (
     <Card title={t("thresholds.title")} description={t("thresholds.description")}>
+      <Box display="flex" flexDirection="column" gap={1} data-testid="rfm-current-settings">
+        <Text size={3} fontWeight="medium">
+          {t("thresholds.current", { method: t(`thresholds.${settings?.method ?? "QUANTILES"}`) })}
+        </Text>
+        {settings?.method === "THRESHOLDS" &&
+          DIMENSIONS.map((d) => (
+            <Text key={d} size={2} color="default2">
+              {t(`thresholds.${d}`, { currency })}: {(settings[d] ?? []).map((v) => (d === "monetary" ? f.money(Number(v), currency) : f.number(Number(v)))).join(" / ")}
+            </Text>
+          ))}
+        <Text size={2} color="default2">
+          {settings?.updatedAt ? t("thresholds.updatedAt", { date: f.dateTime(settings.updatedAt) }) : t("thresholds.neverSaved")}
+        </Text>
+      </Box>
       <Select
         label={t("thresholds.method")}
         options={methodOptions}
@@ -423,9 +475,6 @@ function ThresholdsCard({
           </Button>
         </Box>
       )}
-      <Text size={2} color="default2">
-        {t("thresholds.currentUnknown")}
-      </Text>
     </Card>
   );
 }

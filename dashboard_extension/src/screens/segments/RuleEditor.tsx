@@ -16,6 +16,7 @@ import {
   DueNode,
   EditorNode,
   FieldNode,
+  OrderedNode,
   GroupNode,
   addChild,
   changeField,
@@ -161,6 +162,13 @@ function GroupEditor({ node, root, ctx }: { node: GroupNode; root?: boolean; ctx
   );
 }
 
+const CONDITION_HINTS = {
+  bought: "boughtHint",
+  due: "dueHint",
+  bought_not: "boughtNotHint",
+  ordered: "orderedHint",
+} as const;
+
 function AddPurchase({ ctx, groupId }: { ctx: Ctx; groupId: string }) {
   const t = useT("segments");
   const [open, setOpen] = useState(false);
@@ -189,7 +197,7 @@ function AddPurchase({ ctx, groupId }: { ctx: Ctx; groupId: string }) {
               >
                 <Text size={3} fontWeight="medium">{t(`purchase.${c.name}`)}</Text>
                 <Text size={2} color="default2">
-                  {t(`purchase.${c.name === "bought" ? "boughtHint" : c.name === "due" ? "dueHint" : "boughtNotHint"}`)}
+                  {t(`purchase.${CONDITION_HINTS[c.name]}`)}
                 </Text>
               </List.Item>
             </Dropdown.Item>
@@ -258,6 +266,8 @@ function NodeEditor({ node, ctx }: { node: EditorNode; ctx: Ctx }) {
       );
     case "field":
       return <FieldConditionEditor node={node} ctx={ctx} />;
+    case "ordered":
+      return <OrderedEditor node={node} ctx={ctx} />;
     default:
       return <PurchaseEditor node={node} ctx={ctx} />;
   }
@@ -594,6 +604,39 @@ function ValuesInput({
 }
 
 // --- purchase conditions ----------------------------------------------------------
+
+/** `ordered`: placed an order from a day until before another (the browser's time zone for
+ * a picked day; a pre-filled value keeps its own offset, as written). */
+function OrderedEditor({ node, ctx }: { node: OrderedNode; ctx: Ctx }) {
+  const t = useT("segments");
+  const problem = useProblems(ctx, node.id);
+  const set = (patch: Partial<OrderedNode>) => ctx.edit(node.id, (n) => ({ ...n, ...patch }) as EditorNode);
+  const day = (part: "from" | "to", label: string) => (
+    <Input
+      __width="190px"
+      size="small"
+      type="date"
+      label={label}
+      value={datePart(node[part])}
+      disabled={ctx.disabled}
+      error={Boolean(problem(part))}
+      helperText={problem(part)}
+      onChange={(e) => set({ [part]: isoOfDay(e.target.value) })}
+      data-testid={`ordered-${part}`}
+    />
+  );
+  return (
+    <Row actions={<NodeActions id={node.id} ctx={ctx} />}>
+      <Box display="flex" flexDirection="column" gap={2} __flex="1 1 auto" data-testid="ordered">
+        <Text size={3} fontWeight="medium">{t("purchase.ordered")}</Text>
+        <Box display="flex" gap={2} flexWrap="wrap" alignItems="flex-start">
+          {day("from", t("purchase.orderedFrom"))}
+          {day("to", t("purchase.orderedTo"))}
+        </Box>
+      </Box>
+    </Row>
+  );
+}
 
 function PurchaseEditor({ node, ctx }: { node: BoughtNode | DueNode | BoughtNotNode; ctx: Ctx }) {
   const t = useT("segments");

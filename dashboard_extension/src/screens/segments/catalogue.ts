@@ -43,9 +43,10 @@ export type FieldGroup = "orders" | "dates" | "customer" | "rfm" | "loyalty" | "
 
 export type ItemKind = "products" | "categories" | "collections";
 
-/** A purchase condition (`bought`, `due`, `bought_not`) and the item kinds it takes. */
+/** A purchase condition (`bought`, `due`, `bought_not`, `ordered`) and the item kinds it
+ * takes (`ordered`: none — an order in a period). */
 export interface ConditionSpec {
-  name: "bought" | "due" | "bought_not";
+  name: "bought" | "due" | "bought_not" | "ordered";
   itemKinds: ItemKind[];
 }
 
@@ -188,6 +189,7 @@ export const FALLBACK_CATALOGUE: Catalogue = {
     { name: "bought", itemKinds: ["products", "categories", "collections"] },
     { name: "due", itemKinds: ["products", "categories"] },
     { name: "bought_not", itemKinds: ["products", "categories"] },
+    { name: "ordered", itemKinds: [] },
   ],
   relations: ["together", "after"],
   limits: LIMITS,
@@ -254,7 +256,7 @@ export interface ApiCondition {
 }
 
 const lower = (s: string) => s.toLowerCase();
-const CONDITION_NAMES = new Set(["bought", "due", "bought_not"]);
+const CONDITION_NAMES = new Set(["bought", "due", "bought_not", "ordered"]);
 const ITEM_KINDS = new Set(["products", "categories", "collections"]);
 const SHAPE_NAMES = new Set(["none", "single", "range", "list", "days"]);
 

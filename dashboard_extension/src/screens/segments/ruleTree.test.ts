@@ -119,6 +119,8 @@ describe("purchase conditions", () => {
     { bought_not: { products: [1], within_days: null, not: [2, 3] } },
     { bought_not: { categories: [1], within_days: 90, top: 5, relation: "after" } },
     { bought_not: { products: [1], within_days: null, top: 1, relation: "together" } },
+    { ordered: { from: "2026-03-01T00:00:00+09:00", to: "2026-04-01T00:00:00+09:00" } },
+    { ordered: { from: "2026-03-01T00:00:00.5Z", to: "2026-03-31T23:59:59.999999-07:00" } },
   ];
   it.each(rules)("%j round trips", (leaf) => {
     const rule = { and: [leaf] };
@@ -132,6 +134,24 @@ describe("purchase conditions", () => {
     const state = stateFromRule({ bought: { products: [1] } });
     expect(ruleFromState(state, catalogue)).toEqual({
       and: [{ bought: { products: [1], min_times: 1, within_days: null } }],
+    });
+  });
+
+  it("an ordered condition starts empty and asks for both days", () => {
+    const node = newCondition("ordered");
+    expect(node).toMatchObject({ kind: "ordered", from: "", to: "" });
+    const state: GroupNode = { id: "r", kind: "and", children: [node] };
+    expect(validateState(state, catalogue).map((p) => [p.part, p.message])).toEqual([
+      ["from", "required"],
+      ["to", "required"],
+    ]);
+    if (node.kind === "ordered") {
+      node.from = "2026-01-01T00:00:00+09:00";
+      node.to = "2026-02-01T00:00:00+09:00";
+    }
+    expect(validateState(state, catalogue)).toEqual([]);
+    expect(ruleFromState(state, catalogue)).toEqual({
+      and: [{ ordered: { from: "2026-01-01T00:00:00+09:00", to: "2026-02-01T00:00:00+09:00" } }],
     });
   });
 

@@ -3,7 +3,7 @@
  *
  * A rule (JSON) is `{and: [...]}`, `{or: [...]}`, `{not: {...}}`, a field condition
  * `{field, op, value}` (`metadata` also `key`) or a purchase condition
- * `{bought | due | bought_not: {...}}`. The editor state mirrors it node for node
+ * `{bought | due | bought_not | ordered: {...}}`. The editor state mirrors it node for node
  * (plus an `id` per node for React and for pointing errors at a node) and keeps the
  * typed text of inputs as strings, so half-typed input ("1.") survives a render.
  *
@@ -71,7 +71,16 @@ export interface BoughtNotNode {
   relation: string;
 }
 
-export type LeafNode = FieldNode | BoughtNode | DueNode | BoughtNotNode;
+/** `{ordered: {from, to}}`: an order (not cancelled) placed from `from` until before `to`
+ * (ISO date-times with their offsets, kept as written). */
+export interface OrderedNode {
+  id: string;
+  kind: "ordered";
+  from: string;
+  to: string;
+}
+
+export type LeafNode = FieldNode | BoughtNode | DueNode | BoughtNotNode | OrderedNode;
 export type EditorNode = GroupNode | NotNode | LeafNode;
 
 let counter = 0;
@@ -100,9 +109,12 @@ export function newField(spec: FieldSpec): FieldNode {
 }
 
 export function newCondition(
-  name: "bought" | "due" | "bought_not",
+  name: "bought" | "due" | "bought_not" | "ordered",
   itemKind: ItemKind = "products",
-): BoughtNode | DueNode | BoughtNotNode {
+): BoughtNode | DueNode | BoughtNotNode | OrderedNode {
+  if (name === "ordered") {
+    return { id: newId(), kind: "ordered", from: "", to: "" };
+  }
   if (name === "bought") {
     return { id: newId(), kind: "bought", itemKind, ids: [], minTimes: "1", withinDays: "" };
   }
@@ -219,6 +231,10 @@ export function nodeFromRule(rule: unknown, catalogue?: Catalogue): EditorNode {
       relation: s.relation == null ? "together" : text(s.relation),
     };
   }
+  if ("ordered" in r) {
+    const s = (r.ordered ?? {}) as Record<string, unknown>;
+    return { id: newId(), kind: "ordered", from: text(s.from), to: text(s.to) };
+  }
   throw new RuleShapeError("Unknown rule node.");
 }
 
@@ -303,6 +319,8 @@ export function ruleFromNode(node: EditorNode, catalogue: Catalogue): Rule {
       }
       return { bought_not: spec };
     }
+    case "ordered":
+      return { ordered: { from: node.from.trim(), to: node.to.trim() } };
   }
 }
 

@@ -38,6 +38,12 @@ describe("validation messages", () => {
     [{ due: { products: [1], within_days: 0 } }, [["withinDays", "days", { min: 1, max: 3650 }]]],
     [{ due: { products: [1] } }, [["withinDays", "required", null]]],
     [{ bought_not: { products: [1], not: [] } }, [["notIds", "items", null]]],
+    [{ ordered: { from: "", to: "2026-02-01T00:00:00+09:00" } }, [["from", "required", null]]],
+    [{ ordered: { from: "2026-01-01", to: "2026-02-01T00:00:00+09:00" } }, [["from", "date", null]]],
+    [
+      { ordered: { from: "2026-02-01T00:00:00+09:00", to: "2026-02-01T00:00:00+09:00" } },
+      [["to", "windowOrder", null]],
+    ],
     [{ bought_not: { products: [1], top: 101 } }, [["top", "between", { min: 1, max: 100 }]]],
     [{ bought_not: { products: [1], top: 3, relation: "before" } }, [["relation", "choice", null]]],
   ])("%j", (leaf, expected) => {

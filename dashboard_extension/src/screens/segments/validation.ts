@@ -85,6 +85,20 @@ function visit(node: EditorNode, root: boolean, catalogue: Catalogue, out: Probl
         if (!catalogue.relations.includes(node.relation)) add("relation", "choice");
       }
       return;
+    case "ordered": {
+      const moment = (part: string, s: string): boolean => {
+        const t = s.trim();
+        if (t === "") add(part, "required");
+        else if (!ISO.test(t) || Number.isNaN(Date.parse(t))) add(part, "date");
+        else return true;
+        return false;
+      };
+      const a = moment("from", node.from);
+      const b = moment("to", node.to);
+      // the window is [from, to): it must not be empty
+      if (a && b && Date.parse(node.from) >= Date.parse(node.to)) add("to", "windowOrder");
+      return;
+    }
     case "field": {
       const spec = fieldSpec(catalogue, node.field);
       if (!spec) return add("field", "unknownField");

@@ -6,6 +6,7 @@ from saleor.graphql.core.types.money import Money
 
 from ....coupons import issuing as coupons
 from ...core.utils import gid, money
+from ..enums import CRMCouponDryRunExplanationCodeEnum, CRMCouponTriggerEnum
 
 
 class CRMCouponDryRunRow(graphene.ObjectType):
@@ -62,11 +63,34 @@ class _DryRunFigures:
         }
 
 
+class CRMCouponDryRunExplanationParams(graphene.ObjectType):
+    trigger = CRMCouponTriggerEnum(
+        description="The rule's trigger (NO_BACKLOG, COUNTS_SINCE_SWITCH_ON)."
+    )
+    since = DateTime(description="The rule's switch-on (COUNTS_SINCE_SWITCH_ON).")
+    starts_at = DateTime(description="The rule's start (NOT_STARTED).")
+
+    class Meta:
+        description = (
+            "The parameters of a dry run's explanation code; those the code does "
+            "not use are null."
+        )
+
+
 class CRMCouponDryRunActivation(_DryRunFigures, graphene.ObjectType):
     explanation = graphene.String(
         required=True,
         description="Why these figures (e.g. order-driven triggers "
-        "count only what happens after the switch-on).",
+        "count only what happens after the switch-on), in English; "
+        "explanationCode and explanationParams say the same as data.",
+    )
+    explanation_code = CRMCouponDryRunExplanationCodeEnum(
+        required=True, description="Why these figures, as a code to translate."
+    )
+    explanation_params = graphene.Field(
+        CRMCouponDryRunExplanationParams,
+        required=True,
+        description="The parameters of explanationCode.",
     )
 
     class Meta:
@@ -144,6 +168,12 @@ class CRMCouponDryRun(graphene.ObjectType):
         return CRMCouponDryRun(
             on_activation=CRMCouponDryRunActivation(
                 explanation=result.on_activation.explanation,
+                explanation_code=result.on_activation.explanation_code,
+                explanation_params=CRMCouponDryRunExplanationParams(
+                    trigger=result.on_activation.explanation_params.get("trigger"),
+                    since=result.on_activation.explanation_params.get("since"),
+                    starts_at=result.on_activation.explanation_params.get("starts_at"),
+                ),
                 **_DryRunFigures.figures(result.on_activation, cur),
             ),
             replayed_window=CRMCouponDryRunReplay(

@@ -121,7 +121,8 @@ class CRMSegmentField(graphene.ObjectType):
 
 class CRMSegmentCondition(graphene.ObjectType):
     name = graphene.String(
-        required=True, description="The rule node's key: bought, due, bought_not."
+        required=True,
+        description="The rule node's key: bought, due, bought_not, ordered.",
     )
     label_key = graphene.String(required=True)
     parameters = graphene.List(graphene.NonNull(CRMCatalogueParameter), required=True)
