@@ -103,7 +103,7 @@ FROM generate_series(1, %(n)s) g
 """
 # the k-th order of customer u
 SALEOR_ORDERS = """
-INSERT INTO "{saleor_order}" (id, number, created_at, updated_at, status,
+INSERT INTO "{order}" (id, number, created_at, updated_at, status,
     authorize_status, charge_status, user_id, language_code, tracking_client_id,
     user_email, origin, currency, channel_id, shipping_price_net_amount,
     shipping_price_gross_amount, base_shipping_price_amount,
@@ -114,7 +114,7 @@ INSERT INTO "{saleor_order}" (id, number, created_at, updated_at, status,
     weight, search_document, should_refresh_prices, tax_exemption, use_old_id,
     metadata, private_metadata)
 SELECT md5('ao' || u.id || ':' || k)::uuid,
-       (SELECT COALESCE(max(number), 0) FROM "{saleor_order}") + row_number() OVER (),
+       (SELECT COALESCE(max(number), 0) FROM "{order}") + row_number() OVER (),
        %(now)s - make_interval(secs => abs(hashtext('t' || u.id || ':' || k))
                                         %% (1095 * 86400)),
        %(now)s,
@@ -130,8 +130,8 @@ FROM "{user}" u CROSS JOIN LATERAL generate_series(1, u.number_of_orders) k
 CROSS JOIN LATERAL (
     SELECT 5 + abs(hashtext('v' || u.id || ':' || k)) %% 300 AS total) v
 WHERE u.email LIKE 'an%%@bench.example';
-SELECT setval(pg_get_serial_sequence('{saleor_order}', 'number'),
-              GREATEST((SELECT max(number) FROM "{saleor_order}"), 1))
+SELECT setval(pg_get_serial_sequence('{order}', 'number'),
+              GREATEST((SELECT max(number) FROM "{order}"), 1))
 """
 PROFILES_SQL = """
 INSERT INTO "{profile}" (channel_id, user_id, email, currency, created_at,
@@ -148,7 +148,7 @@ SELECT o.id, p.id, o.channel_id, o.currency, o.total_gross_amount, 0, o.status,
        o.status = 'canceled',
        ARRAY[1 + abs(hashtext('pr' || o.id)) %% 2000],
        ARRAY[1 + abs(hashtext('ca' || o.id)) %% 20], '{{}}', %(now)s
-FROM "{saleor_order}" o
+FROM "{order}" o
 JOIN "{profile}" p ON p.user_id = o.user_id AND p.channel_id = o.channel_id
 WHERE o.user_email LIKE 'an%%@bench.example'
 """
@@ -160,7 +160,7 @@ PLAIN_SQL = """
 WITH o AS (
     SELECT user_id, (created_at AT TIME ZONE %(tz)s)::date AS d,
            total_gross_amount AS total, charge_status
-    FROM "{saleor_order}"
+    FROM "{order}"
     WHERE channel_id = %(ch)s
       AND status NOT IN ('draft', 'unconfirmed', 'canceled', 'expired')
 ),
@@ -217,7 +217,7 @@ def _populate(channel, n, now) -> dict:
     with connection.cursor() as cursor:
         for label, sql, bulk in (
             ("users", USERS, ()),
-            ("saleor_orders", SALEOR_ORDERS, (t["saleor_order"],)),
+            ("saleor_orders", SALEOR_ORDERS, (t["order"],)),
             ("profiles", PROFILES_SQL, ()),
             ("crm_orders", CRM_ORDERS, (t["corder"],)),
         ):
@@ -230,7 +230,7 @@ def _populate(channel, n, now) -> dict:
                 if dropped:
                     dropped.restore()
             seconds[label] = round(time.perf_counter() - t0, 1)
-        for table in ("user", "saleor_order", "profile", "corder"):
+        for table in ("user", "order", "profile", "corder"):
             cursor.execute(f'VACUUM ANALYZE "{t[table]}"')
     return seconds
 
