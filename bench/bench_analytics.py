@@ -282,6 +282,34 @@ def _explain_series(ch, start, end):
         print(f"\n--- {name}\n" + "\n".join(plan), flush=True)
 
 
+def _explain_upkeep(channel, user_id):
+    """BENCH_EXPLAIN=1: the upkeep statement of one applied order, with the plan
+    the SQL function uses (generic), its triggers and its planning time."""
+    profile = CustomerProfile.objects.get(user_id=user_id, channel=channel)
+    body = rollups._refresh_sql("p.id = ANY($1)", old_where="profile_id = ANY($1)")
+    with transaction.atomic(), connection.cursor() as cursor:
+        CustomerOrder.objects.create(
+            order_id=uuid.uuid4(),
+            profile=profile,
+            channel_id=channel.pk,
+            currency="USD",
+            total_amount=42,
+            status="unfulfilled",
+            placed_at=timezone.now(),
+            paid_at=timezone.now(),
+        )
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("PREPARE crm_upkeep(bigint[]) AS " + body)
+        cursor.execute(
+            "EXPLAIN (ANALYZE, BUFFERS) EXECUTE crm_upkeep(%s::bigint[])",
+            [[profile.pk]],
+        )
+        plan = [r[0] for r in cursor.fetchall()]
+        cursor.execute("DEALLOCATE crm_upkeep")
+    print("\n--- upkeep\n" + "\n".join(plan), flush=True)
+
+
 def _loadavg():
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -438,6 +466,9 @@ def test_analytics_at_scale(channel_USD, staff_api_client, permission_manage_use
                 rollups.refresh_profiles([profile.pk])
                 upkeep.append((time.perf_counter() - t0) * 1000)
             upkeep_queries.append(len(ctx.captured_queries))
+
+    if os.environ.get("BENCH_EXPLAIN"):
+        _explain_upkeep(channel_USD, rng.choice(some))
 
     t0 = time.perf_counter()
     rfm.recompute(channel_USD.pk, now)
