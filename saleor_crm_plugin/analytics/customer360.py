@@ -2,7 +2,10 @@
 RFM scores, current segments, coupon codes issued (with their status and rule),
 recent segment entries and exits, and the last orders. (The loyalty state is
 ``loyalty.state.loyalty_state``.) A handful of indexed statements per
-customer, whatever the shop's size."""
+customer, whatever the shop's size: the profiles (with their user, RFM scores,
+their channel's loyalty program id and their last order ids in the same
+statement), then the segments, the coupon codes and the segment events of all
+the customer's channels at once."""
 
 from __future__ import annotations
 
@@ -10,12 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from ..models import (
     CouponGrant,
     CustomerOrder,
     CustomerProfile,
+    LoyaltyProgram,
     Segment,
     SegmentEvent,
     SegmentMember,
@@ -43,20 +49,36 @@ class ChannelView:
     grants: list[CouponGrant] = field(default_factory=list)
     events: list[SegmentEvent] = field(default_factory=list)
     order_ids: list[UUID] = field(default_factory=list)
+    # the channel's loyalty program (its id; None: the channel has none)
+    program_id: int | None = None
 
 
 def customer_360(
     user_id: int, *, orders: int = 10, events: int = 20, grants: int = 50
 ) -> list[ChannelView]:
     now = timezone.now()
+    last_orders = CustomerOrder.objects.filter(profile_id=OuterRef("pk")).order_by(
+        "-placed_at"
+    )
     profiles = list(
         CustomerProfile.objects.select_related("channel", "rfm_score", "user")
         .filter(user_id=user_id)
+        .annotate(
+            crm_order_ids=ArraySubquery(last_orders.values("order_id")[:orders]),
+            crm_program_id=Subquery(
+                LoyaltyProgram.objects.filter(channel_id=OuterRef("channel_id")).values(
+                    "pk"
+                )[:1]
+            ),
+        )
         .order_by("channel__slug")
     )
     if not profiles:
         return []
-    views = {p.pk: ChannelView(p) for p in profiles}
+    views = {
+        p.pk: ChannelView(p, order_ids=p.crm_order_ids, program_id=p.crm_program_id)
+        for p in profiles
+    }
     ids = list(views)
     for member in (
         SegmentMember.objects.filter(profile_id__in=ids)
@@ -78,11 +100,4 @@ def customer_360(
     ):
         if len(views[event.profile_id].events) < events:
             views[event.profile_id].events.append(event)
-    for profile_id, order_id in (
-        CustomerOrder.objects.filter(profile_id__in=ids)
-        .order_by("profile_id", "-placed_at")
-        .values_list("profile_id", "order_id")
-    ):
-        if len(views[profile_id].order_ids) < orders:
-            views[profile_id].order_ids.append(order_id)
     return list(views.values())

@@ -398,8 +398,10 @@ def rollup_snapshot(channel_id: int) -> dict:
 
 
 def delete_trigger_sql() -> tuple[str, str]:
-    """The statement trigger of migration 0016 (frozen there): profile-day rows
-    deleted with their profile (its ``ON DELETE CASCADE``) leave the rollups."""
+    """The statement trigger of migration 0016 (its function as migration 0021
+    replaced it, frozen there): profile-day rows deleted with their profile (its
+    ``ON DELETE CASCADE``) leave the rollups; a DELETE of rows whose profiles
+    still exist (the upkeep's) returns at once."""
     t = tables()
     gone = (
         "(SELECT -1 AS s, g.* FROM crm_gone_pdays g WHERE NOT EXISTS ("
@@ -419,6 +421,14 @@ LANGUAGE plpgsql SET jit = off
 AS $$
 DECLARE n bigint;
 BEGIN
+    -- the upkeep deletes rows of profiles that still exist (or none at all):
+    -- nothing to subtract then, and no statement below needs to run
+    IF NOT EXISTS (
+        SELECT 1 FROM crm_gone_pdays g WHERE NOT EXISTS (
+            SELECT 1 FROM "{t["profile"]}" p WHERE p.id = g.profile_id)
+    ) THEN
+        RETURN NULL;
+    END IF;
 {body}
     RETURN NULL;
 END

@@ -9,13 +9,23 @@ request would cost 0 and no limit would hold. ``CRMGraphQLView`` prices the requ
 with the same validator (``validate_query_cost``) against the CRM schema and
 ``cost.CRM_COST_MAP``, refuses it above ``GRAPHQL_QUERY_MAX_COMPLEXITY`` with
 Saleor's ``QueryCostError`` before anything runs, and reports the cost in
-``extensions.cost`` as Saleor does."""
+``extensions.cost`` as Saleor does.
+
+Middleware without promises: Saleor's view hands graphql-core a plain list of
+middleware, which graphql-core wraps in a ``MiddlewareManager`` that turns every
+resolved field into a ``Promise`` (``wrap_in_promise=True``). With the CRM's input
+guard in the chain that made every field of every answer a promise — a year of
+KPIs by day (366 periods x a dozen fields) spent about 0.5 s in the promise
+machinery against 66 ms for its SQL. ``CRMGraphQLView`` passes the same
+middleware in a manager that does not wrap (resolvers that return a promise,
+such as dataloaders, still do)."""
 
 from functools import cache
 
 from django.conf import settings
 from django.views.decorators.csrf import csrf_exempt
 from graphql.execution import ExecutionResult
+from graphql.execution.middleware import MiddlewareManager
 from saleor.graphql.api import backend
 from saleor.graphql.app.dataloaders import get_app_promise
 from saleor.graphql.core.validators.query_cost import validate_query_cost
@@ -26,6 +36,13 @@ from .cost import CRM_COST_MAP
 
 
 class CRMGraphQLView(GraphQLView):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.middleware:
+            # a field's value stays a plain value unless its resolver returns a
+            # promise (graphql-core's default would wrap each one)
+            self.middleware = MiddlewareManager(*self.middleware, wrap_in_promise=False)
+
     def execute_graphql_request(self, request, data):
         query, variables, operation_name = self.get_graphql_params(request, data)
         document, error = self.parse_query(query)

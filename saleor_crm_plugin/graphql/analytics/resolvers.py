@@ -215,14 +215,14 @@ def resolve_crm_customer_360(*, customer_id, last_orders=10):
     if not 1 <= last_orders <= 50:
         raise GraphQLError("lastOrders must be from 1 to 50.")
     pk = query_pk(customer_id, "User")
-    email = User.objects.filter(pk=pk).values_list("email", flat=True).first()
-    if email is None:
-        return None
-    return CRMCustomer360(
-        customer_id=customer_id,
-        email=email,
-        channels=customer_360(pk, orders=last_orders),
-    )
+    channels = customer_360(pk, orders=last_orders)
+    if channels:  # the profiles' statement read the user too
+        email = channels[0].profile.user.email
+    else:
+        email = User.objects.filter(pk=pk).values_list("email", flat=True).first()
+        if email is None:
+            return None
+    return CRMCustomer360(customer_id=customer_id, email=email, channels=channels)
 
 
 def resolve_crm_analytics_kpis(

@@ -574,6 +574,8 @@ class CRMCustomer360Channel(graphene.ObjectType):
 
     @staticmethod
     def resolve_loyalty(root, _info):
+        if root.program_id is None:  # known from the profiles' statement
+            return None
         return loyalty_state(root.profile.user_id, root.profile.channel.slug)
 
     @staticmethod

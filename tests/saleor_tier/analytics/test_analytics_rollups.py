@@ -43,6 +43,9 @@ from saleor_crm_plugin.pipeline.apply import process_orders
 FUNCTION_MIGRATION = importlib.import_module(
     "saleor_crm_plugin.migrations.0020_rollup_refresh_function"
 )
+TRIGGER_MIGRATION = importlib.import_module(
+    "saleor_crm_plugin.migrations.0021_h6_pday_gone_early_exit"
+)
 
 
 @pytest.fixture
@@ -230,6 +233,27 @@ def test_the_upkeep_function_is_the_rebuild_statement():
             [rollups.REFRESH_FUNCTION],
         )
         assert cursor.fetchone()[0] == ["jit=off", "plan_cache_mode=force_generic_plan"]
+
+
+def test_the_delete_trigger_function_is_the_code_s():
+    """The profile-day delete trigger's function as migration 0021 froze it is
+    the one ``delete_trigger_sql`` makes today, and it is the one installed: it
+    returns at once unless a deleted row's profile is gone."""
+    create, _ = rollups.delete_trigger_sql()
+    function = create.split("CREATE TRIGGER", 1)[0]
+    frozen = TRIGGER_MIGRATION.FUNCTION.replace(
+        "CREATE OR REPLACE FUNCTION", "CREATE FUNCTION", 1
+    )
+    assert " ".join(frozen.split()) == " ".join(function.split())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.prosrc FROM pg_proc p WHERE p.proname = 'crm_analytics_pday_gone'"
+        )
+        installed = cursor.fetchone()[0]
+    assert " ".join(installed.split()) == " ".join(
+        function.split("AS $$", 1)[1].split("$$;", 1)[0].split()
+    )
+    assert "RETURN NULL;\n    END IF;" in installed
 
 
 def test_time_zone_of_the_channel_decides_the_day(

@@ -16,8 +16,11 @@ from crm_helpers import (
     gid,
     place_order,
 )
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from saleor_crm_plugin.analytics.customer360 import customer_360
 from saleor_crm_plugin.models import (
     CouponGrant,
     CouponRule,
@@ -129,6 +132,24 @@ def test_customer_360_needs_manage_users(staff_api_client, customer_user):
     body = response.json()
     assert body["data"]["crmCustomer360"] is None
     assert body["errors"][0]["extensions"]["exception"]["code"] == "PermissionDenied"
+
+
+def test_customer_360_reads_all_channels_in_four_statements(
+    customer_user, customer_story, channel_USD
+):
+    """Profiles (with user, RFM, last order ids and the loyalty program's id),
+    segments, coupon codes, segment events: one statement each, for every channel
+    of the customer at once."""
+    orders, _ = customer_story
+    with CaptureQueriesContext(connection) as ctx:
+        views = customer_360(customer_user.pk, orders=2)
+    assert len(ctx.captured_queries) == 4
+    by_channel = {v.profile.channel_id: v for v in views}
+    usd = by_channel.pop(channel_USD.pk)
+    (pln,) = by_channel.values()
+    assert usd.order_ids == [o.pk for o in orders[::-1][:2]]
+    assert usd.program_id == LoyaltyProgram.objects.get(channel=channel_USD).pk
+    assert pln.program_id is None and len(pln.order_ids) == 1
 
 
 def test_customer_360_unknown_customer(staff_users_admin):
