@@ -27,6 +27,7 @@ import json
 import logging
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -80,6 +81,8 @@ NO_EMAIL_BACKEND = "Saleor has no email backend: set EMAIL_URL"
 UNSUBSCRIBE_SALT = "saleor-crm-plugin.unsubscribe"
 
 _LOCK = (0x43524D4D, 0)  # "CRMM": the frequency cap's queueing, across rules
+
+_SEND_LOCK = 0x43524D53  # "CRMS": the sending of one rule's messages (with its id)
 
 
 _QUEUE_SQL = """
@@ -260,10 +263,44 @@ class MessagesFailed(RuntimeError):
 
 def send(rule_id: int, now: datetime | None = None) -> dict:
     """Queue the rule's new grants, then send what is queued (or failed and not
-    yet at ``MAX_ATTEMPTS``), batch by batch. Returns counts."""
+    yet at ``MAX_ATTEMPTS``), batch by batch. Returns counts. One sender per rule
+    at a time: while another worker sends the rule's messages this returns at
+    once, with ``busy``."""
     now = now or timezone.now()
-    rule = CouponRule.objects.select_related("channel").filter(pk=rule_id).first()
     counts = {"queued": 0, "skipped": 0, "sent": 0, "failed": 0}
+    with _sending_lock(rule_id) as locked:
+        if not locked:
+            # another worker is sending this rule's messages (the sweep and the
+            # run both publish a task per rule): it sends what is queued
+            return {**counts, "busy": True}
+        return _send(rule_id, now, counts)
+
+
+@contextmanager
+def _sending_lock(rule_id: int):
+    """A session-level advisory lock per rule: a second ``send`` of the same rule
+    while one runs returns at once instead of reading the same queued rows and
+    sending every message twice. Released when the send ends, or with the
+    connection if the worker dies."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_SEND_LOCK, rule_id])
+        locked = cursor.fetchone()[0]
+    try:
+        yield locked
+    finally:
+        if locked:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_advisory_unlock(%s, %s)", [_SEND_LOCK, rule_id]
+                    )
+            except Exception:  # noqa: BLE001 - aborted outer transaction: the
+                # session keeps the lock until its connection closes
+                logger.warning("CRM: message sending lock not released")
+
+
+def _send(rule_id: int, now: datetime, counts: dict) -> dict:
+    rule = CouponRule.objects.select_related("channel").filter(pk=rule_id).first()
     if rule is None:
         return counts
     counts.update(queue(rule, now))

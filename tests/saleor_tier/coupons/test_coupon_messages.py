@@ -1,5 +1,5 @@
 """Coupon messages end to end on the real Saleor: emails through Django's SMTP
-backend to a real SMTP server on the loopback interface (written here on
+backend to a real SMTP server on the loopback interface (``crm_smtp``, on
 ``socketserver``: aiosmtpd is not in Saleor's environment), in the customer's
 language, HTML and plain text, with a working one-click unsubscribe; LINE / SMS
 payloads to the rule's own signed webhook on a real HTTP server that fails first,
@@ -7,19 +7,18 @@ then accepts (Celery's retry); consent, the frequency cap and the open-codes cap
 with every skipped recipient recorded with its reason."""
 
 import csv
-import email
 import io
 import json
-import socketserver
 import threading
 from datetime import timedelta
 from decimal import Decimal
-from email import policy
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import urlparse
 
 import pytest
 from crm_helpers import crm_gql, crm_post
+from crm_smtp import SMTPServer
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from saleor.account.models import Address, User
@@ -39,76 +38,6 @@ from saleor_crm_plugin.models import (
 
 CONSENT = "crm.marketing_consent"
 SECRET = "rule-signing-secret-0123456789"
-
-
-# --- a real SMTP server ---------------------------------------------------------------
-
-
-class SMTPServer:
-    """A minimal SMTP server (RFC 5321 commands Django's backend uses) on
-    127.0.0.1, keeping each received message's envelope and bytes."""
-
-    def __init__(self):
-        self.messages = []
-        owner = self
-
-        class Handler(socketserver.StreamRequestHandler):
-            def reply(self, line):
-                self.wfile.write(line.encode() + b"\r\n")
-                self.wfile.flush()
-
-            def handle(self):
-                self.reply("220 localhost test SMTP")
-                sender, rcpts = None, []
-                while True:
-                    line = self.rfile.readline()
-                    if not line:
-                        return
-                    verb = line.decode().strip().split(" ", 1)[0].upper()
-                    if verb in ("EHLO", "HELO"):
-                        self.reply("250-localhost" if verb == "EHLO" else "250 hi")
-                        if verb == "EHLO":
-                            self.reply("250 8BITMIME")
-                    elif verb == "MAIL":
-                        sender, rcpts = line.decode().strip()[10:].strip("<>"), []
-                        self.reply("250 OK")
-                    elif verb == "RCPT":
-                        rcpts.append(line.decode().strip()[8:].strip("<>"))
-                        self.reply("250 OK")
-                    elif verb == "DATA":
-                        self.reply("354 End data with <CR><LF>.<CR><LF>")
-                        data = []
-                        while True:
-                            chunk = self.rfile.readline()
-                            if chunk in (b".\r\n", b""):
-                                break
-                            if chunk.startswith(b".."):
-                                chunk = chunk[1:]
-                            data.append(chunk)
-                        owner.messages.append((sender, rcpts, b"".join(data)))
-                        self.reply("250 queued")
-                    elif verb == "QUIT":
-                        self.reply("221 bye")
-                        return
-                    elif verb in ("RSET", "NOOP"):
-                        self.reply("250 OK")
-                    else:
-                        self.reply("502 not implemented")
-
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def parsed(self):
-        return [
-            (sender, rcpts, email.message_from_bytes(raw, policy=policy.default))
-            for sender, rcpts, raw in self.messages
-        ]
 
 
 @pytest.fixture
@@ -331,6 +260,44 @@ def test_smtp_down_records_failure_then_sends(
     delivery.refresh_from_db()
     assert (delivery.status, delivery.reason, delivery.attempts) == ("sent", "", 2)
     assert len(smtp.messages) == 1
+
+
+def test_one_sender_per_rule_at_a_time(smtp, crm_plugin_active, channel_USD):
+    """The periodic task publishes a send per rule and so does the run that
+    issued: a second worker sending the same rule while the first one does must
+    not read the same queued rows and send every email twice."""
+    lapsed(channel_USD, 1)
+    lapsed(channel_USD, 2)
+    rule = rule_for(channel_USD)
+    coupons.run_rule(rule)
+    other = connections.create_connection("default")  # another worker's session
+    lock = [messaging._SEND_LOCK, rule.pk]
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", lock)
+        result = messaging.send_coupon_messages_task.apply(args=[rule.pk])
+        assert result.successful(), result.traceback
+        assert result.get() == {
+            "queued": 0,
+            "skipped": 0,
+            "sent": 0,
+            "failed": 0,
+            "busy": True,
+        }
+        assert smtp.messages == []
+        assert not CouponDelivery.objects.filter(rule=rule).exists()
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", lock)
+
+        assert messaging.send(rule.pk)["sent"] == 2
+        assert len(smtp.messages) == 2
+        # the lock is given back when the send ends
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", lock)
+            assert cursor.fetchone()[0] is True
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", lock)
+    finally:
+        other.close()
 
 
 # --- caps -------------------------------------------------------------------------------
