@@ -44,7 +44,7 @@ FUNCTION_MIGRATION = importlib.import_module(
     "saleor_crm_plugin.migrations.0020_rollup_refresh_function"
 )
 TRIGGER_MIGRATION = importlib.import_module(
-    "saleor_crm_plugin.migrations.0021_h6_pday_gone_early_exit"
+    "saleor_crm_plugin.migrations.0021_pday_gone_early_exit"
 )
 
 
