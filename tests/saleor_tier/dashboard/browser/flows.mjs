@@ -375,8 +375,16 @@ try {
     await page.getByTestId("save").click();
     await until(() => /\/coupons\/(?!new)[^/]+$/.test(new URL(page.url()).pathname), "the saved rule's page");
     const ruleId = decodeURIComponent(new URL(page.url()).pathname.split("/").at(-1));
-    await page.getByTestId("status").getByText(en.coupons.status.DRAFT, { exact: true }).waitFor({ timeout: TIMEOUT });
-    check("coupon: saved as a draft, with a switch-on", (await page.getByTestId("activate").count()) === 1, ruleId);
+    // the saved rule's own page loaded afresh (its deep link): nothing left over from
+    // the form that created it, which shows the new rule while the page reloads it
+    await page.reload({ waitUntil: "domcontentloaded" });
+    await page.getByTestId("activate").waitFor({ timeout: TIMEOUT });
+    check(
+      "coupon: saved as a draft, with a switch-on",
+      (await page.getByTestId("status").textContent()) === en.coupons.status.DRAFT &&
+        (await page.getByTestId("field-name").inputValue()) === cfg.coupon.name,
+      ruleId,
+    );
 
     // the API's dry run, asked apart from the app (a staff token of our own)
     const api = await staffApi(cfg.staff);
