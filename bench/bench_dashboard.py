@@ -311,7 +311,7 @@ def test_dashboard_screens_and_live_count(tmp_path):
         "load_average": {"before": load_before, "after": load_after},
         "machine": machine_info(SALEOR_DIR),
     }
-    OUT.parent.mkdir(exist_ok=True)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nCRM Dashboard app on {results['store']['database']}: {size}")
     for name, screen in result["screens"].items():
