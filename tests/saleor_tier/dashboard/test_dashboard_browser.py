@@ -5,7 +5,10 @@ plays the Dashboard's side of AppBridge with tokens Saleor's API mints for the a
 and its extension (handshake, tokenRefresh, theme, locale ja, routing); the
 customer widget of a loyalty member (tier and points); a segment built by clicking
 whose live count is the API's; a staff member without MANAGE_DISCOUNTS who cannot
-change a coupon rule. Screenshots go to tests/saleor_tier/dashboard/artifacts/.
+change a coupon rule; a coupon rule for a segment created, dry-run and switched on
+through the editor, its figures the API's dry run and what the switch-on issued;
+a tier threshold edited on the Loyalty screen, its preview the API's, then saved.
+Screenshots go to tests/saleor_tier/dashboard/artifacts/.
 
 Needs the built bundle (``saleor_crm_plugin/static_app/``, built by scripts/test),
 ``dashboard_extension/node_modules`` (playwright-core) and Debian's chromium."""
@@ -32,11 +35,15 @@ from saleor_crm_plugin.dashboard.install import install
 from saleor_crm_plugin.dashboard.serving import STATIC_ROOT
 from saleor_crm_plugin.loyalty import ledger
 from saleor_crm_plugin.models import (
+    CouponGrant,
     CouponRule,
     CustomerOrder,
     CustomerProfile,
     Membership,
+    Segment,
+    Tier,
 )
+from saleor_crm_plugin.segments import membership as segment_membership
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -132,6 +139,22 @@ def _tokens(client, app_id):
         for e in data["appExtensions"]["edges"]
     }
     return data["app"]["accessToken"], extensions
+
+
+def _run_flows(config: Path) -> dict:
+    """Run flows.mjs on ``config``; its result line, which must say ok."""
+    run = subprocess.run(
+        ["node", str(FLOWS), str(config)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
+    assert lines, f"no result from the browser flows:\n{run.stdout}\n{run.stderr}"
+    result = json.loads(lines[-1])
+    assert result["ok"], json.dumps(result, indent=2) + "\n" + run.stderr[-3000:]
+    return result
 
 
 @pytest.fixture
@@ -247,17 +270,7 @@ def test_the_app_in_a_browser(
             }
         )
     )
-    run = subprocess.run(
-        ["node", str(FLOWS), str(config)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-    )
-    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
-    assert lines, f"no result from the browser flows:\n{run.stdout}\n{run.stderr}"
-    result = json.loads(lines[-1])
-    assert result["ok"], json.dumps(result, indent=2) + "\n" + run.stderr[-3000:]
+    result = _run_flows(config)
     names = [check["name"] for check in result["checks"] if check["ok"]]
     assert any(name.startswith("standalone: signed in") for name in names)
     assert any("tokenRefresh" in name for name in names)
@@ -284,3 +297,190 @@ def test_the_app_in_a_browser(
         "segment-builder-paid-orders-en.png",
         "coupon-rule-without-manage-discounts-en.png",
     } <= set(shots)
+
+
+LOYALTY_PREVIEW = """
+query P($channel: String!, $input: CRMLoyaltyPreviewInput!) {
+  crmLoyaltyPreview(channel: $channel, input: $input) {
+    preview {
+      tiers { name rank customers currentCustomers
+              estimatedDiscount { amount currency } }
+      customersWithoutTier estimatedDiscountTotal { amount currency }
+      estimatedPoints ordersConsidered
+    }
+    errors { field code message }
+  }
+}"""
+COUPON_NAME = "Thank you, buyers"
+# the tier the loyalty flow edits, and the threshold it types in
+EDITED_TIER, NEW_THRESHOLD = "Gold", Decimal(60)
+
+
+def _buyer(channel, email, spends, ladder, tier_name):
+    """A loyalty member at ``tier_name`` with one paid order per amount of
+    ``spends`` (dollars) in the last weeks, in the ladder's channel."""
+    program, tiers = ladder
+    user = User.objects.create(email=email)
+    now = timezone.now()
+    total = Decimal(sum(spends))
+    first, last = now - timedelta(days=10 + 7 * len(spends)), now - timedelta(days=10)
+    profile = CustomerProfile.objects.create(
+        channel=channel,
+        user=user,
+        email=email,
+        currency=channel.currency_code,
+        orders_count=len(spends),
+        paid_orders_count=len(spends),
+        total_spent_amount=total,
+        net_spent_amount=total,
+        average_order_value_amount=total / len(spends),
+        first_order_at=first,
+        last_order_at=last,
+        first_paid_at=first,
+        last_paid_at=last,
+    )
+    for n, amount in enumerate(spends):
+        placed = now - timedelta(days=10 + 7 * n)
+        CustomerOrder.objects.create(
+            order_id=uuid.uuid4(),
+            profile=profile,
+            channel_id=channel.pk,
+            currency=channel.currency_code,
+            total_amount=Decimal(amount),
+            status="fulfilled",
+            placed_at=placed,
+            paid_at=placed,
+        )
+    Membership.objects.create(
+        program=program, user=user, tier=tiers[tier_name], tier_since=now
+    )
+    return profile
+
+
+def _proposed_ladder(program, edited, threshold):
+    """The program's ladder as the preview takes it, ``edited``'s threshold
+    changed: what the Loyalty screen proposes after the edit."""
+    tiers = []
+    for tier in Tier.objects.filter(program=program).order_by("rank"):
+        tiers.append(
+            {
+                "name": tier.name,
+                "rank": tier.rank,
+                "metric": tier.metric.upper(),
+                "threshold": str(threshold if tier.name == edited else tier.threshold),
+                "discountType": tier.discount_type.upper(),
+                "discountValue": str(tier.discount_value),
+                "pointsMultiplier": str(tier.points_multiplier),
+            }
+        )
+    return tiers
+
+
+def test_coupon_rule_and_tier_edit_in_a_browser(
+    transactional_db,  # the live server's threads see only committed rows
+    live_server_databases,
+    staff_api_client,
+    permission_manage_users,
+    permission_manage_discounts,
+    channel_USD,
+    ladder,
+    tmp_path,
+):
+    """Coupon rules: a rule for a segment created in the editor, its dry run seen
+    before switching on (the same figures as the API's dry run, in the card and in
+    the switch-on dialog), switched on — and what the switch-on issued is what the
+    dry run showed. Loyalty: Gold's threshold lowered from 100 to 60, the preview
+    of who moves (the API's preview of that ladder) seen before saving, saved."""
+    staff = staff_api_client.user
+    staff.user_permissions.add(permission_manage_users, permission_manage_discounts)
+    program, tiers = ladder
+    # net spend 75: Silver now, Gold once Gold starts at 60; the others stay
+    _buyer(channel_USD, "rising@example.com", (40, 35), ladder, "Silver")
+    _buyer(channel_USD, "gold@example.com", (90, 70), ladder, "Gold")
+    _buyer(channel_USD, "silver@example.com", (55,), ladder, "Silver")
+    _buyer(channel_USD, "regular@example.com", (20,), ladder, "Regular")
+    _profile(channel_USD, User.objects.create(email="browsing@example.com"), 0)
+    segment = Segment.objects.create(
+        name="Bought at least once", channel=channel_USD, rule=PAID_AT_LEAST_ONE
+    )
+    assert segment_membership.materialize(segment)["members"] == 4
+
+    variables = {
+        "channel": channel_USD.slug,
+        "input": {"tiers": _proposed_ladder(program, EDITED_TIER, NEW_THRESHOLD)},
+    }
+    answer = crm_gql(staff_api_client, LOYALTY_PREVIEW, variables)["crmLoyaltyPreview"]
+    assert answer["errors"] == []
+    expected_preview = answer["preview"]
+    moves = {
+        t["name"]: (t["currentCustomers"], t["customers"])
+        for t in expected_preview["tiers"]
+    }
+    # the preview has someone to show: one Silver member moves up to Gold (and
+    # the customer without a membership would hold the base tier)
+    assert moves == {"Regular": (1, 2), "Silver": (2, 1), "Gold": (1, 2)}
+
+    live_server = live_server_databases
+    installed = install(live_server.url)
+    app_gid = graphene.Node.to_global_id("App", installed.app.pk)
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "flows": ["coupon", "loyalty"],
+                "base": live_server.url,
+                "chromium": str(CHROMIUM),
+                "artifacts": str(ARTIFACTS),
+                "staff": {"email": staff.email, "password": "password"},
+                "appId": app_gid,
+                "coupon": {
+                    "name": COUPON_NAME,
+                    "segment": segment.name,
+                    "members": segment.members_count,
+                },
+                "loyalty": {
+                    "tier": EDITED_TIER,
+                    "threshold": str(NEW_THRESHOLD),
+                    "currency": channel_USD.currency_code,
+                    "preview": expected_preview,
+                },
+            }
+        )
+    )
+    result = _run_flows(config)
+    names = [check["name"] for check in result["checks"] if check["ok"]]
+    assert any(
+        name.startswith("coupon: the dry run shown is the API's") for name in names
+    )
+    assert any(name.startswith("coupon: the switch-on dialog") for name in names)
+    assert any(
+        name.startswith("loyalty: the preview shown is the API's") for name in names
+    )
+
+    # the rule the editor created: for the segment, switched on, and what the
+    # switch-on issued is what the dry run showed
+    rule = CouponRule.objects.get(name=COUPON_NAME)
+    assert rule.channel_id == channel_USD.pk
+    assert (rule.trigger, rule.trigger_params.get("segment_id")) == (
+        "schedule",
+        segment.pk,
+    )
+    assert rule.status == "active"
+    shown = result["facts"]["coupon"]
+    assert shown["ruleId"] == graphene.Node.to_global_id("CRMCouponRule", rule.pk)
+    grants = CouponGrant.objects.filter(rule=rule)
+    assert shown["codes"] == grants.filter(control=False).count() == 4
+    assert shown["heldOut"] == grants.filter(control=True).count() == 0
+    cost = sum(g.estimated_cost for g in grants.filter(control=False))
+    assert Decimal(str(shown["cost"])) == cost
+    # the edited threshold is stored, the rest of the ladder is as it was
+    stored = {t.name: t.threshold for t in Tier.objects.filter(program=program)}
+    assert stored == {"Regular": 0, "Silver": 50, EDITED_TIER: NEW_THRESHOLD}
+    shots = {p.name for p in ARTIFACTS.glob("*.png")}
+    assert {
+        "coupon-rule-dry-run-en.png",
+        "coupon-rule-switch-on-en.png",
+        "coupon-rule-active-en.png",
+        "loyalty-tier-preview-en.png",
+        "loyalty-tier-saved-en.png",
+    } <= shots

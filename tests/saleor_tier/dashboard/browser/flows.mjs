@@ -20,10 +20,15 @@ const en = {
   customer: catalogue("en", "customer"),
   segments: catalogue("en", "segments"),
   coupons: catalogue("en", "coupons"),
+  loyalty: catalogue("en", "loyalty"),
 };
 // a catalogue message with its {placeholders} filled in
 const fill = (message, values) => message.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
 const number = (n) => new Intl.NumberFormat("en").format(n);
+// as the app's formatters do for "en" (src/format.ts)
+const money = (m) => new Intl.NumberFormat("en-US", { style: "currency", currency: m.currency }).format(Number(m.amount));
+// the flows to run (config.flows; default: all but the ones that change data)
+const want = (flow) => (cfg.flows ? cfg.flows.includes(flow) : !["coupon", "loyalty"].includes(flow));
 const ja = { common: catalogue("ja", "common") };
 
 const APP = `${cfg.base}/plugins/saleor-crm-plugin/app/`;
@@ -40,6 +45,7 @@ await new Promise((resolve) => hostServer.listen(0, "127.0.0.1", resolve));
 const HOST = `http://127.0.0.1:${hostServer.address().port}/dashboard-host.html`;
 const TIMEOUT = 30_000;
 const checks = [];
+const facts = {}; // figures the UI showed, for the Python side to hold against the database
 const consoleLines = [];
 let current = null; // the page of the flow running now, for a screenshot on failure
 function check(name, ok, detail = "") {
@@ -98,6 +104,24 @@ async function signIn(page, who) {
   await page.locator('button[type="submit"]').click();
   await page.getByRole("link", { name: en.common.nav.segments, exact: true }).waitFor({ timeout: TIMEOUT });
 }
+// the plugin's API asked directly, with a staff token of its own (tokenCreate)
+async function staffApi(who) {
+  const post = async (url, query, variables, token) => {
+    const headers = { "Content-Type": "application/json" };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const res = await fetch(url, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+    const body = await res.json();
+    if (body.errors) throw new Error(`${url}: ${JSON.stringify(body.errors).slice(0, 300)}`);
+    return body.data;
+  };
+  const { tokenCreate } = await post(
+    `${cfg.base}/graphql/`,
+    "mutation T($email: String!, $password: String!) { tokenCreate(email: $email, password: $password) { token errors { code } } }",
+    who,
+  );
+  if (!tokenCreate.token) throw new Error(`tokenCreate: ${JSON.stringify(tokenCreate.errors)}`);
+  return { crm: (query, variables) => post(`${cfg.base}${CRM}`, query, variables, tokenCreate.token) };
+}
 async function until(predicate, what, timeout = TIMEOUT) {
   const end = Date.now() + timeout;
   while (Date.now() < end) {
@@ -123,7 +147,7 @@ const browser = await chromium.launch({
 });
 try {
   // 1. standalone: the sign-in form, Saleor's tokenCreate, the Overview
-  {
+  if (want("standalone")) {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const crm = crmRequests(page);
@@ -157,7 +181,7 @@ try {
 
   // 2. embedded in a page playing the Dashboard: handshake, locale ja, dark theme,
   //    token refresh, routing
-  {
+  if (want("embedded")) {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 1300, height: 900 } });
     const page = await context.newPage();
     const crm = crmRequests(page);
@@ -210,7 +234,7 @@ try {
 
   // 3. the customer widget of a loyalty member, with the token Saleor minted for its
   //    extension: their tier, the progress to the next one and their points
-  {
+  if (want("widget")) {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 600, height: 700 } });
     const page = await context.newPage();
     const crm = crmRequests(page);
@@ -258,7 +282,7 @@ try {
 
   // 4. standalone: a segment built by clicking (Segments -> Create segment -> Add
   //    condition -> "Paid orders" "at least" 1); its live count is the API's
-  {
+  if (want("segment")) {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
     const crm = crmRequests(page);
@@ -300,7 +324,7 @@ try {
   // 5. standalone: a staff member with MANAGE_USERS only is not offered the coupon
   //    rules and, on a rule's deep link, gets the permission notice — no form to save,
   //    no switch-on, no raw API error
-  {
+  if (want("viewer")) {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     crmRequests(page);
@@ -328,7 +352,163 @@ try {
     await shot(page, "coupon-rule-without-manage-discounts-en");
     await context.close();
   }
-  console.log(JSON.stringify({ ok: true, checks }));
+  // 6. standalone: a coupon rule for a segment, created in the editor (schedule
+  //    trigger, the segment, 10 %, nobody held out), its dry run seen before
+  //    switching on — the figures the API's dry run gives, in the card and in the
+  //    switch-on dialog — then switched on
+  if (want("coupon")) {
+    const context = await browser.newContext({ locale: "en-US", viewport: { width: 1400, height: 1100 } });
+    const page = await context.newPage();
+    const crm = crmRequests(page);
+    await signIn(page, cfg.staff);
+    await page.getByRole("link", { name: en.common.nav.coupons, exact: true }).click();
+    await page.getByTestId("create-rule").click();
+    await page.getByTestId("field-name").waitFor({ timeout: TIMEOUT });
+    check("coupon: the editor opened from the list", new URL(page.url()).pathname.endsWith("/coupons/new"), page.url());
+    await page.getByTestId("field-name").fill(cfg.coupon.name);
+    await choose(page, page.getByRole("combobox", { name: en.coupons.fields.trigger, exact: true }), en.coupons.triggers.SCHEDULE.label);
+    const segmentOption = fill(en.coupons.params.segmentOption, { name: cfg.coupon.segment, count: cfg.coupon.members });
+    await choose(page, page.getByRole("combobox", { name: en.coupons.params.segmentId, exact: true }), segmentOption);
+    await page.getByTestId("field-discountValue").fill("10");
+    await page.getByTestId("field-controlPercent").fill("0");
+    check("coupon: nothing to dry-run before saving", (await page.getByTestId("dry-run-button").count()) === 0);
+    await page.getByTestId("save").click();
+    await until(() => /\/coupons\/(?!new)[^/]+$/.test(new URL(page.url()).pathname), "the saved rule's page");
+    const ruleId = decodeURIComponent(new URL(page.url()).pathname.split("/").at(-1));
+    // the saved rule's own page loaded afresh (its deep link): nothing left over from
+    // the form that created it, which shows the new rule while the page reloads it
+    await page.reload({ waitUntil: "domcontentloaded" });
+    await page.getByTestId("activate").waitFor({ timeout: TIMEOUT });
+    check(
+      "coupon: saved as a draft, with a switch-on",
+      (await page.getByTestId("status").textContent()) === en.coupons.status.DRAFT &&
+        (await page.getByTestId("field-name").inputValue()) === cfg.coupon.name,
+      ruleId,
+    );
+
+    // the API's dry run, asked apart from the app (a staff token of our own)
+    const api = await staffApi(cfg.staff);
+    const dry = (
+      await api.crm(
+        `query D($id: ID!) { crmCouponRuleDryRun(id: $id) {
+          onActivation { codes customers heldOut estimatedCost { amount currency } }
+          replayedWindow { codes customers heldOut estimatedCost { amount currency } } } }`,
+        { id: ruleId },
+      )
+    ).crmCouponRuleDryRun;
+    check("coupon: the API's dry run issues to the segment's members on switch-on", dry.onActivation.codes === cfg.coupon.members, JSON.stringify(dry));
+    const figures = (part) =>
+      `${en.coupons.dryRun.codes}${number(part.codes)}${en.coupons.dryRun.customers}${number(part.customers)}` +
+      `${en.coupons.dryRun.heldOut}${number(part.heldOut)}${en.coupons.dryRun.cost}${money(part.estimatedCost)}`;
+
+    await page.getByTestId("dry-run-button").click();
+    const card = page.getByTestId("dry-run");
+    await card.waitFor({ timeout: TIMEOUT });
+    const cardText = (await card.textContent()) || "";
+    check(
+      "coupon: the dry run shown is the API's (on switch-on and over the replayed window)",
+      cardText.includes(`${en.coupons.dryRun.onActivation}${figures(dry.onActivation)}`) && cardText.includes(figures(dry.replayedWindow)),
+      `${cardText.slice(0, 200)} | want ${figures(dry.onActivation)}`,
+    );
+    await shot(page, "coupon-rule-dry-run-en");
+
+    await page.getByTestId("activate").click();
+    const dialog = page.getByTestId("activate-dialog");
+    await dialog.getByTestId("dry-run").waitFor({ timeout: TIMEOUT });
+    const dialogText = (await dialog.getByTestId("dry-run").textContent()) || "";
+    check(
+      "coupon: the switch-on dialog shows the dry run first, the API's figures",
+      dialogText.includes(`${en.coupons.dryRun.onActivation}${figures(dry.onActivation)}`),
+      dialogText.slice(0, 200),
+    );
+    await shot(page, "coupon-rule-switch-on-en");
+    await dialog.getByTestId("confirm-activate").click();
+    await page.getByTestId("status").getByText(en.coupons.status.ACTIVE, { exact: true }).waitFor({ timeout: TIMEOUT });
+    await dialog.waitFor({ state: "detached", timeout: TIMEOUT });
+    const after = (await api.crm(`query R($id: ID!) { crmCouponRule(id: $id) { status issuedCount controlCount } }`, { id: ruleId }))
+      .crmCouponRule;
+    check(
+      "coupon: switched on, the API says ACTIVE with the codes the dry run showed",
+      after.status === "ACTIVE" && after.issuedCount === dry.onActivation.codes && after.controlCount === dry.onActivation.heldOut,
+      JSON.stringify(after),
+    );
+    check("coupon: the app asked for the dry run", crm.some((r) => r.body.includes("CrmCouponRuleDryRun")));
+    facts.coupon = {
+      ruleId,
+      codes: dry.onActivation.codes,
+      customers: dry.onActivation.customers,
+      heldOut: dry.onActivation.heldOut,
+      cost: dry.onActivation.estimatedCost.amount,
+    };
+    await page.waitForLoadState("networkidle").catch(() => undefined);
+    await shot(page, "coupon-rule-active-en");
+    await context.close();
+  }
+
+  // 7. standalone: the Loyalty screen — a tier's threshold changed, saving held
+  //    back until the preview of who moves is seen (the API's preview of that
+  //    ladder), then saved
+  if (want("loyalty")) {
+    const context = await browser.newContext({ locale: "en-US", viewport: { width: 1400, height: 1100 } });
+    const page = await context.newPage();
+    const crm = crmRequests(page);
+    await signIn(page, cfg.staff);
+    await page.getByRole("link", { name: en.common.nav.loyalty, exact: true }).click();
+    await page.getByTestId("tier-0-name").waitFor({ timeout: TIMEOUT });
+    const names = await page.locator('[data-testid$="-name"][data-testid^="tier-"]').evaluateAll((els) => els.map((e) => e.value));
+    const index = names.indexOf(cfg.loyalty.tier);
+    check("loyalty: the ladder is shown", index >= 0, names.join(","));
+    const threshold = page.getByTestId(`tier-${index}-threshold`);
+    await threshold.fill(cfg.loyalty.threshold);
+    const save = page.getByTestId("save-loyalty");
+    await page.getByTestId("preview-first").waitFor({ timeout: TIMEOUT });
+    check("loyalty: saving waits for the preview", await save.isDisabled());
+    await page.getByTestId("preview").click();
+    const preview = page.getByTestId("loyalty-preview");
+    await preview.waitFor({ timeout: TIMEOUT });
+    const want_ = cfg.loyalty.preview;
+    const rows = [];
+    for (const tier of want_.tiers) {
+      const delta = tier.customers - tier.currentCustomers;
+      const expected = `${tier.name}${number(tier.currentCustomers)}${number(tier.customers)}${delta > 0 ? `+${number(delta)}` : number(delta)}${money(tier.estimatedDiscount)}`;
+      const shown = ((await preview.getByTestId(`preview-${tier.name}`).textContent()) || "").trim();
+      rows.push({ expected, shown });
+    }
+    const text = (await preview.textContent()) || "";
+    const totals = [
+      `${en.loyalty.preview.withoutTier}${number(want_.customersWithoutTier)}`,
+      `${en.loyalty.preview.totalDiscount}${money(want_.estimatedDiscountTotal)}`,
+      `${en.loyalty.preview.points}${number(want_.estimatedPoints)}`,
+      `${en.loyalty.preview.orders}${number(want_.ordersConsidered)}`,
+    ];
+    check(
+      "loyalty: the preview shown is the API's (per tier now / after / change / discount, and the totals)",
+      rows.every((r) => r.shown === r.expected) && totals.every((x) => text.includes(x)),
+      JSON.stringify(rows) + " " + totals.filter((x) => !text.includes(x)).join(" | "),
+    );
+    const asked = crm.filter((r) => r.body.includes("CrmLoyaltyPreview")).map((r) => JSON.parse(r.body).variables.input.tiers);
+    const proposed = asked.at(-1) || [];
+    check(
+      "loyalty: the preview was asked for the edited ladder",
+      proposed.some((t) => t.name === cfg.loyalty.tier && Number(t.threshold) === Number(cfg.loyalty.threshold)),
+      JSON.stringify(proposed),
+    );
+    check("loyalty: saving is offered once the preview is seen", await save.isEnabled());
+    await shot(page, "loyalty-tier-preview-en");
+    await save.click();
+    await page.getByText(en.loyalty.saved, { exact: true }).first().waitFor({ timeout: TIMEOUT });
+    // the screen reads the program again: the new threshold, nothing left to save
+    await until(
+      async () =>
+        Number(await page.getByTestId(`tier-${index}-threshold`).inputValue()) === Number(cfg.loyalty.threshold) &&
+        (await page.getByTestId("save-loyalty").isDisabled()),
+      "the saved ladder shown again",
+    );
+    check("loyalty: saved, the screen shows the stored threshold", true);
+    await shot(page, "loyalty-tier-saved-en");
+    await context.close();
+  }
+  console.log(JSON.stringify({ ok: true, checks, facts }));
 } catch (error) {
   let received = null;
   if (current) {
