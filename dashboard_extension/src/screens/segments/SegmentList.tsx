@@ -105,7 +105,12 @@ export function SegmentList() {
         title={t("title")}
         subtitle={t("subtitle")}
         actions={
-          <Button variant="primary" icon={<Plus size={16} />} onClick={() => navigate("/segments/new")}>
+          <Button
+            variant="primary"
+            icon={<Plus size={16} />}
+            onClick={() => navigate("/segments/new")}
+            data-testid="segment-create"
+          >
             {t("create")}
           </Button>
         }

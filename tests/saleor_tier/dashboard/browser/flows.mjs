@@ -288,7 +288,8 @@ try {
     const crm = crmRequests(page);
     await signIn(page, cfg.staff);
     await page.getByRole("link", { name: en.common.nav.segments, exact: true }).click();
-    await page.getByRole("button", { name: en.segments.create, exact: true }).first().click();
+    // the list's own button (the ready-made segment cards below carry the same label)
+    await page.getByTestId("segment-create").click();
     const editor = page.getByTestId("rule-editor");
     await editor.waitFor({ timeout: TIMEOUT });
     check("segment: the builder opened from the list", new URL(page.url()).pathname.endsWith("/segments/new"), page.url());
