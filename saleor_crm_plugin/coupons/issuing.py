@@ -39,7 +39,7 @@ from ..domain.coupons import (
 )
 from ..domain.items import ITEM_KINDS, OWN_INTERVALS
 from ..domain.messages import CONSENT_VALUES, SKIP_OPEN_CODES_CAP
-from ..domain.segments import _DUE, _GAPS
+from ..domain.segments import DUE_SQL, GAPS_SQL
 from ..models import (
     CouponGrant,
     CouponRule,
@@ -276,7 +276,7 @@ _CANDIDATES = {
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY g.gap) AS own
             FROM (
                 SELECT f.profile_id, f.kind, f.item_id, f.placed_at, f.order_id,
-                       {_GAPS.format(t="f", part="f.profile_id, f.kind, f.item_id")}
+                       {GAPS_SQL.format(t="f", part="f.profile_id, f.kind, f.item_id")}
                            AS gap
                 FROM "{{purchase_fact}}" f
                 WHERE ((f.kind = %(pkind)s AND f.item_id = ANY(%(products)s::int[]))
@@ -291,7 +291,7 @@ _CANDIDATES = {
            AND ri.item_id = d.item_id
         CROSS JOIN LATERAL (
             SELECT COALESCE(d.last_at + make_interval(days => %(days)s::int),
-                            {_DUE.format(own=OWN_INTERVALS)})
+                            {DUE_SQL.format(own=OWN_INTERVALS)})
                    - make_interval(days => %(before)s::int) AS send_at
         ) s
         WHERE s.send_at <= %(now)s AND s.send_at > %(catch_up)s""",

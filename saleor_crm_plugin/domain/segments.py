@@ -877,12 +877,12 @@ def _item_kind(spec: dict) -> str:
 
 # the intervals of one customer's purchases of each item: a purchase fact per
 # order, in time order; ``gap`` is NULL on the first purchase
-_GAPS = (
+GAPS_SQL = (
     "extract(epoch FROM {t}.placed_at - lag({t}.placed_at) OVER"
     " (PARTITION BY {part} ORDER BY {t}.placed_at, {t}.order_id))::float8"
     " / 86400"
 )
-_DUE = (
+DUE_SQL = (
     "d.last_at + make_interval(secs => 86400 * CASE WHEN d.gaps >= {own}"
     " THEN d.own ELSE ri.median_days END)"
 )
@@ -893,14 +893,14 @@ def _due_sql(spec: dict, now: datetime, names: dict, params: Params, per_profile
     kind = _item_kind(spec)
     items = params.add(spec[kind])
     code = params.add(ITEM_KINDS[kind])
-    due = _DUE.format(own=OWN_INTERVALS)
+    due = DUE_SQL.format(own=OWN_INTERVALS)
     since = params.add(now)
     until = params.add(now + timedelta(days=spec["within_days"]))
     window = f"{due} >= {since} AND {due} < {until}"
     if per_profile:
         # the profile's own CRM order rows, through their (profile, placed_at)
         # index: an order holding the item (twice or not) is one purchase
-        gap = _GAPS.format(t="o", part="x.item_id")
+        gap = GAPS_SQL.format(t="o", part="x.item_id")
         return (
             "(EXISTS (SELECT 1 FROM (SELECT g.item_id, max(g.placed_at) AS last_at,"
             " count(g.gap) AS gaps, percentile_cont(0.5) WITHIN GROUP"
@@ -916,7 +916,7 @@ def _due_sql(spec: dict, now: datetime, names: dict, params: Params, per_profile
             f" AND ri.item_id = d.item_id WHERE {window}))"
         )
     # every buyer of the items: an index range scan of the facts' key per item
-    gap = _GAPS.format(t="f", part="f.profile_id, f.item_id")
+    gap = GAPS_SQL.format(t="f", part="f.profile_id, f.item_id")
     return (
         "(p.id IN (SELECT d.profile_id FROM (SELECT g.profile_id, g.item_id,"
         " max(g.placed_at) AS last_at, count(g.gap) AS gaps, percentile_cont(0.5)"
