@@ -94,6 +94,9 @@ class Preview:
     currency: str
     tiers: list[TierPreview]
     customers_without_tier: int
+    # who holds no tier today among the customers the preview counts, so that
+    # the "now" column reconciles with the "after" one
+    customers_without_tier_now: int
     estimated_discount_total: Decimal
     estimated_points: int
     orders_considered: int
@@ -220,6 +223,18 @@ SELECT o.rank, NULL,
 FROM orders o GROUP BY o.rank
 """
 )
+
+
+# today's customers without a tier, over the population of _PREVIEW_SQL's ``cust``
+# (account holders with a CRM profile in the channel): no membership of the
+# program, or a membership without a tier
+_WITHOUT_TIER_NOW_SQL = """
+SELECT count(*) FROM "{profile}" p
+WHERE p.channel_id = %(channel)s AND p.user_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM "{membership}" m
+                  WHERE m.program_id = %(program)s AND m.user_id = p.user_id
+                    AND m.tier_id IS NOT NULL)
+"""
 
 
 # what an order earns points on, net of refunds (domain.ledger.points_base_amount
@@ -349,6 +364,8 @@ def preview_program(
                 discount[rank] = Decimal(cost).quantize(Decimal("0.01"))
                 points += earned
                 orders += n_orders
+        cursor.execute(_WITHOUT_TIER_NOW_SQL.format(**TABLES), params)
+        (without_now,) = cursor.fetchone()
     current = _current(program)
     rows = [
         TierPreview(
@@ -364,6 +381,7 @@ def preview_program(
         currency=currency,
         tiers=rows,
         customers_without_tier=customers.get(None, 0),
+        customers_without_tier_now=without_now,
         estimated_discount_total=sum(
             (r.estimated_discount for r in rows), Decimal("0.00")
         ),

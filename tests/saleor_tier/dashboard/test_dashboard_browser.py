@@ -305,7 +305,8 @@ query P($channel: String!, $input: CRMLoyaltyPreviewInput!) {
     preview {
       tiers { name rank customers currentCustomers
               estimatedDiscount { amount currency } }
-      customersWithoutTier estimatedDiscountTotal { amount currency }
+      customersWithoutTier customersWithoutTierNow
+      estimatedDiscountTotal { amount currency }
       estimatedPoints ordersConsidered
     }
     errors { field code message }
@@ -419,6 +420,12 @@ def test_coupon_rule_and_tier_edit_in_a_browser(
     # the preview has someone to show: one Silver member moves up to Gold (and
     # the customer without a membership would hold the base tier)
     assert moves == {"Regular": (1, 2), "Silver": (2, 1), "Gold": (1, 2)}
+    # ... and is counted among who holds no tier today, so the columns add up
+    without = (
+        expected_preview["customersWithoutTierNow"],
+        expected_preview["customersWithoutTier"],
+    )
+    assert without == (1, 0)
 
     live_server = live_server_databases
     installed = install(live_server.url)

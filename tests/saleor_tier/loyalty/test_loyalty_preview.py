@@ -304,6 +304,45 @@ def test_preview_through_graphql(
     assert_no_permission(crm_post(user_api_client, preview, variables))
 
 
+RECONCILE = """query P($channel: String!, $input: CRMLoyaltyPreviewInput!) {
+  crmLoyaltyPreview(channel: $channel, input: $input) {
+    preview { tiers { name customers currentCustomers }
+              customersWithoutTier customersWithoutTierNow }
+    errors { field code message }
+  }
+}"""
+
+
+def test_customers_without_a_tier_now_reconcile_the_now_and_after_columns(
+    shop, staff_discounts_admin, channel_USD
+):
+    program, now, (a, b, c, d, old) = shop
+    Membership.objects.filter(pk=a.pk).update(tier=program.tiers.get())
+    c.delete()  # c keeps a CRM profile in the channel but is not a member
+    variables = {
+        "channel": channel_USD.slug,
+        "input": {"tiers": [{"name": "Old", "rank": 0, "threshold": 100}]},
+    }
+    data = crm_gql(staff_discounts_admin, RECONCILE, variables)["crmLoyaltyPreview"]
+    assert data["errors"] == []
+    preview = data["preview"]
+    # now: a holds Old; b, d and the old customer are members without a tier, c
+    # is no member. After: a (120), b (600) and d (200 net) reach 100; c (50)
+    # and the old customer (outside the window) do not
+    assert preview["tiers"] == [{"name": "Old", "customers": 3, "currentCustomers": 1}]
+    assert (preview["customersWithoutTierNow"], preview["customersWithoutTier"]) == (
+        4,
+        2,
+    )
+    now_total = sum(t["currentCustomers"] for t in preview["tiers"])
+    after_total = sum(t["customers"] for t in preview["tiers"])
+    assert (
+        now_total + preview["customersWithoutTierNow"]
+        == after_total + preview["customersWithoutTier"]
+        == 5
+    )
+
+
 def test_the_preview_mutation_is_deprecated_for_the_query():
     from saleor_crm_plugin.graphql.schema import schema
 

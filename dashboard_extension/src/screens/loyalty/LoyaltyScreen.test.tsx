@@ -68,10 +68,12 @@ const PREVIEW = {
   crmLoyaltyPreview: {
     preview: {
       tiers: [
-        { name: "Silver", rank: 1, customers: 180, currentCustomers: 150, estimatedDiscount: usd(900) },
+        { name: "Silver", rank: 1, customers: 200, currentCustomers: 150, estimatedDiscount: usd(900) },
         { name: "Gold", rank: 2, customers: 40, currentCustomers: 70, estimatedDiscount: usd(1200.5) },
       ],
-      customersWithoutTier: 780,
+      // the columns add up: 150 + 70 + 780 now = 200 + 40 + 760 after
+      customersWithoutTier: 760,
+      customersWithoutTierNow: 780,
       estimatedDiscountTotal: usd(2100.5),
       estimatedPoints: 45210,
       ordersConsidered: 3120,
@@ -142,7 +144,9 @@ describe("loyalty tier ladder", () => {
     // who moves up or down, and what it costs
     const gold = within(preview).getByTestId("preview-Gold");
     expect(gold.textContent).toContain("-30");
-    expect(within(preview).getByTestId("preview-Silver").textContent).toContain("+30");
+    expect(within(preview).getByTestId("preview-Silver").textContent).toContain("+50");
+    // who holds no tier: today's figure next to the one after the change
+    expect(within(preview).getByTestId("preview-without-tier").textContent).toBe("Customers without a tier780 → 760");
     expect(preview.textContent).toContain("$2,100.50");
 
     await waitFor(() => expect((screen.getByTestId("save-loyalty") as HTMLButtonElement).disabled).toBe(false));
@@ -165,6 +169,7 @@ describe("loyalty tier ladder", () => {
     fireEvent.change((await screen.findAllByDisplayValue("1000"))[0], { target: { value: "1500" } });
     fireEvent.click(screen.getByTestId("preview"));
     await screen.findByTestId("loyalty-preview");
+    expect(screen.getByTestId("preview-without-tier").textContent).toBe("ランクなしの顧客780 → 760");
     fireEvent.change(screen.getByDisplayValue("1500"), { target: { value: "1200" } });
     expect(await screen.findByText("このプレビューの後にランクが変更されました。保存する前にもう一度プレビューしてください。")).toBeTruthy();
     expect((screen.getByTestId("save-loyalty") as HTMLButtonElement).disabled).toBe(true);

@@ -32,6 +32,8 @@ import {
 export interface Preview {
   tiers: { name: string; rank: number; customers: number; currentCustomers: number; estimatedDiscount: { amount: number; currency: string } }[];
   customersWithoutTier: number;
+  /** who holds no tier today among the customers the preview counts */
+  customersWithoutTierNow: number;
   estimatedDiscountTotal: { amount: number; currency: string };
   estimatedPoints: number;
   ordersConsidered: number;
@@ -626,12 +628,18 @@ export function PreviewView({ preview }: { preview: Preview }) {
       </Box>
       <Box display="grid" __gridTemplateColumns="1fr 1fr" gap={3}>
         {[
-          [t("preview.withoutTier"), f.number(preview.customersWithoutTier)],
+          // now -> after, so that the columns add up: the tiers' "now" plus who
+          // holds no tier today equals their "after" plus who would hold none
+          [
+            t("preview.withoutTier"),
+            t("preview.nowToAfter", { now: f.number(preview.customersWithoutTierNow), after: f.number(preview.customersWithoutTier) }),
+            "preview-without-tier",
+          ],
           [t("preview.totalDiscount"), f.money(preview.estimatedDiscountTotal)],
           [t("preview.points"), f.number(preview.estimatedPoints)],
           [t("preview.orders"), f.number(preview.ordersConsidered)],
-        ].map(([k, v]) => (
-          <Box key={k} display="flex" flexDirection="column">
+        ].map(([k, v, testId]) => (
+          <Box key={k} display="flex" flexDirection="column" data-testid={testId}>
             <Text size={2} color="default2">
               {k}
             </Text>

@@ -13,7 +13,7 @@ export const PREVIEW_QUERY = /* GraphQL */ `
     crmLoyaltyPreview(channel: $channel, input: $input) {
       preview {
         tiers { name rank customers currentCustomers estimatedDiscount { amount currency } }
-        customersWithoutTier estimatedDiscountTotal { amount currency } estimatedPoints
+        customersWithoutTier customersWithoutTierNow estimatedDiscountTotal { amount currency } estimatedPoints
         ordersConsidered periodStart periodEnd
       }
       ${ERRORS}

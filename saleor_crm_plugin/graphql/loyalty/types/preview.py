@@ -20,7 +20,18 @@ class CRMTierPreview(graphene.ObjectType):
 
 class CRMPreview(graphene.ObjectType):
     tiers = graphene.List(graphene.NonNull(CRMTierPreview), required=True)
-    customers_without_tier = graphene.Int(required=True)
+    customers_without_tier = graphene.Int(
+        required=True,
+        description="Customers the preview counts whose figures reach no tier.",
+    )
+    customers_without_tier_now = graphene.Int(
+        required=True,
+        description=(
+            "Who holds no tier today among the customers the preview counts "
+            "(account holders with a CRM profile in the channel): no membership, "
+            "or a membership without a tier."
+        ),
+    )
     estimated_discount_total = graphene.Field(
         Money, required=True, description="Member-discount cost over the period."
     )

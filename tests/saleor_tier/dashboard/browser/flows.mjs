@@ -477,7 +477,7 @@ try {
     }
     const text = (await preview.textContent()) || "";
     const totals = [
-      `${en.loyalty.preview.withoutTier}${number(want_.customersWithoutTier)}`,
+      `${en.loyalty.preview.withoutTier}${number(want_.customersWithoutTierNow)} → ${number(want_.customersWithoutTier)}`,
       `${en.loyalty.preview.totalDiscount}${money(want_.estimatedDiscountTotal)}`,
       `${en.loyalty.preview.points}${number(want_.estimatedPoints)}`,
       `${en.loyalty.preview.orders}${number(want_.ordersConsidered)}`,
