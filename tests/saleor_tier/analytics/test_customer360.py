@@ -6,6 +6,7 @@ errors and the CSV export's signed URL."""
 # Fixtures are imported from crm_helpers and requested by name.
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -273,3 +274,29 @@ def test_export_of_the_kpi_table(
     assert [(e["field"], e["code"]) for e in data["crmAnalyticsExport"]["errors"]] == [
         ("to", "INVALID_RANGE")
     ]
+
+
+def test_the_readme_analytics_example_runs(
+    staff_users_admin, customer_story, channel_USD
+):
+    """The query shown in the README's "Analytics" section, as written there, for the
+    year of today in this channel: no error, a month per period, the year's orders."""
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme.split("## Analytics: KPIs and their definitions", 1)[1]
+    query = section.split("```graphql\n", 1)[1].split("```", 1)[0]
+    year = timezone.now().year
+    query = (
+        query.replace("default-channel", channel_USD.slug)
+        .replace("2026-01-01", f"{year}-01-01")
+        .replace("2026-12-31", f"{year}-12-31")
+    )
+    payload = crm_gql(staff_users_admin, query)["crmAnalyticsKpis"]
+    assert payload["errors"] == []
+    kpis = payload["kpis"]
+    assert kpis["currency"] == "USD"
+    assert len(kpis["periods"]) == 12
+    assert kpis["total"]["activeCustomers"] >= 1
+    # a customer is new in exactly one month of the year
+    assert (
+        sum(p["newCustomers"] for p in kpis["periods"]) == kpis["total"]["newCustomers"]
+    )
