@@ -58,15 +58,8 @@ interface TiersData {
   crmLoyaltyProgram: { id: string; tiers: { id: string; name: string; rank: number }[] } | null;
 }
 
-function SegmentSelect({
-  param,
-  label,
-  value,
-  onChange,
-  channel,
-  disabled,
-  error,
-}: {
+/** A trigger parameter naming a segment or a tier of the rule's channel. */
+interface ReferenceSelectProps {
   param: TriggerParam;
   label: string;
   value: string;
@@ -74,7 +67,9 @@ function SegmentSelect({
   channel: string;
   disabled?: boolean;
   error?: string;
-}) {
+}
+
+function SegmentSelect({ param, label, value, onChange, channel, disabled, error }: ReferenceSelectProps) {
   const t = useT("coupons");
   const { data, loading, error: loadError } = useCrmQuery<SegmentsData>(SEGMENTS_QUERY, {});
   const segments = (data?.crmSegments?.edges ?? [])
@@ -101,23 +96,7 @@ function SegmentSelect({
   );
 }
 
-function TierSelect({
-  param,
-  label,
-  value,
-  onChange,
-  channel,
-  disabled,
-  error,
-}: {
-  param: TriggerParam;
-  label: string;
-  value: string;
-  onChange: (v: string) => void;
-  channel: string;
-  disabled?: boolean;
-  error?: string;
-}) {
+function TierSelect({ param, label, value, onChange, channel, disabled, error }: ReferenceSelectProps) {
   const t = useT("coupons");
   const { data, loading } = useCrmQuery<TiersData>(TIERS_QUERY, { channel }, { skip: !channel });
   const tiers = [...(data?.crmLoyaltyProgram?.tiers ?? [])].sort((a, b) => a.rank - b.rank);
