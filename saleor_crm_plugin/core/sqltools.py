@@ -1,5 +1,6 @@
 """The plugin's SQL toolkit beside the table registry (``core.tables``): the
-per-statement settings of its heavy set-based statements, and id-range chunking.
+per-statement settings of its heavy set-based statements, id-range chunking, and the
+session-level advisory lock that keeps a periodic job from running twice at once.
 
 Settings are transaction-local (``set_config(..., true)`` = ``SET LOCAL``): call
 :func:`statement_settings` inside the ``transaction.atomic()`` block whose
@@ -9,7 +10,13 @@ statement does not change how that statement was planned."""
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
+
+from django.db import connection
 from django.db.models import Max, Min
+
+logger = logging.getLogger(__name__)
 
 # PostgreSQL's JIT compiler, tempted by the planner's row estimates for the
 # plugin's chunk statements, spends ~0.7 s compiling each one that then runs in
@@ -70,3 +77,26 @@ def id_chunks(queryset, chunk: int):
     while after < bounds["hi"]:
         yield after, after + chunk
         after += chunk
+
+
+@contextmanager
+def session_lock(what: str, *key: int):
+    """A session-level advisory lock on ``key`` (one or two integers), yielding
+    whether it was taken: a second run of the same job while one runs (beat and a
+    manual run, two workers) sees False and returns at once instead of doing the
+    same work twice. Released when the block ends, or with the connection if the
+    worker dies. ``what`` names the job in the log line of a failed release."""
+    args = ", ".join(["%s"] * len(key))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_try_advisory_lock({args})", list(key))
+        locked = cursor.fetchone()[0]
+    try:
+        yield locked
+    finally:
+        if locked:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SELECT pg_advisory_unlock({args})", list(key))
+            except Exception:  # noqa: BLE001 - aborted outer transaction: the
+                # session keeps the lock until its connection closes
+                logger.warning("CRM: %s lock not released", what)

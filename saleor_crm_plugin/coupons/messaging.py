@@ -27,7 +27,6 @@ import json
 import logging
 import re
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -47,6 +46,7 @@ from saleor.core.utils import build_absolute_uri
 from saleor.product.models import Product
 
 from ..core.config import PLUGIN_ID, load_config
+from ..core.sqltools import session_lock
 from ..core.tables import TABLES
 from ..domain.coupons import MESSAGE_METHODS
 from ..domain.messages import (
@@ -276,27 +276,11 @@ def send(rule_id: int, now: datetime | None = None) -> dict:
         return _send(rule_id, now, counts)
 
 
-@contextmanager
 def _sending_lock(rule_id: int):
-    """A session-level advisory lock per rule: a second ``send`` of the same rule
-    while one runs returns at once instead of reading the same queued rows and
-    sending every message twice. Released when the send ends, or with the
-    connection if the worker dies."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_SEND_LOCK, rule_id])
-        locked = cursor.fetchone()[0]
-    try:
-        yield locked
-    finally:
-        if locked:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT pg_advisory_unlock(%s, %s)", [_SEND_LOCK, rule_id]
-                    )
-            except Exception:  # noqa: BLE001 - aborted outer transaction: the
-                # session keeps the lock until its connection closes
-                logger.warning("CRM: message sending lock not released")
+    """One sender per rule (``core.sqltools.session_lock``): a second ``send`` of
+    the same rule while one runs returns at once instead of reading the same
+    queued rows and sending every message twice."""
+    return session_lock("message sending", _SEND_LOCK, rule_id)
 
 
 def _send(rule_id: int, now: datetime, counts: dict) -> dict:

@@ -19,13 +19,12 @@ import json
 import logging
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..core.sqltools import id_chunks, statement_settings
+from ..core.sqltools import id_chunks, session_lock, statement_settings
 from ..core.tables import TABLES
 from ..domain.tiers import Window, WindowKind, add_months, override_active_sql
 from ..models import (
@@ -183,25 +182,10 @@ def review_tiers(now: datetime | None = None, *, chunk: int = 10_000) -> dict:
     return result
 
 
-@contextmanager
 def _review_lock():
-    """A session-level advisory lock: a second review started while one runs (beat
-    and a manual run, two workers) returns at once instead of reviewing the same
-    chunks twice. Released when the run ends, or with the connection if the worker
-    dies."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [REVIEW_LOCK])
-        locked = cursor.fetchone()[0]
-    try:
-        yield locked
-    finally:
-        if locked:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [REVIEW_LOCK])
-            except Exception:  # noqa: BLE001 - aborted outer transaction: the
-                # session keeps the lock until its connection closes
-                logger.warning("CRM: tier review lock not released")
+    """The tier review's session lock (``core.sqltools.session_lock``): a second
+    review started while one runs returns at once."""
+    return session_lock("tier review", REVIEW_LOCK)
 
 
 def _review(now: datetime | None, chunk: int) -> dict:
