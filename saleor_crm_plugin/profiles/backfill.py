@@ -87,14 +87,29 @@ def run_backfill(
     stats = Counter(run.stats)
     started = time.monotonic()
 
-    if run.phase == BackfillRun.PHASE_ORDERS:
-        _import_orders(run, stats, options, batch, config, progress)
-    if run.phase == BackfillRun.PHASE_ACCOUNTS:
-        _account_profiles(run, stats, options, batch, config, progress)
-    if run.phase == BackfillRun.PHASE_PROFILES:
-        _recompute(run, stats, options, batch, progress, after_range)
+    phases = {}
+    for phase, work in (
+        (
+            BackfillRun.PHASE_ORDERS,
+            lambda: _import_orders(run, stats, options, batch, config, progress),
+        ),
+        (
+            BackfillRun.PHASE_ACCOUNTS,
+            lambda: _account_profiles(run, stats, options, batch, config, progress),
+        ),
+        (
+            BackfillRun.PHASE_PROFILES,
+            lambda: _recompute(run, stats, options, batch, progress, after_range),
+        ),
+    ):
+        if run.phase == phase:
+            phase_started = time.monotonic()
+            work()
+            phases[phase] = round(time.monotonic() - phase_started, 2)
 
     result = dict(stats)
+    # this invocation's seconds per phase (a resumed run: the phases it ran)
+    result["phase_seconds"] = phases
     result["seconds"] = round(time.monotonic() - started, 2)
     result["profiles"] = _profile_count(options)
     return result
@@ -154,7 +169,7 @@ def _import_orders(run, stats, options, batch, config, progress):
             if total_gross == 0:
                 stats["zero_total_orders"] += 1
         with transaction.atomic():
-            _no_commit_wait()
+            _chunk_settings()
             imported = import_orders(
                 wanted, attribute_guests=config.attribute_guest_orders
             )
@@ -206,27 +221,33 @@ def _account_profiles(run, stats, options, batch, config, progress):
                 lo, hi, channel_ids, since
             )
 
-        bounds = User.objects.aggregate(lo=Min("id"), hi=Max("id"))
-        _walk_ranges(run, stats, bounds, batch, "accounts", chunk, progress)
+        _walk_ranges(run, stats, User.objects.all(), batch, "accounts", chunk, progress)
     run.phase = BackfillRun.PHASE_PROFILES
     run.cursor_profile_id = None  # the next phase walks profile ids
     run.save(update_fields=["phase", "cursor_profile_id"])
 
 
-def _walk_ranges(run, stats, bounds, batch, label, chunk, progress):
-    """Runs ``chunk(lo, hi)`` over the id range ``bounds`` in steps, one
-    transaction per step that also saves the run's cursor and stats, resuming from
-    ``run.cursor_profile_id``."""
+def _walk_ranges(run, stats, queryset, batch, label, chunk, progress):
+    """Runs ``chunk(lo, hi)`` over the ids of ``queryset`` in ranges of
+    ``4 × batch`` rows, one transaction per range that also saves the run's
+    cursor and stats, resuming from ``run.cursor_profile_id``. Each range ends
+    where its rows do (the id that many rows further, through the primary key),
+    not a fixed id span later: ids have gaps (a sequence value is spent on every
+    insert that found its row already there), and a range holding a few hundred
+    rows would cost about what a full one costs."""
+    bounds = queryset.aggregate(lo=Min("id"), hi=Max("id"))
     if bounds["lo"] is None:
         return
     step = max(batch * 4, 1000)
+    ids = queryset.order_by("id").values_list("id", flat=True)
     lo = max(run.cursor_profile_id or bounds["lo"], bounds["lo"])
     span = bounds["hi"] + 1 - bounds["lo"]
     while lo <= bounds["hi"]:
-        hi = lo + step
+        end = list(ids.filter(id__gte=lo)[step : step + 1])
+        hi = end[0] if end else bounds["hi"] + 1
         reset_queries()
         with transaction.atomic():
-            _no_commit_wait()
+            _chunk_settings()
             chunk(lo, hi)
             run.cursor_profile_id = hi
             run.stats = dict(stats)
@@ -236,20 +257,25 @@ def _walk_ranges(run, stats, bounds, batch, label, chunk, progress):
         lo = hi
 
 
-def _no_commit_wait():
-    """A chunk's commit does not wait for its WAL to reach the disk
-    (``synchronous_commit = off``, this transaction only): a crash can lose the
-    last chunks' commits, never their consistency — each chunk commits with its
-    cursor, so a resumed run redoes exactly what was lost."""
+def _chunk_settings():
+    """Settings of one chunk's transaction (``SET LOCAL``, this transaction only).
+
+    Its commit does not wait for its WAL to reach the disk
+    (``synchronous_commit = off``): a crash can lose the last chunks' commits,
+    never their consistency — each chunk commits with its cursor, so a resumed
+    run redoes exactly what was lost. No JIT: the planner overrates statements
+    over a list of thousands of order ids, and compiling them took ~55 ms of a
+    chunk's ~170 ms read of Saleor's orders (EXPLAIN ANALYZE, 5,000 orders)."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("SET LOCAL jit = off")
 
 
-def _profile_range(options):
+def _profiles(options):
     qs = CustomerProfile.objects.all()
     if options.channels:
         qs = qs.filter(channel__slug__in=options.channels)
-    return qs.aggregate(lo=Min("id"), hi=Max("id"))
+    return qs
 
 
 def _recompute(run, stats, options, batch, progress, after_range=None):
@@ -258,8 +284,7 @@ def _recompute(run, stats, options, batch, progress, after_range=None):
         if after_range is not None:
             after_range(lo, hi)
 
-    bounds = _profile_range(options)
-    _walk_ranges(run, stats, bounds, batch, "profiles", chunk, progress)
+    _walk_ranges(run, stats, _profiles(options), batch, "profiles", chunk, progress)
     run.phase = BackfillRun.PHASE_DONE
     run.finished_at = timezone.now()
     run.stats = dict(stats)
@@ -267,10 +292,7 @@ def _recompute(run, stats, options, batch, progress, after_range=None):
 
 
 def _profile_count(options) -> int:
-    qs = CustomerProfile.objects.all()
-    if options.channels:
-        qs = qs.filter(channel__slug__in=options.channels)
-    return qs.count()
+    return _profiles(options).count()
 
 
 def analyze():

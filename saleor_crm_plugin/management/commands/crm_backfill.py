@@ -93,6 +93,8 @@ class Command(BaseCommand):
             rows.append((f"orders in {key.removeprefix('currency_')}", stats[key]))
         for label, value in rows:
             out.write(f"  {label:<42}{value:>12,}")
+        for phase, seconds in stats.get("phase_seconds", {}).items():
+            out.write(f"  {'seconds: ' + phase:<42}{seconds:>12,.2f}")
 
 
 class _ProgressBar:

@@ -95,6 +95,9 @@ def test_backfill_imports_history_and_counts_skips(history, customer_user, chann
 
     text = out.getvalue()
     assert "skipped: draft" in text and "orders in PLN" in text
+    # the time of each phase this run went through
+    for phase in ("orders", "accounts", "profiles"):
+        assert f"seconds: {phase}" in text
     run = BackfillRun.objects.get()
     assert run.phase == BackfillRun.PHASE_DONE
     assert run.stats["skipped_draft"] == 1
@@ -165,3 +168,34 @@ def test_backfill_rejects_unknown_channel_and_bad_batch(history):
     with pytest.raises(CommandError, match="batch-size"):
         call_command("crm_backfill", "--no-progress", "--batch-size", "0")
     assert not CustomerProfile.objects.exists()
+
+
+def test_profile_ranges_hold_as_many_profiles_as_a_step_whatever_the_id_gaps(
+    channel_USD, monkeypatch
+):
+    """Profile ids have gaps (an insert that found its row spent a sequence value):
+    the recompute phase walks ranges of 4 × batch profiles (at least 1,000), not
+    of 4 × batch ids, so sparse ids cost no extra ranges."""
+    step, n, gap = 1000, 2500, 7
+    CustomerProfile.objects.bulk_create(
+        CustomerProfile(
+            id=1_000_000 + i * gap,
+            channel=channel_USD,
+            email=f"range-{i}@example.com",
+            currency=channel_USD.currency_code,
+        )
+        for i in range(n)
+    )
+    ranges = []
+
+    def recorded(lo, hi):
+        ranges.append(CustomerProfile.objects.filter(id__gte=lo, id__lt=hi).count())
+        return 0
+
+    monkeypatch.setattr(backfill_module, "recompute_profile_range", recorded)
+    run_backfill(BackfillOptions(batch_size=step // 4))
+
+    # 1,000 + 1,000 + 500: every profile once, in three ranges (the id span,
+    # 17,500, would have made 18 ranges of ~143 profiles)
+    assert ranges == [step, step, n - 2 * step]
+    assert BackfillRun.objects.get().phase == BackfillRun.PHASE_DONE
