@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+import psycopg
 from django.db import connection
 
 from ..core.tables import TABLES
@@ -83,8 +84,7 @@ _GUEST_USER = (
 # The order's profile: the account's in the order's channel, else the guest
 # profile of its email. Two index probes (one per partial unique index); a single
 # join with an OR of both cases cannot use either index and scans the profiles.
-_PROFILE_MATCH = """
-CROSS JOIN LATERAL (
+_PROFILE_OF = """
     SELECT pu.id FROM "{profile}" pu
     WHERE s.user_id IS NOT NULL AND pu.channel_id = s.channel_id
       AND pu.user_id = s.user_id
@@ -92,43 +92,63 @@ CROSS JOIN LATERAL (
     SELECT pg.id FROM "{profile}" pg
     WHERE s.user_id IS NULL AND pg.channel_id = s.channel_id
       AND pg.user_id IS NULL AND pg.email = s.email
-    LIMIT 1
-) p
+"""
+_PROFILE_MATCH = """
+CROSS JOIN LATERAL ({profile_of} LIMIT 1) p
 """
 
 
+# The orders of ``src`` with what the CRM row needs of their payments and lines:
+# one row per order. Live events read it as a CTE; the backfill stores a chunk's
+# rows in a temporary table once (:data:`_CHUNK_TABLE`) and both statements below
+# read that, instead of reading the chunk's Saleor orders, lines and payments twice.
+_ROWS = """
+rows AS (
+    SELECT s.*, COALESCE(r.amount, 0) AS refunded,
+           COALESCE(i.product_ids, '{{}}') AS product_ids,
+           COALESCE(i.category_ids, '{{}}') AS category_ids,
+           COALESCE(c.collection_ids, '{{}}') AS collection_ids
+    FROM src s
+    LEFT JOIN refunds r ON r.order_id = s.id
+    LEFT JOIN items i ON i.order_id = s.id
+    LEFT JOIN colls c ON c.order_id = s.id
+)
+"""
+
+
+# ``{rows}``: the relation of the orders' rows (``src`` or ``rows`` of the CTEs
+# above, or the backfill's chunk table), after ``{with_}``, their CTEs if any.
 _INSERT_PROFILES = """
-WITH {src}
+{with_}
 INSERT INTO "{profile}" (channel_id, user_id, email, currency, created_at, updated_at)
 SELECT DISTINCT ON (s.channel_id, COALESCE(s.user_id::text, s.email))
        s.channel_id, s.user_id, s.email, c.currency_code, now(), now()
-FROM src s JOIN "{channel}" c ON c.id = s.channel_id
+FROM {rows} s JOIN "{channel}" c ON c.id = s.channel_id
+WHERE NOT EXISTS ({profile_of})
 ORDER BY s.channel_id, COALESCE(s.user_id::text, s.email), s.created_at DESC
 ON CONFLICT DO NOTHING
 """
 
 
+# the orders' profiles before the upsert (live events return them with the new)
+_OLD = 'old AS (SELECT profile_id FROM "{corder}" WHERE order_id = ANY(%(ids)s)),'
+
 _UPSERT_ORDERS = """
-WITH {src},
-old AS (SELECT profile_id FROM "{corder}" WHERE order_id = ANY(%(ids)s)),
+WITH {ctes}
 up AS (
     INSERT INTO "{corder}" (
         order_id, profile_id, channel_id, currency, total_amount, subtotal_amount,
         refunded_amount, status, placed_at, paid_at, cancelled, product_ids,
         category_ids, collection_ids, synced_at)
     SELECT s.id, p.id, s.channel_id, s.currency, s.total, s.subtotal,
-           COALESCE(r.amount, 0), s.status, s.created_at,
+           s.refunded, s.status, s.created_at,
            CASE WHEN s.charge_status = ANY(%(fully_charged)s)
-                     OR s.charged + COALESCE(r.amount, 0) >= s.total
+                     OR s.charged + s.refunded >= s.total
                 THEN {paid_at} END,
            s.status = 'canceled',
-           COALESCE(i.product_ids, '{{}}'), COALESCE(i.category_ids, '{{}}'),
-           COALESCE(c.collection_ids, '{{}}'), now()
-    FROM src s
+           s.product_ids, s.category_ids, s.collection_ids, now()
+    FROM {rows} s
     {profile_match}
-    LEFT JOIN refunds r ON r.order_id = s.id
-    LEFT JOIN items i ON i.order_id = s.id
-    LEFT JOIN colls c ON c.order_id = s.id
     ON CONFLICT (order_id) DO UPDATE SET
         profile_id = EXCLUDED.profile_id,
         currency = EXCLUDED.currency,
@@ -146,6 +166,18 @@ up AS (
 )
 {final}
 """
+
+
+# The backfill's per-chunk table: this session's, created on the first chunk with
+# the columns of ``rows``, emptied before each chunk (a caller's outer transaction
+# may hold several chunks) and at every commit.
+_CHUNK_TABLE = "crm_backfill_chunk"
+_CREATE_CHUNK = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS "
+    + _CHUNK_TABLE
+    + " ON COMMIT DELETE ROWS AS WITH {src}, {rows} SELECT * FROM rows WITH NO DATA"
+)
+_FILL_CHUNK = "INSERT INTO " + _CHUNK_TABLE + " WITH {src}, {rows} SELECT * FROM rows"
 
 
 _TOUCHED_PROFILES = "SELECT profile_id FROM old UNION SELECT profile_id FROM up"
@@ -243,22 +275,42 @@ def _src_sql(t, attribute_guests: bool) -> str:
     )
 
 
-def _upsert(order_ids, attribute_guests: bool, paid_at: str, final: str):
-    t = TABLES
-    src = _src_sql(t, attribute_guests)
-    params = {
+def _profile_match(t) -> str:
+    return _PROFILE_MATCH.format(profile_of=_PROFILE_OF.format(**t))
+
+
+def _insert_profiles(t, *, with_: str, rows: str) -> str:
+    """The profiles the orders of ``rows`` need and do not have yet. Those that
+    exist are left out before the insert (the same two index probes as the
+    match), not left to ``ON CONFLICT``, which stays for a concurrent insert: an
+    insert that finds its row spends a sequence value and a speculative index
+    entry all the same, and most orders of a store are by customers it knows."""
+    return _INSERT_PROFILES.format(
+        with_=with_, rows=rows, profile_of=_PROFILE_OF.format(**t), **t
+    )
+
+
+def _params(order_ids) -> dict:
+    return {
         "ids": [UUID(str(i)) for i in order_ids],
         "skipped": list(SKIPPED_STATUSES),
         "fully_charged": list(FULLY_CHARGED),
     }
+
+
+def _upsert(order_ids, attribute_guests: bool, paid_at: str, final: str):
+    t = TABLES
+    src = _src_sql(t, attribute_guests)
+    params = _params(order_ids)
     paid_at_sql = "now()" if paid_at == "now" else "s.created_at"
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_PROFILES.format(src=src, **t), params)
+        cursor.execute(_insert_profiles(t, with_="WITH " + src, rows="src"), params)
         cursor.execute(
             _UPSERT_ORDERS.format(
-                src=src,
+                ctes=f"{src}, {_ROWS.format(**t)}, {_OLD.format(**t)}",
+                rows="rows",
                 paid_at=paid_at_sql,
-                profile_match=_PROFILE_MATCH.format(**t),
+                profile_match=_profile_match(t),
                 final=final,
                 **t,
             ),
@@ -294,10 +346,38 @@ def sync_orders(
 def import_orders(order_ids: Sequence[UUID | str], *, attribute_guests: bool) -> int:
     """The backfill's variant of :func:`sync_orders`: the order date stands in for
     the payment date, profiles are recomputed later (once each, by range), and
-    the number of orders imported is returned. Two statements."""
+    the number of orders imported is returned. The chunk's orders, with their
+    payments and lines, are read from Saleor's tables once, into this session's
+    temporary table, which the profile insert and the order upsert then read.
+    Must run in a transaction (the table is emptied at commit)."""
     if not order_ids:
         return 0
-    return _upsert(order_ids, attribute_guests, "placed", _UPSERTED_COUNT)[0][0]
+    t = TABLES
+    src = _src_sql(t, attribute_guests)
+    rows = _ROWS.format(**t)
+    params = _params(order_ids)
+    with connection.cursor() as cursor:
+        # no rows asked for: the table's columns only
+        cursor.execute(_CREATE_CHUNK.format(src=src, rows=rows), _params([]))
+        cursor.execute("TRUNCATE " + _CHUNK_TABLE)
+        # The one statement that names the orders, five times over: bound on the
+        # server (the list sent once, as a uuid[]), where Django's cursor would
+        # write the 5,000 ids into the statement's text at each place.
+        with psycopg.Cursor(cursor.connection) as bound:
+            bound.execute(_FILL_CHUNK.format(src=src, rows=rows), params)
+        cursor.execute(_insert_profiles(t, with_="", rows=_CHUNK_TABLE))
+        cursor.execute(
+            _UPSERT_ORDERS.format(
+                ctes="",
+                rows=_CHUNK_TABLE,
+                paid_at="s.created_at",
+                profile_match=_profile_match(t),
+                final=_UPSERTED_COUNT,
+                **t,
+            ),
+            {"fully_charged": params["fully_charged"]},
+        )
+        return cursor.fetchone()[0]
 
 
 def account_profiles(user_ids: Sequence[int], channel_ids: Sequence[int]) -> list[int]:
