@@ -71,6 +71,19 @@ def _summary(out: str) -> list[str]:
     return lines[start:]
 
 
+def _phase_seconds(out: str) -> dict:
+    """The command's own time per phase, from its summary lines
+    ``seconds: <phase>``."""
+    phases = {}
+    for line in out.splitlines():
+        head, _, value = line.strip().rpartition(" ")
+        if head.startswith("seconds: "):
+            phases[head.removeprefix("seconds: ").strip()] = float(
+                value.replace(",", "")
+            )
+    return phases
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -109,10 +122,14 @@ def main():
         orders = int(psql(args.database_url, "SELECT count(*) FROM order_order"))
 
     manage(["migrate", "saleor_crm_plugin", "-v", "0"], env)
+    # a first run: the CRM's order rows and profiles (with what hangs on them:
+    # purchase facts, profile-day rows) and the channel rollups emptied
     psql(
         args.database_url,
         "TRUNCATE saleor_crm_plugin_customerorder, saleor_crm_plugin_customerprofile,"
-        " saleor_crm_plugin_backfillrun CASCADE",
+        " saleor_crm_plugin_backfillrun, saleor_crm_plugin_analyticsday,"
+        " saleor_crm_plugin_analyticsdaygap, saleor_crm_plugin_analyticsfirstorder,"
+        " saleor_crm_plugin_analyticscohort CASCADE",
     )
     customers = int(psql(args.database_url, "SELECT count(*) FROM account_user"))
 
@@ -147,6 +164,7 @@ def main():
         "first_run_seconds": round(first_s, 1),
         "first_run_orders_per_second": round(orders / first_s),
         "first_run_peak_rss_mb": round(first_rss),
+        "first_run_phase_seconds": _phase_seconds(first_out),
         "second_run_seconds": round(second_s, 1),
         "second_run_identical_profiles": first_hash == second_hash,
         "peak_rss_mb_any_run": round(max(first_rss, second_rss)),
@@ -168,6 +186,8 @@ def main():
     print(
         f"| first run | {first_s:.1f} s ({orders / first_s:,.0f} orders/s) | <= 180 s |"
     )
+    phases = ", ".join(f"{k} {v:.1f} s" for k, v in _phase_seconds(first_out).items())
+    print(f"| of which, per phase | {phases} | |")
     print(f"| peak RSS (child process) | {first_rss:.0f} MB | <= 500 MB |")
     print(f"| of which Saleor loaded, idle | {baseline_rss:.0f} MB | |")
     print(
