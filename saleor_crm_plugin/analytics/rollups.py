@@ -163,7 +163,7 @@ od AS (
                     FILTER (WHERE co.paid_at IS NOT NULL
                               AND co.currency = pr.currency), 0)::numeric(20, 3)
                AS revenue
-    FROM prof pr JOIN "{corder}" co ON co.profile_id = pr.id AND NOT co.cancelled
+    FROM prof pr JOIN "{corder}" co ON co.profile_id = pr.id AND NOT co.cancelled{corder_extra}
     GROUP BY 1, 2, 3
 ),
 nw AS (
@@ -222,12 +222,14 @@ def _refresh_sql(
     where: str,
     old_extra: str = "",
     old_where: str = "profile_id IN (SELECT id FROM prof)",
+    corder_extra: str = "",
 ) -> str:
     t = tables()
     return _REFRESH.format(
         where=where,
         old_extra=old_extra,
         old_where=old_where,
+        corder_extra=corder_extra,
         cols=_PDAY_COLUMNS,
         second_cap=SECOND_CAP,
         months_old=MONTHS_OF.format(src="old"),
@@ -285,12 +287,24 @@ def refresh_profiles(profile_ids: Sequence[int]) -> int:
 
 
 def refresh_profile_range(lo: int, hi: int, channel_id: int | None = None) -> int:
-    """The same for profiles with ``lo <= id < hi`` (backfill, rebuild)."""
+    """The same for profiles with ``lo <= id < hi`` (backfill, rebuild).
+
+    The CRM order rows and the stored profile-day rows are also selected by the
+    range itself (``profile_id`` leads an index of both): through the profiles
+    alone the planner, expecting most of a large table, hashed all the order
+    rows and read all the profile-day rows for every range (~1.1 s a range of
+    20,000 profiles on a 1M-order store)."""
     where = "p.id >= %(lo)s AND p.id < %(hi)s"
     if channel_id is not None:
         where += " AND p.channel_id = %(channel)s"
+    sql = _refresh_sql(
+        where,
+        old_where="profile_id >= %(lo)s AND profile_id < %(hi)s"
+        " AND profile_id IN (SELECT id FROM prof)",
+        corder_extra=" AND co.profile_id >= %(lo)s AND co.profile_id < %(hi)s",
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_refresh_sql(where), {"lo": lo, "hi": hi, "channel": channel_id})
+        cursor.execute(sql, {"lo": lo, "hi": hi, "channel": channel_id})
         return cursor.fetchone()[0]
 
 

@@ -206,7 +206,7 @@ WITH agg AS (
         MIN(co.paid_at) FILTER (WHERE {paid}) AS first_paid_at,
         MAX(co.paid_at) FILTER (WHERE {paid}) AS last_paid_at
     FROM "{profile}" p
-    LEFT JOIN "{corder}" co ON co.profile_id = p.id
+    LEFT JOIN "{corder}" co ON co.profile_id = p.id{corder_extra}
     WHERE {where}
     GROUP BY p.id
 ),
@@ -227,7 +227,7 @@ upd AS (
         last_paid_at = agg.last_paid_at,
         updated_at = now()
     FROM agg
-    WHERE p.id = agg.id
+    WHERE p.id = agg.id AND {where}
       AND (agg.orders_count > 0 OR agg.cancelled_count > 0 OR p.user_id IS NOT NULL)
     RETURNING p.id
 )
@@ -431,16 +431,26 @@ def recompute_profiles(profile_ids: Sequence[int]) -> int:
     if not profile_ids:
         return 0
     t = TABLES
-    sql = _RECOMPUTE.format(paid=_PAID, where="p.id = ANY(%(ids)s)", **t)
+    sql = _RECOMPUTE.format(
+        paid=_PAID, where="p.id = ANY(%(ids)s)", corder_extra="", **t
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, {"ids": list(profile_ids)})
         return len(cursor.fetchall())
 
 
 def recompute_profile_range(lo: int, hi: int) -> int:
-    """Recompute profiles with ``lo <= id < hi`` (backfill's last phase)."""
+    """Recompute profiles with ``lo <= id < hi`` (backfill's last phase). The
+    order rows are selected by the range too (``profile_id`` leads their index),
+    and so are the profiles updated: through the profiles alone the planner read
+    every order row and every profile for each range."""
     t = TABLES
-    sql = _RECOMPUTE.format(paid=_PAID, where="p.id >= %(lo)s AND p.id < %(hi)s", **t)
+    sql = _RECOMPUTE.format(
+        paid=_PAID,
+        where="p.id >= %(lo)s AND p.id < %(hi)s",
+        corder_extra=" AND co.profile_id >= %(lo)s AND co.profile_id < %(hi)s",
+        **t,
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, {"lo": lo, "hi": hi})
         return len(cursor.fetchall())
