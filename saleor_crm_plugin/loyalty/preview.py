@@ -116,11 +116,20 @@ WITH tiers AS (
              free)
 ),
 cust AS (
-    SELECT p.id AS profile_id, p.user_id FROM "{profile}" p
+    -- placed: on the ladder at the next review, which places the program's
+    -- members and first enrols account holders with a paid order in the channel
+    -- (periodic.enrol_customers); the others stay without a tier whatever the
+    -- thresholds
+    SELECT p.id AS profile_id, p.user_id,
+           p.paid_orders_count > 0
+           OR EXISTS (SELECT 1 FROM "{membership}" m
+                      WHERE m.program_id = %(program)s AND m.user_id = p.user_id)
+               AS placed
+    FROM "{profile}" p
     WHERE p.channel_id = %(channel)s AND p.user_id IS NOT NULL
 ),
 fig AS (
-    SELECT c.profile_id,
+    SELECT c.profile_id, c.placed,
            GREATEST(COALESCE(SUM(co.total_amount), 0)
                     - COALESCE(SUM(co.refunded_amount), 0), 0) AS spend,
            COUNT(co.order_id) FILTER (WHERE NOT (co.refunded_amount >= co.total_amount
@@ -152,12 +161,12 @@ fig AS (
           AND e.created_at <= %(now)s AND e.created_at >= %(window_start)s
         GROUP BY m.user_id
     ) pe ON pe.user_id = c.user_id
-    GROUP BY c.profile_id
+    GROUP BY c.profile_id, c.placed
 ),
 landed AS (
     SELECT DISTINCT ON (f.profile_id) f.profile_id, t.rank
     FROM fig f
-    LEFT JOIN tiers t ON CASE t.metric WHEN 'spend' THEN f.spend
+    LEFT JOIN tiers t ON f.placed AND CASE t.metric WHEN 'spend' THEN f.spend
                                        WHEN 'paid_orders' THEN f.paid
                                        ELSE f.points END >= t.threshold
     ORDER BY f.profile_id, t.rank DESC NULLS LAST

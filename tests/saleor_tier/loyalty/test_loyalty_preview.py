@@ -6,6 +6,7 @@ lines), minimum spend, other currencies and cancelled orders are honoured, a
 proposed earn rate recomputes the points metric, nothing is written, and a bad
 proposal is a typed error."""
 
+import uuid
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -32,6 +33,7 @@ from saleor_crm_plugin.loyalty.errors import LoyaltyError
 from saleor_crm_plugin.loyalty.preview import TierSpec, preview_program
 from saleor_crm_plugin.models import (
     CustomerOrder,
+    CustomerProfile,
     LoyaltyProgram,
     Membership,
     PointsEntry,
@@ -174,6 +176,49 @@ def test_counts_agree_with_the_real_review_after_the_change(shop):
     assert Membership.objects.filter(program=program, tier__isnull=True).count() == (
         result.customers_without_tier
     )
+
+
+def test_account_holders_the_review_would_not_enrol_stay_without_a_tier(shop):
+    """A customer account with a CRM profile but no paid order and no membership
+    is not enrolled by the review (it enrols account holders with a paid order),
+    so a tier from 0 must not count them as moving onto the ladder; one with a
+    paid order but not yet a member is enrolled and placed, and is counted."""
+    program, now, _ = shop
+    never_paid = CustomerProfile.objects.create(
+        channel=program.channel,
+        user=User.objects.create(email="registered-only@example.com"),
+        currency=program.channel.currency_code,
+    )
+    buyer = CustomerProfile.objects.create(
+        channel=program.channel,
+        user=User.objects.create(email="buyer-not-member@example.com"),
+        currency=program.channel.currency_code,
+        paid_orders_count=1,
+    )
+    CustomerOrder.objects.create(
+        order_id=uuid.uuid4(),
+        profile=buyer,
+        channel_id=program.channel_id,
+        currency="USD",
+        total_amount=Decimal(30),
+        status="fulfilled",
+        placed_at=now - timedelta(days=3),
+        paid_at=now - timedelta(days=3),
+    )
+    ladder = [TierSpec("Club", 0, "spend", Decimal(0))]
+    result = preview_program(program, tiers=ladder, now=now)
+    # the five members of the fixture and the buyer; not the never-paid account
+    assert result.tiers[0].customers == 6
+    assert result.customers_without_tier == 1
+    assert result.customers_without_tier_now == 7  # nobody holds a tier today
+
+    # the change made for real: the review agrees, and never enrols the account
+    program.tiers.all().delete()
+    Tier.objects.create(program=program, name="Club", rank=0, threshold=0)
+    loyalty_periodic.review_tiers(now)
+    assert Membership.objects.filter(program=program, tier__rank=0).count() == 6
+    assert not Membership.objects.filter(program=program, user=never_paid.user).exists()
+    assert Membership.objects.filter(program=program, user=buyer.user).exists()
 
 
 def test_current_ladder_and_nothing_written(shop):
