@@ -4,6 +4,9 @@
  * catalogue and the presets list: a field or operator added to the API without its
  * label fails here.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 import { describe, expect, it } from "vitest";
 
 import { catalogues } from "../../i18n";
@@ -11,18 +14,14 @@ import apiFields from "./__fixtures__/crmSegmentFields.json";
 import { FALLBACK_CATALOGUE, fromApi } from "./catalogue";
 
 const catalogue = fromApi(apiFields.data.crmSegmentFields, apiFields.data.crmSegmentConditions);
-const PRESET_KEYS = [
-  "first_time_buyers",
-  "second_purchase_candidates",
-  "regulars",
-  "loyal_vip",
-  "at_risk",
-  "dormant_one_time",
-  "dormant_former_regulars",
-  "high_order_value",
-  "lapsed_since",
+// the ready-made segments and their thresholds, read from the backend's PRESETS
+// (domain/segments.py), so that a preset added there without its labels fails here
+const PRESETS_PY = readFileSync(join(__dirname, "../../../../saleor_crm_plugin/domain/segments.py"), "utf8");
+const PRESETS_BLOCK = /^PRESETS: dict\[str, Preset\] = \{([\s\S]*?)^\}/m.exec(PRESETS_PY)?.[1] ?? "";
+const PRESET_KEYS = [...PRESETS_BLOCK.matchAll(/^ {4}"([a-z_]+)": Preset\(/gm)].map((m) => m[1]);
+const THRESHOLDS = [
+  ...new Set([...PRESETS_BLOCK.matchAll(/\{([^{}]*)\}/g)].flatMap((m) => [...m[1].matchAll(/"(\w+)":/g)].map((k) => k[1]))),
 ];
-const THRESHOLDS = ["within_days", "after_days", "before_days", "min_orders", "min_spent", "min_average", "since"];
 
 function keys(): string[] {
   const out: string[] = [];
@@ -50,6 +49,12 @@ describe("segment catalogue labels", () => {
   it("covers the API's catalogue", () => {
     expect(catalogue.fields.length).toBe(apiFields.data.crmSegmentFields.length);
     expect(keys().length).toBeGreaterThan(80);
+  });
+  it("reads every ready-made segment of the backend", () => {
+    expect(PRESET_KEYS).toContain("first_time_buyers");
+    expect(PRESET_KEYS).toContain("registered_not_bought");
+    expect(PRESET_KEYS.length).toBeGreaterThanOrEqual(10);
+    expect(THRESHOLDS).toEqual(expect.arrayContaining(["within_days", "since", "joined_within_days"]));
   });
   it.each(["en", "ja"])("has every label in %s", (locale) => {
     const cat = catalogues[locale].segments;
