@@ -6,7 +6,10 @@ the member-discount cost and points the last 12 months of orders would have give
 The approximations, stated:
 
 * Customers are the account holders with a CRM profile in the channel (members or
-  not); each lands on the tier their figures reach *now* over the proposed window
+  not). Those the review places — the program's members, and account holders with
+  a paid order in the channel, whom it enrols first — land on the tier their
+  figures reach *now* over the proposed window; the others (registered, never
+  paid, not members) stay without a tier, as the review leaves them
   (net spend, paid orders not fully refunded, points earned — the same figures as
   ``loyalty.tiers.figures``). Retention and overrides are left out: this is where the
   figures put them, i.e. what a review would do once retention has run out.
