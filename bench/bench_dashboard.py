@@ -33,16 +33,30 @@ headless), which signs in to the app in standalone mode as staff
   values; from the keydown of the digit to the first animation frame showing the
   count the API gives for that N (``crmSegmentPreview``, asked apart), no longer
   marked busy. The app waits 250 ms after the last edit before asking
-  (PREVIEW_DEBOUNCE_MS), so that is part of every figure.
+  (PREVIEW_DEBOUNCE_MS), so that is part of every figure. The requests that ask
+  the counts apart (three rounds over the values, from node with the staff
+  token) are timed too: the API's share, ``apiRequestMs``.
 
 Targets (issue 16): each screen usable <= 1 s, the live count <= 500 ms after the
-last edit. Medians and maxima printed and written to
-bench/results/dashboard.json with the machine and its load average; no timing is
-asserted.
+last edit at the demo's scale (<= 1 s at 1M profiles). Medians and maxima printed
+and written to bench/results/dashboard.json with the machine and its load
+average; no timing is asserted.
+
+BENCH_DASHBOARD_SCREENS chooses the screens: ``all`` (the default), ``none`` (the
+live count only) or a comma-separated list of the names above ("overview",
+"segments list", "segment builder", "coupon rules", "loyalty", "rfm", "customer
+widget"). The live count at 1M profiles runs on the store ``bench/dashboard_store.py``
+builds (one channel, no segments or programs: the screens need the demo store)::
+
+    BENCH_DASHBOARD_DATABASE_URL=postgres://saleor:saleor@127.0.0.1:5432/crm_bench_dashboard_1m \
+    BENCH_DASHBOARD_STAFF=bench-staff@example.com:bench-staff \
+    BENCH_DASHBOARD_SCREENS=none BENCH_DASHBOARD_OUT=bench/results/dashboard_1m.json \
+    bench/run bench_dashboard.py
 
 Needs the built app (``cd dashboard_extension && npm ci && npm run build``).
 
 Environment: BENCH_DASHBOARD_DATABASE_URL, BENCH_DASHBOARD_STAFF (email:password),
+BENCH_DASHBOARD_SCREENS (default all),
 BENCH_DASHBOARD_RUNS (default 7), BENCH_DASHBOARD_WARMUP (1),
 BENCH_DASHBOARD_LIVE (default "1,2,3,1,2,3,1,2,3,4,2,3"; consecutive values must
 give different counts), BENCH_DASHBOARD_PORT (8937), BENCH_DASHBOARD_OUT (default
@@ -92,11 +106,44 @@ LIVE = [
     )
 ]
 PORT = int(os.environ.get("BENCH_DASHBOARD_PORT", "8937"))
+# the screens dashboard_bench.mjs measures, by name
+SCREENS = (
+    "overview",
+    "segments list",
+    "segment builder",
+    "coupon rules",
+    "loyalty",
+    "rfm",
+    "customer widget",
+)
+
+
+def _screens(value: str) -> list[str]:
+    """BENCH_DASHBOARD_SCREENS: ``all``, ``none`` or a comma-separated list."""
+    value = value.strip()
+    if value == "all":
+        return list(SCREENS)
+    if value == "none":
+        return []
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(SCREENS))
+    if unknown or not names:
+        raise ValueError(
+            f"BENCH_DASHBOARD_SCREENS: unknown screens {unknown} (all, none or "
+            f"some of {', '.join(SCREENS)})"
+        )
+    return [name for name in SCREENS if name in names]
+
+
+SCREENS_MEASURED = _screens(os.environ.get("BENCH_DASHBOARD_SCREENS", "all"))
 OUT = Path(os.environ.get("BENCH_DASHBOARD_OUT") or HERE / "results" / "dashboard.json")
 CHROMIUM = Path("/usr/bin/chromium")
 PLAYWRIGHT = ROOT / "dashboard_extension" / "node_modules" / "playwright-core"
 SCREEN_TARGET_MS = 1000
 LIVE_TARGET_MS = 500
+# ... and on a store of a million profiles
+LIVE_TARGET_MS_1M = 1000
+LARGE_STORE = 1_000_000
 
 # the store's size: (label, SQL)
 SIZE = [
@@ -257,6 +304,7 @@ def test_dashboard_screens_and_live_count(tmp_path):
                     "runs": RUNS,
                     "warmup": WARMUP,
                     "liveValues": LIVE,
+                    "screens": SCREENS_MEASURED,
                 }
             )
         )
@@ -283,12 +331,14 @@ def test_dashboard_screens_and_live_count(tmp_path):
     assert lines, f"no result from dashboard_bench.mjs:\n{run.stdout}\n{run.stderr}"
     result = json.loads(lines[-1])
     assert result["ok"], result.get("error")
-    # guards: every screen measured, the live count shown for every value
-    assert len(result["screens"]) == 7
-    assert (
-        len(result["liveCount"]["afterLastKeystrokeMs"]["samples"])
-        == len(LIVE) - WARMUP
-    )
+    # guards: every screen asked for measured, the live count shown for every
+    # value (each a count the API gave, differing from the previous value's)
+    assert list(result["screens"]) == SCREENS_MEASURED
+    live_samples = result["liveCount"]["afterLastKeystrokeMs"]["samples"]
+    assert len(live_samples) == len(LIVE) - WARMUP
+    assert all(sample > 0 for sample in live_samples), live_samples
+    expected = result["liveCount"]["expectedCounts"]
+    assert set(expected) == {str(v) for v in LIVE}, expected
 
     results = {
         "store": {
@@ -301,10 +351,15 @@ def test_dashboard_screens_and_live_count(tmp_path):
         "page load of the deep link, HTTP cache warm",
         "runs": RUNS,
         "warmup": WARMUP,
+        "screens_measured": SCREENS_MEASURED,
         "screens": result["screens"],
         "live_count": result["liveCount"],
-        "targets_ms": {"screen_usable": SCREEN_TARGET_MS, "live_count": LIVE_TARGET_MS},
-        "segment_opened": result["segment"],
+        "targets_ms": {
+            "screen_usable": SCREEN_TARGET_MS,
+            "live_count": LIVE_TARGET_MS,
+            "live_count_at_1m_profiles": LIVE_TARGET_MS_1M,
+        },
+        "segment_opened": result.get("segment"),
         "page_errors": result.get("pageErrors", []),
         "server": "uvicorn saleor.asgi:application, 1 process, DEBUG=False",
         "seconds": round(elapsed, 1),
@@ -321,9 +376,17 @@ def test_dashboard_screens_and_live_count(tmp_path):
             f"  (target {SCREEN_TARGET_MS} ms)"
         )
     live = result["liveCount"]["afterLastKeystrokeMs"]
+    live_target = (
+        LIVE_TARGET_MS_1M if size["CRM profiles"] >= LARGE_STORE else LIVE_TARGET_MS
+    )
     print(
         f"  live count after the last keystroke: median {live['median']:.1f} ms, "
-        f"max {live['max']:.1f} ms (target {LIVE_TARGET_MS} ms; includes the "
+        f"max {live['max']:.1f} ms (target {live_target} ms; includes the "
         "250 ms debounce)"
+    )
+    api = result["liveCount"]["apiRequestMs"]
+    print(
+        f"  crmSegmentPreview alone (from node, {len(api['samples'])} requests): "
+        f"median {api['median']:.1f} ms, max {api['max']:.1f} ms"
     )
     print(f"  load average before {load_before}, after {load_after}; -> {OUT}")

@@ -7,11 +7,12 @@ products / categories / collections bought as arrays): 1 to BENCH_FACTS_MAX
 (default 19) per customer, about 10 million for 1M customers. Their triggers
 derive the purchase facts that purchase conditions read (``PurchaseFact``, one
 per product and category of each order not cancelled: about 19.5 million). The
-population is written with set-based SQL (``generate_series``) into a real
-Saleor 3.23 schema (Saleor's test database, real commits), with the secondary
-indexes and foreign keys of the bulk tables dropped during the load and rebuilt
-after it (``synth._DroppedIndexes``), the fact table's key rebuilt (``REINDEX``),
-then ``VACUUM ANALYZE``:
+population (``segments_store.populate``, shared with ``dashboard_store.py``) is
+written with set-based SQL (``generate_series``) into a real Saleor 3.23 schema
+(Saleor's test database, real commits), with the secondary indexes and foreign
+keys of the bulk tables dropped during the load and rebuilt after it
+(``synth._DroppedIndexes``), the fact table's key rebuilt (``REINDEX``), then
+``VACUUM ANALYZE``:
 
 * customers in ``account_user`` with ``number_of_orders`` 1-4 (Saleor's own
   counter), and that many Saleor orders each in ``order_order`` (about 2.5 million
@@ -61,8 +62,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import segments_store
 from crm_helpers import on_crm
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from machine import machine_info
 from saleor_harness import (  # noqa: F401
@@ -71,7 +73,6 @@ from saleor_harness import (  # noqa: F401
     pytest_configure,
     pytest_plugins,
 )
-from synth import _DroppedIndexes
 
 from saleor_crm_plugin.core.tables import db_tables
 from saleor_crm_plugin.domain.segments import normalize
@@ -92,122 +93,6 @@ TARGETS = {
     "saleor_over_plugin": 10,
     "anchor_endpoint_ms_at_100k": 25,
 }
-
-# the k-th Saleor order of customer u was placed DAY days ago (the profile's first
-# and last order dates are the min and max of the same expression)
-DAY = "abs(hashtext('d' || u.id || ':' || k)) %% 700"
-
-USERS = """
-INSERT INTO "{user}" (is_superuser, email, is_staff, is_active, password,
-    date_joined, first_name, last_name, private_metadata, metadata, jwt_token_key,
-    language_code, search_document, updated_at, uuid, is_confirmed,
-    number_of_orders)
-SELECT false, 'sg' || g || '@bench.example', false, true, '!', %(now)s, '', '',
-       '{{}}', '{{}}', substr(md5('jwt' || g), 1, 12), 'en', '', %(now)s,
-       md5('sg' || g)::uuid, true, 1 + abs(hashtext('n' || g)) %% 4
-FROM generate_series(1, %(n)s) g
-"""
-SALEOR_ORDERS = """
-INSERT INTO "{order}" (id, number, created_at, updated_at, status,
-    authorize_status, charge_status, user_id, language_code, tracking_client_id,
-    user_email, origin, currency, channel_id, shipping_price_net_amount,
-    shipping_price_gross_amount, base_shipping_price_amount,
-    undiscounted_base_shipping_price_amount, checkout_token, lines_count,
-    total_net_amount, total_gross_amount, undiscounted_total_net_amount,
-    undiscounted_total_gross_amount, total_charged_amount, total_authorized_amount,
-    subtotal_net_amount, subtotal_gross_amount, display_gross_prices, customer_note,
-    weight, search_document, should_refresh_prices, tax_exemption, use_old_id,
-    metadata, private_metadata)
-SELECT md5('so' || u.id || ':' || k)::uuid,
-       (SELECT COALESCE(max(number), 0) FROM "{order}") + row_number() OVER (),
-       %(now)s - make_interval(days => {day}), %(now)s, 'fulfilled', 'full', 'full',
-       u.id, 'en', '', u.email, 'checkout', %(currency)s, %(channel)s, 0, 0, 0, 0, '',
-       1, 25, 25, 25, 25, 25, 0, 25, 25, true, '', 0, '', false, false, false,
-       '{{}}', '{{}}'
-FROM "{user}" u CROSS JOIN LATERAL generate_series(1, u.number_of_orders) k
-WHERE u.email LIKE 'sg%%@bench.example';
-SELECT setval(pg_get_serial_sequence('{order}', 'number'),
-              GREATEST((SELECT max(number) FROM "{order}"), 1))
-"""
-PROFILES_SQL = """
-INSERT INTO "{profile}" (channel_id, user_id, email, currency, created_at,
-    updated_at, orders_count, paid_orders_count, cancelled_orders_count,
-    other_currency_orders_count, total_spent_amount, total_refunded_amount,
-    net_spent_amount, average_order_value_amount, first_order_at, last_order_at,
-    first_paid_at, last_paid_at)
-SELECT %(channel)s, u.id, u.email, %(currency)s, %(now)s, %(now)s,
-       u.number_of_orders, u.number_of_orders, 0, 0, s.spent, 0, s.spent,
-       round(s.spent / u.number_of_orders, 3), d.first_at, d.last_at, d.first_at,
-       d.last_at
-FROM "{user}" u
-CROSS JOIN LATERAL (
-    SELECT (abs(hashtext('s' || u.id)) %% 300000) / 100.0 AS spent) s
-CROSS JOIN LATERAL (
-    SELECT min(%(now)s - make_interval(days => {day})) AS first_at,
-           max(%(now)s - make_interval(days => {day})) AS last_at
-    FROM generate_series(1, u.number_of_orders) k) d
-WHERE u.email LIKE 'sg%%@bench.example'
-"""
-CRM_ORDERS = """
-INSERT INTO "{corder}" (order_id, profile_id, channel_id, currency,
-    total_amount, refunded_amount, status, placed_at, paid_at, cancelled,
-    product_ids, category_ids, collection_ids, synced_at)
-SELECT md5('co' || p.id || ':' || k)::uuid, p.id, %(channel)s, %(currency)s, 25,
-       0, 'fulfilled',
-       %(now)s - make_interval(days => abs(hashtext('d' || p.id || k)) %% 700),
-       %(now)s - make_interval(days => abs(hashtext('d' || p.id || k)) %% 700),
-       abs(hashtext('c' || p.id || k)) %% 40 = 0,
-       ARRAY[1 + abs(hashtext('pr' || p.id || k)) %% 2000],
-       ARRAY[1 + abs(hashtext('ca' || p.id || k)) %% 20],
-       '{{}}', %(now)s
-FROM "{profile}" p
-CROSS JOIN LATERAL generate_series(1, 1 + abs(hashtext('k' || p.id)) %% {facts_max}) k
-WHERE p.channel_id = %(channel)s
-"""
-
-
-def _populate(channel, n, now) -> dict:
-    t = db_tables()
-    names = {**t, "day": DAY, "facts_max": FACTS_MAX}
-    params = {
-        "n": n,
-        "now": now,
-        "channel": channel.pk,
-        "currency": channel.currency_code,
-    }
-    seconds = {}
-    with connection.cursor() as cursor:
-        for label, sql, bulk in (
-            ("users", USERS, ()),
-            ("saleor_orders", SALEOR_ORDERS, (t["order"],)),
-            ("profiles", PROFILES_SQL, ()),
-            # the order rows' triggers write the purchase facts in the same
-            # statement
-            ("crm_orders", CRM_ORDERS, (t["corder"],)),
-        ):
-            t0 = time.perf_counter()
-            with transaction.atomic():
-                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-                cursor.execute("SET LOCAL jit = off")
-                dropped = _DroppedIndexes(cursor, bulk) if bulk else None
-                cursor.execute(sql.format(**names), params)
-                if dropped:
-                    dropped.restore()
-            seconds[label] = round(time.perf_counter() - t0, 1)
-        # The fact table's key (its only index) was grown in random key order
-        # by the load; it is rebuilt, as migration 0013 builds it after copying
-        # a store's orders. A store's key then grows by appends at the end of
-        # each item's range (page splits leave those pages half full).
-        t0 = time.perf_counter()
-        with transaction.atomic():
-            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-            cursor.execute(f'REINDEX TABLE "{t["purchase_fact"]}"')
-        seconds["reindex_facts"] = round(time.perf_counter() - t0, 1)
-        t0 = time.perf_counter()
-        for table in ("user", "order", "profile", "corder", "purchase_fact"):
-            cursor.execute(f'VACUUM ANALYZE "{t[table]}"')
-        seconds["vacuum_analyze"] = round(time.perf_counter() - t0, 1)
-    return seconds
 
 
 FIVE_CONDITIONS = {
@@ -331,7 +216,7 @@ def test_segments_and_rfm_at_scale(
     staff_api_client.user.user_permissions.add(permission_manage_users)
     now = timezone.now()
     t0 = time.perf_counter()
-    populate = _populate(channel_USD, PROFILES, now)
+    populate = segments_store.populate(channel_USD, PROFILES, now, facts_max=FACTS_MAX)
     populate_s = time.perf_counter() - t0
     t = db_tables()
     order_rows, saleor_orders = _count(t["corder"]), _count(t["order"])

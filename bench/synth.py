@@ -208,13 +208,28 @@ def _money(value: float, decimals: int) -> Decimal:
     return Decimal(str(round(value, decimals))) if decimals else Decimal(round(value))
 
 
+def create_channel(slug: str, name: str, currency: str, country: str):
+    """An active channel with its tax configuration (Saleor's ORM)."""
+    from saleor.channel.models import Channel
+    from saleor.tax.models import TaxConfiguration
+
+    channel = Channel.objects.create(
+        name=name,
+        slug=slug,
+        currency_code=currency,
+        default_country=country,
+        is_active=True,
+    )
+    TaxConfiguration.objects.create(channel=channel)
+    return channel
+
+
 def create_catalogue(rng: random.Random, now: datetime) -> dict:
     """Channels, warehouse, shipping, product type, categories, collections and
     products (one variant each) with their listings, through Saleor's ORM."""
     from django.db import transaction
     from django.utils.text import slugify
     from saleor.account.models import Address
-    from saleor.channel.models import Channel
     from saleor.product import ProductTypeKind
     from saleor.product.models import (
         Category,
@@ -233,22 +248,14 @@ def create_catalogue(rng: random.Random, now: datetime) -> dict:
         ShippingMethodChannelListing,
         ShippingZone,
     )
-    from saleor.tax.models import TaxConfiguration
     from saleor.warehouse.models import ChannelWarehouse, Stock, Warehouse
 
     since = now - timedelta(days=HISTORY_DAYS + 30)
     with transaction.atomic():
-        channels = []
-        for slug, name, currency, _dec, country, *_ in CHANNELS:
-            channel = Channel.objects.create(
-                name=name,
-                slug=slug,
-                currency_code=currency,
-                default_country=country,
-                is_active=True,
-            )
-            TaxConfiguration.objects.create(channel=channel)
-            channels.append(channel)
+        channels = [
+            create_channel(slug, name, currency, country)
+            for slug, name, currency, _dec, country, *_ in CHANNELS
+        ]
 
         address = Address.objects.create(
             company_name="Bench Fulfilment",
