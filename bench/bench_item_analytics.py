@@ -32,8 +32,9 @@ import statistics
 import time
 from pathlib import Path
 
-import bench_segments_rfm as store
+import bench_segments_rfm as segments_bench
 import pytest
+import segments_store
 from django.db import connection
 from django.utils import timezone
 from machine import machine_info
@@ -56,7 +57,7 @@ BASKET = int(os.environ.get("BENCH_BASKET", "3"))
 TARGET_S = 300
 
 # the segments store's order rows, with 1-BASKET products and 1-2 categories
-BASKET_ORDERS = store.CRM_ORDERS.replace(
+BASKET_ORDERS = segments_store.CRM_ORDERS.replace(
     "ARRAY[1 + abs(hashtext('pr' || p.id || k)) %% 2000]",
     "ARRAY(SELECT DISTINCT 1 + abs(hashtext('pr' || p.id || k || ':' || j)) %% 2000"
     " FROM generate_series(1, 1 + abs(hashtext('np' || p.id || k)) %% {basket}) j)",
@@ -91,10 +92,15 @@ def _count(table: str) -> int:
 def test_item_analytics_refresh_at_scale(channel_USD):
     now = timezone.now()
     if BASKET > 1:
-        store.CRM_ORDERS = BASKET_ORDERS.replace("{basket}", str(BASKET))
+        segments_store.CRM_ORDERS = BASKET_ORDERS.replace("{basket}", str(BASKET))
     load_before_populate = _load()
     populate_s, steps = _timed(
-        lambda: store._populate(channel_USD, store.PROFILES, now)
+        lambda: segments_store.populate(
+            channel_USD,
+            segments_bench.PROFILES,
+            now,
+            facts_max=segments_bench.FACTS_MAX,
+        )
     )
     t = db_tables()
     order_rows, facts = _count(t["corder"]), _count(t["purchase_fact"])
@@ -153,7 +159,7 @@ def test_item_analytics_refresh_at_scale(channel_USD):
     refresh_total = sum(s for key, s in seconds.items() if key.endswith("_first"))
     task_total = seconds["task_intervals"] + seconds["task_copurchases"]
     res = {
-        "profiles": store.PROFILES,
+        "profiles": segments_bench.PROFILES,
         "crm_order_rows": order_rows,
         "purchase_fact_rows": facts,
         "basket_max_products": BASKET,
@@ -178,7 +184,7 @@ def test_item_analytics_refresh_at_scale(channel_USD):
     print()
     print("=" * 90)
     print(
-        f"Item analytics: {store.PROFILES:,} profiles, {order_rows:,} CRM order "
+        f"Item analytics: {segments_bench.PROFILES:,} profiles, {order_rows:,} CRM order "
         f"rows, {facts:,} purchase facts (baskets of 1-{BASKET} products)"
     )
     print(f"  populate {populate_s:.1f} s")
