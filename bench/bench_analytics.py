@@ -63,7 +63,7 @@ from saleor_harness import (  # noqa: F401
     pytest_configure,
     pytest_plugins,
 )
-from synth import _DroppedIndexes
+from synth import bulk_steps
 
 from saleor_crm_plugin.analytics import kpis, rollups
 from saleor_crm_plugin.analytics.kpis import (
@@ -215,23 +215,14 @@ def _populate(channel, n, now) -> dict:
         "channel": channel.pk,
         "currency": channel.currency_code,
     }
-    seconds = {}
     with connection.cursor() as cursor:
-        for label, sql, bulk in (
+        steps = (
             ("users", USERS, ()),
             ("saleor_orders", SALEOR_ORDERS, (t["order"],)),
             ("profiles", PROFILES_SQL, ()),
             ("crm_orders", CRM_ORDERS, (t["corder"],)),
-        ):
-            t0 = time.perf_counter()
-            with transaction.atomic():
-                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-                cursor.execute("SET LOCAL jit = off")
-                dropped = _DroppedIndexes(cursor, bulk) if bulk else None
-                cursor.execute(sql.format(**t), params)
-                if dropped:
-                    dropped.restore()
-            seconds[label] = round(time.perf_counter() - t0, 1)
+        )
+        seconds = bulk_steps(cursor, steps, t, params)
         for table in ("user", "order", "profile", "corder"):
             cursor.execute(f'VACUUM ANALYZE "{t[table]}"')
     return seconds

@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 
 from django.db import connection, transaction
-from synth import _DroppedIndexes
+from synth import bulk_steps
 
 from saleor_crm_plugin.core.tables import db_tables
 
@@ -118,25 +118,16 @@ def populate(channel, n, now, facts_max: int = FACTS_MAX) -> dict:
         "channel": channel.pk,
         "currency": channel.currency_code,
     }
-    seconds = {}
     with connection.cursor() as cursor:
-        for label, sql, bulk in (
+        steps = (
             ("users", USERS, ()),
             ("saleor_orders", SALEOR_ORDERS, (t["order"],)),
             ("profiles", PROFILES_SQL, ()),
             # the order rows' triggers write the purchase facts in the same
             # statement
             ("crm_orders", CRM_ORDERS, (t["corder"],)),
-        ):
-            t0 = time.perf_counter()
-            with transaction.atomic():
-                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-                cursor.execute("SET LOCAL jit = off")
-                dropped = _DroppedIndexes(cursor, bulk) if bulk else None
-                cursor.execute(sql.format(**names), params)
-                if dropped:
-                    dropped.restore()
-            seconds[label] = round(time.perf_counter() - t0, 1)
+        )
+        seconds = bulk_steps(cursor, steps, names, params)
         # The fact table's key (its only index) was grown in random key order
         # by the load; it is rebuilt, as migration 0013 builds it after copying
         # a store's orders. A store's key then grows by appends at the end of

@@ -429,6 +429,28 @@ BULK_TABLES = (
 )
 
 
+def bulk_steps(cursor, steps, names: dict, params: dict) -> dict:
+    """Runs each ``(label, sql, bulk_tables)`` of ``steps`` in its own transaction
+    (without JIT, with 1 GB of maintenance memory), ``sql`` formatted with
+    ``names``; the secondary indexes and foreign keys of ``bulk_tables`` are
+    dropped during the step and rebuilt after it (:class:`_DroppedIndexes`).
+    Returns each step's seconds. The benchmarks' set-based populators share it."""
+    from django.db import transaction
+
+    seconds = {}
+    for label, sql, bulk in steps:
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            cursor.execute("SET LOCAL jit = off")
+            dropped = _DroppedIndexes(cursor, bulk) if bulk else None
+            cursor.execute(sql.format(**names), params)
+            if dropped:
+                dropped.restore()
+        seconds[label] = round(time.perf_counter() - t0, 1)
+    return seconds
+
+
 class _DroppedIndexes:
     """Drops the secondary (non-constraint) indexes and the foreign keys of
     ``tables`` and re-creates them on ``restore()``; the caller's transaction makes
