@@ -120,4 +120,26 @@ describe("dry run explanation codes", () => {
       "今回のスケジュール実行では、セグメントの現在のメンバーに発行します。",
     );
   });
+
+  // a schedule and points expiring replay what is due now (coupons/issuing.py _replay_start): the
+  // window starts and ends at the same instant, and "from 9:43 AM to 9:43 AM" says nothing
+  for (const [locale, now, window] of [
+    ["en", "Had it been on now", /^Had it been on from .+ to .+$/],
+    ["ja", "現時点で有効だった場合", /^.+ 〜 .+ に有効だった場合$/],
+  ] as const) {
+    it(`${locale}: a zero-length replayed window reads "had it been on now"; a window with a length keeps its dates`, async () => {
+      const at = "2026-12-07T09:43:12.345678+00:00";
+      const zero = result({});
+      zero.replayedWindow = { ...zero.replayedWindow, from: at, to: at };
+      const { unmount } = renderWithSession(<DryRunView result={zero} />, { locale });
+      const headings = (await screen.findByTestId("dry-run")).querySelectorAll("h3");
+      expect(headings[1].textContent).toBe(now);
+      unmount();
+
+      renderWithSession(<DryRunView result={result({})} />, { locale });
+      const dated = (await screen.findByTestId("dry-run")).querySelectorAll("h3");
+      expect(dated[1].textContent).toMatch(window);
+      expect(dated[1].textContent).not.toBe(now);
+    });
+  }
 });

@@ -119,6 +119,9 @@ export function DryRunView({ result }: { result: DryRunResult }) {
   const f = useFormat();
   const locale = useLocale();
   const { onActivation: now, replayedWindow: past } = result;
+  // a schedule and points expiring replay what is due now (coupons/issuing.py _replay_start):
+  // the window starts where it ends, so it is said as "now", not as "from 9:43 to 9:43"
+  const replayedNow = Date.parse(past.from) === Date.parse(past.to);
   return (
     <Box display="flex" flexDirection="column" gap={5} data-testid="dry-run">
       <Box display="flex" flexDirection="column" gap={3}>
@@ -141,7 +144,7 @@ export function DryRunView({ result }: { result: DryRunResult }) {
       </Box>
       <Box display="flex" flexDirection="column" gap={3}>
         <Text as="h3" size={4} fontWeight="bold">
-          {t("dryRun.replayed", { from: f.dateTime(past.from), to: f.dateTime(past.to) })}
+          {replayedNow ? t("dryRun.replayedNow") : t("dryRun.replayed", { from: f.dateTime(past.from), to: f.dateTime(past.to) })}
         </Text>
         <Figures part={past} />
         {past.budgetLimited && (

@@ -175,6 +175,38 @@ describe("loyalty tier ladder", () => {
     expect((screen.getByTestId("save-loyalty") as HTMLButtonElement).disabled).toBe(true);
   });
 
+  // who the customers without a tier are: the preview (and the review) leaves the registered
+  // customers with no paid order in the channel without a tier (loyalty/preview.py), so a ladder
+  // starting at 0 still shows some; a line under the figure says so
+  for (const [locale, help] of [
+    [
+      "en",
+      "Registered customers with no paid order in this channel stay without a tier until they buy; so do those who reach no tier's threshold.",
+    ],
+    [
+      "ja",
+      "アカウント登録済みで、このチャネルでの支払い済み注文がまだない顧客は、購入するまでランクなしのままです。どのランクのしきい値にも届かない顧客も同様です。",
+    ],
+  ] as const) {
+    it(`${locale}: the preview says who the customers without a tier are, under their figure`, async () => {
+      mockGraphQL({
+        CrmChannels: TEST_CHANNELS,
+        CrmLoyaltyPrograms: { crmLoyaltyPrograms: [PROGRAM] },
+        CrmLoyaltyPreview: PREVIEW,
+      });
+      renderApp("/loyalty", { locale });
+      fireEvent.change((await screen.findAllByDisplayValue("1000"))[0], { target: { value: "1500" } });
+      fireEvent.click(screen.getByTestId("preview"));
+      const preview = await screen.findByTestId("loyalty-preview");
+      const figure = within(preview).getByTestId("preview-without-tier");
+      const note = within(preview).getByTestId("preview-without-tier-help");
+      expect(note.textContent).toBe(help);
+      // in the same cell as the figure, right after it
+      expect(note.parentElement).toBe(figure.parentElement);
+      expect(figure.nextElementSibling).toBe(note);
+    });
+  }
+
   it("a ladder that breaks the API's rules is caught before anything is sent", async () => {
     const calls = mockGraphQL({
       CrmChannels: TEST_CHANNELS,
