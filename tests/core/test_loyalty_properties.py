@@ -71,11 +71,15 @@ def test_spending_takes_only_available_points_and_exactly_the_amount(awards, poi
     assert balances(after, NOW)["pending"] == balances(awards, NOW)["pending"]
 
 
-@given(awards_st, st.integers(1, 2000))
+@given(awards_st, st.data())
 def test_an_award_is_touched_only_once_the_sooner_expiring_ones_are_used_up(
-    awards, points
+    awards, data
 ):
-    assume(balances(awards, NOW)["available"] >= points)
+    # a spend the balance covers, drawn within it (drawing any amount and
+    # discarding the uncovered ones threw away most inputs: a flaky health check)
+    available = balances(awards, NOW)["available"]
+    assume(available >= 1)
+    points = data.draw(st.integers(1, available), label="points")
     taken = dict(allocate_spend(awards, points, NOW))
     usable = [a for a in awards if a.available(NOW) > 0]
     far = datetime.max.replace(tzinfo=UTC)
@@ -99,13 +103,15 @@ def test_expiry_removes_nothing_that_was_spendable(awards):
 
 
 @given(
-    st.integers(1, 5000),
-    st.integers(0, 5000),
+    st.integers(1, 5000).flatmap(
+        lambda points: st.tuples(st.just(points), st.integers(0, points))
+    ),
     st.decimals(0, 1000, places=2),
     st.decimals("0.01", 1000, places=2),
 )
-def test_reversal_accounts_for_every_point_due(points, remaining, refunded, total):
-    assume(remaining <= points)
+def test_reversal_accounts_for_every_point_due(award_points, refunded, total):
+    # what is left of an award is at most what it gave (drawn so, not filtered)
+    points, remaining = award_points
     a = Award(1, points, remaining, NOW, None)
     r = reverse_award(a, refunded, total)
     share = min(refunded / total, Decimal(1))
