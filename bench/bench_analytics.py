@@ -63,7 +63,7 @@ from saleor_harness import (  # noqa: F401
     pytest_configure,
     pytest_plugins,
 )
-from synth import bulk_steps
+from synth import SALEOR_ORDER_INSERT, SALEOR_USER_INSERT, bulk_steps
 
 from saleor_crm_plugin.analytics import kpis, rollups
 from saleor_crm_plugin.analytics.kpis import (
@@ -93,29 +93,18 @@ TARGETS = {
     "upkeep_queries": 2,
 }
 
-USERS = """
-INSERT INTO "{user}" (is_superuser, email, is_staff, is_active, password,
-    date_joined, first_name, last_name, private_metadata, metadata, jwt_token_key,
-    language_code, search_document, updated_at, uuid, is_confirmed,
-    number_of_orders)
-SELECT false, 'an' || g || '@bench.example', false, true, '!', %(now)s, '', '',
+USERS = (
+    SALEOR_USER_INSERT
+    + """SELECT false, 'an' || g || '@bench.example', false, true, '!', %(now)s, '', '',
        '{{}}', '{{}}', substr(md5('jwt' || g), 1, 12), 'en', '', %(now)s,
        md5('an' || g)::uuid, true, 1 + abs(hashtext('n' || g)) %% 19
 FROM generate_series(1, %(n)s) g
 """
+)
 # the k-th order of customer u
-SALEOR_ORDERS = """
-INSERT INTO "{order}" (id, number, created_at, updated_at, status,
-    authorize_status, charge_status, user_id, language_code, tracking_client_id,
-    user_email, origin, currency, channel_id, shipping_price_net_amount,
-    shipping_price_gross_amount, base_shipping_price_amount,
-    undiscounted_base_shipping_price_amount, checkout_token, lines_count,
-    total_net_amount, total_gross_amount, undiscounted_total_net_amount,
-    undiscounted_total_gross_amount, total_charged_amount, total_authorized_amount,
-    subtotal_net_amount, subtotal_gross_amount, display_gross_prices, customer_note,
-    weight, search_document, should_refresh_prices, tax_exemption, use_old_id,
-    metadata, private_metadata)
-SELECT md5('ao' || u.id || ':' || k)::uuid,
+SALEOR_ORDERS = (
+    SALEOR_ORDER_INSERT
+    + """SELECT md5('ao' || u.id || ':' || k)::uuid,
        (SELECT COALESCE(max(number), 0) FROM "{order}") + row_number() OVER (),
        %(now)s - make_interval(secs => abs(hashtext('t' || u.id || ':' || k))
                                         %% (1095 * 86400)),
@@ -135,6 +124,7 @@ WHERE u.email LIKE 'an%%@bench.example';
 SELECT setval(pg_get_serial_sequence('{order}', 'number'),
               GREATEST((SELECT max(number) FROM "{order}"), 1))
 """
+)
 PROFILES_SQL = """
 INSERT INTO "{profile}" (channel_id, user_id, email, currency, created_at,
     updated_at)

@@ -429,6 +429,29 @@ BULK_TABLES = (
 )
 
 
+# The columns of Saleor 3.23's customer and order rows that a set-based populator
+# must give (NOT NULL without a database default), as the head of an
+# ``INSERT ... SELECT``; the benchmarks' populators add their own SELECT.
+SALEOR_USER_INSERT = """
+INSERT INTO "{user}" (is_superuser, email, is_staff, is_active, password,
+    date_joined, first_name, last_name, private_metadata, metadata, jwt_token_key,
+    language_code, search_document, updated_at, uuid, is_confirmed,
+    number_of_orders)
+"""
+SALEOR_ORDER_INSERT = """
+INSERT INTO "{order}" (id, number, created_at, updated_at, status,
+    authorize_status, charge_status, user_id, language_code, tracking_client_id,
+    user_email, origin, currency, channel_id, shipping_price_net_amount,
+    shipping_price_gross_amount, base_shipping_price_amount,
+    undiscounted_base_shipping_price_amount, checkout_token, lines_count,
+    total_net_amount, total_gross_amount, undiscounted_total_net_amount,
+    undiscounted_total_gross_amount, total_charged_amount, total_authorized_amount,
+    subtotal_net_amount, subtotal_gross_amount, display_gross_prices, customer_note,
+    weight, search_document, should_refresh_prices, tax_exemption, use_old_id,
+    metadata, private_metadata)
+"""
+
+
 def bulk_steps(cursor, steps, names: dict, params: dict) -> dict:
     """Runs each ``(label, sql, bulk_tables)`` of ``steps`` in its own transaction
     (without JIT, with 1 GB of maintenance memory), ``sql`` formatted with
